@@ -1,0 +1,32 @@
+//! Foldlab's pure event-sourcing core: the Order and Customer aggregates as deciders, the events they
+//! emit, the envelope an event store keeps around each event, the choreography that ties the two
+//! services together, and the query-side customer view.
+//!
+//! Nothing here touches a browser, a storage engine, a clock or randomness: ids and timestamps arrive
+//! inside commands and envelopes, so every function is a deterministic function of its arguments and
+//! the whole crate is tested natively.
+#![deny(missing_docs)]
+
+pub mod codec;
+pub mod customer;
+pub mod decider;
+pub mod envelope;
+pub mod ids;
+pub mod money;
+pub mod order;
+pub mod policy;
+pub mod view;
+
+pub use codec::{decode, DecodeError, DomainEvent, StoredEvent};
+pub use customer::{
+    Customer, CustomerCommand, CustomerDecider, CustomerError, CustomerEvent, CustomerState,
+};
+pub use decider::{fold, Decider};
+pub use envelope::{EventEnvelope, Metadata, NewEvent};
+pub use ids::{CustomerId, OrderId};
+pub use money::{Money, MoneyParseError};
+pub use order::{
+    CancelReason, Order, OrderCommand, OrderDecider, OrderError, OrderEvent, OrderState,
+    OrderStatus,
+};
+pub use view::{ApplyOutcome, CustomerView, CustomerViews, OrderSummary};

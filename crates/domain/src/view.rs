@@ -1,0 +1,231 @@
+//! The query side's customer view (seed 000, figure 6): one document per customer with its details,
+//! available credit and recent orders — a join across two services' data that the event store cannot
+//! answer by primary key. It is built only from events and remembers the highest `event_id` it has
+//! applied, so a redelivered event is recognised and discarded.
+
+use crate::codec::{decode, DecodeError, StoredEvent};
+use crate::customer::CustomerEvent;
+use crate::envelope::EventEnvelope;
+use crate::ids::{CustomerId, OrderId};
+use crate::money::Money;
+use crate::order::{OrderEvent, OrderStatus};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// How many recent orders each customer document keeps.
+pub const RECENT_ORDERS: usize = 10;
+
+/// An order as the customer view shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderSummary {
+    /// The order.
+    pub order_id: OrderId,
+    /// Its total.
+    pub total: Money,
+    /// Its status as far as the view knows.
+    pub status: OrderStatus,
+}
+
+/// One customer document.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerView {
+    /// The customer.
+    pub customer_id: CustomerId,
+    /// Display name.
+    pub name: String,
+    /// Credit limit.
+    pub credit_limit: Money,
+    /// Limit minus reserved credit, as far as the view knows.
+    pub available_credit: Money,
+    /// The newest orders first, at most [`RECENT_ORDERS`].
+    pub recent_orders: Vec<OrderSummary>,
+}
+
+/// What applying one event did to the view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApplyOutcome {
+    /// A document changed.
+    Updated,
+    /// The event is not one the view uses (it only moves the checkpoint).
+    Ignored,
+    /// The event's id is not above the highest one applied: a duplicate delivery, discarded.
+    Duplicate,
+}
+
+/// The customer view: all documents, plus what it needs to place order events.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerViews {
+    /// The highest `event_id` applied so far (0 before any).
+    pub last_event_id: u64,
+    /// One document per customer.
+    pub customers: BTreeMap<CustomerId, CustomerView>,
+    /// Which customer each order belongs to (OrderApproved does not repeat it).
+    pub order_owner: BTreeMap<OrderId, CustomerId>,
+}
+
+impl CustomerViews {
+    /// Applies one stored event, at most once.
+    pub fn apply(&mut self, envelope: &EventEnvelope) -> Result<ApplyOutcome, DecodeError> {
+        if envelope.event_id <= self.last_event_id {
+            return Ok(ApplyOutcome::Duplicate);
+        }
+        let event = decode(envelope)?;
+        self.last_event_id = envelope.event_id;
+        Ok(if self.apply_event(event) {
+            ApplyOutcome::Updated
+        } else {
+            ApplyOutcome::Ignored
+        })
+    }
+
+    fn apply_event(&mut self, event: StoredEvent) -> bool {
+        match event {
+            StoredEvent::Customer(customer_id, CustomerEvent::Created(created)) => {
+                self.customers.insert(
+                    customer_id.clone(),
+                    CustomerView {
+                        customer_id,
+                        name: created.name,
+                        credit_limit: created.credit_limit,
+                        available_credit: created.credit_limit,
+                        recent_orders: Vec::new(),
+                    },
+                );
+                true
+            }
+            StoredEvent::Customer(customer_id, CustomerEvent::CreditReserved(reserved)) => {
+                match self.customers.get_mut(&customer_id) {
+                    Some(view) => {
+                        view.available_credit = view.available_credit - reserved.amount;
+                        true
+                    }
+                    None => false,
+                }
+            }
+            StoredEvent::Customer(_, CustomerEvent::CreditLimitExceeded(_)) => false,
+            StoredEvent::Order(order_id, OrderEvent::Created(created)) => {
+                self.order_owner
+                    .insert(order_id.clone(), created.customer_id.clone());
+                match self.customers.get_mut(&created.customer_id) {
+                    Some(view) => {
+                        view.recent_orders.insert(
+                            0,
+                            OrderSummary {
+                                order_id,
+                                total: created.total,
+                                status: OrderStatus::New,
+                            },
+                        );
+                        view.recent_orders.truncate(RECENT_ORDERS);
+                        true
+                    }
+                    None => false,
+                }
+            }
+            StoredEvent::Order(order_id, OrderEvent::Approved) => {
+                self.set_status(&order_id, OrderStatus::Approved)
+            }
+            StoredEvent::Order(order_id, OrderEvent::Cancelled(_)) => {
+                self.set_status(&order_id, OrderStatus::Cancelled)
+            }
+        }
+    }
+
+    fn set_status(&mut self, order_id: &OrderId, status: OrderStatus) -> bool {
+        let Some(customer_id) = self.order_owner.get(order_id) else {
+            return false;
+        };
+        let Some(view) = self.customers.get_mut(customer_id) else {
+            return false;
+        };
+        match view
+            .recent_orders
+            .iter_mut()
+            .find(|o| &o.order_id == order_id)
+        {
+            Some(order) => {
+                order.status = status;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::DomainEvent;
+    use crate::customer::{CreditReserved, CustomerCreated};
+    use crate::envelope::Metadata;
+    use crate::order::OrderCreated;
+
+    fn envelope<E: DomainEvent>(event_id: u64, entity_id: &str, event: E) -> EventEnvelope {
+        let new = event.to_new_event(0, Metadata::default());
+        EventEnvelope {
+            event_id,
+            entity_type: E::ENTITY_TYPE.into(),
+            entity_id: entity_id.into(),
+            version: 1,
+            event_type: new.event_type,
+            schema_version: new.schema_version,
+            event_data: new.event_data,
+            recorded_at: 0,
+            metadata: new.metadata,
+        }
+    }
+
+    fn history() -> Vec<EventEnvelope> {
+        vec![
+            envelope(
+                1,
+                "c1",
+                CustomerEvent::Created(CustomerCreated {
+                    name: "Ada".into(),
+                    credit_limit: Money::from_cents(1_000),
+                }),
+            ),
+            envelope(
+                2,
+                "o1",
+                OrderEvent::Created(OrderCreated {
+                    customer_id: CustomerId::new("c1"),
+                    total: Money::from_cents(300),
+                }),
+            ),
+            envelope(
+                3,
+                "c1",
+                CustomerEvent::CreditReserved(CreditReserved {
+                    order_id: OrderId::new("o1"),
+                    amount: Money::from_cents(300),
+                }),
+            ),
+            envelope(4, "o1", OrderEvent::Approved),
+        ]
+    }
+
+    #[test]
+    fn it_joins_customers_and_their_orders() {
+        let mut views = CustomerViews::default();
+        for e in history() {
+            assert_eq!(views.apply(&e), Ok(ApplyOutcome::Updated));
+        }
+        let ada = &views.customers[&CustomerId::new("c1")];
+        assert_eq!(ada.available_credit, Money::from_cents(700));
+        assert_eq!(ada.recent_orders.len(), 1);
+        assert_eq!(ada.recent_orders[0].status, OrderStatus::Approved);
+        assert_eq!(views.last_event_id, 4);
+    }
+
+    #[test]
+    fn it_discards_a_redelivered_event() {
+        let mut views = CustomerViews::default();
+        for e in history() {
+            views.apply(&e).expect("applies");
+        }
+        let before = views.clone();
+        assert_eq!(views.apply(&history()[2]), Ok(ApplyOutcome::Duplicate));
+        assert_eq!(views, before, "credit is not reserved twice");
+    }
+}

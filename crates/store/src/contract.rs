@@ -1,0 +1,412 @@
+//! The contract every [`EventStore`] backend must keep, written once and run against each: memory
+//! natively, IndexedDB and localStorage in headless Chromium.
+//!
+//! Each check takes an empty store. [`for_each_contract_check!`](crate::for_each_contract_check)
+//! lists them, so a backend's test file turns every check into a test with a small macro.
+
+use crate::store::{EventStore, ExpectedVersion, StoreError, StreamId};
+use crate::Checkpoint;
+use foldlab_domain::{EventEnvelope, Metadata, NewEvent};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// Calls `$callback!(name)` for every check in this module.
+#[macro_export]
+macro_rules! for_each_contract_check {
+    ($callback:ident) => {
+        $callback!(an_empty_store_has_head_zero_and_no_events);
+        $callback!(append_assigns_consecutive_versions_and_global_ids);
+        $callback!(a_stale_expected_version_is_a_conflict_and_stores_nothing);
+        $callback!(no_stream_refuses_an_existing_stream);
+        $callback!(read_stream_returns_only_that_stream_after_a_version);
+        $callback!(read_all_pages_through_the_log_in_order);
+        $callback!(event_data_and_metadata_come_back_unchanged);
+        $callback!(checkpoints_round_trip_and_replace);
+        $callback!(subscribers_learn_the_new_head);
+        $callback!(clear_removes_events_and_checkpoints);
+        $callback!(a_large_batch_is_stored_whole);
+    };
+}
+
+/// An event for tests: `event_type` with a small JSON body.
+pub fn new_event(event_type: &str, n: u64) -> NewEvent {
+    NewEvent {
+        event_type: event_type.to_string(),
+        schema_version: 1,
+        event_data: format!("{{\"n\":{n}}}"),
+        recorded_at: 1_700_000_000_000 + n as i64,
+        metadata: Metadata {
+            actor: "test".into(),
+            correlation_id: format!("corr-{n}"),
+            causation_id: None,
+        },
+    }
+}
+
+fn order(id: &str) -> StreamId {
+    StreamId::new("Order", id)
+}
+
+async fn must_append<S: EventStore>(
+    store: &S,
+    stream: &StreamId,
+    expected: ExpectedVersion,
+    events: Vec<NewEvent>,
+) -> Vec<EventEnvelope> {
+    match store.append(stream, expected, events).await {
+        Ok(stored) => stored,
+        Err(e) => panic!("append to {stream} failed: {e}"),
+    }
+}
+
+async fn all<S: EventStore>(store: &S) -> Vec<EventEnvelope> {
+    store.read_all(0, usize::MAX).await.expect("read_all")
+}
+
+/// A new store is empty.
+pub async fn an_empty_store_has_head_zero_and_no_events<S: EventStore>(store: &S) {
+    assert_eq!(store.head().await, Ok(0));
+    assert!(all(store).await.is_empty());
+    assert!(store
+        .read_stream(&order("o1"), 0)
+        .await
+        .expect("read")
+        .is_empty());
+    assert_eq!(store.load_checkpoint("nobody").await, Ok(None));
+}
+
+/// Versions count within a stream; event ids count across the whole log.
+pub async fn append_assigns_consecutive_versions_and_global_ids<S: EventStore>(store: &S) {
+    let a = must_append(
+        store,
+        &order("a"),
+        ExpectedVersion::NoStream,
+        vec![new_event("OrderCreated", 1), new_event("OrderApproved", 2)],
+    )
+    .await;
+    let b = must_append(
+        store,
+        &order("b"),
+        ExpectedVersion::NoStream,
+        vec![new_event("OrderCreated", 3)],
+    )
+    .await;
+    let c = must_append(
+        store,
+        &order("a"),
+        ExpectedVersion::Exact(2),
+        vec![new_event("OrderShipped", 4)],
+    )
+    .await;
+    let ids: Vec<(u64, u64)> = a
+        .iter()
+        .chain(&b)
+        .chain(&c)
+        .map(|e| (e.event_id, e.version))
+        .collect();
+    assert_eq!(ids, vec![(1, 1), (2, 2), (3, 1), (4, 3)]);
+    assert_eq!(c[0].entity_id, "a");
+    assert_eq!(c[0].entity_type, "Order");
+    assert_eq!(store.head().await, Ok(4));
+    let log: Vec<u64> = all(store).await.iter().map(|e| e.event_id).collect();
+    assert_eq!(log, vec![1, 2, 3, 4]);
+}
+
+/// Optimistic concurrency: the second writer with the same expectation loses, and stores nothing.
+pub async fn a_stale_expected_version_is_a_conflict_and_stores_nothing<S: EventStore>(store: &S) {
+    must_append(
+        store,
+        &order("a"),
+        ExpectedVersion::NoStream,
+        vec![new_event("OrderCreated", 1)],
+    )
+    .await;
+    must_append(
+        store,
+        &order("a"),
+        ExpectedVersion::Exact(1),
+        vec![new_event("OrderApproved", 2)],
+    )
+    .await;
+    let stale = store
+        .append(
+            &order("a"),
+            ExpectedVersion::Exact(1),
+            vec![new_event("OrderCancelled", 3), new_event("X", 4)],
+        )
+        .await;
+    assert_eq!(
+        stale,
+        Err(StoreError::Conflict {
+            stream: order("a"),
+            expected: ExpectedVersion::Exact(1),
+            actual: 2
+        })
+    );
+    assert_eq!(store.head().await, Ok(2));
+    let types: Vec<String> = all(store).await.into_iter().map(|e| e.event_type).collect();
+    assert_eq!(types, vec!["OrderCreated", "OrderApproved"]);
+    // The store is still usable after a conflict, and `Any` always appends.
+    must_append(
+        store,
+        &order("a"),
+        ExpectedVersion::Any,
+        vec![new_event("OrderShipped", 5)],
+    )
+    .await;
+    assert_eq!(store.head().await, Ok(3));
+}
+
+/// Creating a stream twice is a conflict.
+pub async fn no_stream_refuses_an_existing_stream<S: EventStore>(store: &S) {
+    must_append(
+        store,
+        &order("a"),
+        ExpectedVersion::NoStream,
+        vec![new_event("OrderCreated", 1)],
+    )
+    .await;
+    let again = store
+        .append(
+            &order("a"),
+            ExpectedVersion::NoStream,
+            vec![new_event("OrderCreated", 2)],
+        )
+        .await;
+    assert!(
+        matches!(again, Err(StoreError::Conflict { actual: 1, .. })),
+        "{again:?}"
+    );
+    let future = store
+        .append(
+            &order("a"),
+            ExpectedVersion::Exact(5),
+            vec![new_event("X", 3)],
+        )
+        .await;
+    assert!(
+        matches!(future, Err(StoreError::Conflict { actual: 1, .. })),
+        "{future:?}"
+    );
+    assert_eq!(store.head().await, Ok(1));
+}
+
+/// Reading a stream skips other streams and other entity types with the same id.
+pub async fn read_stream_returns_only_that_stream_after_a_version<S: EventStore>(store: &S) {
+    must_append(
+        store,
+        &order("a"),
+        ExpectedVersion::NoStream,
+        vec![new_event("OrderCreated", 1)],
+    )
+    .await;
+    must_append(
+        store,
+        &StreamId::new("Customer", "a"),
+        ExpectedVersion::NoStream,
+        vec![new_event("CustomerCreated", 2)],
+    )
+    .await;
+    must_append(
+        store,
+        &order("b"),
+        ExpectedVersion::NoStream,
+        vec![new_event("OrderCreated", 3)],
+    )
+    .await;
+    must_append(
+        store,
+        &order("a"),
+        ExpectedVersion::Exact(1),
+        vec![new_event("OrderApproved", 4), new_event("OrderShipped", 5)],
+    )
+    .await;
+    let a: Vec<(u64, String)> = store
+        .read_stream(&order("a"), 0)
+        .await
+        .expect("read")
+        .into_iter()
+        .map(|e| (e.version, e.event_type))
+        .collect();
+    assert_eq!(
+        a,
+        vec![
+            (1, "OrderCreated".into()),
+            (2, "OrderApproved".into()),
+            (3, "OrderShipped".into())
+        ]
+    );
+    let tail: Vec<u64> = store
+        .read_stream(&order("a"), 2)
+        .await
+        .expect("read")
+        .iter()
+        .map(|e| e.event_id)
+        .collect();
+    assert_eq!(tail, vec![5]);
+    assert!(store
+        .read_stream(&order("a"), 3)
+        .await
+        .expect("read")
+        .is_empty());
+}
+
+/// `read_all` is how a subscriber catches up: everything after its checkpoint, a page at a time.
+pub async fn read_all_pages_through_the_log_in_order<S: EventStore>(store: &S) {
+    for i in 0..7u64 {
+        must_append(
+            store,
+            &order(&format!("o{i}")),
+            ExpectedVersion::NoStream,
+            vec![new_event("OrderCreated", i)],
+        )
+        .await;
+    }
+    let page = |after, limit| async move {
+        store
+            .read_all(after, limit)
+            .await
+            .expect("read_all")
+            .iter()
+            .map(|e| e.event_id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(page(0, 3).await, vec![1, 2, 3]);
+    assert_eq!(page(3, 3).await, vec![4, 5, 6]);
+    assert_eq!(page(6, 3).await, vec![7]);
+    assert_eq!(page(7, 3).await, Vec::<u64>::new());
+    assert_eq!(page(100, 3).await, Vec::<u64>::new());
+}
+
+/// What goes in comes out byte for byte, markup and all.
+pub async fn event_data_and_metadata_come_back_unchanged<S: EventStore>(store: &S) {
+    let event = NewEvent {
+        event_type: "CustomerCreated".into(),
+        schema_version: 3,
+        event_data: r#"{"name":"<script>alert('x')</script> Zoë \"quoted\" 😀","credit_limit_cents":9007199254740991}"#.into(),
+        recorded_at: 1_732_000_000_123,
+        metadata: Metadata { actor: "user".into(), correlation_id: "c-1".into(), causation_id: Some(42) },
+    };
+    let stored = must_append(
+        store,
+        &StreamId::new("Customer", "ü/1"),
+        ExpectedVersion::Any,
+        vec![event.clone()],
+    )
+    .await;
+    let back = &all(store).await[0];
+    assert_eq!(back, &stored[0]);
+    assert_eq!(back.event_data, event.event_data);
+    assert_eq!(back.schema_version, 3);
+    assert_eq!(back.recorded_at, event.recorded_at);
+    assert_eq!(back.metadata, event.metadata);
+    assert_eq!(back.entity_id, "ü/1");
+}
+
+/// A subscriber's checkpoint is saved, read back and replaced.
+pub async fn checkpoints_round_trip_and_replace<S: EventStore>(store: &S) {
+    let first = Checkpoint {
+        subscriber: "customer-view".into(),
+        position: 3,
+        state: r#"{"a":1}"#.into(),
+    };
+    store.save_checkpoint(&first).await.expect("save");
+    assert_eq!(
+        store.load_checkpoint("customer-view").await,
+        Ok(Some(first))
+    );
+    let second = Checkpoint {
+        subscriber: "customer-view".into(),
+        position: 9,
+        state: "null".into(),
+    };
+    store.save_checkpoint(&second).await.expect("save");
+    assert_eq!(
+        store.load_checkpoint("customer-view").await,
+        Ok(Some(second))
+    );
+    assert_eq!(store.load_checkpoint("order-service").await, Ok(None));
+}
+
+/// A listener hears the new head after each append, and nothing after a conflict.
+pub async fn subscribers_learn_the_new_head<S: EventStore>(store: &S) {
+    let heard = Rc::new(RefCell::new(Vec::new()));
+    let sink = heard.clone();
+    store.subscribe(Rc::new(move |head| sink.borrow_mut().push(head)));
+    must_append(
+        store,
+        &order("a"),
+        ExpectedVersion::NoStream,
+        vec![new_event("OrderCreated", 1), new_event("OrderApproved", 2)],
+    )
+    .await;
+    let _ = store
+        .append(
+            &order("a"),
+            ExpectedVersion::NoStream,
+            vec![new_event("OrderCreated", 3)],
+        )
+        .await;
+    must_append(
+        store,
+        &order("b"),
+        ExpectedVersion::NoStream,
+        vec![new_event("OrderCreated", 4)],
+    )
+    .await;
+    assert_eq!(*heard.borrow(), vec![2, 3]);
+}
+
+/// "Reset lab" leaves an empty store that numbers from 1 again.
+pub async fn clear_removes_events_and_checkpoints<S: EventStore>(store: &S) {
+    must_append(
+        store,
+        &order("a"),
+        ExpectedVersion::NoStream,
+        vec![new_event("OrderCreated", 1)],
+    )
+    .await;
+    store
+        .save_checkpoint(&Checkpoint {
+            subscriber: "s".into(),
+            position: 1,
+            state: "null".into(),
+        })
+        .await
+        .expect("save");
+    store.clear().await.expect("clear");
+    assert_eq!(store.head().await, Ok(0));
+    assert!(all(store).await.is_empty());
+    assert_eq!(store.load_checkpoint("s").await, Ok(None));
+    let again = must_append(
+        store,
+        &order("a"),
+        ExpectedVersion::NoStream,
+        vec![new_event("OrderCreated", 2)],
+    )
+    .await;
+    assert_eq!((again[0].event_id, again[0].version), (1, 1));
+}
+
+/// A batch of 500 events lands whole, in order, in one append.
+pub async fn a_large_batch_is_stored_whole<S: EventStore>(store: &S) {
+    let batch: Vec<NewEvent> = (0..500).map(|i| new_event("CreditReserved", i)).collect();
+    let stored = must_append(
+        store,
+        &StreamId::new("Customer", "big"),
+        ExpectedVersion::NoStream,
+        batch,
+    )
+    .await;
+    assert_eq!(stored.len(), 500);
+    assert_eq!(store.head().await, Ok(500));
+    let back = store
+        .read_stream(&StreamId::new("Customer", "big"), 0)
+        .await
+        .expect("read");
+    assert!(back
+        .iter()
+        .enumerate()
+        .all(|(i, e)| e.version == i as u64 + 1 && e.event_id == i as u64 + 1));
+    assert_eq!(back[499].event_data, "{\"n\":499}");
+}

@@ -1,0 +1,471 @@
+//! The choreography engine: runs user commands against one aggregate each, and hands stored events
+//! to their subscribers one delivery at a time, deterministically, so the lab can *Step* through the
+//! order-to-credit choreography or *Run to end*.
+//!
+//! Subscribers never share a transaction. Each handles one event by changing at most one aggregate
+//! (an append with an expected version, retried a bounded number of times on a conflict) and then
+//! saves its checkpoint: the highest `event_id` it has handled. If it stops between the two, the
+//! event is delivered again (at-least-once), and the duplicate is recognised.
+
+use crate::store::{Checkpoint, EventStore, ExpectedVersion, StoreError, StreamId};
+use foldlab_domain::codec::{decode, DecodeError, DomainEvent};
+use foldlab_domain::{
+    fold, policy, ApplyOutcome, CustomerCommand, CustomerDecider, CustomerId, CustomerState,
+    CustomerViews, Decider, EventEnvelope, Metadata, Money, OrderCommand, OrderDecider, OrderId,
+    OrderState,
+};
+use std::fmt;
+
+/// How many times a command is decided again after losing a race (reload, decide, append).
+pub const MAX_ATTEMPTS: u32 = 3;
+
+/// How many events a subscriber reads ahead at a time while looking for its next delivery.
+const PAGE: usize = 256;
+
+/// The services and views that subscribe to the event store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Subscriber {
+    /// Reacts to OrderCreated by reserving credit on the Customer aggregate.
+    CustomerService,
+    /// Reacts to CreditReserved / CreditLimitExceeded by approving or cancelling the Order.
+    OrderService,
+    /// The query side: keeps the customer view (a projection).
+    CustomerView,
+}
+
+impl Subscriber {
+    /// Every subscriber, in the order ties are broken.
+    pub const ALL: [Subscriber; 3] = [
+        Subscriber::CustomerService,
+        Subscriber::OrderService,
+        Subscriber::CustomerView,
+    ];
+
+    /// The name its checkpoint is saved under, and its `actor` in metadata.
+    pub fn name(self) -> &'static str {
+        match self {
+            Subscriber::CustomerService => "customer-service",
+            Subscriber::OrderService => "order-service",
+            Subscriber::CustomerView => "customer-view",
+        }
+    }
+
+    /// A name for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Subscriber::CustomerService => "Customer service",
+            Subscriber::OrderService => "Order service",
+            Subscriber::CustomerView => "Customer view",
+        }
+    }
+
+    /// Whether it is told of this event.
+    pub fn subscribes_to(self, event: &EventEnvelope) -> bool {
+        match self {
+            Subscriber::CustomerService => {
+                policy::customer_service_subscribes(&event.entity_type, &event.event_type)
+            }
+            Subscriber::OrderService => {
+                policy::order_service_subscribes(&event.entity_type, &event.event_type)
+            }
+            Subscriber::CustomerView => true,
+        }
+    }
+}
+
+impl fmt::Display for Subscriber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// One event on its way to one subscriber.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Delivery {
+    /// Who receives it.
+    pub subscriber: Subscriber,
+    /// What it receives.
+    pub event: EventEnvelope,
+}
+
+/// What a delivery did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The service changed its aggregate: the events it appended (CreditLimitExceeded included,
+    /// which records a refused attempt rather than a change of state).
+    Appended(Vec<EventEnvelope>),
+    /// The aggregate refused the command: a business rule, in plain words.
+    Refused(String),
+    /// The view changed.
+    ViewUpdated,
+    /// The event does not change the view; only the checkpoint moved.
+    ViewUnchanged,
+    /// The event was handled before (its id is not above the checkpoint): discarded.
+    DuplicateDiscarded,
+}
+
+/// A delivery and its outcome.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepReport {
+    /// What was delivered to whom.
+    pub delivery: Delivery,
+    /// What it did.
+    pub outcome: Outcome,
+}
+
+/// Why a command or a delivery failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EngineError {
+    /// The aggregate refused the command (a business rule), in plain words.
+    Rejected(String),
+    /// The order names a customer that does not exist.
+    UnknownCustomer(CustomerId),
+    /// The command lost the race for its aggregate [`MAX_ATTEMPTS`] times.
+    TooManyConflicts {
+        /// The aggregate.
+        stream: StreamId,
+        /// How many attempts were made.
+        attempts: u32,
+    },
+    /// A stored event cannot be read.
+    Decode {
+        /// Which event.
+        event_id: u64,
+        /// Why.
+        error: DecodeError,
+    },
+    /// The storage failed.
+    Store(StoreError),
+}
+
+impl fmt::Display for EngineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EngineError::Rejected(reason) => f.write_str(reason),
+            EngineError::UnknownCustomer(id) => {
+                write!(f, "There is no customer {id}: create the customer first.")
+            }
+            EngineError::TooManyConflicts { stream, attempts } => write!(
+                f,
+                "{stream} kept changing underneath this command: {attempts} attempts each lost a concurrency conflict, so nothing was stored. Try again."
+            ),
+            EngineError::Decode { event_id, error } => write!(f, "Event #{event_id} cannot be read: {error}."),
+            EngineError::Store(error) => write!(f, "{error}"),
+        }
+    }
+}
+
+impl std::error::Error for EngineError {}
+
+impl From<StoreError> for EngineError {
+    fn from(error: StoreError) -> Self {
+        EngineError::Store(error)
+    }
+}
+
+/// The clock the engine stamps events with (milliseconds since the Unix epoch).
+pub type Clock = Box<dyn Fn() -> i64>;
+
+/// Runs commands and deliveries against one store.
+pub struct Engine<S> {
+    store: S,
+    clock: Clock,
+}
+
+impl<S: EventStore> Engine<S> {
+    /// An engine over `store` that stamps events with `clock`.
+    pub fn new(store: S, clock: Clock) -> Self {
+        Self { store, clock }
+    }
+
+    /// The store underneath.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Opens a customer account (the user's command: one transaction, one aggregate).
+    pub async fn create_customer(
+        &self,
+        customer_id: &CustomerId,
+        name: &str,
+        credit_limit: Money,
+        correlation_id: &str,
+    ) -> Result<Vec<EventEnvelope>, EngineError> {
+        let command = CustomerCommand::Create {
+            name: name.to_string(),
+            credit_limit,
+        };
+        self.execute::<CustomerDecider>(customer_id.as_str(), &command, user(correlation_id))
+            .await
+    }
+
+    /// Places an order: creates the Order aggregate, NEW. Credit is reserved later, by the Customer
+    /// service reacting to OrderCreated. The customer must exist — looked up by id, as a form would;
+    /// the Order keeps only the id and no transaction touches the Customer here.
+    pub async fn place_order(
+        &self,
+        order_id: &OrderId,
+        customer_id: &CustomerId,
+        total: Money,
+        correlation_id: &str,
+    ) -> Result<Vec<EventEnvelope>, EngineError> {
+        let customer = StreamId::new(CUSTOMER, customer_id.as_str());
+        if self.store.read_stream(&customer, 0).await?.is_empty() {
+            return Err(EngineError::UnknownCustomer(customer_id.clone()));
+        }
+        let command = OrderCommand::Create {
+            customer_id: customer_id.clone(),
+            total,
+        };
+        self.execute::<OrderDecider>(order_id.as_str(), &command, user(correlation_id))
+            .await
+    }
+
+    /// A customer's current state, folded from all its events.
+    pub async fn load_customer(&self, id: &CustomerId) -> Result<CustomerState, EngineError> {
+        Ok(self.load::<CustomerDecider>(id.as_str()).await?.0)
+    }
+
+    /// An order's current state, folded from all its events.
+    pub async fn load_order(&self, id: &OrderId) -> Result<OrderState, EngineError> {
+        Ok(self.load::<OrderDecider>(id.as_str()).await?.0)
+    }
+
+    /// The customer view as the query side holds it now (it may lag the event store).
+    pub async fn customer_view(&self) -> Result<CustomerViews, EngineError> {
+        match self
+            .store
+            .load_checkpoint(Subscriber::CustomerView.name())
+            .await?
+        {
+            None => Ok(CustomerViews::default()),
+            Some(checkpoint) => serde_json::from_str(&checkpoint.state).map_err(|e| {
+                EngineError::Store(StoreError::Corrupt(format!(
+                    "the customer view's saved state: {e}"
+                )))
+            }),
+        }
+    }
+
+    /// Each subscriber's checkpoint position (0 before its first delivery).
+    pub async fn positions(&self) -> Result<Vec<(Subscriber, u64)>, EngineError> {
+        let mut out = Vec::with_capacity(Subscriber::ALL.len());
+        for s in Subscriber::ALL {
+            out.push((s, self.position(s).await?));
+        }
+        Ok(out)
+    }
+
+    /// The next delivery: the lowest `event_id` some subscriber has not handled yet, to the first
+    /// such subscriber in [`Subscriber::ALL`] order. `None` when every subscriber is up to date.
+    pub async fn next_delivery(&self) -> Result<Option<Delivery>, EngineError> {
+        let mut best: Option<Delivery> = None;
+        for subscriber in Subscriber::ALL {
+            let mut after = self.position(subscriber).await?;
+            let bound = best.as_ref().map_or(u64::MAX, |d| d.event.event_id);
+            'pages: loop {
+                let page = self.store.read_all(after, PAGE).await?;
+                let Some(last) = page.last() else { break };
+                after = last.event_id;
+                for event in page {
+                    if event.event_id >= bound {
+                        break 'pages;
+                    }
+                    if subscriber.subscribes_to(&event) {
+                        best = Some(Delivery { subscriber, event });
+                        break 'pages;
+                    }
+                }
+            }
+        }
+        Ok(best)
+    }
+
+    /// How many deliveries are waiting, counted over events already stored (handling them may add more).
+    pub async fn pending(&self) -> Result<usize, EngineError> {
+        let mut count = 0;
+        for subscriber in Subscriber::ALL {
+            let mut after = self.position(subscriber).await?;
+            loop {
+                let page = self.store.read_all(after, PAGE).await?;
+                let Some(last) = page.last() else { break };
+                after = last.event_id;
+                count += page.iter().filter(|e| subscriber.subscribes_to(e)).count();
+            }
+        }
+        Ok(count)
+    }
+
+    /// Makes the next delivery, if any, and reports what it did.
+    pub async fn step(&self) -> Result<Option<StepReport>, EngineError> {
+        let Some(delivery) = self.next_delivery().await? else {
+            return Ok(None);
+        };
+        let outcome = self.deliver(&delivery).await?;
+        Ok(Some(StepReport { delivery, outcome }))
+    }
+
+    /// Steps until nothing is waiting, or `max_steps` deliveries were made.
+    pub async fn run_to_end(&self, max_steps: usize) -> Result<Vec<StepReport>, EngineError> {
+        let mut reports = Vec::new();
+        while reports.len() < max_steps {
+            match self.step().await? {
+                Some(report) => reports.push(report),
+                None => break,
+            }
+        }
+        Ok(reports)
+    }
+
+    /// Hands one event to one subscriber: its effect first, then its checkpoint. A crash between
+    /// the two leads to the event being delivered again, which the handler recognises.
+    pub async fn deliver(&self, delivery: &Delivery) -> Result<Outcome, EngineError> {
+        let event = &delivery.event;
+        let subscriber = delivery.subscriber;
+        let decoded = decode(event).map_err(|error| EngineError::Decode {
+            event_id: event.event_id,
+            error,
+        })?;
+        let metadata = Metadata {
+            actor: subscriber.name().to_string(),
+            correlation_id: event.metadata.correlation_id.clone(),
+            causation_id: Some(event.event_id),
+        };
+        let (outcome, state) = match subscriber {
+            Subscriber::CustomerService => match policy::customer_service(&decoded) {
+                Some((id, command)) => {
+                    let result = self
+                        .execute::<CustomerDecider>(id.as_str(), &command, metadata)
+                        .await;
+                    (service_outcome(result)?, "null".to_string())
+                }
+                None => (Outcome::ViewUnchanged, "null".to_string()),
+            },
+            Subscriber::OrderService => match policy::order_service(&decoded) {
+                Some((id, command)) => {
+                    let result = self
+                        .execute::<OrderDecider>(id.as_str(), &command, metadata)
+                        .await;
+                    (service_outcome(result)?, "null".to_string())
+                }
+                None => (Outcome::ViewUnchanged, "null".to_string()),
+            },
+            Subscriber::CustomerView => {
+                let mut view = self.customer_view().await?;
+                let applied = view.apply(event).map_err(|error| EngineError::Decode {
+                    event_id: event.event_id,
+                    error,
+                })?;
+                let outcome = match applied {
+                    ApplyOutcome::Updated => Outcome::ViewUpdated,
+                    ApplyOutcome::Ignored => Outcome::ViewUnchanged,
+                    ApplyOutcome::Duplicate => Outcome::DuplicateDiscarded,
+                };
+                let state = serde_json::to_string(&view).unwrap_or_else(|_| "null".to_string());
+                (outcome, state)
+            }
+        };
+        let position = self.position(subscriber).await?.max(event.event_id);
+        self.store
+            .save_checkpoint(&Checkpoint {
+                subscriber: subscriber.name().to_string(),
+                position,
+                state,
+            })
+            .await?;
+        Ok(outcome)
+    }
+
+    async fn position(&self, subscriber: Subscriber) -> Result<u64, EngineError> {
+        Ok(self
+            .store
+            .load_checkpoint(subscriber.name())
+            .await?
+            .map_or(0, |c| c.position))
+    }
+
+    /// Loads an aggregate: its state folded from every event, and its version.
+    async fn load<D: Decider>(&self, id: &str) -> Result<(D::State, u64), EngineError>
+    where
+        D::Event: DomainEvent,
+    {
+        let stream = StreamId::new(D::Event::ENTITY_TYPE, id);
+        let stored = self.store.read_stream(&stream, 0).await?;
+        let version = stored.last().map_or(0, |e| e.version);
+        let events = stored
+            .iter()
+            .map(|e| {
+                D::Event::from_stored(&e.event_type, e.schema_version, &e.event_data).map_err(
+                    |error| EngineError::Decode {
+                        event_id: e.event_id,
+                        error,
+                    },
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((fold::<D>(D::initial_state(), &events), version))
+    }
+
+    /// One transaction on one aggregate: load, decide, append with the version loaded. On a
+    /// conflict, load and decide again, at most [`MAX_ATTEMPTS`] times in all.
+    async fn execute<D: Decider>(
+        &self,
+        id: &str,
+        command: &D::Command,
+        metadata: Metadata,
+    ) -> Result<Vec<EventEnvelope>, EngineError>
+    where
+        D::Event: DomainEvent,
+        D::Error: fmt::Display,
+    {
+        let stream = StreamId::new(D::Event::ENTITY_TYPE, id);
+        for _ in 0..MAX_ATTEMPTS {
+            let (state, version) = self.load::<D>(id).await?;
+            let events =
+                D::decide(command, &state).map_err(|e| EngineError::Rejected(e.to_string()))?;
+            let now = (self.clock)();
+            let new_events = events
+                .iter()
+                .map(|e| e.to_new_event(now, metadata.clone()))
+                .collect();
+            let expected = if version == 0 {
+                ExpectedVersion::NoStream
+            } else {
+                ExpectedVersion::Exact(version)
+            };
+            match self.store.append(&stream, expected, new_events).await {
+                Ok(stored) => return Ok(stored),
+                Err(StoreError::Conflict { .. }) => continue,
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(EngineError::TooManyConflicts {
+            stream,
+            attempts: MAX_ATTEMPTS,
+        })
+    }
+}
+
+const CUSTOMER: &str = "Customer";
+
+fn user(correlation_id: &str) -> Metadata {
+    Metadata {
+        actor: "user".to_string(),
+        correlation_id: correlation_id.to_string(),
+        causation_id: None,
+    }
+}
+
+/// A service's command either appended events or was refused by a rule; anything else is a failure.
+fn service_outcome(
+    result: Result<Vec<EventEnvelope>, EngineError>,
+) -> Result<Outcome, EngineError> {
+    match result {
+        Ok(events) => Ok(Outcome::Appended(events)),
+        Err(EngineError::Rejected(reason)) => Ok(Outcome::Refused(reason)),
+        Err(other) => Err(other),
+    }
+}
+
+#[cfg(test)]
+mod tests;

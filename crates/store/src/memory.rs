@@ -1,0 +1,155 @@
+//! The in-memory backend: the reference every other backend is tested against, and the store of
+//! native tests and benchmarks.
+
+use crate::notify::{Listener, Notifier};
+use crate::store::{Backend, Checkpoint, EventStore, ExpectedVersion, StoreError, StreamId};
+use foldlab_domain::{EventEnvelope, NewEvent};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+
+#[derive(Default)]
+struct Inner {
+    /// `events[i]` has `event_id == i + 1`.
+    events: Vec<EventEnvelope>,
+    /// Each stream's events, as indexes into `events`.
+    streams: HashMap<StreamId, Vec<usize>>,
+    checkpoints: BTreeMap<String, Checkpoint>,
+}
+
+/// Events and checkpoints in memory, lost when dropped.
+#[derive(Default)]
+pub struct MemoryStore {
+    inner: RefCell<Inner>,
+    notifier: Notifier,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl EventStore for MemoryStore {
+    fn backend(&self) -> Backend {
+        Backend::Memory
+    }
+
+    async fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<Vec<EventEnvelope>, StoreError> {
+        let stored = {
+            let mut inner = self.inner.borrow_mut();
+            let actual = inner.streams.get(stream).map_or(0, |s| s.len() as u64);
+            if !expected.admits(actual) {
+                return Err(StoreError::Conflict {
+                    stream: stream.clone(),
+                    expected,
+                    actual,
+                });
+            }
+            let first_id = inner.events.len() as u64 + 1;
+            let stored: Vec<EventEnvelope> = events
+                .into_iter()
+                .enumerate()
+                .map(|(i, e)| EventEnvelope {
+                    event_id: first_id + i as u64,
+                    entity_type: stream.entity_type.clone(),
+                    entity_id: stream.entity_id.clone(),
+                    version: actual + 1 + i as u64,
+                    event_type: e.event_type,
+                    schema_version: e.schema_version,
+                    event_data: e.event_data,
+                    recorded_at: e.recorded_at,
+                    metadata: e.metadata,
+                })
+                .collect();
+            let start = inner.events.len();
+            inner.events.extend(stored.iter().cloned());
+            inner
+                .streams
+                .entry(stream.clone())
+                .or_default()
+                .extend(start..start + stored.len());
+            stored
+        };
+        if let Some(last) = stored.last() {
+            self.notifier.notify(last.event_id);
+        }
+        Ok(stored)
+    }
+
+    async fn read_stream(
+        &self,
+        stream: &StreamId,
+        after_version: u64,
+    ) -> Result<Vec<EventEnvelope>, StoreError> {
+        let inner = self.inner.borrow();
+        let Some(indexes) = inner.streams.get(stream) else {
+            return Ok(Vec::new());
+        };
+        let skip = usize::try_from(after_version).unwrap_or(usize::MAX);
+        Ok(indexes
+            .iter()
+            .skip(skip)
+            .map(|&i| inner.events[i].clone())
+            .collect())
+    }
+
+    async fn read_all(
+        &self,
+        after_position: u64,
+        limit: usize,
+    ) -> Result<Vec<EventEnvelope>, StoreError> {
+        let inner = self.inner.borrow();
+        let start = usize::try_from(after_position)
+            .unwrap_or(usize::MAX)
+            .min(inner.events.len());
+        Ok(inner.events[start..].iter().take(limit).cloned().collect())
+    }
+
+    async fn head(&self) -> Result<u64, StoreError> {
+        Ok(self.inner.borrow().events.len() as u64)
+    }
+
+    async fn load_checkpoint(&self, subscriber: &str) -> Result<Option<Checkpoint>, StoreError> {
+        Ok(self.inner.borrow().checkpoints.get(subscriber).cloned())
+    }
+
+    async fn save_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), StoreError> {
+        self.inner
+            .borrow_mut()
+            .checkpoints
+            .insert(checkpoint.subscriber.clone(), checkpoint.clone());
+        Ok(())
+    }
+
+    async fn clear(&self) -> Result<(), StoreError> {
+        *self.inner.borrow_mut() = Inner::default();
+        Ok(())
+    }
+
+    fn subscribe(&self, listener: Listener) {
+        self.notifier.subscribe(listener);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::contract;
+    use crate::MemoryStore;
+    use futures::executor::block_on;
+
+    macro_rules! memory {
+        ($name:ident) => {
+            #[test]
+            fn $name() {
+                block_on(contract::$name(&MemoryStore::new()));
+            }
+        };
+    }
+    crate::for_each_contract_check!(memory);
+}

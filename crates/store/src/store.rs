@@ -1,0 +1,189 @@
+//! The one narrow trait every backend implements, and the values it speaks in.
+
+use crate::notify::Listener;
+use foldlab_domain::{EventEnvelope, NewEvent};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Names one aggregate's stream: the article's `entity_type` and `entity_id` columns.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct StreamId {
+    /// `Order` or `Customer`.
+    pub entity_type: String,
+    /// The aggregate's id.
+    pub entity_id: String,
+}
+
+impl StreamId {
+    /// A stream id.
+    pub fn new(entity_type: impl Into<String>, entity_id: impl Into<String>) -> Self {
+        Self {
+            entity_type: entity_type.into(),
+            entity_id: entity_id.into(),
+        }
+    }
+}
+
+impl fmt::Display for StreamId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.entity_type, self.entity_id)
+    }
+}
+
+/// What the writer believes the stream's version is: optimistic concurrency.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ExpectedVersion {
+    /// Append whatever the version.
+    Any,
+    /// The stream must not exist yet (version 0).
+    NoStream,
+    /// The stream's last event must have exactly this version.
+    Exact(u64),
+}
+
+impl ExpectedVersion {
+    /// Whether a stream currently at `actual` satisfies the expectation.
+    pub fn admits(self, actual: u64) -> bool {
+        match self {
+            ExpectedVersion::Any => true,
+            ExpectedVersion::NoStream => actual == 0,
+            ExpectedVersion::Exact(v) => actual == v,
+        }
+    }
+}
+
+impl fmt::Display for ExpectedVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExpectedVersion::Any => f.write_str("any version"),
+            ExpectedVersion::NoStream => f.write_str("no stream yet"),
+            ExpectedVersion::Exact(v) => write!(f, "version {v}"),
+        }
+    }
+}
+
+/// A subscriber's progress through the log: the highest `event_id` it has handled, and for a
+/// projection the view it has built so far (JSON).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// The subscriber's name.
+    pub subscriber: String,
+    /// The highest `event_id` handled.
+    pub position: u64,
+    /// The subscriber's own state as JSON (`null` for a stateless service).
+    pub state: String,
+}
+
+/// Which storage holds the lab's data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Backend {
+    /// In memory: gone on reload (tests, or when the browser offers no storage at all).
+    Memory,
+    /// The browser's IndexedDB: the default.
+    IndexedDb,
+    /// The browser's localStorage: the fallback when IndexedDB cannot be opened.
+    LocalStorage,
+}
+
+impl Backend {
+    /// A short name for the UI.
+    pub fn label(self) -> &'static str {
+        match self {
+            Backend::Memory => "memory",
+            Backend::IndexedDb => "IndexedDB",
+            Backend::LocalStorage => "localStorage",
+        }
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// Why the store could not do what was asked. A value, never a panic.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoreError {
+    /// The stream's version was not the expected one: someone else appended first.
+    Conflict {
+        /// The stream.
+        stream: StreamId,
+        /// What the writer expected.
+        expected: ExpectedVersion,
+        /// What the stream's version was.
+        actual: u64,
+    },
+    /// The browser refused to store more (quota exceeded).
+    QuotaExceeded(String),
+    /// The storage cannot be opened or used.
+    Unavailable(String),
+    /// A stored record cannot be read back.
+    Corrupt(String),
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Conflict { stream, expected, actual } => write!(
+                f,
+                "Concurrency conflict on {stream}: expected {expected}, but it is at version {actual}. Someone else wrote first; nothing was stored."
+            ),
+            StoreError::QuotaExceeded(detail) => {
+                write!(f, "The browser's storage is full; nothing was stored. ({detail})")
+            }
+            StoreError::Unavailable(detail) => write!(f, "The storage cannot be used: {detail}"),
+            StoreError::Corrupt(detail) => write!(f, "A stored record cannot be read: {detail}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// An event store: a database (append and read by stream) and a message broker (read everything
+/// after a position, and be told when new events exist).
+///
+/// Futures are not `Send`: in the browser every backend lives on the one JS thread.
+#[allow(async_fn_in_trait)]
+pub trait EventStore {
+    /// Which storage this is.
+    fn backend(&self) -> Backend;
+
+    /// Atomically appends `events` to one stream if its version admits `expected`: all of them get
+    /// consecutive versions and global `event_id`s, or none is stored. Returns the stored envelopes.
+    async fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<Vec<EventEnvelope>, StoreError>;
+
+    /// The stream's events with a version greater than `after_version`, in version order.
+    async fn read_stream(
+        &self,
+        stream: &StreamId,
+        after_version: u64,
+    ) -> Result<Vec<EventEnvelope>, StoreError>;
+
+    /// Up to `limit` events of all streams with an `event_id` greater than `after_position`, in order.
+    async fn read_all(
+        &self,
+        after_position: u64,
+        limit: usize,
+    ) -> Result<Vec<EventEnvelope>, StoreError>;
+
+    /// The highest `event_id` stored (0 when empty).
+    async fn head(&self) -> Result<u64, StoreError>;
+
+    /// A subscriber's checkpoint, if it saved one.
+    async fn load_checkpoint(&self, subscriber: &str) -> Result<Option<Checkpoint>, StoreError>;
+
+    /// Saves (replaces) a subscriber's checkpoint.
+    async fn save_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), StoreError>;
+
+    /// Deletes every event and checkpoint ("Reset lab").
+    async fn clear(&self) -> Result<(), StoreError>;
+
+    /// Calls `listener` with the new head after each successful append through this handle.
+    fn subscribe(&self, listener: Listener);
+}

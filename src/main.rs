@@ -1,0 +1,2 @@
+//! Foldlab's browser entry point: mounts the app.
+fn main() {}
