@@ -1,7 +1,10 @@
-//! Foldlab's browser entry point: mounts the app.
-use leptos::prelude::*;
+//! Foldlab's browser entry point: installs the panic hook and mounts the app.
+
+mod app;
+mod components;
+mod lab;
 
 fn main() {
     console_error_panic_hook::set_once();
-    mount_to_body(|| view! { <h1>"Foldlab"</h1> });
+    leptos::mount::mount_to_body(app::App);
 }

@@ -16,6 +16,7 @@ pub mod money;
 pub mod order;
 pub mod policy;
 pub mod view;
+pub mod write_model;
 
 pub use codec::{decode, DecodeError, DomainEvent, StoredEvent};
 pub use customer::{
@@ -30,3 +31,4 @@ pub use order::{
     OrderStatus,
 };
 pub use view::{ApplyOutcome, CustomerView, CustomerViews, OrderSummary};
+pub use write_model::WriteModel;

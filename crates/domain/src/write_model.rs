@@ -1,0 +1,98 @@
+//! The command side's current state, folded from a whole log: every Customer and Order aggregate as
+//! its own fold over its own events. The lab shows it beside the query side's customer view, so the
+//! difference between the two (the view's lag) is visible.
+
+use crate::codec::{decode, DecodeError, StoredEvent};
+use crate::customer::{CustomerDecider, CustomerState};
+use crate::decider::Decider;
+use crate::envelope::EventEnvelope;
+use crate::ids::{CustomerId, OrderId};
+use crate::order::{OrderDecider, OrderState};
+use std::collections::BTreeMap;
+
+/// Every aggregate's state as of the last event folded.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WriteModel {
+    /// Customers, by id.
+    pub customers: BTreeMap<CustomerId, CustomerState>,
+    /// Orders, by id.
+    pub orders: BTreeMap<OrderId, OrderState>,
+    /// Customers in the order they were created (ids sort randomly).
+    pub customer_order: Vec<CustomerId>,
+    /// Orders in the order they were placed.
+    pub order_order: Vec<OrderId>,
+    /// Events that could not be read, by `event_id`; they are left out of the fold.
+    pub unreadable: Vec<(u64, DecodeError)>,
+}
+
+impl WriteModel {
+    /// Folds a log (in `event_id` order) into every aggregate's state.
+    pub fn from_log<'a>(events: impl IntoIterator<Item = &'a EventEnvelope>) -> Self {
+        let mut model = WriteModel::default();
+        for envelope in events {
+            match decode(envelope) {
+                Ok(StoredEvent::Customer(id, event)) => {
+                    let state = model.customers.remove(&id).unwrap_or_else(|| {
+                        model.customer_order.push(id.clone());
+                        CustomerDecider::initial_state()
+                    });
+                    model.customers.insert(id, CustomerDecider::evolve(state, &event));
+                }
+                Ok(StoredEvent::Order(id, event)) => {
+                    let state = model.orders.remove(&id).unwrap_or_else(|| {
+                        model.order_order.push(id.clone());
+                        OrderDecider::initial_state()
+                    });
+                    model.orders.insert(id, OrderDecider::evolve(state, &event));
+                }
+                Err(error) => model.unreadable.push((envelope.event_id, error)),
+            }
+        }
+        model
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::DomainEvent;
+    use crate::customer::{CreditReserved, CustomerCreated, CustomerEvent};
+    use crate::envelope::Metadata;
+    use crate::money::Money;
+    use crate::order::{OrderCreated, OrderEvent, OrderStatus};
+
+    fn envelope<E: DomainEvent>(event_id: u64, entity_id: &str, event: E) -> EventEnvelope {
+        let new = event.to_new_event(0, Metadata::default());
+        EventEnvelope {
+            event_id,
+            entity_type: E::ENTITY_TYPE.into(),
+            entity_id: entity_id.into(),
+            version: 1,
+            event_type: new.event_type,
+            schema_version: new.schema_version,
+            event_data: new.event_data,
+            recorded_at: 0,
+            metadata: new.metadata,
+        }
+    }
+
+    #[test]
+    fn it_folds_each_aggregate_from_its_own_events_and_reports_unreadable_ones() {
+        let mut bad = envelope(4, "o9", OrderEvent::Approved);
+        bad.event_type = "OrderTeleported".into();
+        let log = vec![
+            envelope(1, "zed", CustomerEvent::Created(CustomerCreated { name: "Zed".into(), credit_limit: Money::from_cents(100) })),
+            envelope(2, "o1", OrderEvent::Created(OrderCreated { customer_id: CustomerId::new("zed"), total: Money::from_cents(60) })),
+            envelope(3, "zed", CustomerEvent::CreditReserved(CreditReserved { order_id: OrderId::new("o1"), amount: Money::from_cents(60) })),
+            bad,
+            envelope(5, "o1", OrderEvent::Approved),
+        ];
+        let model = WriteModel::from_log(&log);
+        let zed = model.customers[&CustomerId::new("zed")].customer().cloned().expect("zed");
+        assert_eq!(zed.available_credit(), Money::from_cents(40));
+        assert_eq!(model.orders[&OrderId::new("o1")].order().map(|o| o.status), Some(OrderStatus::Approved));
+        assert_eq!(model.customer_order, vec![CustomerId::new("zed")]);
+        assert_eq!(model.unreadable.len(), 1);
+        assert_eq!(model.unreadable[0].0, 4);
+    }
+}

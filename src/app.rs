@@ -1,0 +1,48 @@
+//! The app shell: opens the event store, provides the lab to every view, and routes. Routes live
+//! under the base path the page was built for (`/` locally, `/foldlab/` on GitHub Pages), read from
+//! the `<base href>` Trunk writes into index.html.
+
+use crate::components::{about::About, header::Header, lab_page::LabPage};
+use crate::lab::Lab;
+use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+/// The base path without its trailing slash (`""` at the site root), as the router wants it.
+fn base_path() -> String {
+    let base = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.base_uri().ok().flatten())
+        .and_then(|uri| web_sys::Url::new(&uri).ok())
+        .map(|url| url.pathname())
+        .unwrap_or_default();
+    base.trim_end_matches('/').to_string()
+}
+
+/// The root component.
+#[component]
+pub fn App() -> impl IntoView {
+    let lab = Lab::open();
+    provide_context(lab);
+    view! {
+        <Router base=base_path()>
+            <Header />
+            <main id="main">
+                <Routes fallback=|| view! { <NotFound /> }>
+                    <Route path=path!("/") view=LabPage />
+                    <Route path=path!("/about") view=About />
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    view! {
+        <section class="panel">
+            <h2>"Nothing here"</h2>
+            <p>"This page does not exist in Foldlab. " <a href="./">"Back to the lab"</a></p>
+        </section>
+    }
+}

@@ -1,0 +1,84 @@
+//! The query side: the customer view, a materialized view built only from events, asynchronously,
+//! and so behind the event store until its deliveries run.
+
+use super::command_side::StatusBadge;
+use crate::lab::Lab;
+use foldlab_store::engine::Subscriber;
+use leptos::prelude::*;
+
+/// The customer view and its lag.
+#[component]
+pub fn QuerySide() -> impl IntoView {
+    let lab = expect_context::<Lab>();
+    let lag = move || {
+        lab.snapshot.with(|s| {
+            let head = s.head();
+            let at = s
+                .positions
+                .iter()
+                .find(|(sub, _)| *sub == Subscriber::CustomerView)
+                .map_or(0, |(_, p)| *p);
+            let behind = head.saturating_sub(at);
+            if behind == 0 {
+                format!("Up to date: the view has applied every event up to #{head}.")
+            } else {
+                format!(
+                    "Lagging: the view has applied events up to #{at}, the event store is at #{head} ({behind} behind). Until its deliveries run, it shows what was true before."
+                )
+            }
+        })
+    };
+    let cards = move || {
+        lab.snapshot.with(|s| {
+            s.view
+                .customers
+                .values()
+                .map(|c| {
+                    let orders = c
+                        .recent_orders
+                        .iter()
+                        .map(|o| {
+                            view! {
+                                <li>
+                                    <code>{o.order_id.to_string()}</code>
+                                    " "
+                                    <span class="num">{o.total.to_string()}</span>
+                                    " "
+                                    <StatusBadge status=o.status />
+                                </li>
+                            }
+                        })
+                        .collect_view();
+                    view! {
+                        <article class="doc" aria-label=format!("Customer view of {}", c.name)>
+                            <h3>{c.name.clone()} " " <code>{c.customer_id.to_string()}</code></h3>
+                            <dl>
+                                <dt>"Credit limit"</dt>
+                                <dd class="num">{c.credit_limit.to_string()}</dd>
+                                <dt>"Available credit"</dt>
+                                <dd class="num">{c.available_credit.to_string()}</dd>
+                            </dl>
+                            <h4>"Recent orders"</h4>
+                            <ul class="recent">{orders}</ul>
+                        </article>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    view! {
+        <section class="panel query" aria-labelledby="query-title">
+            <h2 id="query-title">"Query side: customer view"</h2>
+            <p class="hint">
+                "One document per customer with its recent orders: a join of two services' data that the event store, which looks events up by aggregate, cannot answer. It is kept up to date by subscribing to their events."
+            </p>
+            <p class="lag" data-testid="view-lag" aria-live="polite">{lag}</p>
+            <div class="docs" data-testid="customer-view">
+                {cards}
+                <Show when=move || lab.snapshot.with(|s| s.view.customers.is_empty())>
+                    <p class="empty">"The view holds no customers yet."</p>
+                </Show>
+            </div>
+        </section>
+    }
+}
