@@ -1,0 +1,176 @@
+//! `cargo xtask test`: the one command CI runs. Setup, then (a) native tests, (b) the store's
+//! browser tests in headless Chromium, (c) a release build for the GitHub Pages sub-path,
+//! (d) Playwright against that build, then the size figures; it stops at the first failure.
+//!
+//! CI reads the last summary line of the log, so the very last line printed on success or e2e
+//! failure is Playwright's `e2e: N passed, M failed` (repeated after the size table).
+
+use std::path::Path;
+
+use crate::cli::{TestStages, PAGES_PUBLIC_URL};
+use crate::process::{check_status, describe, run, run_tee, say};
+use crate::setup::{self, CHROMEDRIVER, WASM_TARGET};
+use crate::{build, size, Error, Project, Result};
+
+/// Where stage (c) builds; the e2e static server serves `dist-pages` so the app lives under
+/// `/foldlab/` as on GitHub Pages.
+pub const PAGES_DIST: &str = "dist-pages/foldlab";
+
+/// Runs the selected stages.
+pub fn test(project: &Project, stages: TestStages) -> Result<()> {
+    if stages.browser || stages.e2e {
+        setup::all(project)?;
+    } else {
+        setup::build_tools(project)?;
+    }
+    if stages.native {
+        stage("a", "native tests");
+        native(project)?;
+    }
+    if stages.browser {
+        stage("b", "browser tests of the store (headless Chromium)");
+        browser(project)?;
+    }
+    if stages.build {
+        stage("c", &format!("release build for {PAGES_PUBLIC_URL}"));
+        build::release(project, PAGES_PUBLIC_URL, Path::new(PAGES_DIST))?;
+    }
+    if !stages.e2e {
+        size_figures(project);
+        say("test: e2e skipped");
+        return Ok(());
+    }
+    stage("d", "Playwright end-to-end tests");
+    let (summary, outcome) = e2e(project);
+    if outcome.is_ok() {
+        size_figures(project);
+    }
+    match (summary, outcome) {
+        (Some(summary), Ok(())) => {
+            say(summary);
+            Ok(())
+        }
+        (Some(summary), Err(error)) => {
+            eprintln!("error: {error}");
+            // Last, for CI.
+            say(summary);
+            Err(error.already_reported())
+        }
+        (None, Ok(())) => Err(Error::new(
+            "Playwright succeeded but printed no `e2e: N passed, M failed` line: is \
+             tests/e2e/support/summary-reporter.ts in playwright.config.ts's reporters?",
+        )),
+        (None, Err(error)) => Err(error),
+    }
+}
+
+fn stage(letter: &str, what: &str) {
+    say(format!("test: ({letter}) {what}"));
+}
+
+/// (a) Unit and integration tests of the native crates. `--lib --tests` leaves out doc-tests,
+/// whose `Doc-tests … 0 passed` trailer would otherwise be the last summary line, and naming
+/// the packages keeps the Leptos app (root package) from being compiled natively.
+fn native(project: &Project) -> Result<()> {
+    run(project.cargo().args([
+        "test",
+        "-p",
+        "foldlab-domain",
+        "-p",
+        "foldlab-store",
+        "-p",
+        "xtask",
+        "--lib",
+        "--tests",
+    ]))
+}
+
+/// (b) The store's wasm-bindgen tests, run by wasm-bindgen-test-runner (the cargo runner for
+/// wasm32 in .cargo/config.toml) through chromedriver.
+fn browser(project: &Project) -> Result<()> {
+    run(project
+        .cargo()
+        .args([
+            "test",
+            "-p",
+            "foldlab-store",
+            "--target",
+            WASM_TARGET,
+            "--features",
+            "contract",
+            "--tests",
+        ])
+        .env("CHROMEDRIVER", CHROMEDRIVER)
+        // IndexedDB tests in a cold headless browser can exceed the 20 s default.
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))
+}
+
+/// (d) Playwright; its webServer serves dist-pages like GitHub Pages. Returns the summary line
+/// the custom reporter printed (if any) and whether the run passed.
+fn e2e(project: &Project) -> (Option<String>, Result<()>) {
+    if !project.path(PAGES_DIST).join("index.html").is_file() {
+        return (
+            None,
+            Err(Error::new(format!(
+                "{PAGES_DIST}/index.html is missing: run the build stage first"
+            ))),
+        );
+    }
+    let mut summary = None;
+    // The local binary (what `npx playwright` would run) without npx's registry fallback.
+    let mut playwright = project.command(project.path("node_modules/.bin/playwright"));
+    playwright.arg("test");
+    let shown = describe(&playwright);
+    let status = run_tee(&mut playwright, |line| {
+        if parse_e2e_summary(line).is_some() {
+            summary = Some(line.trim().to_string());
+        }
+    });
+    let outcome = status.and_then(|status| check_status(&shown, status));
+    (summary, outcome)
+}
+
+/// `(passed, failed)` from a line `e2e: N passed, M failed`.
+pub fn parse_e2e_summary(line: &str) -> Option<(u64, u64)> {
+    let rest = line.trim().strip_prefix("e2e:")?.trim_start();
+    let (passed, failed) = rest.split_once(", ")?;
+    let passed = passed.strip_suffix(" passed")?.parse().ok()?;
+    let failed = failed.strip_suffix(" failed")?.parse().ok()?;
+    Some((passed, failed))
+}
+
+/// The size table of the Pages build, for information: a failure to measure is reported but
+/// does not fail the tests, and the budget is enforced by `cargo xtask size`.
+fn size_figures(project: &Project) {
+    let dist = project.path(PAGES_DIST);
+    match size::measure(&dist) {
+        Ok(rows) => {
+            for line in size::render(&rows).lines() {
+                say(line);
+            }
+            say(size::budget(&rows).0);
+        }
+        Err(error) => say(format!("size: not measured: {error}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reporter_summary_line_is_recognised() {
+        assert_eq!(parse_e2e_summary("e2e: 2 passed, 0 failed"), Some((2, 0)));
+        assert_eq!(parse_e2e_summary("  e2e: 0 passed, 3 failed\n"), Some((0, 3)));
+    }
+
+    #[test]
+    fn other_summaries_are_not_the_e2e_line() {
+        assert_eq!(parse_e2e_summary("  2 passed (1.7s)"), None);
+        assert_eq!(
+            parse_e2e_summary("test result: ok. 5 passed; 0 failed; 0 ignored"),
+            None
+        );
+        assert_eq!(parse_e2e_summary("e2e: many passed, 0 failed"), None);
+    }
+}
