@@ -4,14 +4,20 @@
 //! order-to-credit choreography on top of it one delivery at a time.
 #![deny(missing_docs)]
 
+#[cfg(target_arch = "wasm32")]
+pub mod browser;
 pub mod engine;
 mod memory;
+mod narrate;
 mod notify;
 mod store;
 
 #[cfg(any(test, feature = "contract"))]
 pub mod contract;
 
+#[cfg(target_arch = "wasm32")]
+pub use browser::{open_browser_store, BrowserStore, IndexedDbStore, LocalStorageStore};
 pub use memory::MemoryStore;
+pub use narrate::narrate;
 pub use notify::{Listener, Notifier};
 pub use store::{Backend, Checkpoint, EventStore, ExpectedVersion, StoreError, StreamId};

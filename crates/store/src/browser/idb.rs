@@ -1,0 +1,473 @@
+//! The IndexedDB backend, the lab's default store: events and checkpoints survive reloads, and
+//! several tabs can share one database without ever storing the same stream version twice.
+//!
+//! Layout (database version 1):
+//! - object store `events`, keyed by `event_id`, holding one plain JS object per event with the
+//!   envelope's fields (`event_data` stays a JSON string, like the article's column);
+//! - a **unique** index `stream` on `[entity_type, entity_id, version]`, which both answers "what
+//!   is this stream's version" and makes a duplicate version impossible whatever the code does;
+//! - object store `checkpoints`, keyed by `subscriber`.
+
+use super::{global_property, Failure};
+use crate::notify::{Listener, Notifier};
+use crate::store::{Backend, Checkpoint, EventStore, ExpectedVersion, StoreError, StreamId};
+use foldlab_domain::{EventEnvelope, NewEvent};
+use js_sys::{Array, Promise};
+use serde::Serialize;
+use std::fmt::Display;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    IdbCursor, IdbCursorDirection, IdbDatabase, IdbFactory, IdbIndexParameters, IdbKeyRange,
+    IdbObjectStoreParameters, IdbOpenDbRequest, IdbRequest, IdbTransaction, IdbTransactionMode,
+};
+
+const SCHEMA_VERSION: u32 = 1;
+const EVENTS: &str = "events";
+const CHECKPOINTS: &str = "checkpoints";
+const STREAM_INDEX: &str = "stream";
+
+/// The largest integer a JS number holds exactly (2^53 - 1): ids, versions and timestamps beyond it
+/// would silently change on the way through IndexedDB.
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+/// An event store in one IndexedDB database.
+pub struct IndexedDbStore {
+    db: IdbDatabase,
+    notifier: Notifier,
+}
+
+impl IndexedDbStore {
+    /// Opens (creating it the first time) the database `name`.
+    ///
+    /// Fails with [`StoreError::Unavailable`] when the browser has no IndexedDB or refuses to open
+    /// it (private modes, disabled storage, a broken profile).
+    pub async fn open(name: &str) -> Result<Self, StoreError> {
+        let factory: IdbFactory = global_property("indexedDB").map_err(StoreError::Unavailable)?;
+        let request = factory
+            .open_with_u32(name, SCHEMA_VERSION)
+            .map_err(|e| Failure::from_js(&e).into_store_error("opening IndexedDB"))?;
+        // The schema is created inside the open request's own upgrade transaction; an error thrown
+        // here aborts it and the open fails, leaving no half-made database behind.
+        let upgrade = Closure::<dyn FnMut(web_sys::Event) -> Result<(), JsValue>>::new({
+            let request = request.clone();
+            move |_: web_sys::Event| create_schema(&request)
+        });
+        request.set_onupgradeneeded(Some(upgrade.as_ref().unchecked_ref()));
+        let opened = Pending::new(&request).outcome().await;
+        request.set_onupgradeneeded(None);
+        drop(upgrade);
+        let db = opened
+            .map_err(|f| f.into_store_error("opening IndexedDB"))?
+            .dyn_into::<IdbDatabase>()
+            .map_err(|_| StoreError::Unavailable("IndexedDB opened something else".into()))?;
+        Ok(Self {
+            db,
+            notifier: Notifier::default(),
+        })
+    }
+
+    fn transaction(
+        &self,
+        stores: &[&str],
+        mode: IdbTransactionMode,
+    ) -> Result<IdbTransaction, StoreError> {
+        let names: Array = stores.iter().map(|s| JsValue::from_str(s)).collect();
+        self.db
+            .transaction_with_str_sequence_and_mode(&names, mode)
+            .map_err(|e| Failure::from_js(&e).into_store_error("starting a transaction"))
+    }
+
+    /// The stream's current version, in a transaction of its own.
+    async fn stream_version(&self, stream: &StreamId) -> Result<u64, StoreError> {
+        let tx = self.transaction(&[EVENTS], IdbTransactionMode::Readonly)?;
+        let last = last_version_request(&tx, stream)?;
+        cursor_version(last.outcome().await.map_err(reading)?)
+    }
+}
+
+impl Drop for IndexedDbStore {
+    /// Closes the connection so the database can later be deleted or upgraded without waiting.
+    fn drop(&mut self) {
+        self.db.close();
+    }
+}
+
+fn create_schema(request: &IdbOpenDbRequest) -> Result<(), JsValue> {
+    let db: IdbDatabase = request.result()?.dyn_into()?;
+    let events = IdbObjectStoreParameters::new();
+    events.set_key_path(&JsValue::from_str("event_id"));
+    let store = db.create_object_store_with_optional_parameters(EVENTS, &events)?;
+    let unique = IdbIndexParameters::new();
+    unique.set_unique(true);
+    let columns: Array = ["entity_type", "entity_id", "version"]
+        .iter()
+        .map(|c| JsValue::from_str(c))
+        .collect();
+    store.create_index_with_str_sequence_and_optional_parameters(
+        STREAM_INDEX,
+        &columns,
+        &unique,
+    )?;
+    let checkpoints = IdbObjectStoreParameters::new();
+    checkpoints.set_key_path(&JsValue::from_str("subscriber"));
+    db.create_object_store_with_optional_parameters(CHECKPOINTS, &checkpoints)?;
+    Ok(())
+}
+
+impl EventStore for IndexedDbStore {
+    fn backend(&self) -> Backend {
+        Backend::IndexedDb
+    }
+
+    async fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<Vec<EventEnvelope>, StoreError> {
+        // One readwrite transaction does the version check, the numbering and every put. IndexedDB
+        // runs readwrite transactions over the same store one after another, across tabs too, so
+        // what is read here cannot change before the puts land; and if anything fails the whole
+        // transaction aborts and none of the batch is stored.
+        let tx = self.transaction(&[EVENTS], IdbTransactionMode::Readwrite)?;
+        let done = Completion::new(&tx);
+        let last_version = last_version_request(&tx, stream)?;
+        let last_event = last_event_request(&tx)?;
+        let actual = cursor_version(last_version.outcome().await.map_err(reading)?)?;
+        let head = cursor_event_id(last_event.outcome().await.map_err(reading)?)?;
+        if !expected.admits(actual) {
+            // Only reads happened; aborting just ends the transaction early.
+            let _ = tx.abort();
+            return Err(StoreError::Conflict {
+                stream: stream.clone(),
+                expected,
+                actual,
+            });
+        }
+        let stored: Vec<EventEnvelope> = events
+            .into_iter()
+            .zip(1u64..)
+            .map(|(e, i)| EventEnvelope {
+                event_id: head + i,
+                entity_type: stream.entity_type.clone(),
+                entity_id: stream.entity_id.clone(),
+                version: actual + i,
+                event_type: e.event_type,
+                schema_version: e.schema_version,
+                event_data: e.event_data,
+                recorded_at: e.recorded_at,
+                metadata: e.metadata,
+            })
+            .collect();
+        let store = tx.object_store(EVENTS).map_err(unavailable)?;
+        // Every add is issued before anything is awaited: the requests queue up inside the one
+        // transaction, and only its completion is waited for, so a batch costs about what a plain
+        // put loop does. `add` (not `put`) also refuses to replace an existing event id.
+        for envelope in &stored {
+            let record = to_record(envelope, format_args!("event {}", envelope.event_id))
+                .inspect_err(|_| {
+                    let _ = tx.abort();
+                })?;
+            if let Err(e) = store.add(&record) {
+                let _ = tx.abort();
+                return Err(Failure::from_js(&e).into_store_error("storing the events"));
+            }
+        }
+        match done.outcome().await {
+            Ok(()) => {}
+            // The unique index (or the event id key) refused a record: another writer got there
+            // first in a way the version check could not see. Nothing was stored.
+            Err(f) if f.name == "ConstraintError" => {
+                return Err(StoreError::Conflict {
+                    stream: stream.clone(),
+                    expected,
+                    actual: self.stream_version(stream).await?,
+                })
+            }
+            Err(f) => return Err(f.into_store_error("storing the events")),
+        }
+        if let Some(last) = stored.last() {
+            self.notifier.notify(last.event_id);
+        }
+        Ok(stored)
+    }
+
+    async fn read_stream(
+        &self,
+        stream: &StreamId,
+        after_version: u64,
+    ) -> Result<Vec<EventEnvelope>, StoreError> {
+        let tx = self.transaction(&[EVENTS], IdbTransactionMode::Readonly)?;
+        let index = tx
+            .object_store(EVENTS)
+            .and_then(|s| s.index(STREAM_INDEX))
+            .map_err(unavailable)?;
+        let range = stream_range(stream, after_version)?;
+        let request = index.get_all_with_key(&range).map_err(unavailable)?;
+        from_records(Pending::new(&request).outcome().await.map_err(reading)?)
+    }
+
+    async fn read_all(
+        &self,
+        after_position: u64,
+        limit: usize,
+    ) -> Result<Vec<EventEnvelope>, StoreError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let tx = self.transaction(&[EVENTS], IdbTransactionMode::Readonly)?;
+        let store = tx.object_store(EVENTS).map_err(unavailable)?;
+        // Only the page asked for is read: event ids after the position, at most `limit` of them.
+        let range = IdbKeyRange::lower_bound_with_open(&key_number(after_position), true)
+            .map_err(unavailable)?;
+        let request = match u32::try_from(limit) {
+            Ok(limit) => store.get_all_with_key_and_limit(&range, limit),
+            Err(_) => store.get_all_with_key(&range),
+        }
+        .map_err(unavailable)?;
+        from_records(Pending::new(&request).outcome().await.map_err(reading)?)
+    }
+
+    async fn head(&self) -> Result<u64, StoreError> {
+        let tx = self.transaction(&[EVENTS], IdbTransactionMode::Readonly)?;
+        let last = last_event_request(&tx)?;
+        cursor_event_id(last.outcome().await.map_err(reading)?)
+    }
+
+    async fn load_checkpoint(&self, subscriber: &str) -> Result<Option<Checkpoint>, StoreError> {
+        let tx = self.transaction(&[CHECKPOINTS], IdbTransactionMode::Readonly)?;
+        let request = tx
+            .object_store(CHECKPOINTS)
+            .and_then(|s| s.get(&JsValue::from_str(subscriber)))
+            .map_err(unavailable)?;
+        let record = Pending::new(&request).outcome().await.map_err(reading)?;
+        if record.is_undefined() {
+            return Ok(None);
+        }
+        serde_wasm_bindgen::from_value(record)
+            .map(Some)
+            .map_err(|e| StoreError::Corrupt(format!("checkpoint of {subscriber}: {e}")))
+    }
+
+    async fn save_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), StoreError> {
+        let record = to_record(
+            checkpoint,
+            format_args!("the checkpoint of {}", checkpoint.subscriber),
+        )?;
+        let tx = self.transaction(&[CHECKPOINTS], IdbTransactionMode::Readwrite)?;
+        let done = Completion::new(&tx);
+        tx.object_store(CHECKPOINTS)
+            .and_then(|s| s.put(&record))
+            .map_err(|e| Failure::from_js(&e).into_store_error("saving a checkpoint"))?;
+        done.outcome()
+            .await
+            .map_err(|f| f.into_store_error("saving a checkpoint"))
+    }
+
+    async fn clear(&self) -> Result<(), StoreError> {
+        let tx = self.transaction(&[EVENTS, CHECKPOINTS], IdbTransactionMode::Readwrite)?;
+        let done = Completion::new(&tx);
+        for name in [EVENTS, CHECKPOINTS] {
+            tx.object_store(name)
+                .and_then(|s| s.clear())
+                .map_err(|e| Failure::from_js(&e).into_store_error("clearing the store"))?;
+        }
+        done.outcome()
+            .await
+            .map_err(|f| f.into_store_error("clearing the store"))
+    }
+
+    fn subscribe(&self, listener: Listener) {
+        self.notifier.subscribe(listener);
+    }
+}
+
+/// A reverse key cursor on the stream index: its first key is the stream's last version.
+fn last_version_request(tx: &IdbTransaction, stream: &StreamId) -> Result<Pending, StoreError> {
+    let index = tx
+        .object_store(EVENTS)
+        .and_then(|s| s.index(STREAM_INDEX))
+        .map_err(unavailable)?;
+    let range = stream_range(stream, 0)?;
+    let request = index
+        .open_key_cursor_with_range_and_direction(&range, IdbCursorDirection::Prev)
+        .map_err(unavailable)?;
+    Ok(Pending::new(&request))
+}
+
+/// A reverse key cursor on `events`: its first key is the head.
+fn last_event_request(tx: &IdbTransaction) -> Result<Pending, StoreError> {
+    let request = tx
+        .object_store(EVENTS)
+        .and_then(|s| {
+            s.open_key_cursor_with_range_and_direction(&JsValue::NULL, IdbCursorDirection::Prev)
+        })
+        .map_err(unavailable)?;
+    Ok(Pending::new(&request))
+}
+
+/// Index keys `[entity_type, entity_id, v]` with `after_version < v`: exactly that stream's events
+/// from the next version on (infinity is a valid key and above every version).
+fn stream_range(stream: &StreamId, after_version: u64) -> Result<IdbKeyRange, StoreError> {
+    let key = |version: JsValue| -> Array {
+        [
+            JsValue::from_str(&stream.entity_type),
+            JsValue::from_str(&stream.entity_id),
+            version,
+        ]
+        .into_iter()
+        .collect()
+    };
+    IdbKeyRange::bound_with_lower_open_and_upper_open(
+        &key(key_number(after_version)),
+        &key(JsValue::from_f64(f64::INFINITY)),
+        true,
+        false,
+    )
+    .map_err(unavailable)
+}
+
+/// The version in a stream-index cursor's key, or 0 when the stream has no events.
+fn cursor_version(cursor: JsValue) -> Result<u64, StoreError> {
+    if cursor.is_null() {
+        return Ok(0);
+    }
+    let key = cursor
+        .unchecked_into::<IdbCursor>()
+        .key()
+        .map_err(unavailable)?;
+    let version = js_sys::Reflect::get_u32(&key, 2).map_err(unavailable)?;
+    whole_number(&version)
+        .ok_or_else(|| StoreError::Corrupt(format!("a stream index key has version {version:?}")))
+}
+
+/// The event id a cursor on `events` points at, or 0 when the log is empty.
+fn cursor_event_id(cursor: JsValue) -> Result<u64, StoreError> {
+    if cursor.is_null() {
+        return Ok(0);
+    }
+    let key = cursor
+        .unchecked_into::<IdbCursor>()
+        .key()
+        .map_err(unavailable)?;
+    whole_number(&key).ok_or_else(|| StoreError::Corrupt(format!("an event has the id {key:?}")))
+}
+
+fn whole_number(value: &JsValue) -> Option<u64> {
+    let n = value.as_f64()?;
+    // In range and whole, so the conversion is exact.
+    ((0.0..=MAX_SAFE_INTEGER).contains(&n) && n.fract() == 0.0).then_some(n as u64)
+}
+
+/// A position or version as a key. Values above 2^53 are rounded, which is harmless for a range
+/// bound: no stored key can be that large (see [`to_record`]).
+fn key_number(n: u64) -> JsValue {
+    JsValue::from_f64(n as f64)
+}
+
+/// An envelope or checkpoint as a plain JS object with the same fields. Integers become JS numbers,
+/// not BigInts, so they can be keys; a value beyond 2^53 is refused rather than silently rounded.
+/// `what` names the value in the error.
+fn to_record<T: Serialize>(value: &T, what: impl Display) -> Result<JsValue, StoreError> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(true))
+        .map_err(|e| StoreError::Unavailable(format!("{what} cannot be stored: {e}")))
+}
+
+/// The envelopes in a `getAll` result.
+fn from_records(records: JsValue) -> Result<Vec<EventEnvelope>, StoreError> {
+    let records: Array = records
+        .dyn_into()
+        .map_err(|v| StoreError::Corrupt(format!("expected a list of events, got {v:?}")))?;
+    records.iter().map(from_record).collect()
+}
+
+fn from_record(record: JsValue) -> Result<EventEnvelope, StoreError> {
+    let id = js_sys::Reflect::get(&record, &JsValue::from_str("event_id")).unwrap_or_default();
+    serde_wasm_bindgen::from_value(record).map_err(|e| match id.as_f64() {
+        Some(id) => StoreError::Corrupt(format!("event {id}: {e}")),
+        None => StoreError::Corrupt(format!("an event without an event_id: {e}")),
+    })
+}
+
+fn unavailable(e: JsValue) -> StoreError {
+    Failure::from_js(&e).into_store_error("using IndexedDB")
+}
+
+fn reading(f: Failure) -> StoreError {
+    f.into_store_error("reading IndexedDB")
+}
+
+/// The outcome of one request, as a future.
+///
+/// The handlers are attached when this is created, not when it is first polled: a request issued
+/// alongside another may finish while the first is awaited, and a lazily attached handler would
+/// then never fire. Resolving through a promise keeps the continuation in a microtask of the success
+/// event, while the transaction is still active, so the next request can join the same transaction.
+struct Pending {
+    request: IdbRequest,
+    settled: JsFuture,
+}
+
+impl Pending {
+    fn new(request: &IdbRequest) -> Self {
+        let promise = Promise::new(&mut |resolve, reject| {
+            request.set_onsuccess(Some(&resolve));
+            request.set_onerror(Some(&reject));
+        });
+        Self {
+            request: request.clone(),
+            settled: JsFuture::from(promise),
+        }
+    }
+
+    /// The request's result, or the error it failed with.
+    async fn outcome(self) -> Result<JsValue, Failure> {
+        match self.settled.await {
+            Ok(_) => self.request.result().map_err(|e| Failure::from_js(&e)),
+            Err(_) => Err(match self.request.error() {
+                Ok(Some(e)) => Failure::from_js(&e),
+                _ => Failure {
+                    name: "UnknownError".into(),
+                    message: "the request failed".into(),
+                },
+            }),
+        }
+    }
+}
+
+/// A transaction's end as a future: `Ok` once it has committed (only then is a write durable and
+/// visible to other tabs), the abort reason otherwise. Created right after the transaction, before
+/// any request, so neither event can be missed.
+struct Completion {
+    tx: IdbTransaction,
+    settled: JsFuture,
+}
+
+impl Completion {
+    fn new(tx: &IdbTransaction) -> Self {
+        let promise = Promise::new(&mut |resolve, reject| {
+            tx.set_oncomplete(Some(&resolve));
+            tx.set_onabort(Some(&reject));
+        });
+        Self {
+            tx: tx.clone(),
+            settled: JsFuture::from(promise),
+        }
+    }
+
+    async fn outcome(self) -> Result<(), Failure> {
+        match self.settled.await {
+            Ok(_) => Ok(()),
+            Err(_) => Err(match self.tx.error() {
+                Some(e) => Failure::from_js(&e),
+                None => Failure {
+                    name: "AbortError".into(),
+                    message: "the transaction was aborted".into(),
+                },
+            }),
+        }
+    }
+}

@@ -1,0 +1,286 @@
+//! The localStorage backend: the fallback when IndexedDB cannot be opened. Small and synchronous,
+//! laid out so that a page closed in the middle of an append leaves the store as it was.
+//!
+//! Keys, all under the caller's prefix:
+//! - `{prefix}/event/{event_id}`: one event's envelope as JSON;
+//! - `{prefix}/head`: the highest visible `event_id`, written **last** by every append. Reads only go
+//!   up to it, so events written by an append that never reached its head write stay invisible, and
+//!   the next append simply overwrites them;
+//! - `{prefix}/checkpoint/{subscriber}`: a checkpoint as JSON.
+//!
+//! localStorage is synchronous and a tab's script runs on one thread, so the version check and the
+//! writes of one append happen with nothing in between.
+
+use super::{global_property, Failure};
+use crate::notify::{Listener, Notifier};
+use crate::store::{Backend, Checkpoint, EventStore, ExpectedVersion, StoreError, StreamId};
+use foldlab_domain::{EventEnvelope, NewEvent};
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use web_sys::Storage;
+
+/// An event store in the browser's localStorage, under one key prefix.
+pub struct LocalStorageStore {
+    storage: Storage,
+    prefix: String,
+    notifier: Notifier,
+}
+
+/// The part of a stored envelope that places it in its stream: enough for the version check.
+#[derive(Deserialize)]
+struct Placement {
+    entity_type: String,
+    entity_id: String,
+    version: u64,
+}
+
+impl LocalStorageStore {
+    /// Opens the store whose keys start with `{prefix}/`.
+    ///
+    /// Fails with [`StoreError::Unavailable`] when the browser has no localStorage, forbids it, or
+    /// refuses every write to it (some private modes have a quota of zero).
+    pub fn open(prefix: &str) -> Result<Self, StoreError> {
+        let storage: Storage = global_property("localStorage").map_err(StoreError::Unavailable)?;
+        let store = Self {
+            storage,
+            prefix: prefix.to_string(),
+            notifier: Notifier::default(),
+        };
+        let probe = store.key("probe");
+        match store.storage.set_item(&probe, "") {
+            Ok(()) => {
+                let _ = store.storage.remove_item(&probe);
+            }
+            // A storage filled up by the lab's own events can still be read, and cleared.
+            Err(e) if Failure::from_js(&e).is_quota() && store.head_text()?.is_some() => {}
+            Err(e) => {
+                return Err(StoreError::Unavailable(format!(
+                    "localStorage refuses writes ({})",
+                    Failure::from_js(&e)
+                )))
+            }
+        }
+        Ok(store)
+    }
+
+    fn key(&self, rest: &str) -> String {
+        format!("{}/{rest}", self.prefix)
+    }
+
+    fn event_key(&self, event_id: u64) -> String {
+        self.key(&format!("event/{event_id}"))
+    }
+
+    fn checkpoint_key(&self, subscriber: &str) -> String {
+        self.key(&format!("checkpoint/{subscriber}"))
+    }
+
+    fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.storage
+            .get_item(key)
+            .map_err(|e| Failure::from_js(&e).into_store_error("reading localStorage"))
+    }
+
+    fn head_text(&self) -> Result<Option<String>, StoreError> {
+        self.get(&self.key("head"))
+    }
+
+    fn current_head(&self) -> Result<u64, StoreError> {
+        match self.head_text()? {
+            None => Ok(0),
+            Some(text) => text
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("the head is {text:?}, not a number"))),
+        }
+    }
+
+    /// The JSON of a visible event (one at or below the head): missing is corruption.
+    fn event_json(&self, event_id: u64) -> Result<String, StoreError> {
+        self.get(&self.event_key(event_id))?
+            .ok_or_else(|| StoreError::Corrupt(format!("event {event_id} is missing")))
+    }
+
+    fn event(&self, event_id: u64) -> Result<EventEnvelope, StoreError> {
+        serde_json::from_str(&self.event_json(event_id)?)
+            .map_err(|e| StoreError::Corrupt(format!("event {event_id}: {e}")))
+    }
+
+    /// The stream's version: the version of its latest event, found by scanning back from the head
+    /// (a stream's versions grow with the event ids, so the first match is its last event).
+    fn stream_version(&self, stream: &StreamId, head: u64) -> Result<u64, StoreError> {
+        for event_id in (1..=head).rev() {
+            let placement: Placement = serde_json::from_str(&self.event_json(event_id)?)
+                .map_err(|e| StoreError::Corrupt(format!("event {event_id}: {e}")))?;
+            if placement.entity_type == stream.entity_type
+                && placement.entity_id == stream.entity_id
+            {
+                return Ok(placement.version);
+            }
+        }
+        Ok(0)
+    }
+
+    /// Removes keys written by an append that failed, so the store is as it was.
+    fn undo(&self, keys: &[String]) {
+        for key in keys {
+            let _ = self.storage.remove_item(key);
+        }
+    }
+}
+
+impl EventStore for LocalStorageStore {
+    fn backend(&self) -> Backend {
+        Backend::LocalStorage
+    }
+
+    async fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<Vec<EventEnvelope>, StoreError> {
+        let head = self.current_head()?;
+        let actual = self.stream_version(stream, head)?;
+        if !expected.admits(actual) {
+            return Err(StoreError::Conflict {
+                stream: stream.clone(),
+                expected,
+                actual,
+            });
+        }
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let stored: Vec<EventEnvelope> = events
+            .into_iter()
+            .zip(1u64..)
+            .map(|(e, i)| EventEnvelope {
+                event_id: head + i,
+                entity_type: stream.entity_type.clone(),
+                entity_id: stream.entity_id.clone(),
+                version: actual + i,
+                event_type: e.event_type,
+                schema_version: e.schema_version,
+                event_data: e.event_data,
+                recorded_at: e.recorded_at,
+                metadata: e.metadata,
+            })
+            .collect();
+        // Everything is encoded before the first write, so only the storage itself can fail midway.
+        let records = stored
+            .iter()
+            .map(|e| {
+                serde_json::to_string(e)
+                    .map(|json| (self.event_key(e.event_id), json))
+                    .map_err(|err| {
+                        StoreError::Unavailable(format!(
+                            "event {} cannot be stored: {err}",
+                            e.event_id
+                        ))
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut written = Vec::with_capacity(records.len());
+        for (key, json) in records {
+            if let Err(e) = self.storage.set_item(&key, &json) {
+                self.undo(&written);
+                return Err(Failure::from_js(&e).into_store_error("storing the events"));
+            }
+            written.push(key);
+        }
+        let new_head = head + stored.len() as u64;
+        // The head moves last: until this write succeeds, none of the batch is visible.
+        if let Err(e) = self
+            .storage
+            .set_item(&self.key("head"), &new_head.to_string())
+        {
+            self.undo(&written);
+            return Err(Failure::from_js(&e).into_store_error("storing the events"));
+        }
+        self.notifier.notify(new_head);
+        Ok(stored)
+    }
+
+    async fn read_stream(
+        &self,
+        stream: &StreamId,
+        after_version: u64,
+    ) -> Result<Vec<EventEnvelope>, StoreError> {
+        // A scan of the whole log: this fallback store stays small.
+        let head = self.current_head()?;
+        let mut events = Vec::new();
+        for event_id in 1..=head {
+            let event = self.event(event_id)?;
+            if event.entity_type == stream.entity_type
+                && event.entity_id == stream.entity_id
+                && event.version > after_version
+            {
+                events.push(event);
+            }
+        }
+        Ok(events)
+    }
+
+    async fn read_all(
+        &self,
+        after_position: u64,
+        limit: usize,
+    ) -> Result<Vec<EventEnvelope>, StoreError> {
+        let head = self.current_head()?;
+        let last = after_position
+            .saturating_add(u64::try_from(limit).unwrap_or(u64::MAX))
+            .min(head);
+        (after_position.saturating_add(1)..=last)
+            .map(|event_id| self.event(event_id))
+            .collect()
+    }
+
+    async fn head(&self) -> Result<u64, StoreError> {
+        self.current_head()
+    }
+
+    async fn load_checkpoint(&self, subscriber: &str) -> Result<Option<Checkpoint>, StoreError> {
+        match self.get(&self.checkpoint_key(subscriber))? {
+            None => Ok(None),
+            Some(json) => serde_json::from_str(&json)
+                .map(Some)
+                .map_err(|e| StoreError::Corrupt(format!("checkpoint of {subscriber}: {e}"))),
+        }
+    }
+
+    async fn save_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), StoreError> {
+        let json = serde_json::to_string(checkpoint).map_err(|e| {
+            StoreError::Unavailable(format!(
+                "the checkpoint of {} cannot be stored: {e}",
+                checkpoint.subscriber
+            ))
+        })?;
+        self.storage
+            .set_item(&self.checkpoint_key(&checkpoint.subscriber), &json)
+            .map_err(|e| Failure::from_js(&e).into_store_error("saving a checkpoint"))
+    }
+
+    async fn clear(&self) -> Result<(), StoreError> {
+        // Other code on the page may use localStorage too: only this store's keys go.
+        let failed = |e: JsValue| Failure::from_js(&e).into_store_error("clearing localStorage");
+        let ours = self.key("");
+        let mut doomed = Vec::new();
+        for i in 0..self.storage.length().map_err(failed)? {
+            if let Some(key) = self.storage.key(i).map_err(failed)? {
+                if key.starts_with(&ours) {
+                    doomed.push(key);
+                }
+            }
+        }
+        // The head goes first, so an interrupted clear leaves an empty store, not a broken one.
+        doomed.sort_by_key(|k| *k != self.key("head"));
+        for key in doomed {
+            self.storage.remove_item(&key).map_err(failed)?;
+        }
+        Ok(())
+    }
+
+    fn subscribe(&self, listener: Listener) {
+        self.notifier.subscribe(listener);
+    }
+}

@@ -1,0 +1,461 @@
+#![cfg(target_arch = "wasm32")]
+//! The backend contract and the browser-specific promises (persistence across reloads, racing tabs,
+//! crash safety, quota, falling back) checked against IndexedDB and localStorage in headless
+//! Chromium. Run with
+//! `cargo test -p foldlab-store --target wasm32-unknown-unknown --features contract --tests`.
+
+use foldlab_store::contract::new_event;
+use foldlab_store::{
+    open_browser_store, Backend, Checkpoint, EventStore, ExpectedVersion, IndexedDbStore,
+    LocalStorageStore, StoreError, StreamId,
+};
+use js_sys::{Object, Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// A database name or key prefix no earlier test or run has used, so every test starts empty.
+fn fresh_name(test: &str) -> String {
+    format!(
+        "foldlab-test-{test}-{}-{}",
+        js_sys::Date::now(),
+        (js_sys::Math::random() * 1e9) as u64
+    )
+}
+
+async fn fresh_idb(test: &str) -> IndexedDbStore {
+    match IndexedDbStore::open(&fresh_name(test)).await {
+        Ok(store) => store,
+        Err(e) => panic!("IndexedDB should open in Chromium: {e}"),
+    }
+}
+
+fn fresh_local(test: &str) -> LocalStorageStore {
+    match LocalStorageStore::open(&fresh_name(test)) {
+        Ok(store) => store,
+        Err(e) => panic!("localStorage should open in Chromium: {e}"),
+    }
+}
+
+fn local_storage() -> web_sys::Storage {
+    Reflect::get(&js_sys::global(), &"localStorage".into())
+        .expect("window.localStorage")
+        .unchecked_into()
+}
+
+/// Every contract check, once against each backend.
+mod indexed_db {
+    macro_rules! check {
+        ($name:ident) => {
+            #[wasm_bindgen_test::wasm_bindgen_test]
+            async fn $name() {
+                foldlab_store::contract::$name(&super::fresh_idb(stringify!($name)).await).await;
+            }
+        };
+    }
+    foldlab_store::for_each_contract_check!(check);
+}
+
+mod local_storage {
+    macro_rules! check {
+        ($name:ident) => {
+            #[wasm_bindgen_test::wasm_bindgen_test]
+            async fn $name() {
+                foldlab_store::contract::$name(&super::fresh_local(stringify!($name))).await;
+            }
+        };
+    }
+    foldlab_store::for_each_contract_check!(check);
+}
+
+fn order(id: &str) -> StreamId {
+    StreamId::new("Order", id)
+}
+
+async fn versions(store: &impl EventStore, stream: &StreamId) -> Vec<u64> {
+    store
+        .read_stream(stream, 0)
+        .await
+        .expect("read_stream")
+        .iter()
+        .map(|e| e.version)
+        .collect()
+}
+
+/// Writes through one handle, drops it, and reads through a new one on the same name.
+async fn survives_a_reload<S: EventStore>(first: S, reopen: impl std::future::Future<Output = S>) {
+    first
+        .append(
+            &order("a"),
+            ExpectedVersion::NoStream,
+            vec![new_event("OrderCreated", 1), new_event("OrderApproved", 2)],
+        )
+        .await
+        .expect("append");
+    let checkpoint = Checkpoint {
+        subscriber: "customer-view".into(),
+        position: 2,
+        state: r#"{"seen":2}"#.into(),
+    };
+    first.save_checkpoint(&checkpoint).await.expect("save");
+    let before = first.read_all(0, usize::MAX).await.expect("read_all");
+    drop(first);
+
+    let second = reopen.await;
+    assert_eq!(second.head().await, Ok(2));
+    assert_eq!(second.read_all(0, usize::MAX).await, Ok(before));
+    assert_eq!(
+        second.load_checkpoint("customer-view").await,
+        Ok(Some(checkpoint))
+    );
+    // The new handle carries on numbering where the old one stopped.
+    let next = second
+        .append(
+            &order("a"),
+            ExpectedVersion::Exact(2),
+            vec![new_event("OrderShipped", 3)],
+        )
+        .await
+        .expect("append after reload");
+    assert_eq!((next[0].event_id, next[0].version), (3, 3));
+}
+
+#[wasm_bindgen_test]
+async fn indexed_db_data_survives_a_reload() {
+    let name = fresh_name("idb-reload");
+    let first = IndexedDbStore::open(&name).await.expect("open");
+    survives_a_reload(first, async {
+        IndexedDbStore::open(&name).await.expect("reopen")
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn local_storage_data_survives_a_reload() {
+    let name = fresh_name("local-reload");
+    let first = LocalStorageStore::open(&name).expect("open");
+    survives_a_reload(first, async {
+        LocalStorageStore::open(&name).expect("reopen")
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn two_tabs_racing_on_one_stream_store_one_batch_and_get_one_conflict() {
+    let name = fresh_name("idb-race");
+    let tab_a = IndexedDbStore::open(&name).await.expect("open a");
+    let tab_b = IndexedDbStore::open(&name).await.expect("open b");
+    let stream = order("contested");
+    for round in 0..5u64 {
+        let expected = match round {
+            0 => ExpectedVersion::NoStream,
+            n => ExpectedVersion::Exact(n * 2),
+        };
+        let (a, b) = futures::future::join(
+            tab_a.append(
+                &stream,
+                expected,
+                vec![new_event("A", round), new_event("A", round)],
+            ),
+            tab_b.append(
+                &stream,
+                expected,
+                vec![new_event("B", round), new_event("B", round)],
+            ),
+        )
+        .await;
+        let (won, lost) = match (a, b) {
+            (Ok(won), Err(lost)) | (Err(lost), Ok(won)) => (won, lost),
+            (a, b) => panic!("round {round}: exactly one tab must win, got {a:?} and {b:?}"),
+        };
+        assert_eq!(won.len(), 2);
+        assert_eq!(
+            lost,
+            StoreError::Conflict {
+                stream: stream.clone(),
+                expected,
+                actual: round * 2 + 2
+            }
+        );
+    }
+    let stored = versions(&tab_a, &stream).await;
+    assert_eq!(stored, (1..=10).collect::<Vec<u64>>());
+    assert_eq!(versions(&tab_b, &stream).await, stored);
+    assert_eq!(tab_b.head().await, Ok(10));
+}
+
+/// Resolves when an IndexedDB request succeeds; its error otherwise.
+async fn settle(request: &web_sys::IdbRequest) -> Result<JsValue, String> {
+    let promise = Promise::new(&mut |resolve, reject| {
+        request.set_onsuccess(Some(&resolve));
+        request.set_onerror(Some(&reject));
+    });
+    match JsFuture::from(promise).await {
+        Ok(_) => request.result().map_err(|e| format!("{e:?}")),
+        Err(_) => Err(request
+            .error()
+            .ok()
+            .flatten()
+            .map_or_else(|| "unknown".into(), |e| e.name())),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_stream_index_refuses_a_second_event_with_the_same_version() {
+    let name = fresh_name("idb-unique");
+    let store = IndexedDbStore::open(&name).await.expect("open");
+    let stored = store
+        .append(
+            &order("a"),
+            ExpectedVersion::NoStream,
+            vec![new_event("OrderCreated", 1)],
+        )
+        .await
+        .expect("append");
+
+    // Go around the store, as buggy code in another tab might: a new event id, the same version.
+    let factory: web_sys::IdbFactory = Reflect::get(&js_sys::global(), &"indexedDB".into())
+        .expect("indexedDB")
+        .unchecked_into();
+    let db: web_sys::IdbDatabase = settle(&factory.open(&name).expect("open"))
+        .await
+        .expect("raw open")
+        .unchecked_into();
+    let tx = db
+        .transaction_with_str_and_mode("events", web_sys::IdbTransactionMode::Readwrite)
+        .expect("transaction");
+    let events = tx.object_store("events").expect("events");
+    let first = settle(&events.get(&JsValue::from_f64(1.0)).expect("get"))
+        .await
+        .expect("read the first record");
+    assert_eq!(
+        Reflect::get(&first, &"event_data".into()).expect("field"),
+        JsValue::from_str(&stored[0].event_data),
+        "records are plain objects with the envelope's fields"
+    );
+    let copy = Object::assign(&Object::new(), &first.unchecked_into());
+    Reflect::set(&copy, &"event_id".into(), &JsValue::from_f64(2.0)).expect("set");
+    let refused = settle(&events.add(&copy).expect("add")).await;
+    assert_eq!(refused, Err("ConstraintError".to_string()));
+    db.close();
+
+    assert_eq!(store.head().await, Ok(1));
+    assert_eq!(versions(&store, &order("a")).await, vec![1]);
+}
+
+#[wasm_bindgen_test]
+async fn local_storage_ignores_events_beyond_the_head_and_overwrites_them() {
+    let prefix = fresh_name("local-crash");
+    let store = LocalStorageStore::open(&prefix).expect("open");
+    let first = store
+        .append(
+            &order("a"),
+            ExpectedVersion::NoStream,
+            vec![new_event("OrderCreated", 1), new_event("OrderApproved", 2)],
+        )
+        .await
+        .expect("append");
+
+    // A page closed mid-batch: events 3 and 4 written, the head never moved from 2.
+    let raw = local_storage();
+    let mut orphan = first[1].clone();
+    orphan.event_id = 3;
+    orphan.version = 3;
+    orphan.event_type = "OrderCancelled".into();
+    let orphan_json = serde_json::to_string(&orphan).expect("json");
+    raw.set_item(&format!("{prefix}/event/3"), &orphan_json)
+        .expect("set");
+    raw.set_item(&format!("{prefix}/event/4"), "{half a rec")
+        .expect("set");
+
+    assert_eq!(store.head().await, Ok(2));
+    assert_eq!(store.read_all(0, usize::MAX).await, Ok(first.clone()));
+    assert_eq!(versions(&store, &order("a")).await, vec![1, 2]);
+    // The half-written batch does not count towards the version either.
+    let again = store
+        .append(
+            &order("a"),
+            ExpectedVersion::Exact(2),
+            vec![new_event("OrderShipped", 3)],
+        )
+        .await
+        .expect("append over the orphans");
+    assert_eq!((again[0].event_id, again[0].version), (3, 3));
+    assert_eq!(store.read_all(2, 10).await, Ok(again.clone()));
+    assert_eq!(store.head().await, Ok(3));
+    // Event 4 is still the stale half-record, and still invisible; the next append replaces it.
+    let next = store
+        .append(
+            &order("b"),
+            ExpectedVersion::NoStream,
+            vec![new_event("OrderCreated", 4)],
+        )
+        .await
+        .expect("append over the half record");
+    assert_eq!(store.read_all(3, 10).await, Ok(next));
+}
+
+/// Removes filler keys even when the test fails, so later tests in the page have room.
+struct Filler {
+    keys: Vec<String>,
+}
+
+impl Drop for Filler {
+    fn drop(&mut self) {
+        let raw = local_storage();
+        for key in &self.keys {
+            let _ = raw.remove_item(key);
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_full_local_storage_is_a_quota_error_and_leaves_the_store_unchanged() {
+    let prefix = fresh_name("local-quota");
+    let store = LocalStorageStore::open(&prefix).expect("open");
+    let before = store
+        .append(
+            &order("a"),
+            ExpectedVersion::NoStream,
+            vec![new_event("OrderCreated", 1)],
+        )
+        .await
+        .expect("append");
+
+    // Fill localStorage to the brim with ever smaller chunks, then free the small ones (a few
+    // kilobytes) so the batch below gets partway before the quota stops it.
+    let raw = local_storage();
+    let mut filler = Filler { keys: Vec::new() };
+    let mut small = Vec::new();
+    let mut chunk = 1 << 20;
+    while chunk >= 256 {
+        let key = format!("{prefix}-filler/{}", filler.keys.len());
+        if raw.set_item(&key, &"x".repeat(chunk)).is_ok() {
+            if chunk <= 4096 {
+                small.push(key.clone());
+            }
+            filler.keys.push(key);
+        } else {
+            chunk /= 2;
+        }
+    }
+    for key in &small {
+        raw.remove_item(key).expect("remove");
+    }
+
+    let batch = (0..200).map(|i| new_event("OrderNoted", i)).collect();
+    let result = store
+        .append(&order("a"), ExpectedVersion::Exact(1), batch)
+        .await;
+    assert!(
+        matches!(result, Err(StoreError::QuotaExceeded(_))),
+        "{:?}",
+        result.map(|stored| format!("{} events stored", stored.len()))
+    );
+    assert_eq!(store.head().await, Ok(1));
+    assert_eq!(store.read_all(0, usize::MAX).await, Ok(before));
+    for event_id in 2..=201 {
+        assert_eq!(
+            raw.get_item(&format!("{prefix}/event/{event_id}")),
+            Ok(None),
+            "event {event_id} should have been removed again"
+        );
+    }
+    drop(filler);
+    // With room again, the same append goes through.
+    let stored = store
+        .append(
+            &order("a"),
+            ExpectedVersion::Exact(1),
+            vec![new_event("OrderNoted", 1)],
+        )
+        .await
+        .expect("append with room");
+    assert_eq!(stored[0].version, 2);
+}
+
+#[wasm_bindgen_test]
+async fn open_browser_store_prefers_indexed_db() {
+    let (store, reason) = open_browser_store(&fresh_name("prefers-idb")).await;
+    assert_eq!(store.backend(), Backend::IndexedDb);
+    assert_eq!(reason, None);
+}
+
+/// Hides a global (`window.indexedDB`, `window.localStorage`) until dropped, as a browser without
+/// it would. The original property is put back even when the test fails.
+struct Hidden {
+    name: &'static str,
+    original: JsValue,
+}
+
+impl Hidden {
+    fn new(name: &'static str) -> Self {
+        let window: Object = js_sys::global().unchecked_into();
+        let original = Object::get_own_property_descriptor(&window, &name.into());
+        let missing = Object::new();
+        Reflect::set(&missing, &"value".into(), &JsValue::UNDEFINED).expect("descriptor");
+        Reflect::set(&missing, &"configurable".into(), &JsValue::TRUE).expect("descriptor");
+        Object::define_property(&window, &name.into(), &missing);
+        Self { name, original }
+    }
+}
+
+impl Drop for Hidden {
+    fn drop(&mut self) {
+        let window: Object = js_sys::global().unchecked_into();
+        if self.original.is_undefined() {
+            let _ = Reflect::delete_property(&window, &self.name.into());
+        } else {
+            Object::define_property(
+                &window,
+                &self.name.into(),
+                &self.original.clone().unchecked_into(),
+            );
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn without_indexed_db_the_lab_falls_back_to_local_storage_and_says_why() {
+    let name = fresh_name("fallback-local");
+    let (store, reason) = {
+        let _hidden = Hidden::new("indexedDB");
+        open_browser_store(&name).await
+    };
+    assert_eq!(store.backend(), Backend::LocalStorage);
+    let reason = reason.expect("a reason");
+    assert!(
+        reason.contains("IndexedDB could not be opened") && reason.contains("localStorage"),
+        "{reason}"
+    );
+    // The fallback is a working store under the given prefix.
+    store
+        .append(
+            &order("a"),
+            ExpectedVersion::NoStream,
+            vec![new_event("OrderCreated", 1)],
+        )
+        .await
+        .expect("append");
+    assert!(local_storage()
+        .get_item(&format!("{name}/event/1"))
+        .expect("get")
+        .is_some());
+    // And IndexedDB is back for everyone else.
+    let (again, none) = open_browser_store(&fresh_name("fallback-restored")).await;
+    assert_eq!((again.backend(), none), (Backend::IndexedDb, None));
+}
+
+#[wasm_bindgen_test]
+async fn without_any_storage_the_lab_keeps_events_in_memory_and_says_they_will_not_last() {
+    let (store, reason) = {
+        let _no_idb = Hidden::new("indexedDB");
+        let _no_local = Hidden::new("localStorage");
+        open_browser_store(&fresh_name("fallback-memory")).await
+    };
+    assert_eq!(store.backend(), Backend::Memory);
+    let reason = reason.expect("a reason");
+    assert!(reason.contains("will not survive a reload"), "{reason}");
+}
