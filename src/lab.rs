@@ -25,7 +25,10 @@ pub enum StoreStatus {
     /// Opening the browser's storage.
     Opening,
     /// Ready: which backend, and why it is not the default one, if it is not.
-    Ready { backend: Backend, note: Option<String> },
+    Ready {
+        backend: Backend,
+        note: Option<String>,
+    },
 }
 
 /// What the views show, read from the store in one go.
@@ -138,7 +141,9 @@ impl Lab {
                 self.snapshot.set(snapshot);
                 self.load_error.set(None);
             }
-            Err(error) => self.load_error.set(Some(format!("The lab could not read its event store. {error}"))),
+            Err(error) => self.load_error.set(Some(format!(
+                "The lab could not read its event store. {error}"
+            ))),
         }
     }
 
@@ -147,7 +152,9 @@ impl Lab {
         &self,
         work: impl AsyncFnOnce(Rc<Engine<BrowserStore>>) -> Result<T, String>,
     ) -> Result<T, String> {
-        let engine = self.engine().ok_or_else(|| "The event store is still opening; try again in a moment.".to_string())?;
+        let engine = self.engine().ok_or_else(|| {
+            "The event store is still opening; try again in a moment.".to_string()
+        })?;
         self.busy.set(true);
         let result = work(engine).await;
         self.refresh().await;
@@ -156,7 +163,11 @@ impl Lab {
     }
 
     /// Creates a customer from what the form holds; returns a confirmation or the reason it was refused.
-    pub async fn create_customer(&self, name: String, limit_text: String) -> Result<String, String> {
+    pub async fn create_customer(
+        &self,
+        name: String,
+        limit_text: String,
+    ) -> Result<String, String> {
         let limit = Money::parse(&limit_text).map_err(|e| format!("Credit limit: {e}"))?;
         let id = CustomerId::new(short_id("c"));
         self.with_engine(async move |engine| {
@@ -164,13 +175,21 @@ impl Lab {
                 .create_customer(&id, &name, limit, &short_id("k"))
                 .await
                 .map_err(|e| e.to_string())?;
-            Ok(format!("Stored {}: customer {} was created with a {limit} credit limit.", ids(&stored), id))
+            Ok(format!(
+                "Stored {}: customer {} was created with a {limit} credit limit.",
+                ids(&stored),
+                id
+            ))
         })
         .await
     }
 
     /// Places an order; returns a confirmation or the reason it was refused.
-    pub async fn place_order(&self, customer: String, total_text: String) -> Result<String, String> {
+    pub async fn place_order(
+        &self,
+        customer: String,
+        total_text: String,
+    ) -> Result<String, String> {
         if customer.is_empty() {
             return Err("Choose a customer first (create one above if there is none).".to_string());
         }
@@ -212,7 +231,10 @@ impl Lab {
             })
             .await;
         self.step_error.set(match result {
-            Ok(0) => Some("Nothing to deliver: every subscriber is up to date with the event store.".to_string()),
+            Ok(0) => Some(
+                "Nothing to deliver: every subscriber is up to date with the event store."
+                    .to_string(),
+            ),
             Ok(_) => None,
             Err(error) => Some(error),
         });
@@ -238,7 +260,9 @@ impl Lab {
             subscriber: report.delivery.subscriber,
             event_id: report.delivery.event.event_id,
             stored: match &report.outcome {
-                foldlab_store::engine::Outcome::Appended(events) => events.iter().map(|e| e.event_id).collect(),
+                foldlab_store::engine::Outcome::Appended(events) => {
+                    events.iter().map(|e| e.event_id).collect()
+                }
                 _ => Vec::new(),
             },
             outcome: outcome_label(&report.outcome),
@@ -280,7 +304,10 @@ fn delivery_failure(error: &EngineError) -> String {
 
 /// `#1, #2` for the events a command stored.
 fn ids(events: &[EventEnvelope]) -> String {
-    let list: Vec<String> = events.iter().map(|e| format!("{} #{}", e.event_type, e.event_id)).collect();
+    let list: Vec<String> = events
+        .iter()
+        .map(|e| format!("{} #{}", e.event_type, e.event_id))
+        .collect();
     list.join(", ")
 }
 

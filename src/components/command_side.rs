@@ -35,7 +35,9 @@ fn feedback_view(feedback: RwSignal<Option<Feedback>>) -> impl IntoView {
     move || {
         feedback.get().map(|f| match f {
             Feedback::Stored(text) => view! { <p class="ok" role="status">{text}</p> }.into_any(),
-            Feedback::Refused(text) => view! { <p class="error" role="alert">{text}</p> }.into_any(),
+            Feedback::Refused(text) => {
+                view! { <p class="error" role="alert">{text}</p> }.into_any()
+            }
         })
     }
 }
@@ -49,7 +51,10 @@ fn CreateCustomer() -> impl IntoView {
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         spawn_local(async move {
-            match lab.create_customer(name.get_untracked(), limit.get_untracked()).await {
+            match lab
+                .create_customer(name.get_untracked(), limit.get_untracked())
+                .await
+            {
                 Ok(text) => {
                     name.set(String::new());
                     limit.set(String::new());
@@ -106,7 +111,10 @@ fn PlaceOrder() -> impl IntoView {
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         spawn_local(async move {
-            match lab.place_order(customer.get_untracked(), total.get_untracked()).await {
+            match lab
+                .place_order(customer.get_untracked(), total.get_untracked())
+                .await
+            {
                 Ok(text) => {
                     total.set(String::new());
                     feedback.set(Some(Feedback::Stored(text)));
@@ -149,7 +157,13 @@ fn Customers() -> impl IntoView {
             s.model
                 .customer_order
                 .iter()
-                .filter_map(|id| s.model.customers.get(id).and_then(|c| c.customer()).map(|c| (id.clone(), c.clone())))
+                .filter_map(|id| {
+                    s.model
+                        .customers
+                        .get(id)
+                        .and_then(|c| c.customer())
+                        .map(|c| (id.clone(), c.clone()))
+                })
                 .collect::<Vec<_>>()
         })
     };
@@ -189,9 +203,11 @@ fn Orders() -> impl IntoView {
                 .order_order
                 .iter()
                 .filter_map(|id| match s.model.orders.get(id) {
-                    Some(OrderState::Placed(order)) => {
-                        Some((id.to_string(), s.customer_name(&order.customer_id), order.clone()))
-                    }
+                    Some(OrderState::Placed(order)) => Some((
+                        id.to_string(),
+                        s.customer_name(&order.customer_id),
+                        order.clone(),
+                    )),
                     _ => None,
                 })
                 .collect::<Vec<_>>()

@@ -18,7 +18,10 @@ pub fn EventTable() -> impl IntoView {
                         e.schema_version,
                         e.metadata.actor,
                         e.metadata.correlation_id,
-                        e.metadata.causation_id.map(|c| format!(" · caused by #{c}")).unwrap_or_default()
+                        e.metadata
+                            .causation_id
+                            .map(|c| format!(" · caused by #{c}"))
+                            .unwrap_or_default()
                     );
                     view! {
                         <tr title=meta>

@@ -36,7 +36,9 @@ impl WriteModel {
                         model.customer_order.push(id.clone());
                         CustomerDecider::initial_state()
                     });
-                    model.customers.insert(id, CustomerDecider::evolve(state, &event));
+                    model
+                        .customers
+                        .insert(id, CustomerDecider::evolve(state, &event));
                 }
                 Ok(StoredEvent::Order(id, event)) => {
                     let state = model.orders.remove(&id).unwrap_or_else(|| {
@@ -81,16 +83,43 @@ mod tests {
         let mut bad = envelope(4, "o9", OrderEvent::Approved);
         bad.event_type = "OrderTeleported".into();
         let log = vec![
-            envelope(1, "zed", CustomerEvent::Created(CustomerCreated { name: "Zed".into(), credit_limit: Money::from_cents(100) })),
-            envelope(2, "o1", OrderEvent::Created(OrderCreated { customer_id: CustomerId::new("zed"), total: Money::from_cents(60) })),
-            envelope(3, "zed", CustomerEvent::CreditReserved(CreditReserved { order_id: OrderId::new("o1"), amount: Money::from_cents(60) })),
+            envelope(
+                1,
+                "zed",
+                CustomerEvent::Created(CustomerCreated {
+                    name: "Zed".into(),
+                    credit_limit: Money::from_cents(100),
+                }),
+            ),
+            envelope(
+                2,
+                "o1",
+                OrderEvent::Created(OrderCreated {
+                    customer_id: CustomerId::new("zed"),
+                    total: Money::from_cents(60),
+                }),
+            ),
+            envelope(
+                3,
+                "zed",
+                CustomerEvent::CreditReserved(CreditReserved {
+                    order_id: OrderId::new("o1"),
+                    amount: Money::from_cents(60),
+                }),
+            ),
             bad,
             envelope(5, "o1", OrderEvent::Approved),
         ];
         let model = WriteModel::from_log(&log);
-        let zed = model.customers[&CustomerId::new("zed")].customer().cloned().expect("zed");
+        let zed = model.customers[&CustomerId::new("zed")]
+            .customer()
+            .cloned()
+            .expect("zed");
         assert_eq!(zed.available_credit(), Money::from_cents(40));
-        assert_eq!(model.orders[&OrderId::new("o1")].order().map(|o| o.status), Some(OrderStatus::Approved));
+        assert_eq!(
+            model.orders[&OrderId::new("o1")].order().map(|o| o.status),
+            Some(OrderStatus::Approved)
+        );
         assert_eq!(model.customer_order, vec![CustomerId::new("zed")]);
         assert_eq!(model.unreadable.len(), 1);
         assert_eq!(model.unreadable[0].0, 4);

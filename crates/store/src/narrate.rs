@@ -34,7 +34,10 @@ pub fn narrate(report: &StepReport) -> String {
 
 fn appended_sentence(subscriber: Subscriber, received: &str, appended: &[EventEnvelope]) -> String {
     let Some(first) = appended.first() else {
-        return format!("The {} handled {received}; it had nothing to store.", lower(subscriber.label()));
+        return format!(
+            "The {} handled {received}; it had nothing to store.",
+            lower(subscriber.label())
+        );
     };
     let stored = format!("{} #{}", first.event_type, first.event_id);
     match decode(first) {
@@ -59,7 +62,9 @@ fn appended_sentence(subscriber: Subscriber, received: &str, appended: &[EventEn
 fn lower(label: &str) -> String {
     let mut chars = label.chars();
     match chars.next() {
-        Some(first) if label.starts_with("Customer view") => first.to_lowercase().chain(chars).collect(),
+        Some(first) if label.starts_with("Customer view") => {
+            first.to_lowercase().chain(chars).collect()
+        }
         _ => label.to_string(),
     }
 }
@@ -74,9 +79,20 @@ mod tests {
 
     fn story(limit: i64, total: i64) -> Vec<String> {
         let e = Engine::new(MemoryStore::new(), Box::new(|| 0));
-        block_on(e.create_customer(&CustomerId::new("c1"), "Ada", Money::from_cents(limit), "k")).expect("create");
-        block_on(e.place_order(&OrderId::new("o1"), &CustomerId::new("c1"), Money::from_cents(total), "k")).expect("order");
-        block_on(e.run_to_end(50)).expect("run").iter().map(narrate).collect()
+        block_on(e.create_customer(&CustomerId::new("c1"), "Ada", Money::from_cents(limit), "k"))
+            .expect("create");
+        block_on(e.place_order(
+            &OrderId::new("o1"),
+            &CustomerId::new("c1"),
+            Money::from_cents(total),
+            "k",
+        ))
+        .expect("order");
+        block_on(e.run_to_end(50))
+            .expect("run")
+            .iter()
+            .map(narrate)
+            .collect()
     }
 
     #[test]
@@ -86,7 +102,9 @@ mod tests {
             lines[1],
             "The Customer service handled OrderCreated #2 and reserved $25.00 of credit for order o1: CreditReserved #3. One transaction changed one aggregate, the Customer."
         );
-        assert!(lines[3].starts_with("The Order service handled CreditReserved #3 and approved order o1: OrderApproved #4."));
+        assert!(lines[3].starts_with(
+            "The Order service handled CreditReserved #3 and approved order o1: OrderApproved #4."
+        ));
         assert_eq!(lines[0], "The customer view applied CustomerCreated #1: the query side now reflects the event store up to #1.");
     }
 

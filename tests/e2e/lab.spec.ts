@@ -1,0 +1,198 @@
+// The lab's first screen, as a person uses it: the article's order-to-credit choreography on a real
+// event store in the browser, with its lag, its failures and its persistence.
+import { expect, test } from '@playwright/test';
+import { screenshotPath, trackConsoleErrors } from './support/console';
+import { LabPage } from './support/lab';
+
+test('an order within the credit limit is approved through the choreography', async ({ page }) => {
+  const problems = trackConsoleErrors(page);
+  const lab = new LabPage(page);
+  await lab.open();
+
+  await lab.createCustomer('Ada Lovelace', '1000');
+  await expect(lab.createForm.getByRole('status')).toContainText('Stored CustomerCreated #1');
+  await lab.placeOrder('250');
+  await expect(lab.orderForm.getByRole('status')).toContainText('Stored OrderCreated #2');
+
+  // The order is NEW and the query side has not seen anything: it lags the event store.
+  await expect(lab.orderRows.first()).toContainText('NEW');
+  await expect(lab.viewLag).toContainText('Lagging');
+  await expect(lab.viewLag).toContainText('the event store is at #2');
+  await page.screenshot({ path: screenshotPath('lab-order-placed'), fullPage: true });
+
+  // Step once: the customer view applies CustomerCreated; step again: the Customer reserves credit.
+  await lab.step();
+  await expect(lab.steps.first()).toContainText('The customer view applied CustomerCreated #1');
+  await lab.step();
+  await expect(lab.steps.first()).toContainText(
+    'The Customer service handled OrderCreated #2 and reserved $250.00 of credit',
+  );
+  await expect(lab.steps.first()).toContainText('One transaction changed one aggregate, the Customer.');
+  await expect(lab.orderRows.first()).toContainText('NEW');
+
+  await lab.runToEnd();
+  await expect(lab.orderRows.first()).toContainText('APPROVED');
+  expect(await lab.eventTypes()).toEqual(['CustomerCreated', 'OrderCreated', 'CreditReserved', 'OrderApproved']);
+  await expect(lab.eventRows.nth(2)).toContainText('"amount_cents":25000');
+  await expect(lab.viewLag).toContainText('Up to date');
+  const ada = lab.customerView.getByRole('article', { name: 'Customer view of Ada Lovelace' });
+  await expect(ada).toContainText('$750.00');
+  await expect(ada).toContainText('APPROVED');
+  await page.screenshot({ path: screenshotPath('lab-approved'), fullPage: true });
+  expect(problems.messages).toEqual([]);
+});
+
+test('an order over the credit limit is cancelled and reserves nothing', async ({ page }) => {
+  const problems = trackConsoleErrors(page);
+  const lab = new LabPage(page);
+  await lab.open();
+
+  await lab.createCustomer('Grace Hopper', '100');
+  await lab.placeOrder('60');
+  await lab.placeOrder('50');
+  await lab.runToEnd();
+
+  expect(await lab.eventTypes()).toEqual([
+    'CustomerCreated',
+    'OrderCreated',
+    'OrderCreated',
+    'CreditReserved',
+    'CreditLimitExceeded',
+    'OrderApproved',
+    'OrderCancelled',
+  ]);
+  await expect(lab.orderRows.nth(0)).toContainText('APPROVED');
+  await expect(lab.orderRows.nth(1)).toContainText('CANCELLED');
+  await expect(lab.page.getByTestId('steps')).toContainText(
+    'but $50.00 is more than the $40.00 of credit still available',
+  );
+  await expect(lab.page.getByTestId('steps')).toContainText("the Customer's state did not change");
+  const grace = lab.customerView.getByRole('article', { name: 'Customer view of Grace Hopper' });
+  await expect(grace).toContainText('$40.00');
+  await expect(grace).toContainText('CANCELLED');
+  await page.screenshot({ path: screenshotPath('lab-credit-exceeded'), fullPage: true });
+  expect(problems.messages).toEqual([]);
+});
+
+test('a reload reads everything back from IndexedDB', async ({ page }) => {
+  const problems = trackConsoleErrors(page);
+  const lab = new LabPage(page);
+  await lab.open();
+  await lab.createCustomer('Edsger', '500');
+  await lab.placeOrder('125.50');
+  await lab.step();
+  await lab.expectEventCount(2);
+
+  await page.reload();
+  await expect(lab.backend).toHaveText('Events kept in IndexedDB');
+  await lab.expectEventCount(2);
+  await expect(lab.orderRows.first()).toContainText('$125.50');
+  // The checkpoints were stored too: the view resumes where it stopped, not from the start.
+  await expect(lab.viewLag).toContainText('applied events up to #1');
+  await lab.runToEnd();
+  await expect(lab.orderRows.first()).toContainText('APPROVED');
+
+  await page.reload();
+  await expect(lab.orderRows.first()).toContainText('APPROVED');
+  await lab.expectEventCount(4);
+  await page.screenshot({ path: screenshotPath('lab-after-reload'), fullPage: true });
+  expect(problems.messages).toEqual([]);
+});
+
+test('without IndexedDB the lab keeps its events in localStorage and says so', async ({ page }) => {
+  const problems = trackConsoleErrors(page);
+  // As in a browser where IndexedDB is switched off.
+  await page.addInitScript(() => {
+    Object.defineProperty(window, 'indexedDB', { value: undefined, configurable: true });
+  });
+  const lab = new LabPage(page);
+  await lab.open('localStorage');
+  await expect(page.getByTestId('fallback-note')).toContainText('localStorage');
+
+  await lab.createCustomer('Barbara', '300');
+  await lab.placeOrder('400');
+  await lab.runToEnd();
+  await expect(lab.orderRows.first()).toContainText('CANCELLED');
+
+  await page.reload();
+  await expect(lab.backend).toHaveText('Events kept in localStorage');
+  await lab.expectEventCount(4);
+  await expect(lab.orderRows.first()).toContainText('CANCELLED');
+  await page.screenshot({ path: screenshotPath('lab-localstorage'), fullPage: true });
+  expect(problems.messages).toEqual([]);
+});
+
+test('invalid input is explained next to the form and stores nothing', async ({ page }) => {
+  const problems = trackConsoleErrors(page);
+  const lab = new LabPage(page);
+  await lab.open();
+  const customerError = lab.createForm.getByRole('alert');
+
+  await lab.createCustomer('   ', '100');
+  await expect(customerError).toHaveText('A customer needs a name.');
+  await lab.createCustomer('Ada', 'lots');
+  await expect(customerError).toContainText('is not an amount');
+  await lab.createCustomer('Ada', '0');
+  await expect(customerError).toContainText('A credit limit must be more than $0.00');
+  await lab.createCustomer('Ada', '-20');
+  await expect(customerError).toContainText('A credit limit must be more than $0.00');
+  // What was typed stays, so it can be corrected.
+  await expect(lab.createForm.getByLabel('Name')).toHaveValue('Ada');
+  await lab.expectEventCount(0);
+
+  await lab.placeOrder('10');
+  await expect(lab.orderForm.getByRole('alert')).toContainText('Choose a customer first');
+
+  await lab.createCustomer('<img src=x onerror=alert(1)>', '100');
+  await expect(lab.createForm.getByRole('status')).toContainText('Stored CustomerCreated #1');
+  for (const total of ['0', '-5', '1.234', 'ten']) {
+    await lab.placeOrder(total);
+    await expect(lab.orderForm.getByRole('alert')).toBeVisible();
+  }
+  await lab.expectEventCount(1);
+  // Markup in a name is shown as text, never run.
+  await expect(page.getByRole('combobox', { name: 'Customer' })).toContainText('<img src=x onerror=alert(1)>');
+  await page.screenshot({ path: screenshotPath('lab-invalid-input'), fullPage: true });
+  expect(problems.messages).toEqual([]);
+});
+
+test('reset lab asks first, then empties the store', async ({ page }) => {
+  const problems = trackConsoleErrors(page);
+  const lab = new LabPage(page);
+  await lab.open();
+  await lab.createCustomer('Alan', '100');
+  await lab.expectEventCount(1);
+
+  await page.getByRole('button', { name: 'Reset lab…' }).click();
+  await expect(page.getByRole('group', { name: 'Confirm reset' })).toContainText('Delete all 1 events');
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await lab.expectEventCount(1);
+
+  await page.getByRole('button', { name: 'Reset lab…' }).click();
+  await page.getByRole('button', { name: 'Yes, delete everything' }).click();
+  await lab.expectEventCount(0);
+  await page.reload();
+  await expect(lab.backend).toHaveText('Events kept in IndexedDB');
+  await lab.expectEventCount(0);
+  await lab.createCustomer('Alan', '100');
+  await expect(lab.createForm.getByRole('status')).toContainText('Stored CustomerCreated #1');
+  expect(problems.messages).toEqual([]);
+});
+
+test('the about page is a route that survives a reload under the sub-path', async ({ page }) => {
+  const problems = trackConsoleErrors(page);
+  const lab = new LabPage(page);
+  await lab.open();
+  await page.getByRole('link', { name: 'About the patterns' }).click();
+  await expect(page).toHaveURL(/\/foldlab\/about$/);
+  await expect(page.getByRole('heading', { name: 'About the patterns' })).toBeVisible();
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'About the patterns' })).toBeVisible();
+  await page.getByRole('link', { name: 'Lab' }).click();
+  await expect(page).toHaveURL(/\/foldlab\/$/);
+  await expect(page.getByRole('heading', { name: 'Command side' })).toBeVisible();
+  await page.screenshot({ path: screenshotPath('about'), fullPage: true });
+  // The reload of /foldlab/about is answered by 404.html, as GitHub Pages does.
+  const others = problems.messages.filter((m) => !m.includes('the server responded with a status of 404'));
+  expect(others).toEqual([]);
+});
