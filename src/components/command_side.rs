@@ -105,7 +105,11 @@ fn PlaceOrder() -> impl IntoView {
         let list = customers();
         let chosen = customer.get();
         if !list.iter().any(|(id, _)| *id == chosen) {
-            customer.set(list.last().map(|(id, _)| id.clone()).unwrap_or_default());
+            let newest = list.last().map(|(id, _)| id.clone()).unwrap_or_default();
+            // Setting a signal wakes this effect again: only set a value that differs.
+            if newest != chosen {
+                customer.set(newest);
+            }
         }
     });
     let submit = move |ev: SubmitEvent| {
