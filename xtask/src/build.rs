@@ -3,6 +3,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use crate::process::{run, say};
 use crate::{setup, Context, Project, Result};
@@ -17,7 +18,7 @@ pub const SERVE_URL: &str = "http://127.0.0.1:8080/";
 /// deep links and reloads on any client-side route boot the app instead of showing an error.
 pub fn release(project: &Project, public_url: &str, dist: &Path) -> Result<PathBuf> {
     let dist = project.path(dist);
-    let mut trunk = project.command("trunk");
+    let mut trunk = trunk(project);
     trunk
         .args(["build", "--release", "--public-url", public_url, "--dist"])
         .arg(&dist);
@@ -36,6 +37,14 @@ pub fn release(project: &Project, public_url: &str, dist: &Path) -> Result<PathB
     Ok(dist)
 }
 
+/// Trunk, told not to ask the network whether a newer Trunk exists (the pinned one is the one
+/// that builds with our rustc, and a fresh machine may have no route to ask).
+fn trunk(project: &Project) -> Command {
+    let mut trunk = project.command("trunk");
+    trunk.env("TRUNK_SKIP_VERSION_CHECK", "true");
+    trunk
+}
+
 /// `cargo xtask build`: build tools, then [`release`].
 pub fn build(project: &Project, public_url: &str, dist: &str) -> Result<()> {
     setup::build_tools(project)?;
@@ -46,7 +55,5 @@ pub fn build(project: &Project, public_url: &str, dist: &str) -> Result<()> {
 pub fn serve(project: &Project) -> Result<()> {
     setup::all(project)?;
     say(format!("serve: Foldlab at {SERVE_URL}"));
-    run(project
-        .command("trunk")
-        .args(["serve", "--address", "127.0.0.1", "--port", "8080"]))
+    run(trunk(project).args(["serve", "--address", "127.0.0.1", "--port", "8080"]))
 }

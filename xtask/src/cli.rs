@@ -194,7 +194,13 @@ mod tests {
             dist: "dist-pages-ci".into(),
         });
         check(
-            &["build", "--public-url", "/foldlab/", "--dist", "dist-pages-ci"],
+            &[
+                "build",
+                "--public-url",
+                "/foldlab/",
+                "--dist",
+                "dist-pages-ci",
+            ],
             expected.clone(),
         );
         check(

@@ -161,7 +161,10 @@ mod tests {
     #[test]
     fn the_reporter_summary_line_is_recognised() {
         assert_eq!(parse_e2e_summary("e2e: 2 passed, 0 failed"), Some((2, 0)));
-        assert_eq!(parse_e2e_summary("  e2e: 0 passed, 3 failed\n"), Some((0, 3)));
+        assert_eq!(
+            parse_e2e_summary("  e2e: 0 passed, 3 failed\n"),
+            Some((0, 3))
+        );
     }
 
     #[test]

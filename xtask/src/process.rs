@@ -52,7 +52,11 @@ pub fn check_status(shown: &str, status: ExitStatus) -> Result<()> {
 /// Runs a command quietly and returns its trimmed stdout, or `None` when the program is missing
 /// or fails: used for version probes (`trunk --version`), where either means "install it".
 pub fn probe(command: &mut Command) -> Option<String> {
-    let output = command.stdin(Stdio::null()).stderr(Stdio::null()).output().ok()?;
+    let output = command
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
     if !output.status.success() {
         return None;
     }
@@ -76,9 +80,7 @@ pub fn run_tee(command: &mut Command, mut inspect: impl FnMut(&str)) -> Result<E
             inspect(&line);
         }
     }
-    child
-        .wait()
-        .context(format!("waiting for `{shown}`"))
+    child.wait().context(format!("waiting for `{shown}`"))
 }
 
 #[cfg(test)]

@@ -47,7 +47,11 @@ pub fn build_tools(project: &Project) -> Result<()> {
 }
 
 fn report(tool: &str, installed: bool) {
-    let state = if installed { "installed" } else { "already present" };
+    let state = if installed {
+        "installed"
+    } else {
+        "already present"
+    };
     say(format!("setup: {tool}: {state}"));
 }
 
@@ -63,13 +67,19 @@ fn require_node(project: &Project) -> Result<()> {
 }
 
 fn wasm_target(project: &Project) -> Result<()> {
-    let installed = probe(project.command("rustup").args(["target", "list", "--installed"]))
-        .ok_or_else(|| {
-            Error::new("`rustup target list --installed` failed: xtask needs a rustup toolchain")
-        })?;
+    let installed = probe(
+        project
+            .command("rustup")
+            .args(["target", "list", "--installed"]),
+    )
+    .ok_or_else(|| {
+        Error::new("`rustup target list --installed` failed: xtask needs a rustup toolchain")
+    })?;
     let present = installed.lines().any(|line| line.trim() == WASM_TARGET);
     if !present {
-        run(project.command("rustup").args(["target", "add", WASM_TARGET]))?;
+        run(project
+            .command("rustup")
+            .args(["target", "add", WASM_TARGET]))?;
     }
     report(&format!("rust target {WASM_TARGET}"), !present);
     Ok(())
@@ -304,10 +314,10 @@ fn node_modules_stale(project: &Project) -> Result<bool> {
 
 fn modified(path: &Path) -> Result<Option<SystemTime>> {
     match fs::metadata(path) {
-        Ok(metadata) => metadata
-            .modified()
-            .map(Some)
-            .context(format!("reading the modification time of {}", path.display())),
+        Ok(metadata) => metadata.modified().map(Some).context(format!(
+            "reading the modification time of {}",
+            path.display()
+        )),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Error::new(format!("reading {}: {e}", path.display()))),
     }
