@@ -95,8 +95,6 @@ pub struct Lab {
     pub steps: RwSignal<Vec<StepLine>>,
     /// The last delivery's failure, shown by the choreography controls.
     pub step_error: RwSignal<Option<String>>,
-    /// The head the store last announced (through its subscriber notification).
-    pub announced_head: RwSignal<u64>,
     delivered: StoredValue<usize>,
 }
 
@@ -111,14 +109,11 @@ impl Lab {
             busy: RwSignal::new(true),
             steps: RwSignal::new(Vec::new()),
             step_error: RwSignal::new(None),
-            announced_head: RwSignal::new(0),
             delivered: StoredValue::new(0),
         };
         spawn_local(async move {
             let (store, note) = open_browser_store(STORE_NAME).await;
             let backend = store.backend();
-            let announced = lab.announced_head;
-            store.subscribe(Rc::new(move |head| announced.set(head)));
             let engine = Engine::new(store, Box::new(|| js_sys::Date::now() as i64));
             lab.engine.set_value(Some(Rc::new(engine)));
             lab.status.set(StoreStatus::Ready { backend, note });
@@ -137,7 +132,6 @@ impl Lab {
         let Some(engine) = self.engine() else { return };
         match load_snapshot(&engine).await {
             Ok(snapshot) => {
-                self.announced_head.set(snapshot.head());
                 self.snapshot.set(snapshot);
                 self.load_error.set(None);
             }

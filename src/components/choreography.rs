@@ -73,6 +73,9 @@ pub fn Choreography() -> impl IntoView {
                         .collect_view()
                 }}
             </ol>
+            <Show when=move || lab.steps.with(Vec::is_empty)>
+                <p class="empty">"Deliveries made on this page are told here, newest first."</p>
+            </Show>
         </section>
     }
 }
