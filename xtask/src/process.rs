@@ -103,8 +103,11 @@ mod tests {
 
     #[test]
     fn a_failed_command_is_named_in_the_error() {
-        let error = run(Command::new("false").arg("--flag")).err();
-        let message = error.map(|e| e.to_string()).unwrap_or_default();
+        let status = Command::new("false").status();
+        let error = status
+            .context("running false")
+            .and_then(|s| check_status("false --flag", s));
+        let message = error.err().map(|e| e.to_string()).unwrap_or_default();
         assert!(message.starts_with("`false --flag` failed"), "{message}");
     }
 }
