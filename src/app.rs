@@ -9,7 +9,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 /// The base path without its trailing slash (`""` at the site root), as the router wants it.
-fn base_path() -> String {
+pub fn base_path() -> String {
     let base = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.base_uri().ok().flatten())
@@ -17,6 +17,12 @@ fn base_path() -> String {
         .map(|url| url.pathname())
         .unwrap_or_default();
     base.trim_end_matches('/').to_string()
+}
+
+/// An in-app link target: `path` (starting with `/`) under the base path. The router's `<A>`
+/// passes absolute paths through as they are, so the base must be added here.
+pub fn href(path: &str) -> String {
+    format!("{}{path}", base_path())
 }
 
 /// The root component.

@@ -1,5 +1,6 @@
 //! The top bar: the name, navigation, where the events are kept, and "Reset lab".
 
+use crate::app::href;
 use crate::lab::{Lab, StoreStatus};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -16,8 +17,8 @@ pub fn Header() -> impl IntoView {
                 <p class="tagline">"Event sourcing and CQRS, happening in your browser"</p>
             </div>
             <nav aria-label="Views">
-                <A href="/">"Lab"</A>
-                <A href="/about">"About the patterns"</A>
+                <A href=href("/")>"Lab"</A>
+                <A href=href("/about")>"About the patterns"</A>
             </nav>
             <BackendBadge />
             <ResetLab />
