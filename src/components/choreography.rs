@@ -26,7 +26,11 @@ pub fn Choreography() -> impl IntoView {
                 .iter()
                 .map(|(subscriber, position)| {
                     let label = subscriber.label();
-                    let at = format!("handled up to #{position} of #{head}");
+                    let at = if *position == 0 {
+                        format!("has handled nothing yet (the store is at #{head})")
+                    } else {
+                        format!("handled up to #{position} of #{head}")
+                    };
                     view! { <li><strong>{label}</strong> " " {at}</li> }
                 })
                 .collect_view()

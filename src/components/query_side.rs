@@ -19,7 +19,9 @@ pub fn QuerySide() -> impl IntoView {
                 .find(|(sub, _)| *sub == Subscriber::CustomerView)
                 .map_or(0, |(_, p)| *p);
             let behind = head.saturating_sub(at);
-            if behind == 0 {
+            if head == 0 {
+                "Up to date: there are no events yet.".to_string()
+            } else if behind == 0 {
                 format!("Up to date: the view has applied every event up to #{head}.")
             } else {
                 format!(
