@@ -31,6 +31,14 @@ enum Feedback {
     Refused(String),
 }
 
+/// Empties a field after its command was stored, unless the person has typed something new while
+/// the command ran: that must not be wiped.
+fn clear_if_unchanged(field: RwSignal<String>, sent: &str) {
+    if field.get_untracked() == sent {
+        field.set(String::new());
+    }
+}
+
 fn feedback_view(feedback: RwSignal<Option<Feedback>>) -> impl IntoView {
     move || {
         feedback.get().map(|f| match f {
@@ -48,25 +56,28 @@ fn CreateCustomer() -> impl IntoView {
     let name = RwSignal::new(String::new());
     let limit = RwSignal::new(String::new());
     let feedback = RwSignal::new(None::<Feedback>);
+    let answered = RwSignal::new(0u32);
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
+        let (sent_name, sent_limit) = (name.get_untracked(), limit.get_untracked());
         spawn_local(async move {
             match lab
-                .create_customer(name.get_untracked(), limit.get_untracked())
+                .create_customer(sent_name.clone(), sent_limit.clone())
                 .await
             {
                 Ok(text) => {
-                    name.set(String::new());
-                    limit.set(String::new());
+                    clear_if_unchanged(name, &sent_name);
+                    clear_if_unchanged(limit, &sent_limit);
                     feedback.set(Some(Feedback::Stored(text)));
                 }
                 // What was typed stays in the form, so it can be corrected.
                 Err(text) => feedback.set(Some(Feedback::Refused(text))),
             }
+            answered.update(|n| *n += 1);
         });
     };
     view! {
-        <form class="card" on:submit=submit aria-labelledby="create-customer-title" novalidate>
+        <form class="card" on:submit=submit aria-labelledby="create-customer-title" novalidate data-answered=answered>
             <h3 id="create-customer-title">"Create a customer"</h3>
             <label>
                 "Name"
@@ -112,23 +123,26 @@ fn PlaceOrder() -> impl IntoView {
             }
         }
     });
+    let answered = RwSignal::new(0u32);
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
+        let sent_total = total.get_untracked();
         spawn_local(async move {
             match lab
-                .place_order(customer.get_untracked(), total.get_untracked())
+                .place_order(customer.get_untracked(), sent_total.clone())
                 .await
             {
                 Ok(text) => {
-                    total.set(String::new());
+                    clear_if_unchanged(total, &sent_total);
                     feedback.set(Some(Feedback::Stored(text)));
                 }
                 Err(text) => feedback.set(Some(Feedback::Refused(text))),
             }
+            answered.update(|n| *n += 1);
         });
     };
     view! {
-        <form class="card" on:submit=submit aria-labelledby="place-order-title" novalidate>
+        <form class="card" on:submit=submit aria-labelledby="place-order-title" novalidate data-answered=answered>
             <h3 id="place-order-title">"Place an order"</h3>
             <label>
                 "Customer"

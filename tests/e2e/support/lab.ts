@@ -46,12 +46,19 @@ export class LabPage {
   async createCustomer(name: string, limit: string) {
     await this.createForm.getByLabel('Name').fill(name);
     await this.createForm.getByLabel('Credit limit ($)').fill(limit);
-    await this.createForm.getByRole('button', { name: 'Create customer' }).click();
+    await this.submit(this.createForm, 'Create customer');
   }
 
   async placeOrder(total: string) {
     await this.orderForm.getByLabel('Order total ($)').fill(total);
-    await this.orderForm.getByRole('button', { name: 'Place order' }).click();
+    await this.submit(this.orderForm, 'Place order');
+  }
+
+  /** Submits a form and waits until the lab has answered it (stored, or refused with a reason). */
+  private async submit(form: Locator, button: string) {
+    const before = Number(await form.getAttribute('data-answered'));
+    await form.getByRole('button', { name: button }).click();
+    await expect(form).toHaveAttribute('data-answered', String(before + 1));
   }
 
   async step() {
