@@ -11,8 +11,8 @@ use crate::store::{Checkpoint, EventStore, ExpectedVersion, StoreError, StreamId
 use foldlab_domain::codec::{decode, DecodeError, DomainEvent};
 use foldlab_domain::{
     fold, policy, ApplyOutcome, CustomerCommand, CustomerDecider, CustomerId, CustomerState,
-    CustomerViews, Decider, EventEnvelope, Metadata, Money, OrderCommand, OrderDecider, OrderId,
-    OrderState,
+    CustomerViews, Decider, EventEnvelope, LineItem, Metadata, Money, OrderCommand, OrderDecider,
+    OrderId, OrderState,
 };
 use std::fmt;
 
@@ -215,7 +215,7 @@ impl<S: EventStore> Engine<S> {
         }
         let command = OrderCommand::Create {
             customer_id: customer_id.clone(),
-            total,
+            line_items: vec![LineItem::whole_order(total)],
         };
         self.execute::<OrderDecider>(order_id.as_str(), &command, user(correlation_id))
             .await
