@@ -265,6 +265,7 @@ pub fn StatusBadge(status: OrderStatus) -> impl IntoView {
         OrderStatus::New => "badge new",
         OrderStatus::Approved => "badge approved",
         OrderStatus::Cancelled => "badge cancelled",
+        OrderStatus::Shipped => "badge shipped",
     };
     view! { <span class=class>{status.to_string()}</span> }
 }

@@ -38,3 +38,7 @@ id_type!(
     /// The id of an Order aggregate (its `entity_id` in the event store).
     OrderId
 );
+id_type!(
+    /// The id of a product on an order line (the Catalog service's, which Foldlab does not model).
+    ProductId
+);

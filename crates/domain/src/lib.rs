@@ -1,6 +1,7 @@
 //! Foldlab's pure event-sourcing core: the Order and Customer aggregates as deciders, the events they
-//! emit, the envelope an event store keeps around each event, the choreography that ties the two
-//! services together, and the query-side customer view.
+//! emit, the envelope an event store keeps around each event (and the upcasters that bring old
+//! schemas up to date on read), the choreography that ties the two services together, and the
+//! query-side customer view.
 //!
 //! Nothing here touches a browser, a storage engine, a clock or randomness: ids and timestamps arrive
 //! inside commands and envelopes, so every function is a deterministic function of its arguments and
@@ -15,6 +16,7 @@ pub mod ids;
 pub mod money;
 pub mod order;
 pub mod policy;
+pub mod upcast;
 pub mod view;
 pub mod write_model;
 
@@ -24,10 +26,10 @@ pub use customer::{
 };
 pub use decider::{fold, Decider};
 pub use envelope::{EventEnvelope, Metadata, NewEvent};
-pub use ids::{CustomerId, OrderId};
+pub use ids::{CustomerId, OrderId, ProductId};
 pub use money::{Money, MoneyParseError};
 pub use order::{
-    CancelReason, Order, OrderCommand, OrderDecider, OrderError, OrderEvent, OrderState,
+    CancelReason, LineItem, Order, OrderCommand, OrderDecider, OrderError, OrderEvent, OrderState,
     OrderStatus,
 };
 pub use view::{ApplyOutcome, CustomerView, CustomerViews, OrderSummary};

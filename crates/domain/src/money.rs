@@ -26,6 +26,12 @@ impl Money {
         self.0
     }
 
+    /// The amount `quantity` times over, as on an order line. It saturates instead of overflowing,
+    /// so an absurd quantity yields an absurd total that `decide` refuses, never a panic.
+    pub const fn times(self, quantity: u32) -> Money {
+        Money(self.0.saturating_mul(quantity as i64))
+    }
+
     /// Whether the amount is greater than zero.
     pub const fn is_positive(self) -> bool {
         self.0 > 0
@@ -192,5 +198,15 @@ mod tests {
         assert_eq!(Money::from_cents(5).to_string(), "$0.05");
         assert_eq!(Money::from_cents(-100).to_string(), "-$1.00");
         assert_eq!(Money::from_cents(100_000_000).to_string(), "$1,000,000.00");
+    }
+
+    #[test]
+    fn it_multiplies_by_a_quantity_without_overflowing() {
+        assert_eq!(Money::from_cents(250).times(3), Money::from_cents(750));
+        assert_eq!(Money::from_cents(250).times(0), Money::ZERO);
+        assert_eq!(
+            Money::from_cents(i64::MAX / 2).times(3),
+            Money::from_cents(i64::MAX)
+        );
     }
 }

@@ -39,6 +39,10 @@ pub struct CustomerView {
     pub available_credit: Money,
     /// The newest orders first, at most [`RECENT_ORDERS`].
     pub recent_orders: Vec<OrderSummary>,
+    /// Whether the customer was deleted. The document stays, as the customer's events do; the field
+    /// defaults to `false` so that a view saved before it existed still loads.
+    #[serde(default)]
+    pub deleted: bool,
 }
 
 /// What applying one event did to the view.
@@ -89,20 +93,33 @@ impl CustomerViews {
                         credit_limit: created.credit_limit,
                         available_credit: created.credit_limit,
                         recent_orders: Vec::new(),
+                        deleted: false,
                     },
                 );
                 true
             }
-            StoredEvent::Customer(customer_id, CustomerEvent::CreditReserved(reserved)) => {
-                match self.customers.get_mut(&customer_id) {
-                    Some(view) => {
-                        view.available_credit = view.available_credit - reserved.amount;
-                        true
-                    }
-                    None => false,
-                }
+            StoredEvent::Customer(customer_id, CustomerEvent::CreditReserved(reserved)) => self
+                .update(&customer_id, |view| {
+                    view.available_credit = view.available_credit - reserved.amount;
+                }),
+            StoredEvent::Customer(customer_id, CustomerEvent::CreditReleased(released)) => self
+                .update(&customer_id, |view| {
+                    view.available_credit = view.available_credit + released.amount;
+                }),
+            StoredEvent::Customer(customer_id, CustomerEvent::CreditLimitChanged(changed)) => self
+                .update(&customer_id, |view| {
+                    // What is reserved does not change, so available credit moves with the limit.
+                    view.available_credit =
+                        view.available_credit + changed.new_limit - view.credit_limit;
+                    view.credit_limit = changed.new_limit;
+                }),
+            StoredEvent::Customer(customer_id, CustomerEvent::Deleted) => {
+                self.update(&customer_id, |view| view.deleted = true)
             }
-            StoredEvent::Customer(_, CustomerEvent::CreditLimitExceeded(_)) => false,
+            StoredEvent::Customer(
+                _,
+                CustomerEvent::CreditLimitExceeded(_) | CustomerEvent::CreditReservationRefused(_),
+            ) => false,
             StoredEvent::Order(order_id, OrderEvent::Created(created)) => {
                 self.order_owner
                     .insert(order_id.clone(), created.customer_id.clone());
@@ -112,7 +129,7 @@ impl CustomerViews {
                             0,
                             OrderSummary {
                                 order_id,
-                                total: created.total,
+                                total: created.total(),
                                 status: OrderStatus::New,
                             },
                         );
@@ -128,6 +145,20 @@ impl CustomerViews {
             StoredEvent::Order(order_id, OrderEvent::Cancelled(_)) => {
                 self.set_status(&order_id, OrderStatus::Cancelled)
             }
+            StoredEvent::Order(order_id, OrderEvent::Shipped) => {
+                self.set_status(&order_id, OrderStatus::Shipped)
+            }
+        }
+    }
+
+    /// Changes one customer's document; `false` when the view has no such customer.
+    fn update(&mut self, customer_id: &CustomerId, change: impl FnOnce(&mut CustomerView)) -> bool {
+        match self.customers.get_mut(customer_id) {
+            Some(view) => {
+                change(view);
+                true
+            }
+            None => false,
         }
     }
 
@@ -156,9 +187,12 @@ impl CustomerViews {
 mod tests {
     use super::*;
     use crate::codec::DomainEvent;
-    use crate::customer::{CreditReserved, CustomerCreated};
+    use crate::customer::{
+        CreditLimitChanged, CreditReleased, CreditReservationRefused, CreditReserved,
+        CustomerCreated,
+    };
     use crate::envelope::Metadata;
-    use crate::order::OrderCreated;
+    use crate::order::{CancelReason, LineItem, OrderCancelled, OrderCreated};
 
     fn envelope<E: DomainEvent>(event_id: u64, entity_id: &str, event: E) -> EventEnvelope {
         let new = event.to_new_event(0, Metadata::default());
@@ -190,7 +224,7 @@ mod tests {
                 "o1",
                 OrderEvent::Created(OrderCreated {
                     customer_id: CustomerId::new("c1"),
-                    total: Money::from_cents(300),
+                    line_items: vec![LineItem::new("pen", 3, Money::from_cents(100))],
                 }),
             ),
             envelope(
@@ -227,5 +261,84 @@ mod tests {
         let before = views.clone();
         assert_eq!(views.apply(&history()[2]), Ok(ApplyOutcome::Duplicate));
         assert_eq!(views, before, "credit is not reserved twice");
+    }
+
+    fn ada(views: &CustomerViews) -> &CustomerView {
+        &views.customers[&CustomerId::new("c1")]
+    }
+
+    fn after(events: Vec<EventEnvelope>) -> CustomerViews {
+        let mut views = CustomerViews::default();
+        for e in history().into_iter().chain(events) {
+            assert_ne!(views.apply(&e), Ok(ApplyOutcome::Duplicate));
+        }
+        views
+    }
+
+    #[test]
+    fn a_users_cancellation_and_its_release_give_the_credit_back() {
+        let views = after(vec![
+            envelope(
+                5,
+                "o1",
+                OrderEvent::Cancelled(OrderCancelled {
+                    reason: CancelReason::UserRequested,
+                    customer_id: Some(CustomerId::new("c1")),
+                }),
+            ),
+            envelope(
+                6,
+                "c1",
+                CustomerEvent::CreditReleased(CreditReleased {
+                    order_id: OrderId::new("o1"),
+                    amount: Money::from_cents(300),
+                }),
+            ),
+        ]);
+        assert_eq!(ada(&views).available_credit, Money::from_cents(1_000));
+        assert_eq!(ada(&views).recent_orders[0].status, OrderStatus::Cancelled);
+    }
+
+    #[test]
+    fn a_shipped_order_is_shown_shipped_and_its_credit_stays_used() {
+        let views = after(vec![envelope(5, "o1", OrderEvent::Shipped)]);
+        assert_eq!(ada(&views).recent_orders[0].status, OrderStatus::Shipped);
+        assert_eq!(ada(&views).available_credit, Money::from_cents(700));
+    }
+
+    #[test]
+    fn a_new_limit_moves_the_available_credit_by_the_difference() {
+        let views = after(vec![envelope(
+            5,
+            "c1",
+            CustomerEvent::CreditLimitChanged(CreditLimitChanged {
+                new_limit: Money::from_cents(400),
+            }),
+        )]);
+        assert_eq!(ada(&views).credit_limit, Money::from_cents(400));
+        assert_eq!(ada(&views).available_credit, Money::from_cents(100));
+    }
+
+    #[test]
+    fn a_deleted_customer_keeps_its_document_marked_deleted() {
+        let mut views = after(vec![envelope(5, "c1", CustomerEvent::Deleted)]);
+        assert!(ada(&views).deleted);
+        assert_eq!(ada(&views).recent_orders.len(), 1);
+        let refused = envelope(
+            6,
+            "c1",
+            CustomerEvent::CreditReservationRefused(CreditReservationRefused {
+                order_id: OrderId::new("o2"),
+                amount: Money::from_cents(5),
+            }),
+        );
+        assert_eq!(views.apply(&refused), Ok(ApplyOutcome::Ignored));
+    }
+
+    #[test]
+    fn a_view_saved_before_deletion_existed_still_loads() {
+        let saved = r#"{"last_event_id":1,"customers":{"c1":{"customer_id":"c1","name":"Ada","credit_limit":100,"available_credit":100,"recent_orders":[]}},"order_owner":{}}"#;
+        let views: CustomerViews = serde_json::from_str(saved).expect("loads");
+        assert!(!ada(&views).deleted);
     }
 }

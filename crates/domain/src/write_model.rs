@@ -58,10 +58,15 @@ impl WriteModel {
 mod tests {
     use super::*;
     use crate::codec::DomainEvent;
-    use crate::customer::{CreditReserved, CustomerCreated, CustomerEvent};
+    use crate::customer::{
+        CreditLimitChanged, CreditReleased, CreditReservationRefused, CreditReserved,
+        CustomerCreated, CustomerEvent,
+    };
     use crate::envelope::Metadata;
     use crate::money::Money;
-    use crate::order::{OrderCreated, OrderEvent, OrderStatus};
+    use crate::order::{
+        CancelReason, LineItem, OrderCancelled, OrderCreated, OrderEvent, OrderStatus,
+    };
 
     fn envelope<E: DomainEvent>(event_id: u64, entity_id: &str, event: E) -> EventEnvelope {
         let new = event.to_new_event(0, Metadata::default());
@@ -96,7 +101,7 @@ mod tests {
                 "o1",
                 OrderEvent::Created(OrderCreated {
                     customer_id: CustomerId::new("zed"),
-                    total: Money::from_cents(60),
+                    line_items: vec![LineItem::whole_order(Money::from_cents(60))],
                 }),
             ),
             envelope(
@@ -123,5 +128,91 @@ mod tests {
         assert_eq!(model.customer_order, vec![CustomerId::new("zed")]);
         assert_eq!(model.unreadable.len(), 1);
         assert_eq!(model.unreadable[0].0, 4);
+    }
+
+    #[test]
+    fn it_folds_cancellations_releases_shipping_new_limits_and_deletions() {
+        let ada = CustomerId::new("ada");
+        let order = |cents: i64| {
+            OrderEvent::Created(OrderCreated {
+                customer_id: ada.clone(),
+                line_items: vec![LineItem::whole_order(Money::from_cents(cents))],
+            })
+        };
+        let reserved = |id: &str, cents: i64| {
+            CustomerEvent::CreditReserved(CreditReserved {
+                order_id: OrderId::new(id),
+                amount: Money::from_cents(cents),
+            })
+        };
+        let log = vec![
+            envelope(
+                1,
+                "ada",
+                CustomerEvent::Created(CustomerCreated {
+                    name: "Ada".into(),
+                    credit_limit: Money::from_cents(100),
+                }),
+            ),
+            envelope(2, "o1", order(30)),
+            envelope(3, "o2", order(50)),
+            envelope(4, "ada", reserved("o1", 30)),
+            envelope(5, "ada", reserved("o2", 50)),
+            envelope(6, "o1", OrderEvent::Approved),
+            envelope(7, "o2", OrderEvent::Approved),
+            envelope(8, "o1", OrderEvent::Shipped),
+            envelope(
+                9,
+                "o2",
+                OrderEvent::Cancelled(OrderCancelled {
+                    reason: CancelReason::UserRequested,
+                    customer_id: Some(ada.clone()),
+                }),
+            ),
+            envelope(
+                10,
+                "ada",
+                CustomerEvent::CreditReleased(CreditReleased {
+                    order_id: OrderId::new("o2"),
+                    amount: Money::from_cents(50),
+                }),
+            ),
+            envelope(
+                11,
+                "ada",
+                CustomerEvent::CreditLimitChanged(CreditLimitChanged {
+                    new_limit: Money::from_cents(200),
+                }),
+            ),
+            envelope(12, "ada", CustomerEvent::Deleted),
+            envelope(13, "o3", order(10)),
+            envelope(
+                14,
+                "ada",
+                CustomerEvent::CreditReservationRefused(CreditReservationRefused {
+                    order_id: OrderId::new("o3"),
+                    amount: Money::from_cents(10),
+                }),
+            ),
+            envelope(
+                15,
+                "o3",
+                OrderEvent::Cancelled(OrderCancelled {
+                    reason: CancelReason::CustomerDeleted,
+                    customer_id: Some(ada.clone()),
+                }),
+            ),
+        ];
+        let model = WriteModel::from_log(&log);
+        assert!(model.unreadable.is_empty(), "{:?}", model.unreadable);
+        let state = &model.customers[&ada];
+        assert!(state.is_deleted());
+        let customer = state.customer().expect("still readable");
+        assert_eq!(customer.credit_limit, Money::from_cents(200));
+        assert_eq!(customer.available_credit(), Money::from_cents(170));
+        let status = |id: &str| model.orders[&OrderId::new(id)].order().map(|o| o.status);
+        assert_eq!(status("o1"), Some(OrderStatus::Shipped));
+        assert_eq!(status("o2"), Some(OrderStatus::Cancelled));
+        assert_eq!(status("o3"), Some(OrderStatus::Cancelled));
     }
 }

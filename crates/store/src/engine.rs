@@ -10,9 +10,9 @@
 use crate::store::{Checkpoint, EventStore, ExpectedVersion, StoreError, StreamId};
 use foldlab_domain::codec::{decode, DecodeError, DomainEvent};
 use foldlab_domain::{
-    fold, policy, ApplyOutcome, CustomerCommand, CustomerDecider, CustomerId, CustomerState,
-    CustomerViews, Decider, EventEnvelope, Metadata, Money, OrderCommand, OrderDecider, OrderId,
-    OrderState,
+    fold, policy, ApplyOutcome, CancelReason, CustomerCommand, CustomerDecider, CustomerId,
+    CustomerState, CustomerViews, Decider, EventEnvelope, LineItem, Metadata, Money, OrderCommand,
+    OrderDecider, OrderId, OrderState,
 };
 use std::fmt;
 
@@ -25,9 +25,11 @@ const PAGE: usize = 256;
 /// The services and views that subscribe to the event store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Subscriber {
-    /// Reacts to OrderCreated by reserving credit on the Customer aggregate.
+    /// Reacts to OrderCreated by reserving credit on the Customer aggregate, and to the user's
+    /// OrderCancelled by releasing it.
     CustomerService,
-    /// Reacts to CreditReserved / CreditLimitExceeded by approving or cancelling the Order.
+    /// Reacts to CreditReserved / CreditLimitExceeded / CreditReservationRefused by approving or
+    /// cancelling the Order.
     OrderService,
     /// The query side: keeps the customer view (a projection).
     CustomerView,
@@ -201,7 +203,8 @@ impl<S: EventStore> Engine<S> {
 
     /// Places an order: creates the Order aggregate, NEW. Credit is reserved later, by the Customer
     /// service reacting to OrderCreated. The customer must exist — looked up by id, as a form would;
-    /// the Order keeps only the id and no transaction touches the Customer here.
+    /// the Order keeps only the id and no transaction touches the Customer here. The lab's form asks
+    /// for a total, which becomes one line item (see [`Engine::place_order_items`]).
     pub async fn place_order(
         &self,
         order_id: &OrderId,
@@ -209,16 +212,13 @@ impl<S: EventStore> Engine<S> {
         total: Money,
         correlation_id: &str,
     ) -> Result<Vec<EventEnvelope>, EngineError> {
-        let customer = StreamId::new(CUSTOMER, customer_id.as_str());
-        if self.store.read_stream(&customer, 0).await?.is_empty() {
-            return Err(EngineError::UnknownCustomer(customer_id.clone()));
-        }
-        let command = OrderCommand::Create {
-            customer_id: customer_id.clone(),
-            total,
-        };
-        self.execute::<OrderDecider>(order_id.as_str(), &command, user(correlation_id))
-            .await
+        self.place_order_items(
+            order_id,
+            customer_id,
+            vec![LineItem::whole_order(total)],
+            correlation_id,
+        )
+        .await
     }
 
     /// A customer's current state, folded from all its events.
@@ -443,6 +443,80 @@ impl<S: EventStore> Engine<S> {
             stream,
             attempts: MAX_ATTEMPTS,
         })
+    }
+
+    /// Places an order with its line items: creates the Order aggregate, NEW (see
+    /// [`Engine::place_order`]). A deleted customer still exists for this lookup, since its stream
+    /// stays; the Customer service then refuses the credit (CreditReservationRefused) and the Order
+    /// service cancels the order, so the rule lives in the Customer's `decide`, not in a form.
+    pub async fn place_order_items(
+        &self,
+        order_id: &OrderId,
+        customer_id: &CustomerId,
+        line_items: Vec<LineItem>,
+        correlation_id: &str,
+    ) -> Result<Vec<EventEnvelope>, EngineError> {
+        let customer = StreamId::new(CUSTOMER, customer_id.as_str());
+        if self.store.read_stream(&customer, 0).await?.is_empty() {
+            return Err(EngineError::UnknownCustomer(customer_id.clone()));
+        }
+        let command = OrderCommand::Create {
+            customer_id: customer_id.clone(),
+            line_items,
+        };
+        self.execute::<OrderDecider>(order_id.as_str(), &command, user(correlation_id))
+            .await
+    }
+
+    /// The user cancels an order, NEW or APPROVED (one transaction, the Order). Its credit is
+    /// released later, by the Customer service reacting to the OrderCancelled.
+    pub async fn cancel_order(
+        &self,
+        order_id: &OrderId,
+        correlation_id: &str,
+    ) -> Result<Vec<EventEnvelope>, EngineError> {
+        let command = OrderCommand::Cancel {
+            reason: CancelReason::UserRequested,
+        };
+        self.execute::<OrderDecider>(order_id.as_str(), &command, user(correlation_id))
+            .await
+    }
+
+    /// The user ships an APPROVED order. Its reservation stays on the Customer: the credit is used.
+    pub async fn ship_order(
+        &self,
+        order_id: &OrderId,
+        correlation_id: &str,
+    ) -> Result<Vec<EventEnvelope>, EngineError> {
+        self.execute::<OrderDecider>(order_id.as_str(), &OrderCommand::Ship, user(correlation_id))
+            .await
+    }
+
+    /// The user changes a customer's credit limit; a limit below what is reserved is refused.
+    pub async fn change_credit_limit(
+        &self,
+        customer_id: &CustomerId,
+        new_limit: Money,
+        correlation_id: &str,
+    ) -> Result<Vec<EventEnvelope>, EngineError> {
+        let command = CustomerCommand::ChangeCreditLimit { new_limit };
+        self.execute::<CustomerDecider>(customer_id.as_str(), &command, user(correlation_id))
+            .await
+    }
+
+    /// The user deletes a customer: a CustomerDeleted event, not a removed row. Its stream stays
+    /// readable, and it reserves no more credit.
+    pub async fn delete_customer(
+        &self,
+        customer_id: &CustomerId,
+        correlation_id: &str,
+    ) -> Result<Vec<EventEnvelope>, EngineError> {
+        self.execute::<CustomerDecider>(
+            customer_id.as_str(),
+            &CustomerCommand::Delete,
+            user(correlation_id),
+        )
+        .await
     }
 }
 
