@@ -250,26 +250,29 @@ impl<S: EventStore> Engine<S> {
         } else {
             Found::Nothing
         };
-        let (state, mut tail) = match found {
+        let trusted = match found {
             Found::Trusted {
                 state,
                 snapshot,
                 tail,
-            } => {
+            } => Some((state, snapshot, tail)),
+            Found::Skipped(why) => {
+                report.skipped = Some(why);
+                None
+            }
+            Found::Nothing => None,
+        };
+        let (state, mut tail) = match trusted {
+            Some((state, snapshot, tail)) => {
                 report.snapshot_version = Some(snapshot.version);
                 report.version = snapshot.version;
                 report.last_event_id = snapshot.event_id;
                 (state, tail)
             }
-            Found::Nothing | Found::Skipped(_) => {
-                if let Found::Skipped(why) = found {
-                    report.skipped = Some(why);
-                }
-                (
-                    D::initial_state(),
-                    self.store.read_stream(&report.stream, 0).await?,
-                )
-            }
+            None => (
+                D::initial_state(),
+                self.store.read_stream(&report.stream, 0).await?,
+            ),
         };
         if let Some(as_of) = as_of {
             // Within a stream, event ids grow with versions: the events up to the point are a prefix.
