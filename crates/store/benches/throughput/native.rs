@@ -1,7 +1,4 @@
-//! Benchmarks, native only (`cargo bench -p foldlab-store`): loading a Customer with a
-//! 1,000,000-event history with and without a snapshot, commands per second on the memory store,
-//! and rebuilding the customer view from a long log. Ends with a summary that measures, in the
-//! same run, the snapshot load against the full fold and checks the 1% budget.
+//! The benchmarks themselves (see `main.rs`), native only: criterion and the timings need an OS.
 
 use criterion::{Criterion, SamplingMode, Throughput};
 use foldlab_domain::codec::DomainEvent;
@@ -283,7 +280,8 @@ fn summary(engine: &Engine<MemoryStore>) -> bool {
     within
 }
 
-fn main() {
+/// Runs every benchmark, then the summary; exits with 1 when the snapshot load is over budget.
+pub fn main() {
     let mut criterion = Criterion::default().configure_from_args();
     let engine = long_customer();
     bench_loads(&mut criterion, &engine);
