@@ -16,6 +16,7 @@ pub mod ids;
 pub mod money;
 pub mod order;
 pub mod policy;
+pub mod snapshot;
 pub mod upcast;
 pub mod view;
 pub mod write_model;
@@ -32,5 +33,6 @@ pub use order::{
     CancelReason, LineItem, Order, OrderCommand, OrderDecider, OrderError, OrderEvent, OrderState,
     OrderStatus,
 };
+pub use snapshot::{SnapshotRejection, Snapshotting};
 pub use view::{ApplyOutcome, CustomerView, CustomerViews, OrderSummary};
 pub use write_model::WriteModel;

@@ -5,7 +5,7 @@
 //! lists them, so a backend's test file turns every check into a test with a small macro.
 
 use crate::store::{EventStore, ExpectedVersion, StoreError, StreamId};
-use crate::Checkpoint;
+use crate::{Checkpoint, Snapshot};
 use foldlab_domain::{EventEnvelope, Metadata, NewEvent};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -23,7 +23,9 @@ macro_rules! for_each_contract_check {
         $callback!(event_data_and_metadata_come_back_unchanged);
         $callback!(checkpoints_round_trip_and_replace);
         $callback!(subscribers_learn_the_new_head);
-        $callback!(clear_removes_events_and_checkpoints);
+        $callback!(snapshots_round_trip_per_stream_and_the_latest_replaces_the_last);
+        $callback!(a_snapshot_is_kept_apart_from_the_log);
+        $callback!(clear_removes_events_checkpoints_and_snapshots);
         $callback!(a_large_batch_is_stored_whole);
     };
 }
@@ -357,8 +359,84 @@ pub async fn subscribers_learn_the_new_head<S: EventStore>(store: &S) {
     assert_eq!(*heard.borrow(), vec![2, 3]);
 }
 
-/// "Reset lab" leaves an empty store that numbers from 1 again.
-pub async fn clear_removes_events_and_checkpoints<S: EventStore>(store: &S) {
+/// A snapshot for tests: the state of `entity_type`/`entity_id` at `version` (event `event_id`).
+pub fn snapshot(entity_type: &str, entity_id: &str, version: u64, event_id: u64) -> Snapshot {
+    Snapshot {
+        entity_type: entity_type.to_string(),
+        entity_id: entity_id.to_string(),
+        version,
+        event_id,
+        state_schema: 1,
+        state: format!("{{\"Active\":{{\"version\":{version}}}}}"),
+    }
+}
+
+async fn must_save_snapshot<S: EventStore>(store: &S, snapshot: &Snapshot) {
+    if let Err(e) = store.save_snapshot(snapshot).await {
+        panic!("saving the snapshot of {} failed: {e}", snapshot.stream());
+    }
+}
+
+/// Each stream keeps its own latest snapshot, byte for byte; another type with the same id is
+/// another stream.
+pub async fn snapshots_round_trip_per_stream_and_the_latest_replaces_the_last<S: EventStore>(
+    store: &S,
+) {
+    let customer = StreamId::new("Customer", "ü/1");
+    assert_eq!(store.load_snapshot(&customer).await, Ok(None));
+    let first = Snapshot {
+        state_schema: 7,
+        state: r#"{"Active":{"name":"<b>Zoë</b> \"quoted\" 😀","reservations":{"o/1":300}}}"#
+            .into(),
+        ..snapshot("Customer", "ü/1", 3, 9_007_199_254_740_991)
+    };
+    must_save_snapshot(store, &first).await;
+    assert_eq!(
+        store.load_snapshot(&customer).await,
+        Ok(Some(first.clone()))
+    );
+
+    let same_id_other_type = snapshot("Order", "ü/1", 2, 5);
+    must_save_snapshot(store, &same_id_other_type).await;
+    assert_eq!(store.load_snapshot(&customer).await, Ok(Some(first)));
+    assert_eq!(
+        store.load_snapshot(&StreamId::new("Order", "ü/1")).await,
+        Ok(Some(same_id_other_type))
+    );
+    assert_eq!(
+        store.load_snapshot(&StreamId::new("Customer", "ü")).await,
+        Ok(None)
+    );
+
+    let later = snapshot("Customer", "ü/1", 8, 20);
+    must_save_snapshot(store, &later).await;
+    assert_eq!(store.load_snapshot(&customer).await, Ok(Some(later)));
+}
+
+/// Saving a snapshot is not an append: the log, the head and the listeners do not see it.
+pub async fn a_snapshot_is_kept_apart_from_the_log<S: EventStore>(store: &S) {
+    let heard = Rc::new(RefCell::new(Vec::new()));
+    let sink = heard.clone();
+    store.subscribe(Rc::new(move |head| sink.borrow_mut().push(head)));
+    let stored = must_append(
+        store,
+        &StreamId::new("Customer", "c1"),
+        ExpectedVersion::NoStream,
+        vec![new_event("CustomerCreated", 1)],
+    )
+    .await;
+    must_save_snapshot(store, &snapshot("Customer", "c1", 1, 1)).await;
+    assert_eq!(store.head().await, Ok(1));
+    assert_eq!(all(store).await, stored);
+    assert_eq!(
+        store.read_stream(&StreamId::new("Customer", "c1"), 0).await,
+        Ok(stored)
+    );
+    assert_eq!(*heard.borrow(), vec![1]);
+}
+
+/// "Reset lab" leaves an empty store that numbers from 1 again, with no snapshot left behind.
+pub async fn clear_removes_events_checkpoints_and_snapshots<S: EventStore>(store: &S) {
     must_append(
         store,
         &order("a"),
@@ -374,10 +452,12 @@ pub async fn clear_removes_events_and_checkpoints<S: EventStore>(store: &S) {
         })
         .await
         .expect("save");
+    must_save_snapshot(store, &snapshot("Order", "a", 1, 1)).await;
     store.clear().await.expect("clear");
     assert_eq!(store.head().await, Ok(0));
     assert!(all(store).await.is_empty());
     assert_eq!(store.load_checkpoint("s").await, Ok(None));
+    assert_eq!(store.load_snapshot(&order("a")).await, Ok(None));
     let again = must_append(
         store,
         &order("a"),

@@ -10,11 +10,17 @@
 use crate::store::{Checkpoint, EventStore, ExpectedVersion, StoreError, StreamId};
 use foldlab_domain::codec::{decode, DecodeError, DomainEvent};
 use foldlab_domain::{
-    fold, policy, ApplyOutcome, CancelReason, CustomerCommand, CustomerDecider, CustomerId,
-    CustomerState, CustomerViews, Decider, EventEnvelope, LineItem, Metadata, Money, OrderCommand,
-    OrderDecider, OrderId, OrderState,
+    policy, ApplyOutcome, CancelReason, CustomerCommand, CustomerDecider, CustomerId,
+    CustomerState, CustomerViews, EventEnvelope, LineItem, Metadata, Money, OrderCommand,
+    OrderDecider, OrderId, OrderState, Snapshotting,
 };
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::fmt;
+use std::num::NonZeroU64;
+
+mod snapshots;
+pub use snapshots::{LoadReport, SnapshotSkipped};
 
 /// How many times a command is decided again after losing a race (reload, decide, append).
 pub const MAX_ATTEMPTS: u32 = 3;
@@ -172,12 +178,20 @@ pub type Clock = Box<dyn Fn() -> i64>;
 pub struct Engine<S> {
     store: S,
     clock: Clock,
+    /// The snapshot policy per entity type: a snapshot every N events; absent means off. A
+    /// `RefCell` so the lab can change it through a shared handle while it runs.
+    snapshot_every: RefCell<BTreeMap<String, NonZeroU64>>,
 }
 
 impl<S: EventStore> Engine<S> {
-    /// An engine over `store` that stamps events with `clock`.
+    /// An engine over `store` that stamps events with `clock`. Snapshots start off for every
+    /// entity type (see [`Engine::set_snapshot_every`]).
     pub fn new(store: S, clock: Clock) -> Self {
-        Self { store, clock }
+        Self {
+            store,
+            clock,
+            snapshot_every: RefCell::new(BTreeMap::new()),
+        }
     }
 
     /// The store underneath.
@@ -221,12 +235,13 @@ impl<S: EventStore> Engine<S> {
         .await
     }
 
-    /// A customer's current state, folded from all its events.
+    /// A customer's current state: its latest trusted snapshot (when the policy is on) folded with
+    /// the events after it, or else all its events.
     pub async fn load_customer(&self, id: &CustomerId) -> Result<CustomerState, EngineError> {
         Ok(self.load::<CustomerDecider>(id.as_str()).await?.0)
     }
 
-    /// An order's current state, folded from all its events.
+    /// An order's current state, folded like [`Engine::load_customer`].
     pub async fn load_order(&self, id: &OrderId) -> Result<OrderState, EngineError> {
         Ok(self.load::<OrderDecider>(id.as_str()).await?.0)
     }
@@ -384,31 +399,18 @@ impl<S: EventStore> Engine<S> {
             .map_or(0, |c| c.position))
     }
 
-    /// Loads an aggregate: its state folded from every event, and its version.
-    async fn load<D: Decider>(&self, id: &str) -> Result<(D::State, u64), EngineError>
+    /// Loads an aggregate: its state and its version (see [`Engine::load_with_report`]).
+    async fn load<D: Snapshotting>(&self, id: &str) -> Result<(D::State, u64), EngineError>
     where
         D::Event: DomainEvent,
     {
-        let stream = StreamId::new(D::Event::ENTITY_TYPE, id);
-        let stored = self.store.read_stream(&stream, 0).await?;
-        let version = stored.last().map_or(0, |e| e.version);
-        let events = stored
-            .iter()
-            .map(|e| {
-                D::Event::from_stored(&e.event_type, e.schema_version, &e.event_data).map_err(
-                    |error| EngineError::Decode {
-                        event_id: e.event_id,
-                        error,
-                    },
-                )
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((fold::<D>(D::initial_state(), &events), version))
+        let (state, report) = self.load_with_report::<D>(id).await?;
+        Ok((state, report.version))
     }
 
     /// One transaction on one aggregate: load, decide, append with the version loaded. On a
     /// conflict, load and decide again, at most [`MAX_ATTEMPTS`] times in all.
-    async fn execute<D: Decider>(
+    async fn execute<D: Snapshotting>(
         &self,
         id: &str,
         command: &D::Command,
@@ -434,7 +436,11 @@ impl<S: EventStore> Engine<S> {
                 ExpectedVersion::Exact(version)
             };
             match self.store.append(&stream, expected, new_events).await {
-                Ok(stored) => return Ok(stored),
+                Ok(stored) => {
+                    self.snapshot_after_append::<D>(&stream, version, state, &events, &stored)
+                        .await;
+                    return Ok(stored);
+                }
                 Err(StoreError::Conflict { .. }) => continue,
                 Err(other) => return Err(other.into()),
             }

@@ -1,6 +1,6 @@
 //! Foldlab's event store, which the seed article calls "a hybrid of a database and a message
 //! broker": one narrow [`EventStore`] trait (append with an expected version, read a stream, read
-//! everything after a position, learn of new events), its backends, and the [`engine`] that runs the
+//! everything after a position, learn of new events, keep a snapshot per stream), its backends, and the [`engine`] that runs the
 //! order-to-credit choreography on top of it one delivery at a time.
 #![deny(missing_docs)]
 
@@ -20,4 +20,4 @@ pub use browser::{open_browser_store, BrowserStore, IndexedDbStore, LocalStorage
 pub use memory::MemoryStore;
 pub use narrate::narrate;
 pub use notify::{Listener, Notifier};
-pub use store::{Backend, Checkpoint, EventStore, ExpectedVersion, StoreError, StreamId};
+pub use store::{Backend, Checkpoint, EventStore, ExpectedVersion, Snapshot, StoreError, StreamId};

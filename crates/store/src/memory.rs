@@ -2,7 +2,9 @@
 //! native tests and benchmarks.
 
 use crate::notify::{Listener, Notifier};
-use crate::store::{Backend, Checkpoint, EventStore, ExpectedVersion, StoreError, StreamId};
+use crate::store::{
+    Backend, Checkpoint, EventStore, ExpectedVersion, Snapshot, StoreError, StreamId,
+};
 use foldlab_domain::{EventEnvelope, NewEvent};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -14,9 +16,11 @@ struct Inner {
     /// Each stream's events, as indexes into `events`.
     streams: HashMap<StreamId, Vec<usize>>,
     checkpoints: BTreeMap<String, Checkpoint>,
+    /// Each stream's latest snapshot.
+    snapshots: HashMap<StreamId, Snapshot>,
 }
 
-/// Events and checkpoints in memory, lost when dropped.
+/// Events, checkpoints and snapshots in memory, lost when dropped.
 #[derive(Default)]
 pub struct MemoryStore {
     inner: RefCell<Inner>,
@@ -125,6 +129,18 @@ impl EventStore for MemoryStore {
             .checkpoints
             .insert(checkpoint.subscriber.clone(), checkpoint.clone());
         Ok(())
+    }
+
+    async fn save_snapshot(&self, snapshot: &Snapshot) -> Result<(), StoreError> {
+        self.inner
+            .borrow_mut()
+            .snapshots
+            .insert(snapshot.stream(), snapshot.clone());
+        Ok(())
+    }
+
+    async fn load_snapshot(&self, stream: &StreamId) -> Result<Option<Snapshot>, StoreError> {
+        Ok(self.inner.borrow().snapshots.get(stream).cloned())
     }
 
     async fn clear(&self) -> Result<(), StoreError> {

@@ -74,6 +74,33 @@ pub struct Checkpoint {
     pub state: String,
 }
 
+/// A snapshot of one aggregate's state (seed 000, figure 5): the fold of its stream up to `version`,
+/// so that a load reads only the events after it. A cache, never a fact: the engine checks it
+/// before trusting it and rebuilds it when it cannot.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// The aggregate type: `Order` or `Customer`.
+    pub entity_type: String,
+    /// The aggregate's id.
+    pub entity_id: String,
+    /// The stream version the state folds up to: its last event's version.
+    pub version: u64,
+    /// The global `event_id` of that last event, so a temporal query can tell whether the snapshot
+    /// lies at or before its point, and a load can check the event is still where it was.
+    pub event_id: u64,
+    /// The schema version of the state's JSON (the aggregate's `Snapshotting::STATE_SCHEMA`).
+    pub state_schema: u32,
+    /// The state as JSON.
+    pub state: String,
+}
+
+impl Snapshot {
+    /// The stream the snapshot belongs to.
+    pub fn stream(&self) -> StreamId {
+        StreamId::new(&self.entity_type, &self.entity_id)
+    }
+}
+
 /// Which storage holds the lab's data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Backend {
@@ -181,7 +208,23 @@ pub trait EventStore {
     /// Saves (replaces) a subscriber's checkpoint.
     async fn save_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), StoreError>;
 
-    /// Deletes every event and checkpoint ("Reset lab").
+    /// Saves (replaces) the snapshot of `snapshot`'s stream. Each stream keeps only its latest one.
+    ///
+    /// The default keeps nothing, which is always correct (a snapshot is only a shortcut, and a
+    /// load without one folds every event); every backend of the lab overrides it.
+    async fn save_snapshot(&self, snapshot: &Snapshot) -> Result<(), StoreError> {
+        let _ = snapshot;
+        Ok(())
+    }
+
+    /// The stream's latest snapshot, if one was saved. A record that cannot be read back is
+    /// [`StoreError::Corrupt`].
+    async fn load_snapshot(&self, stream: &StreamId) -> Result<Option<Snapshot>, StoreError> {
+        let _ = stream;
+        Ok(None)
+    }
+
+    /// Deletes every event, checkpoint and snapshot ("Reset lab").
     async fn clear(&self) -> Result<(), StoreError>;
 
     /// Calls `listener` with the new head after each successful append through this handle.

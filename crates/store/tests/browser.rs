@@ -1,15 +1,17 @@
 #![cfg(target_arch = "wasm32")]
 //! The backend contract and the browser-specific promises (persistence across reloads, racing tabs,
-//! crash safety, quota, falling back) checked against IndexedDB and localStorage in headless
+//! crash safety, quota, falling back, upgrading an older database) checked against IndexedDB and localStorage in headless
 //! Chromium. Run with
 //! `cargo test -p foldlab-store --target wasm32-unknown-unknown --features contract --tests`.
 
-use foldlab_store::contract::new_event;
+use foldlab_domain::EventEnvelope;
+use foldlab_store::contract::{new_event, snapshot};
 use foldlab_store::{
     open_browser_store, Backend, Checkpoint, EventStore, ExpectedVersion, IndexedDbStore,
-    LocalStorageStore, StoreError, StreamId,
+    LocalStorageStore, Snapshot, StoreError, StreamId,
 };
 use js_sys::{Object, Promise, Reflect};
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -100,6 +102,8 @@ async fn survives_a_reload<S: EventStore>(first: S, reopen: impl std::future::Fu
         state: r#"{"seen":2}"#.into(),
     };
     first.save_checkpoint(&checkpoint).await.expect("save");
+    let snapshot = snapshot("Order", "a", 2, 2);
+    first.save_snapshot(&snapshot).await.expect("save snapshot");
     let before = first.read_all(0, usize::MAX).await.expect("read_all");
     drop(first);
 
@@ -110,6 +114,7 @@ async fn survives_a_reload<S: EventStore>(first: S, reopen: impl std::future::Fu
         second.load_checkpoint("customer-view").await,
         Ok(Some(checkpoint))
     );
+    assert_eq!(second.load_snapshot(&order("a")).await, Ok(Some(snapshot)));
     // The new handle carries on numbering where the old one stopped.
     let next = second
         .append(
@@ -243,6 +248,190 @@ async fn the_stream_index_refuses_a_second_event_with_the_same_version() {
 
     assert_eq!(store.head().await, Ok(1));
     assert_eq!(versions(&store, &order("a")).await, vec![1]);
+}
+
+/// Creates the database `name` exactly as the first release of Foldlab did (version 1: `events`
+/// with its unique stream index, and `checkpoints`; no `snapshots`), holding `events` and
+/// `checkpoint`.
+async fn create_version_1_database(name: &str, events: &[EventEnvelope], checkpoint: &Checkpoint) {
+    let factory: web_sys::IdbFactory = Reflect::get(&js_sys::global(), &"indexedDB".into())
+        .expect("indexedDB")
+        .unchecked_into();
+    let request = factory.open_with_u32(name, 1).expect("open version 1");
+    let upgrade = Closure::<dyn FnMut(web_sys::Event)>::new({
+        let request = request.clone();
+        move |_: web_sys::Event| {
+            let db: web_sys::IdbDatabase = request.result().expect("db").unchecked_into();
+            let params = web_sys::IdbObjectStoreParameters::new();
+            params.set_key_path(&"event_id".into());
+            let events = db
+                .create_object_store_with_optional_parameters("events", &params)
+                .expect("events");
+            let unique = web_sys::IdbIndexParameters::new();
+            unique.set_unique(true);
+            let columns: js_sys::Array = ["entity_type", "entity_id", "version"]
+                .iter()
+                .map(|c| JsValue::from_str(c))
+                .collect();
+            events
+                .create_index_with_str_sequence_and_optional_parameters("stream", &columns, &unique)
+                .expect("index");
+            let params = web_sys::IdbObjectStoreParameters::new();
+            params.set_key_path(&"subscriber".into());
+            db.create_object_store_with_optional_parameters("checkpoints", &params)
+                .expect("checkpoints");
+        }
+    });
+    request.set_onupgradeneeded(Some(upgrade.as_ref().unchecked_ref()));
+    let db: web_sys::IdbDatabase = settle(&request)
+        .await
+        .expect("version 1 opens")
+        .unchecked_into();
+    assert_eq!(db.version(), 1.0);
+    let tx = db
+        .transaction_with_str_sequence_and_mode(
+            &["events", "checkpoints"]
+                .iter()
+                .map(|s| JsValue::from_str(s))
+                .collect::<js_sys::Array>(),
+            web_sys::IdbTransactionMode::Readwrite,
+        )
+        .expect("transaction");
+    for event in events {
+        settle(
+            &tx.object_store("events")
+                .expect("events")
+                .add(&record(event))
+                .expect("add"),
+        )
+        .await
+        .expect("stored");
+    }
+    settle(
+        &tx.object_store("checkpoints")
+            .expect("checkpoints")
+            .put(&record(checkpoint))
+            .expect("put"),
+    )
+    .await
+    .expect("stored");
+    db.close();
+}
+
+/// A record as version 1 wrote it: a plain object, a missing value as `null`.
+fn record<T: serde::Serialize>(value: &T) -> JsValue {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(true))
+        .expect("a plain record")
+}
+
+#[wasm_bindgen_test]
+async fn an_indexed_db_of_version_1_is_upgraded_and_keeps_its_events_and_checkpoints() {
+    // The events come from a throwaway store, so they are exactly what an append stores.
+    let scratch = fresh_idb("idb-v1-scratch").await;
+    let events = scratch
+        .append(
+            &order("a"),
+            ExpectedVersion::NoStream,
+            vec![new_event("OrderCreated", 1), new_event("OrderApproved", 2)],
+        )
+        .await
+        .expect("append");
+    drop(scratch);
+    let checkpoint = Checkpoint {
+        subscriber: "customer-view".into(),
+        position: 2,
+        state: r#"{"seen":2}"#.into(),
+    };
+    let name = fresh_name("idb-v1");
+    create_version_1_database(&name, &events, &checkpoint).await;
+
+    let store = IndexedDbStore::open(&name)
+        .await
+        .expect("upgrade to version 2");
+    assert_eq!(store.head().await, Ok(2));
+    assert_eq!(store.read_all(0, usize::MAX).await, Ok(events));
+    assert_eq!(
+        store.load_checkpoint("customer-view").await,
+        Ok(Some(checkpoint))
+    );
+    assert_eq!(store.load_snapshot(&order("a")).await, Ok(None));
+    let snapshot = snapshot("Order", "a", 2, 2);
+    store
+        .save_snapshot(&snapshot)
+        .await
+        .expect("snapshots work");
+    assert_eq!(store.load_snapshot(&order("a")).await, Ok(Some(snapshot)));
+    let next = store
+        .append(
+            &order("a"),
+            ExpectedVersion::Exact(2),
+            vec![new_event("OrderShipped", 3)],
+        )
+        .await
+        .expect("append after the upgrade");
+    assert_eq!((next[0].event_id, next[0].version), (3, 3));
+    drop(store);
+
+    // Reopening the upgraded database upgrades nothing and loses nothing.
+    let again = IndexedDbStore::open(&name).await.expect("reopen");
+    assert_eq!(again.head().await, Ok(3));
+    assert_eq!(versions(&again, &order("a")).await, vec![1, 2, 3]);
+}
+
+#[wasm_bindgen_test]
+async fn an_open_store_closes_for_a_newer_database_version_instead_of_blocking_it() {
+    let name = fresh_name("idb-versionchange");
+    let store = IndexedDbStore::open(&name).await.expect("open");
+    store
+        .append(
+            &order("a"),
+            ExpectedVersion::NoStream,
+            vec![new_event("OrderCreated", 1)],
+        )
+        .await
+        .expect("append");
+    // A newer Foldlab in another tab opens version 3. Without the store stepping aside, this open
+    // would wait ("blocked") for as long as this tab stays open.
+    let factory: web_sys::IdbFactory = Reflect::get(&js_sys::global(), &"indexedDB".into())
+        .expect("indexedDB")
+        .unchecked_into();
+    let newer: web_sys::IdbDatabase = settle(&factory.open_with_u32(&name, 3).expect("open"))
+        .await
+        .expect("the newer version opens")
+        .unchecked_into();
+    assert_eq!(newer.version(), 3.0);
+    newer.close();
+    // The old handle now says plainly that it cannot be used, rather than hanging.
+    assert!(
+        matches!(store.head().await, Err(StoreError::Unavailable(_))),
+        "{:?}",
+        store.head().await
+    );
+}
+
+#[wasm_bindgen_test]
+async fn local_storage_keeps_each_snapshot_under_its_stream_key() {
+    let prefix = fresh_name("local-snapshot");
+    let store = LocalStorageStore::open(&prefix).expect("open");
+    let snapshot = snapshot("Customer", "ü/1", 4, 9);
+    store.save_snapshot(&snapshot).await.expect("save");
+    let raw = local_storage()
+        .get_item(&format!("{prefix}/snapshot/Customer/ü/1"))
+        .expect("get")
+        .expect("the snapshot's key");
+    assert_eq!(
+        serde_json::from_str::<Snapshot>(&raw).expect("json"),
+        snapshot
+    );
+    // A record that does not read back is reported as corrupt, not taken for a snapshot.
+    local_storage()
+        .set_item(&format!("{prefix}/snapshot/Customer/ü/1"), "{half a rec")
+        .expect("set");
+    assert!(matches!(
+        store.load_snapshot(&StreamId::new("Customer", "ü/1")).await,
+        Err(StoreError::Corrupt(_))
+    ));
 }
 
 #[wasm_bindgen_test]

@@ -1,16 +1,23 @@
 //! The IndexedDB backend, the lab's default store: events and checkpoints survive reloads, and
 //! several tabs can share one database without ever storing the same stream version twice.
 //!
-//! Layout (database version 1):
+//! Layout (database version 2):
 //! - object store `events`, keyed by `event_id`, holding one plain JS object per event with the
 //!   envelope's fields (`event_data` stays a JSON string, like the article's column);
 //! - a **unique** index `stream` on `[entity_type, entity_id, version]`, which both answers "what
 //!   is this stream's version" and makes a duplicate version impossible whatever the code does;
-//! - object store `checkpoints`, keyed by `subscriber`.
+//! - object store `checkpoints`, keyed by `subscriber`;
+//! - object store `snapshots` (added in version 2), keyed by `[entity_type, entity_id]`: each
+//!   stream's latest snapshot.
+//!
+//! Upgrades are incremental: opening a version-1 database adds `snapshots` and touches nothing else,
+//! so the events and checkpoints a visitor already has are kept.
 
 use super::{global_property, Failure};
 use crate::notify::{Listener, Notifier};
-use crate::store::{Backend, Checkpoint, EventStore, ExpectedVersion, StoreError, StreamId};
+use crate::store::{
+    Backend, Checkpoint, EventStore, ExpectedVersion, Snapshot, StoreError, StreamId,
+};
 use foldlab_domain::{EventEnvelope, NewEvent};
 use js_sys::{Array, Promise};
 use serde::Serialize;
@@ -21,11 +28,14 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     IdbCursor, IdbCursorDirection, IdbDatabase, IdbFactory, IdbIndexParameters, IdbKeyRange,
     IdbObjectStoreParameters, IdbOpenDbRequest, IdbRequest, IdbTransaction, IdbTransactionMode,
+    IdbVersionChangeEvent,
 };
 
-const SCHEMA_VERSION: u32 = 1;
+/// The database version this code creates or upgrades to. Version 2 added `snapshots`.
+const SCHEMA_VERSION: u32 = 2;
 const EVENTS: &str = "events";
 const CHECKPOINTS: &str = "checkpoints";
+const SNAPSHOTS: &str = "snapshots";
 const STREAM_INDEX: &str = "stream";
 
 /// The largest integer a JS number holds exactly (2^53 - 1): ids, versions and timestamps beyond it
@@ -36,6 +46,9 @@ const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 pub struct IndexedDbStore {
     db: IdbDatabase,
     notifier: Notifier,
+    /// Closes this connection when another tab opens a newer version of the database, so that
+    /// tab's upgrade goes ahead instead of waiting for this one to be closed.
+    _on_version_change: Closure<dyn FnMut(web_sys::Event)>,
 }
 
 impl IndexedDbStore {
@@ -50,9 +63,9 @@ impl IndexedDbStore {
             .map_err(|e| Failure::from_js(&e).into_store_error("opening IndexedDB"))?;
         // The schema is created inside the open request's own upgrade transaction; an error thrown
         // here aborts it and the open fails, leaving no half-made database behind.
-        let upgrade = Closure::<dyn FnMut(web_sys::Event) -> Result<(), JsValue>>::new({
+        let upgrade = Closure::<dyn FnMut(IdbVersionChangeEvent) -> Result<(), JsValue>>::new({
             let request = request.clone();
-            move |_: web_sys::Event| create_schema(&request)
+            move |event: IdbVersionChangeEvent| upgrade_schema(&request, event.old_version())
         });
         request.set_onupgradeneeded(Some(upgrade.as_ref().unchecked_ref()));
         let opened = Pending::new(&request).outcome().await;
@@ -62,9 +75,15 @@ impl IndexedDbStore {
             .map_err(|f| f.into_store_error("opening IndexedDB"))?
             .dyn_into::<IdbDatabase>()
             .map_err(|_| StoreError::Unavailable("IndexedDB opened something else".into()))?;
+        let on_version_change = Closure::<dyn FnMut(web_sys::Event)>::new({
+            let db = db.clone();
+            move |_: web_sys::Event| db.close()
+        });
+        db.set_onversionchange(Some(on_version_change.as_ref().unchecked_ref()));
         Ok(Self {
             db,
             notifier: Notifier::default(),
+            _on_version_change: on_version_change,
         })
     }
 
@@ -90,12 +109,32 @@ impl IndexedDbStore {
 impl Drop for IndexedDbStore {
     /// Closes the connection so the database can later be deleted or upgraded without waiting.
     fn drop(&mut self) {
+        self.db.set_onversionchange(None);
         self.db.close();
     }
 }
 
-fn create_schema(request: &IdbOpenDbRequest) -> Result<(), JsValue> {
+/// Brings the schema from `old_version` (0 for a new database) to [`SCHEMA_VERSION`], one version
+/// at a time, inside the open request's upgrade transaction.
+fn upgrade_schema(request: &IdbOpenDbRequest, old_version: f64) -> Result<(), JsValue> {
     let db: IdbDatabase = request.result()?.dyn_into()?;
+    if old_version < 1.0 {
+        create_version_1(&db)?;
+    }
+    if old_version < 2.0 {
+        let snapshots = IdbObjectStoreParameters::new();
+        let key: Array = ["entity_type", "entity_id"]
+            .iter()
+            .map(|c| JsValue::from_str(c))
+            .collect();
+        snapshots.set_key_path(&key);
+        db.create_object_store_with_optional_parameters(SNAPSHOTS, &snapshots)?;
+    }
+    Ok(())
+}
+
+/// Version 1: the events with their unique stream index, and the checkpoints.
+fn create_version_1(db: &IdbDatabase) -> Result<(), JsValue> {
     let events = IdbObjectStoreParameters::new();
     events.set_key_path(&JsValue::from_str("event_id"));
     let store = db.create_object_store_with_optional_parameters(EVENTS, &events)?;
@@ -266,10 +305,47 @@ impl EventStore for IndexedDbStore {
             .map_err(|f| f.into_store_error("saving a checkpoint"))
     }
 
-    async fn clear(&self) -> Result<(), StoreError> {
-        let tx = self.transaction(&[EVENTS, CHECKPOINTS], IdbTransactionMode::Readwrite)?;
+    async fn save_snapshot(&self, snapshot: &Snapshot) -> Result<(), StoreError> {
+        let record = to_record(
+            snapshot,
+            format_args!("the snapshot of {}", snapshot.stream()),
+        )?;
+        let tx = self.transaction(&[SNAPSHOTS], IdbTransactionMode::Readwrite)?;
         let done = Completion::new(&tx);
-        for name in [EVENTS, CHECKPOINTS] {
+        tx.object_store(SNAPSHOTS)
+            .and_then(|s| s.put(&record))
+            .map_err(|e| Failure::from_js(&e).into_store_error("saving a snapshot"))?;
+        done.outcome()
+            .await
+            .map_err(|f| f.into_store_error("saving a snapshot"))
+    }
+
+    async fn load_snapshot(&self, stream: &StreamId) -> Result<Option<Snapshot>, StoreError> {
+        let tx = self.transaction(&[SNAPSHOTS], IdbTransactionMode::Readonly)?;
+        let key: Array = [
+            JsValue::from_str(&stream.entity_type),
+            JsValue::from_str(&stream.entity_id),
+        ]
+        .into_iter()
+        .collect();
+        let request = tx
+            .object_store(SNAPSHOTS)
+            .and_then(|s| s.get(&key))
+            .map_err(unavailable)?;
+        let record = Pending::new(&request).outcome().await.map_err(reading)?;
+        if record.is_undefined() {
+            return Ok(None);
+        }
+        serde_wasm_bindgen::from_value(record)
+            .map(Some)
+            .map_err(|e| StoreError::Corrupt(format!("the snapshot of {stream}: {e}")))
+    }
+
+    async fn clear(&self) -> Result<(), StoreError> {
+        let stores = [EVENTS, CHECKPOINTS, SNAPSHOTS];
+        let tx = self.transaction(&stores, IdbTransactionMode::Readwrite)?;
+        let done = Completion::new(&tx);
+        for name in stores {
             tx.object_store(name)
                 .and_then(|s| s.clear())
                 .map_err(|e| Failure::from_js(&e).into_store_error("clearing the store"))?;

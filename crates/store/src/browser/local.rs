@@ -6,14 +6,18 @@
 //! - `{prefix}/head`: the highest visible `event_id`, written **last** by every append. Reads only go
 //!   up to it, so events written by an append that never reached its head write stay invisible, and
 //!   the next append simply overwrites them;
-//! - `{prefix}/checkpoint/{subscriber}`: a checkpoint as JSON.
+//! - `{prefix}/checkpoint/{subscriber}`: a checkpoint as JSON;
+//! - `{prefix}/snapshot/{entity_type}/{entity_id}`: a stream's latest snapshot as JSON (entity
+//!   types are names like `Customer`, never containing `/`, so the id is all that follows).
 //!
 //! localStorage is synchronous and a tab's script runs on one thread, so the version check and the
 //! writes of one append happen with nothing in between.
 
 use super::{global_property, Failure};
 use crate::notify::{Listener, Notifier};
-use crate::store::{Backend, Checkpoint, EventStore, ExpectedVersion, StoreError, StreamId};
+use crate::store::{
+    Backend, Checkpoint, EventStore, ExpectedVersion, Snapshot, StoreError, StreamId,
+};
 use foldlab_domain::{EventEnvelope, NewEvent};
 use serde::Deserialize;
 use wasm_bindgen::JsValue;
@@ -73,6 +77,13 @@ impl LocalStorageStore {
 
     fn checkpoint_key(&self, subscriber: &str) -> String {
         self.key(&format!("checkpoint/{subscriber}"))
+    }
+
+    fn snapshot_key(&self, stream: &StreamId) -> String {
+        self.key(&format!(
+            "snapshot/{}/{}",
+            stream.entity_type, stream.entity_id
+        ))
     }
 
     fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
@@ -258,6 +269,25 @@ impl EventStore for LocalStorageStore {
         self.storage
             .set_item(&self.checkpoint_key(&checkpoint.subscriber), &json)
             .map_err(|e| Failure::from_js(&e).into_store_error("saving a checkpoint"))
+    }
+
+    async fn save_snapshot(&self, snapshot: &Snapshot) -> Result<(), StoreError> {
+        let stream = snapshot.stream();
+        let json = serde_json::to_string(snapshot).map_err(|e| {
+            StoreError::Unavailable(format!("the snapshot of {stream} cannot be stored: {e}"))
+        })?;
+        self.storage
+            .set_item(&self.snapshot_key(&stream), &json)
+            .map_err(|e| Failure::from_js(&e).into_store_error("saving a snapshot"))
+    }
+
+    async fn load_snapshot(&self, stream: &StreamId) -> Result<Option<Snapshot>, StoreError> {
+        match self.get(&self.snapshot_key(stream))? {
+            None => Ok(None),
+            Some(json) => serde_json::from_str(&json)
+                .map(Some)
+                .map_err(|e| StoreError::Corrupt(format!("the snapshot of {stream}: {e}"))),
+        }
     }
 
     async fn clear(&self) -> Result<(), StoreError> {

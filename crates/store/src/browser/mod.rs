@@ -9,7 +9,9 @@ pub use local::LocalStorageStore;
 
 use crate::memory::MemoryStore;
 use crate::notify::Listener;
-use crate::store::{Backend, Checkpoint, EventStore, ExpectedVersion, StoreError, StreamId};
+use crate::store::{
+    Backend, Checkpoint, EventStore, ExpectedVersion, Snapshot, StoreError, StreamId,
+};
 use foldlab_domain::{EventEnvelope, NewEvent};
 use std::fmt;
 use wasm_bindgen::{JsCast, JsValue};
@@ -116,6 +118,14 @@ impl EventStore for BrowserStore {
 
     async fn save_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), StoreError> {
         delegate!(self, s => s.save_checkpoint(checkpoint).await)
+    }
+
+    async fn save_snapshot(&self, snapshot: &Snapshot) -> Result<(), StoreError> {
+        delegate!(self, s => s.save_snapshot(snapshot).await)
+    }
+
+    async fn load_snapshot(&self, stream: &StreamId) -> Result<Option<Snapshot>, StoreError> {
+        delegate!(self, s => s.load_snapshot(stream).await)
     }
 
     async fn clear(&self) -> Result<(), StoreError> {
