@@ -1,7 +1,8 @@
 //! Foldlab's event store, which the seed article calls "a hybrid of a database and a message
 //! broker": one narrow [`EventStore`] trait (append with an expected version, read a stream, read
 //! everything after a position, learn of new events), its backends, and the [`engine`] that runs the
-//! order-to-credit choreography on top of it one delivery at a time.
+//! order-to-credit choreography on top of it one delivery at a time; plus the [`sim`]ulator that
+//! runs that choreography under injected faults.
 #![deny(missing_docs)]
 
 #[cfg(target_arch = "wasm32")]
@@ -10,6 +11,7 @@ pub mod engine;
 mod memory;
 mod narrate;
 mod notify;
+pub mod sim;
 mod store;
 
 #[cfg(any(test, feature = "contract"))]
