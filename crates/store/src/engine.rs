@@ -604,6 +604,7 @@ impl<S: EventStore> Engine<S> {
 }
 
 /// What a transaction on one aggregate came to.
+#[derive(Debug)]
 enum Executed {
     /// The events it stored.
     Appended(Vec<EventEnvelope>),
@@ -636,3 +637,6 @@ mod tests;
 
 #[cfg(test)]
 mod delivery_tests;
+
+#[cfg(test)]
+mod race_tests;
