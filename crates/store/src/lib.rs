@@ -2,7 +2,7 @@
 //! broker": one narrow [`EventStore`] trait (append with an expected version, read a stream, read
 //! everything after a position, learn of new events), its backends, and the [`engine`] that runs the
 //! order-to-credit choreography on top of it one delivery at a time; plus the [`sim`]ulator that
-//! runs that choreography under injected faults.
+//! runs that choreography under injected faults, and [`scenario`]s: such runs written as data.
 #![deny(missing_docs)]
 
 #[cfg(target_arch = "wasm32")]
@@ -11,6 +11,7 @@ pub mod engine;
 mod memory;
 mod narrate;
 mod notify;
+pub mod scenario;
 pub mod sim;
 mod store;
 

@@ -19,6 +19,7 @@ pub use invariants::{check_always, check_quiescent, rebuild, settled};
 pub use rng::Rng;
 pub use step::{subscriber_name, Crash, CreateCustomer, Deliver, PlaceOrder, Redeliver, Step};
 
+use crate::scenario::{Expect, Scenario, Settings as ScenarioSettings};
 use foldlab_domain::EventEnvelope;
 use futures::executor::block_on;
 use std::fmt;
@@ -230,17 +231,19 @@ fn steps_json(steps: &[Step]) -> String {
     serde_json::to_string(steps).unwrap_or_else(|e| format!("<unprintable: {e}>"))
 }
 
-/// The steps as a scenario file.
-fn scenario_json(seed: u64, steps: &[Step]) -> String {
+/// The steps as a scenario file, ending with everything delivered.
+pub fn scenario_json(seed: u64, steps: &[Step]) -> String {
     let mut steps = steps.to_vec();
     if steps.last() != Some(&Step::Deliver(Deliver::All)) {
         steps.push(Step::Deliver(Deliver::All));
     }
-    let scenario = serde_json::json!({
-        "name": format!("simulator seed {seed}, shrunk"),
-        "description": "The shortest failing run the simulator found for this seed.",
-        "steps": steps,
-    });
+    let scenario = Scenario {
+        name: format!("simulator seed {seed}, shrunk"),
+        description: "The shortest failing run the simulator found for this seed.".to_string(),
+        settings: ScenarioSettings::default(),
+        steps,
+        expect: Expect::default(),
+    };
     serde_json::to_string_pretty(&scenario).unwrap_or_else(|e| format!("<unprintable: {e}>"))
 }
 
