@@ -5,7 +5,14 @@
 //! Subscribers never share a transaction. Each handles one event by changing at most one aggregate
 //! (an append with an expected version, retried a bounded number of times on a conflict) and then
 //! saves its checkpoint: the highest `event_id` it has handled. If it stops between the two, the
-//! event is delivered again (at-least-once), and the duplicate is recognised.
+//! event is delivered again (at-least-once), and the duplicate is recognised: by the checkpoint when
+//! it was saved, and otherwise by the effect itself, since every event a service appends names the
+//! event that caused it (`causation_id`) in the aggregate's own stream.
+//!
+//! Deliveries to one subscriber go in `event_id` order (a checkpoint is a high-water mark, so
+//! skipping ahead would lose events), but subscribers are independent of each other: any of them may
+//! be held back while others go first ([`Engine::pending_deliveries`], [`Engine::step_for`]), and any
+//! event already handled may be delivered again ([`Engine::deliver_again`]).
 
 use crate::store::{Checkpoint, EventStore, ExpectedVersion, StoreError, StreamId};
 use foldlab_domain::codec::{decode, DecodeError, DomainEvent};
@@ -58,6 +65,11 @@ impl Subscriber {
         }
     }
 
+    /// The subscriber whose [`Subscriber::name`] this is.
+    pub fn from_name(name: &str) -> Option<Subscriber> {
+        Subscriber::ALL.into_iter().find(|s| s.name() == name)
+    }
+
     /// A name for people.
     pub fn label(self) -> &'static str {
         match self {
@@ -108,7 +120,9 @@ pub enum Outcome {
     ViewUpdated,
     /// The event does not change the view; only the checkpoint moved.
     ViewUnchanged,
-    /// The event was handled before (its id is not above the checkpoint): discarded.
+    /// The event was handled before, so it was discarded: its id is not above the subscriber's
+    /// checkpoint, or (after a crash between effect and checkpoint) the service's aggregate already
+    /// holds an event it caused.
     DuplicateDiscarded,
 }
 
@@ -135,6 +149,18 @@ pub enum EngineError {
         /// How many attempts were made.
         attempts: u32,
     },
+    /// No stored event has this id.
+    NoSuchEvent(u64),
+    /// The event cannot be delivered *again*: the subscriber has not handled it yet (its checkpoint
+    /// is below it). Handing it over now would skip the events in between.
+    NotYetDelivered {
+        /// Who was to receive it again.
+        subscriber: Subscriber,
+        /// The event.
+        event_id: u64,
+        /// The subscriber's checkpoint.
+        position: u64,
+    },
     /// A stored event cannot be read.
     Decode {
         /// Which event.
@@ -156,6 +182,11 @@ impl fmt::Display for EngineError {
             EngineError::TooManyConflicts { stream, attempts } => write!(
                 f,
                 "{stream} kept changing underneath this command: {attempts} attempts each lost a concurrency conflict, so nothing was stored. Try again."
+            ),
+            EngineError::NoSuchEvent(event_id) => write!(f, "There is no event #{event_id} in the store."),
+            EngineError::NotYetDelivered { subscriber, event_id, position } => write!(
+                f,
+                "The {subscriber} has not handled event #{event_id} yet (its checkpoint is at #{position}), so it cannot be delivered again; step through the deliveries instead."
             ),
             EngineError::Decode { event_id, error } => write!(f, "Event #{event_id} cannot be read: {error}."),
             EngineError::Store(error) => write!(f, "{error}"),
@@ -320,6 +351,79 @@ impl<S: EventStore> Engine<S> {
         Ok(Some(StepReport { delivery, outcome }))
     }
 
+    /// The next delivery to one subscriber: the lowest subscribed `event_id` above its checkpoint.
+    pub async fn next_delivery_for(
+        &self,
+        subscriber: Subscriber,
+    ) -> Result<Option<Delivery>, EngineError> {
+        let mut after = self.position(subscriber).await?;
+        loop {
+            let page = self.store.read_all(after, PAGE).await?;
+            let Some(last) = page.last() else {
+                return Ok(None);
+            };
+            after = last.event_id;
+            if let Some(event) = page.into_iter().find(|e| subscriber.subscribes_to(e)) {
+                return Ok(Some(Delivery { subscriber, event }));
+            }
+        }
+    }
+
+    /// Every delivery that could go next: each subscriber's own next one, lowest `event_id` first
+    /// (ties in [`Subscriber::ALL`] order). The first is what [`Engine::step`] makes; making any other
+    /// first holds the earlier ones back, as a slow consumer would.
+    pub async fn pending_deliveries(&self) -> Result<Vec<Delivery>, EngineError> {
+        let mut deliveries = Vec::with_capacity(Subscriber::ALL.len());
+        for subscriber in Subscriber::ALL {
+            if let Some(delivery) = self.next_delivery_for(subscriber).await? {
+                deliveries.push(delivery);
+            }
+        }
+        // A stable sort keeps `Subscriber::ALL` order among equal ids.
+        deliveries.sort_by_key(|d| d.event.event_id);
+        Ok(deliveries)
+    }
+
+    /// Makes the next delivery to `subscriber` only, holding every other subscriber back.
+    pub async fn step_for(
+        &self,
+        subscriber: Subscriber,
+    ) -> Result<Option<StepReport>, EngineError> {
+        let Some(delivery) = self.next_delivery_for(subscriber).await? else {
+            return Ok(None);
+        };
+        let outcome = self.deliver(&delivery).await?;
+        Ok(Some(StepReport { delivery, outcome }))
+    }
+
+    /// Delivers an event the subscriber has already handled once more, as an at-least-once broker
+    /// may: the outcome shows whether the handler recognised the duplicate. Refuses an event above
+    /// the subscriber's checkpoint ([`EngineError::NotYetDelivered`]): that is not a redelivery.
+    pub async fn deliver_again(
+        &self,
+        subscriber: Subscriber,
+        event_id: u64,
+    ) -> Result<StepReport, EngineError> {
+        let event = self
+            .store
+            .read_all(event_id.saturating_sub(1), 1)
+            .await?
+            .into_iter()
+            .find(|e| e.event_id == event_id)
+            .ok_or(EngineError::NoSuchEvent(event_id))?;
+        let position = self.position(subscriber).await?;
+        if event_id > position {
+            return Err(EngineError::NotYetDelivered {
+                subscriber,
+                event_id,
+                position,
+            });
+        }
+        let delivery = Delivery { subscriber, event };
+        let outcome = self.deliver(&delivery).await?;
+        Ok(StepReport { delivery, outcome })
+    }
+
     /// Steps until nothing is waiting, or `max_steps` deliveries were made.
     pub async fn run_to_end(&self, max_steps: usize) -> Result<Vec<StepReport>, EngineError> {
         let mut reports = Vec::new();
@@ -334,9 +438,18 @@ impl<S: EventStore> Engine<S> {
 
     /// Hands one event to one subscriber: its effect first, then its checkpoint. A crash between
     /// the two leads to the event being delivered again, which the handler recognises.
+    ///
+    /// A handler discards an event it has handled before, which it recognises by its checkpoint (the
+    /// highest `event_id` handled), or, for a service that crashed after its effect but before its
+    /// checkpoint, by the effect: its aggregate's stream holds an event the service appended with a
+    /// `causation_id` at or above this event's id.
     pub async fn deliver(&self, delivery: &Delivery) -> Result<Outcome, EngineError> {
         let event = &delivery.event;
         let subscriber = delivery.subscriber;
+        if event.event_id <= self.position(subscriber).await? {
+            // Nothing to save: the checkpoint is already at or past this event.
+            return Ok(Outcome::DuplicateDiscarded);
+        }
         let decoded = decode(event).map_err(|error| EngineError::Decode {
             event_id: event.event_id,
             error,
@@ -350,7 +463,7 @@ impl<S: EventStore> Engine<S> {
             Subscriber::CustomerService => match policy::customer_service(&decoded) {
                 Some((id, command)) => {
                     let result = self
-                        .execute::<CustomerDecider>(id.as_str(), &command, metadata)
+                        .execute_once::<CustomerDecider>(id.as_str(), &command, metadata)
                         .await;
                     (service_outcome(result)?, "null".to_string())
                 }
@@ -359,7 +472,7 @@ impl<S: EventStore> Engine<S> {
             Subscriber::OrderService => match policy::order_service(&decoded) {
                 Some((id, command)) => {
                     let result = self
-                        .execute::<OrderDecider>(id.as_str(), &command, metadata)
+                        .execute_once::<OrderDecider>(id.as_str(), &command, metadata)
                         .await;
                     (service_outcome(result)?, "null".to_string())
                 }
@@ -408,8 +521,7 @@ impl<S: EventStore> Engine<S> {
         Ok((state, report.version))
     }
 
-    /// One transaction on one aggregate: load, decide, append with the version loaded. On a
-    /// conflict, load and decide again, at most [`MAX_ATTEMPTS`] times in all.
+    /// A user's command: one transaction on one aggregate (see [`Engine::execute_once`]).
     async fn execute<D: Snapshotting>(
         &self,
         id: &str,
@@ -420,9 +532,38 @@ impl<S: EventStore> Engine<S> {
         D::Event: DomainEvent,
         D::Error: fmt::Display,
     {
+        match self.execute_once::<D>(id, command, metadata).await? {
+            Executed::Appended(events) => Ok(events),
+            // A user's command has no causation, so it is never recognised as handled.
+            Executed::AlreadyHandled => Ok(Vec::new()),
+        }
+    }
+
+    /// One transaction on one aggregate: load, decide, append with the version loaded. On a
+    /// conflict, load and decide again, at most [`MAX_ATTEMPTS`] times in all.
+    ///
+    /// When the command reacts to an event (`metadata.causation_id`), it is carried out at most once
+    /// per aggregate: if the stream already holds an event this actor appended for that event or a
+    /// later one, nothing is decided. The check reads the stream after the load, so the append's
+    /// expected version also guards it against a concurrent handler of the same event.
+    async fn execute_once<D: Snapshotting>(
+        &self,
+        id: &str,
+        command: &D::Command,
+        metadata: Metadata,
+    ) -> Result<Executed, EngineError>
+    where
+        D::Event: DomainEvent,
+        D::Error: fmt::Display,
+    {
         let stream = StreamId::new(D::Event::ENTITY_TYPE, id);
         for _ in 0..MAX_ATTEMPTS {
             let (state, version) = self.load::<D>(id).await?;
+            if let Some(cause) = metadata.causation_id {
+                if self.handled_through(&stream, &metadata.actor).await? >= cause {
+                    return Ok(Executed::AlreadyHandled);
+                }
+            }
             let events =
                 D::decide(command, &state).map_err(|e| EngineError::Rejected(e.to_string()))?;
             let now = (self.clock)();
@@ -439,7 +580,7 @@ impl<S: EventStore> Engine<S> {
                 Ok(stored) => {
                     self.snapshot_after_append::<D>(&stream, version, state, &events, &stored)
                         .await;
-                    return Ok(stored);
+                    return Ok(Executed::Appended(stored));
                 }
                 Err(StoreError::Conflict { .. }) => continue,
                 Err(other) => return Err(other.into()),
@@ -524,6 +665,31 @@ impl<S: EventStore> Engine<S> {
         )
         .await
     }
+
+    /// The highest `causation_id` among the events `actor` appended to `stream` (0 if none): the
+    /// highest event id whose handling already changed this aggregate. It is kept with the effect
+    /// itself, so it survives a crash before the checkpoint. Services handle events in `event_id`
+    /// order, so this is also the causation of the last such event.
+    async fn handled_through(&self, stream: &StreamId, actor: &str) -> Result<u64, EngineError> {
+        Ok(self
+            .store
+            .read_stream(stream, 0)
+            .await?
+            .iter()
+            .filter(|e| e.metadata.actor == actor)
+            .filter_map(|e| e.metadata.causation_id)
+            .max()
+            .unwrap_or(0))
+    }
+}
+
+/// What a transaction on one aggregate came to.
+#[derive(Debug)]
+enum Executed {
+    /// The events it stored.
+    Appended(Vec<EventEnvelope>),
+    /// The aggregate already holds this actor's reaction to the causing event (or a later one).
+    AlreadyHandled,
 }
 
 const CUSTOMER: &str = "Customer";
@@ -537,11 +703,10 @@ fn user(correlation_id: &str) -> Metadata {
 }
 
 /// A service's command either appended events or was refused by a rule; anything else is a failure.
-fn service_outcome(
-    result: Result<Vec<EventEnvelope>, EngineError>,
-) -> Result<Outcome, EngineError> {
+fn service_outcome(result: Result<Executed, EngineError>) -> Result<Outcome, EngineError> {
     match result {
-        Ok(events) => Ok(Outcome::Appended(events)),
+        Ok(Executed::Appended(events)) => Ok(Outcome::Appended(events)),
+        Ok(Executed::AlreadyHandled) => Ok(Outcome::DuplicateDiscarded),
         Err(EngineError::Rejected(reason)) => Ok(Outcome::Refused(reason)),
         Err(other) => Err(other),
     }
@@ -549,3 +714,9 @@ fn service_outcome(
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod delivery_tests;
+
+#[cfg(test)]
+mod race_tests;

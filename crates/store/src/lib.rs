@@ -1,7 +1,9 @@
 //! Foldlab's event store, which the seed article calls "a hybrid of a database and a message
 //! broker": one narrow [`EventStore`] trait (append with an expected version, read a stream, read
-//! everything after a position, learn of new events, keep a snapshot per stream), its backends, and the [`engine`] that runs the
-//! order-to-credit choreography on top of it one delivery at a time.
+//! everything after a position, learn of new events, keep a snapshot per stream), its backends, and
+//! the [`engine`] that runs the order-to-credit choreography on top of it one delivery at a time;
+//! plus the [`sim`]ulator that runs that choreography under injected faults, and [`scenario`]s:
+//! such runs written as data.
 #![deny(missing_docs)]
 
 #[cfg(target_arch = "wasm32")]
@@ -10,6 +12,8 @@ pub mod engine;
 mod memory;
 mod narrate;
 mod notify;
+pub mod scenario;
+pub mod sim;
 mod store;
 
 #[cfg(any(test, feature = "contract"))]

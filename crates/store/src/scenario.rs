@@ -1,0 +1,411 @@
+//! Scenarios as data: a JSON file names a run of the lab (commands, deliveries, faults) and what it
+//! must come to. [`Scenario::parse`] reads one with errors that say what is wrong and where, and
+//! [`play`] runs it on the memory store, checking the simulator's invariants after every step and
+//! the scenario's expectations at the end. The format is documented in `scenarios/README.md`; the
+//! `scenario` binary plays a file and prints the log and views as JSON.
+
+use crate::engine::Subscriber;
+use crate::sim::{check_always, check_quiescent, Harness, Step, StepResult, CLOCK_START_MS};
+use foldlab_domain::{
+    CustomerId, CustomerState, CustomerViews, EventEnvelope, OrderId, OrderStatus, WriteModel,
+};
+use futures::executor::block_on;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A named run of the lab and what it must come to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// A short name.
+    pub name: String,
+    /// What it shows, for people.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// How to run it.
+    #[serde(default)]
+    pub settings: Settings,
+    /// What happens, in order.
+    pub steps: Vec<Step>,
+    /// What must be true at the end.
+    #[serde(default)]
+    pub expect: Expect,
+}
+
+/// How a scenario runs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// The clock's first value, in milliseconds since the Unix epoch; it ticks once per append.
+    #[serde(default = "clock_start")]
+    pub clock_start_ms: i64,
+    /// Whether the simulator's invariants are checked after every step (and at the end when
+    /// nothing is pending).
+    #[serde(default = "yes")]
+    pub check_invariants: bool,
+}
+
+fn clock_start() -> i64 {
+    CLOCK_START_MS
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            clock_start_ms: clock_start(),
+            check_invariants: true,
+        }
+    }
+}
+
+/// What must be true when the steps are done. Every field is optional; only what is given is
+/// checked, except `errors`: when it is left out, no step may fail.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// Each order's status on the command side: `NEW`, `APPROVED` or `CANCELLED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub orders: Option<BTreeMap<String, OrderStatus>>,
+    /// The type of every stored event, in log order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_types: Option<Vec<String>>,
+    /// Each customer's available credit in cents on the command side (the aggregate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub available_credit: Option<BTreeMap<String, i64>>,
+    /// Each customer's available credit in cents as the customer view shows it (it may lag).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub view_available_credit: Option<BTreeMap<String, i64>>,
+    /// How many deliveries ended in each outcome (outcomes not named are not checked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcomes: Option<BTreeMap<String, usize>>,
+    /// The failures of steps, in order, each matched by a part of its message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<String>>,
+    /// How many deliveries are still waiting at the end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<usize>,
+}
+
+/// The outcome names `expect.outcomes` may count.
+pub const OUTCOMES: [&str; 7] = [
+    "appended",
+    "refused",
+    "view_updated",
+    "view_unchanged",
+    "duplicate_discarded",
+    "crashed",
+    "failed",
+];
+
+/// Why a scenario file cannot be played.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScenarioError {
+    /// The text is not JSON of the scenario's shape.
+    Malformed {
+        /// What the JSON reader said.
+        message: String,
+        /// Where (1-based).
+        line: usize,
+        /// Where (1-based).
+        column: usize,
+    },
+    /// The JSON has the right shape but asks for something impossible.
+    Invalid(String),
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ScenarioError::Malformed {
+                message,
+                line,
+                column,
+            } => write!(
+                f,
+                "the scenario is malformed at line {line}, column {column}: {message}"
+            ),
+            ScenarioError::Invalid(problem) => write!(f, "the scenario is invalid: {problem}"),
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+impl Scenario {
+    /// Reads a scenario from JSON text, refusing anything malformed with the reason and position.
+    pub fn parse(text: &str) -> Result<Scenario, ScenarioError> {
+        let scenario: Scenario =
+            serde_json::from_str(text).map_err(|e| ScenarioError::Malformed {
+                // serde_json appends " at line L column C"; the position is reported apart.
+                message: e
+                    .to_string()
+                    .split(" at line ")
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
+                line: e.line(),
+                column: e.column(),
+            })?;
+        scenario.validate()?;
+        Ok(scenario)
+    }
+
+    fn validate(&self) -> Result<(), ScenarioError> {
+        if self.name.trim().is_empty() {
+            return Err(ScenarioError::Invalid("`name` is empty".to_string()));
+        }
+        if self.steps.is_empty() {
+            return Err(ScenarioError::Invalid(
+                "`steps` is empty: a scenario needs at least one step".to_string(),
+            ));
+        }
+        for (i, step) in self.steps.iter().enumerate() {
+            if let Some(problem) = step.problem() {
+                return Err(ScenarioError::Invalid(format!("step {}: {problem}", i + 1)));
+            }
+        }
+        if let Some(outcomes) = &self.expect.outcomes {
+            if let Some(unknown) = outcomes.keys().find(|k| !OUTCOMES.contains(&k.as_str())) {
+                return Err(ScenarioError::Invalid(format!(
+                    "expect.outcomes: unknown outcome `{unknown}`, expected one of {}",
+                    OUTCOMES.join(", ")
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One step as played.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PlayedStep {
+    /// The step as written.
+    pub step: Step,
+    /// What it did.
+    pub result: StepResult,
+}
+
+/// What playing a scenario came to: whether it passed, and the state it left.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Played {
+    /// The scenario's name.
+    pub scenario: String,
+    /// True when no invariant broke and every expectation held.
+    pub passed: bool,
+    /// What went wrong, in plain words.
+    pub failures: Vec<String>,
+    /// The steps played (up to the one that broke an invariant, if one did).
+    pub steps: Vec<PlayedStep>,
+    /// The event log.
+    pub events: Vec<EventEnvelope>,
+    /// Every customer as the command side folds it.
+    pub customers: BTreeMap<CustomerId, CustomerState>,
+    /// Every order's status on the command side.
+    pub orders: BTreeMap<OrderId, Option<OrderStatus>>,
+    /// The customer view as the query side holds it.
+    pub customer_view: CustomerViews,
+    /// Each subscriber's checkpoint.
+    pub checkpoints: BTreeMap<String, u64>,
+    /// Deliveries still waiting.
+    pub pending: usize,
+}
+
+/// Plays a scenario on a fresh memory store and checks its expectations.
+pub fn play(scenario: &Scenario) -> Played {
+    block_on(play_async(scenario))
+}
+
+async fn play_async(scenario: &Scenario) -> Played {
+    let harness = Harness::new(scenario.settings.clock_start_ms);
+    let checked = scenario.settings.check_invariants;
+    let mut failures = Vec::new();
+    let mut steps = Vec::new();
+    for (i, step) in scenario.steps.iter().enumerate() {
+        let result = match harness.apply(step).await {
+            Ok(result) => result,
+            Err(violation) => {
+                failures.push(format!("step {}: {violation}", i + 1));
+                break;
+            }
+        };
+        steps.push(PlayedStep {
+            step: step.clone(),
+            result,
+        });
+        if checked {
+            if let Err(violation) = check_always(&harness).await {
+                failures.push(format!("after step {}: {violation}", i + 1));
+                break;
+            }
+        }
+    }
+    let (state, error) = State::read(&harness).await;
+    failures.extend(error);
+    if failures.is_empty() {
+        if checked && state.pending == 0 {
+            if let Err(violation) = check_quiescent(&harness).await {
+                failures.push(format!("at the end: {violation}"));
+            }
+        }
+        failures.extend(unmet(&scenario.expect, &steps, &state));
+    }
+    Played {
+        scenario: scenario.name.clone(),
+        passed: failures.is_empty(),
+        failures,
+        steps,
+        events: state.events,
+        customers: state.model.customers,
+        orders: state
+            .model
+            .orders
+            .iter()
+            .map(|(id, o)| (id.clone(), o.order().map(|o| o.status)))
+            .collect(),
+        customer_view: state.view,
+        checkpoints: state.checkpoints,
+        pending: state.pending,
+    }
+}
+
+/// The lab's state at the end of a scenario.
+#[derive(Default)]
+struct State {
+    events: Vec<EventEnvelope>,
+    model: WriteModel,
+    view: CustomerViews,
+    checkpoints: BTreeMap<String, u64>,
+    pending: usize,
+}
+
+impl State {
+    async fn read(harness: &Harness) -> (State, Option<String>) {
+        let engine = harness.engine();
+        let read = async {
+            let events = harness.log().await.map_err(|v| v.to_string())?;
+            let view = engine.customer_view().await.map_err(|e| e.to_string())?;
+            let positions = engine.positions().await.map_err(|e| e.to_string())?;
+            let pending = engine.pending().await.map_err(|e| e.to_string())?;
+            Ok::<_, String>(State {
+                model: WriteModel::from_log(&events),
+                events,
+                view,
+                checkpoints: positions
+                    .into_iter()
+                    .map(|(s, p): (Subscriber, u64)| (s.name().to_string(), p))
+                    .collect(),
+                pending,
+            })
+        };
+        match read.await {
+            Ok(state) => (state, None),
+            Err(error) => (
+                State::default(),
+                Some(format!("the final state cannot be read: {error}")),
+            ),
+        }
+    }
+}
+
+/// Every expectation that does not hold, in words.
+fn unmet(expect: &Expect, steps: &[PlayedStep], state: &State) -> Vec<String> {
+    let mut unmet = Vec::new();
+    if let Some(orders) = &expect.orders {
+        for (id, want) in orders {
+            let got = state
+                .model
+                .orders
+                .get(&OrderId::new(id))
+                .and_then(|o| o.order())
+                .map(|o| o.status);
+            if got != Some(*want) {
+                unmet.push(format!(
+                    "order {id}: expected {want}, found {}",
+                    got.map_or("no such order".to_string(), |s| s.to_string())
+                ));
+            }
+        }
+    }
+    if let Some(types) = &expect.event_types {
+        let got: Vec<&str> = state.events.iter().map(|e| e.event_type.as_str()).collect();
+        if got != types.iter().map(String::as_str).collect::<Vec<_>>() {
+            unmet.push(format!("event types: expected {types:?}, found {got:?}"));
+        }
+    }
+    if let Some(credit) = &expect.available_credit {
+        for (id, want) in credit {
+            let got = state
+                .model
+                .customers
+                .get(&CustomerId::new(id))
+                .and_then(|c| c.customer())
+                .map(|c| c.available_credit().cents());
+            if got != Some(*want) {
+                unmet.push(format!(
+                    "customer {id}'s available credit: expected {want} cents, found {}",
+                    got.map_or("no such customer".to_string(), |c| format!("{c} cents"))
+                ));
+            }
+        }
+    }
+    if let Some(credit) = &expect.view_available_credit {
+        for (id, want) in credit {
+            let got = state
+                .view
+                .customers
+                .get(&CustomerId::new(id))
+                .map(|c| c.available_credit.cents());
+            if got != Some(*want) {
+                unmet.push(format!(
+                    "customer {id}'s available credit in the view: expected {want} cents, found {}",
+                    got.map_or("no such customer".to_string(), |c| format!("{c} cents"))
+                ));
+            }
+        }
+    }
+    if let Some(outcomes) = &expect.outcomes {
+        let mut counted: BTreeMap<&str, usize> = BTreeMap::new();
+        for played in steps {
+            for delivery in played.result.deliveries() {
+                *counted.entry(delivery.outcome.as_str()).or_default() += 1;
+            }
+        }
+        for (outcome, want) in outcomes {
+            let got = counted.get(outcome.as_str()).copied().unwrap_or(0);
+            if got != *want {
+                unmet.push(format!(
+                    "deliveries with outcome {outcome}: expected {want}, found {got}"
+                ));
+            }
+        }
+    }
+    let errors: Vec<&str> = steps.iter().flat_map(|s| s.result.errors()).collect();
+    let wanted = expect.errors.clone().unwrap_or_default();
+    let matched = errors.len() == wanted.len()
+        && errors
+            .iter()
+            .zip(&wanted)
+            .all(|(got, want)| got.contains(want.as_str()));
+    if !matched {
+        unmet.push(format!(
+            "failed steps: expected {wanted:?}, found {errors:?}"
+        ));
+    }
+    if let Some(pending) = expect.pending {
+        if state.pending != pending {
+            unmet.push(format!(
+                "pending deliveries: expected {pending}, found {}",
+                state.pending
+            ));
+        }
+    }
+    unmet
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests;

@@ -1,0 +1,385 @@
+//! The harness that carries out steps: an engine over a [`FaultyStore`], what each step did, and
+//! what the handlers owe after a crash (the redelivered event must be discarded as a duplicate).
+
+use super::faulty::{crash_error, FaultyStore};
+use super::step::{Crash, Deliver, Redeliver, Step};
+use crate::engine::{Delivery, Engine, EngineError, Outcome, StepReport, Subscriber};
+use crate::store::{EventStore, StoreError};
+use foldlab_domain::{CustomerId, EventEnvelope, Money, OrderId};
+use serde::Serialize;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+
+/// The most deliveries one `deliver` step makes: far more than any run needs, so reaching it means
+/// deliveries never stop.
+pub const DELIVERY_LIMIT: usize = 10_000;
+
+/// What one step did, for people and for the scenario runner's output.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepResult {
+    /// A command stored these events.
+    Stored {
+        /// Their ids.
+        event_ids: Vec<u64>,
+    },
+    /// A command was refused, or a step could not be carried out (in plain words).
+    Failed {
+        /// Why.
+        error: String,
+    },
+    /// Deliveries made, in order.
+    Delivered(Vec<DeliveryRecord>),
+    /// The results of racing steps, in the order the steps were written.
+    Raced(Vec<StepResult>),
+}
+
+/// One delivery and what it came to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DeliveryRecord {
+    /// Who received it.
+    pub subscriber: String,
+    /// The event delivered.
+    pub event_id: u64,
+    /// Its type.
+    pub event_type: String,
+    /// `appended`, `refused`, `view_updated`, `view_unchanged`, `duplicate_discarded`, `crashed`
+    /// or `failed`.
+    pub outcome: String,
+    /// Ids of events the delivery stored.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stored: Vec<u64>,
+    /// The refusal or failure, in plain words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl StepResult {
+    /// Every delivery this step made, races included.
+    pub fn deliveries(&self) -> Vec<&DeliveryRecord> {
+        match self {
+            StepResult::Delivered(records) => records.iter().collect(),
+            StepResult::Raced(results) => results.iter().flat_map(|r| r.deliveries()).collect(),
+            StepResult::Stored { .. } | StepResult::Failed { .. } => Vec::new(),
+        }
+    }
+
+    /// Every failure message of this step, races included.
+    pub fn errors(&self) -> Vec<&str> {
+        match self {
+            StepResult::Failed { error } => vec![error.as_str()],
+            StepResult::Raced(results) => results.iter().flat_map(|r| r.errors()).collect(),
+            StepResult::Stored { .. } | StepResult::Delivered(_) => Vec::new(),
+        }
+    }
+}
+
+/// The short name of an outcome.
+pub fn outcome_label(outcome: &Outcome) -> &'static str {
+    match outcome {
+        Outcome::Appended(_) => "appended",
+        Outcome::Refused(_) => "refused",
+        Outcome::ViewUpdated => "view_updated",
+        Outcome::ViewUnchanged => "view_unchanged",
+        Outcome::DuplicateDiscarded => "duplicate_discarded",
+    }
+}
+
+/// Something that must never happen: an invariant broken, a duplicate not recognised, or an error
+/// no step should cause.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation(pub String);
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An engine over a faulty memory store, ready to carry out steps.
+pub struct Harness {
+    engine: Engine<FaultyStore>,
+    /// Per subscriber, an event whose effect is stored but whose checkpoint is not: when it comes
+    /// again it must be discarded as a duplicate.
+    owed: RefCell<BTreeMap<Subscriber, u64>>,
+    correlations: Cell<u64>,
+}
+
+impl Harness {
+    /// An empty lab whose clock starts at `clock_start_ms` and ticks once per event batch.
+    pub fn new(clock_start_ms: i64) -> Self {
+        let tick = Cell::new(clock_start_ms);
+        let clock = Box::new(move || {
+            tick.set(tick.get() + 1);
+            tick.get()
+        });
+        Self {
+            engine: Engine::new(FaultyStore::new(), clock),
+            owed: RefCell::new(BTreeMap::new()),
+            correlations: Cell::new(0),
+        }
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Engine<FaultyStore> {
+        &self.engine
+    }
+
+    /// The whole log.
+    pub async fn log(&self) -> Result<Vec<EventEnvelope>, Violation> {
+        self.engine
+            .store()
+            .read_all(0, usize::MAX)
+            .await
+            .map_err(|e| Violation(format!("the log cannot be read: {e}")))
+    }
+
+    /// Carries out one step. Refused commands and impossible steps are results; a [`Violation`] is
+    /// a bug in the system under test.
+    pub async fn apply(&self, step: &Step) -> Result<StepResult, Violation> {
+        match step {
+            Step::CreateCustomer(c) => {
+                let name = c.name.clone().unwrap_or_else(|| c.id.clone());
+                let result = self
+                    .engine
+                    .create_customer(
+                        &CustomerId::new(&c.id),
+                        &name,
+                        Money::from_cents(c.limit_cents),
+                        &self.correlation(),
+                    )
+                    .await;
+                command_result(result)
+            }
+            Step::PlaceOrder(o) => {
+                let result = self
+                    .engine
+                    .place_order(
+                        &OrderId::new(&o.id),
+                        &CustomerId::new(&o.customer),
+                        Money::from_cents(o.total_cents),
+                        &self.correlation(),
+                    )
+                    .await;
+                command_result(result)
+            }
+            Step::Deliver(deliver) => self.deliver(deliver).await,
+            Step::DeliverAgain(redeliver) => self.deliver_again(redeliver).await,
+            Step::Crash(crash) => self.crash(crash).await,
+            Step::Race(steps) => {
+                let store = self.engine.store();
+                store.set_yielding(true);
+                // Boxed: a race holds steps, so this future would otherwise contain itself.
+                let racing = steps.iter().map(|s| Box::pin(self.apply(s)));
+                let results = futures::future::join_all(racing).await;
+                store.set_yielding(false);
+                Ok(StepResult::Raced(
+                    results.into_iter().collect::<Result<_, _>>()?,
+                ))
+            }
+        }
+    }
+
+    fn correlation(&self) -> String {
+        self.correlations.set(self.correlations.get() + 1);
+        format!("k{}", self.correlations.get())
+    }
+
+    async fn deliver(&self, deliver: &Deliver) -> Result<StepResult, Violation> {
+        let (subscriber, limit) = match deliver {
+            Deliver::All => (None, DELIVERY_LIMIT),
+            Deliver::Next(n) => (None, *n as usize),
+            Deliver::To { subscriber, count } => (Some(*subscriber), *count as usize),
+        };
+        let mut records = Vec::new();
+        while records.len() < limit {
+            let made = match subscriber {
+                None => self.engine.step().await,
+                Some(s) => self.engine.step_for(s).await,
+            };
+            match made {
+                Ok(Some(report)) => records.push(self.record(&report)?),
+                Ok(None) => break,
+                Err(error) => {
+                    // The delivery failed before its checkpoint; it stays pending.
+                    allowed(&error)?;
+                    let delivery = self.next(subscriber).await?;
+                    records.push(failed(delivery.as_ref(), &error, "failed"));
+                    break;
+                }
+            }
+        }
+        if matches!(deliver, Deliver::All) && records.len() >= DELIVERY_LIMIT {
+            return Err(Violation(format!(
+                "deliveries did not stop after {DELIVERY_LIMIT}"
+            )));
+        }
+        Ok(StepResult::Delivered(records))
+    }
+
+    async fn next(&self, subscriber: Option<Subscriber>) -> Result<Option<Delivery>, Violation> {
+        let next = match subscriber {
+            None => self.engine.next_delivery().await,
+            Some(s) => self.engine.next_delivery_for(s).await,
+        };
+        next.map_err(|e| Violation(format!("the next delivery cannot be found: {e}")))
+    }
+
+    async fn deliver_again(&self, redeliver: &Redeliver) -> Result<StepResult, Violation> {
+        match self
+            .engine
+            .deliver_again(redeliver.subscriber, redeliver.event_id)
+            .await
+        {
+            Ok(report) => {
+                if report.outcome != Outcome::DuplicateDiscarded {
+                    return Err(Violation(format!(
+                        "{} handled event #{} a second time ({:?}) instead of discarding the duplicate",
+                        redeliver.subscriber.name(),
+                        redeliver.event_id,
+                        report.outcome
+                    )));
+                }
+                Ok(StepResult::Delivered(vec![self.record(&report)?]))
+            }
+            Err(error) => {
+                allowed(&error)?;
+                Ok(StepResult::Failed {
+                    error: error.to_string(),
+                })
+            }
+        }
+    }
+
+    async fn crash(&self, crash: &Crash) -> Result<StepResult, Violation> {
+        let subscriber = crash.subscriber;
+        let Some(delivery) = self.next(Some(subscriber)).await? else {
+            return Ok(StepResult::Delivered(Vec::new()));
+        };
+        let store = self.engine.store();
+        store.crash_before_next_checkpoint(subscriber.name());
+        let result = self.engine.deliver(&delivery).await;
+        // Disarm whatever did not fire (a discarded duplicate saves no checkpoint).
+        store.disarm(subscriber.name());
+        match result {
+            Ok(outcome) => Ok(StepResult::Delivered(vec![
+                self.record(&StepReport { delivery, outcome })?
+            ])),
+            Err(EngineError::Store(error)) if error == crash_error(subscriber.name()) => {
+                let event_id = delivery.event.event_id;
+                if self.effect_stored(subscriber, event_id).await? {
+                    self.owed.borrow_mut().insert(subscriber, event_id);
+                }
+                Ok(StepResult::Delivered(vec![failed(
+                    Some(&delivery),
+                    &EngineError::Store(error),
+                    "crashed",
+                )]))
+            }
+            Err(error) => {
+                allowed(&error)?;
+                Ok(StepResult::Delivered(vec![failed(
+                    Some(&delivery),
+                    &error,
+                    "failed",
+                )]))
+            }
+        }
+    }
+
+    /// Whether `subscriber` stored a reaction to `event_id` (a service's effect lives in the log;
+    /// the view's lives in its checkpoint, which a crash loses with it).
+    async fn effect_stored(
+        &self,
+        subscriber: Subscriber,
+        event_id: u64,
+    ) -> Result<bool, Violation> {
+        Ok(self.log().await?.iter().any(|e| {
+            e.metadata.actor == subscriber.name() && e.metadata.causation_id == Some(event_id)
+        }))
+    }
+
+    /// Turns a report into a record, checking first that an event owed as a duplicate was
+    /// discarded.
+    fn record(&self, report: &StepReport) -> Result<DeliveryRecord, Violation> {
+        let subscriber = report.delivery.subscriber;
+        let event_id = report.delivery.event.event_id;
+        let owed = self.owed.borrow().get(&subscriber).copied();
+        if owed == Some(event_id) {
+            self.owed.borrow_mut().remove(&subscriber);
+            if report.outcome != Outcome::DuplicateDiscarded {
+                return Err(Violation(format!(
+                    "{} crashed after its effect for event #{event_id}, and when the event came again it did not discard it: {:?}",
+                    subscriber.name(),
+                    report.outcome
+                )));
+            }
+        }
+        Ok(DeliveryRecord {
+            subscriber: subscriber.name().to_string(),
+            event_id,
+            event_type: report.delivery.event.event_type.clone(),
+            outcome: outcome_label(&report.outcome).to_string(),
+            stored: match &report.outcome {
+                Outcome::Appended(events) => events.iter().map(|e| e.event_id).collect(),
+                Outcome::Refused(_)
+                | Outcome::ViewUpdated
+                | Outcome::ViewUnchanged
+                | Outcome::DuplicateDiscarded => Vec::new(),
+            },
+            detail: match &report.outcome {
+                Outcome::Refused(reason) => Some(reason.clone()),
+                Outcome::Appended(_)
+                | Outcome::ViewUpdated
+                | Outcome::ViewUnchanged
+                | Outcome::DuplicateDiscarded => None,
+            },
+        })
+    }
+}
+
+fn failed(delivery: Option<&Delivery>, error: &EngineError, outcome: &str) -> DeliveryRecord {
+    DeliveryRecord {
+        subscriber: delivery.map_or_else(String::new, |d| d.subscriber.name().to_string()),
+        event_id: delivery.map_or(0, |d| d.event.event_id),
+        event_type: delivery.map_or_else(String::new, |d| d.event.event_type.clone()),
+        outcome: outcome.to_string(),
+        stored: Vec::new(),
+        detail: Some(error.to_string()),
+    }
+}
+
+fn command_result(
+    result: Result<Vec<EventEnvelope>, EngineError>,
+) -> Result<StepResult, Violation> {
+    match result {
+        Ok(events) => Ok(StepResult::Stored {
+            event_ids: events.iter().map(|e| e.event_id).collect(),
+        }),
+        Err(error) => {
+            allowed(&error)?;
+            Ok(StepResult::Failed {
+                error: error.to_string(),
+            })
+        }
+    }
+}
+
+/// Errors a step may legitimately end in: a rule, a lost race, or a step that does not apply to
+/// the current log (after shrinking removed what it needed). Anything else is a bug.
+fn allowed(error: &EngineError) -> Result<(), Violation> {
+    match error {
+        EngineError::Rejected(_)
+        | EngineError::UnknownCustomer(_)
+        | EngineError::TooManyConflicts { .. }
+        | EngineError::NoSuchEvent(_)
+        | EngineError::NotYetDelivered { .. } => Ok(()),
+        EngineError::Decode { .. }
+        | EngineError::Store(
+            StoreError::Conflict { .. }
+            | StoreError::QuotaExceeded(_)
+            | StoreError::Unavailable(_)
+            | StoreError::Corrupt(_),
+        ) => Err(Violation(format!("unexpected engine error: {error}"))),
+    }
+}
