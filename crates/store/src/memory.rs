@@ -3,7 +3,7 @@
 
 use crate::notify::{Listener, Notifier};
 use crate::store::{
-    Backend, Checkpoint, EventStore, ExpectedVersion, Snapshot, StoreError, StreamId,
+    number_batch, Backend, Checkpoint, EventStore, ExpectedVersion, Snapshot, StoreError, StreamId,
 };
 use foldlab_domain::{EventEnvelope, NewEvent};
 use std::cell::RefCell;
@@ -55,22 +55,7 @@ impl EventStore for MemoryStore {
                     actual,
                 });
             }
-            let first_id = inner.events.len() as u64 + 1;
-            let stored: Vec<EventEnvelope> = events
-                .into_iter()
-                .enumerate()
-                .map(|(i, e)| EventEnvelope {
-                    event_id: first_id + i as u64,
-                    entity_type: stream.entity_type.clone(),
-                    entity_id: stream.entity_id.clone(),
-                    version: actual + 1 + i as u64,
-                    event_type: e.event_type,
-                    schema_version: e.schema_version,
-                    event_data: e.event_data,
-                    recorded_at: e.recorded_at,
-                    metadata: e.metadata,
-                })
-                .collect();
+            let stored = number_batch(stream, inner.events.len() as u64, actual, events);
             let start = inner.events.len();
             inner.events.extend(stored.iter().cloned());
             inner

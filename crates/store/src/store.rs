@@ -230,3 +230,29 @@ pub trait EventStore {
     /// Calls `listener` with the new head after each successful append through this handle.
     fn subscribe(&self, listener: Listener);
 }
+
+/// Numbers a batch appended to `stream`, whose last version is `version`, in a log whose highest
+/// `event_id` is `head`: consecutive global ids and consecutive versions, as every backend stores
+/// them.
+pub(crate) fn number_batch(
+    stream: &StreamId,
+    head: u64,
+    version: u64,
+    events: Vec<NewEvent>,
+) -> Vec<EventEnvelope> {
+    events
+        .into_iter()
+        .zip(1u64..)
+        .map(|(e, i)| EventEnvelope {
+            event_id: head + i,
+            entity_type: stream.entity_type.clone(),
+            entity_id: stream.entity_id.clone(),
+            version: version + i,
+            event_type: e.event_type,
+            schema_version: e.schema_version,
+            event_data: e.event_data,
+            recorded_at: e.recorded_at,
+            metadata: e.metadata,
+        })
+        .collect()
+}

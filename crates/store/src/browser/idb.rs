@@ -16,7 +16,7 @@
 use super::{global_property, Failure};
 use crate::notify::{Listener, Notifier};
 use crate::store::{
-    Backend, Checkpoint, EventStore, ExpectedVersion, Snapshot, StoreError, StreamId,
+    number_batch, Backend, Checkpoint, EventStore, ExpectedVersion, Snapshot, StoreError, StreamId,
 };
 use foldlab_domain::{EventEnvelope, NewEvent};
 use js_sys::{Array, Promise};
@@ -185,21 +185,7 @@ impl EventStore for IndexedDbStore {
                 actual,
             });
         }
-        let stored: Vec<EventEnvelope> = events
-            .into_iter()
-            .zip(1u64..)
-            .map(|(e, i)| EventEnvelope {
-                event_id: head + i,
-                entity_type: stream.entity_type.clone(),
-                entity_id: stream.entity_id.clone(),
-                version: actual + i,
-                event_type: e.event_type,
-                schema_version: e.schema_version,
-                event_data: e.event_data,
-                recorded_at: e.recorded_at,
-                metadata: e.metadata,
-            })
-            .collect();
+        let stored: Vec<EventEnvelope> = number_batch(stream, head, actual, events);
         let store = tx.object_store(EVENTS).map_err(unavailable)?;
         // Every add is issued before anything is awaited: the requests queue up inside the one
         // transaction, and only its completion is waited for, so a batch costs about what a plain

@@ -16,7 +16,7 @@
 use super::{global_property, Failure};
 use crate::notify::{Listener, Notifier};
 use crate::store::{
-    Backend, Checkpoint, EventStore, ExpectedVersion, Snapshot, StoreError, StreamId,
+    number_batch, Backend, Checkpoint, EventStore, ExpectedVersion, Snapshot, StoreError, StreamId,
 };
 use foldlab_domain::{EventEnvelope, NewEvent};
 use serde::Deserialize;
@@ -162,21 +162,7 @@ impl EventStore for LocalStorageStore {
         if events.is_empty() {
             return Ok(Vec::new());
         }
-        let stored: Vec<EventEnvelope> = events
-            .into_iter()
-            .zip(1u64..)
-            .map(|(e, i)| EventEnvelope {
-                event_id: head + i,
-                entity_type: stream.entity_type.clone(),
-                entity_id: stream.entity_id.clone(),
-                version: actual + i,
-                event_type: e.event_type,
-                schema_version: e.schema_version,
-                event_data: e.event_data,
-                recorded_at: e.recorded_at,
-                metadata: e.metadata,
-            })
-            .collect();
+        let stored: Vec<EventEnvelope> = number_batch(stream, head, actual, events);
         // Everything is encoded before the first write, so only the storage itself can fail midway.
         let records = stored
             .iter()
