@@ -14,7 +14,9 @@ pub mod customer;
 pub mod decider;
 pub mod envelope;
 pub mod ids;
+pub mod low_credit;
 pub mod money;
+pub mod new_customers;
 pub mod order;
 pub mod order_history;
 pub mod policy;
@@ -32,7 +34,9 @@ pub use customer::{
 pub use decider::{fold, Decider};
 pub use envelope::{EventEnvelope, Metadata, NewEvent};
 pub use ids::{CustomerId, OrderId, ProductId};
+pub use low_credit::{CreditLine, LowCreditLimitProjection, LowCreditLimits};
 pub use money::{Money, MoneyParseError};
+pub use new_customers::{NewCustomer, NewCustomersProjection, NewCustomersWithHighValueOrders};
 pub use order::{
     CancelReason, LineItem, Order, OrderCommand, OrderDecider, OrderError, OrderEvent, OrderState,
     OrderStatus,
