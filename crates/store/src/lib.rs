@@ -1,7 +1,8 @@
 //! Foldlab's event store, which the seed article calls "a hybrid of a database and a message
 //! broker": one narrow [`EventStore`] trait (append with an expected version, read a stream, read
-//! everything after a position, learn of new events), its backends, and the [`engine`] that runs the
-//! order-to-credit choreography on top of it one delivery at a time.
+//! everything after a position, learn of new events), its backends, the [`engine`] that runs the
+//! order-to-credit choreography on top of it one delivery at a time, and the [`projector`] that runs
+//! the query side's projections against it.
 #![deny(missing_docs)]
 
 #[cfg(target_arch = "wasm32")]
@@ -10,6 +11,7 @@ pub mod engine;
 mod memory;
 mod narrate;
 mod notify;
+pub mod projector;
 mod store;
 
 #[cfg(any(test, feature = "contract"))]
@@ -20,4 +22,8 @@ pub use browser::{open_browser_store, BrowserStore, IndexedDbStore, LocalStorage
 pub use memory::MemoryStore;
 pub use narrate::narrate;
 pub use notify::{Listener, Notifier};
+pub use projector::{
+    CatchUp, Lag, Progress, Projected, ProjectionStatus, Projector, ProjectorControl,
+    ProjectorError,
+};
 pub use store::{Backend, Checkpoint, EventStore, ExpectedVersion, StoreError, StreamId};
