@@ -12,6 +12,7 @@ mod memory;
 mod narrate;
 mod notify;
 pub mod projector;
+pub mod query_side;
 mod store;
 
 #[cfg(any(test, feature = "contract"))]
@@ -26,4 +27,5 @@ pub use projector::{
     CatchUp, Lag, Progress, Projected, ProjectionStatus, Projector, ProjectorControl,
     ProjectorError,
 };
+pub use query_side::QuerySide;
 pub use store::{Backend, Checkpoint, EventStore, ExpectedVersion, StoreError, StreamId};
