@@ -7,6 +7,8 @@
 //! saves its checkpoint: the highest `event_id` it has handled. If it stops between the two, the
 //! event is delivered again (at-least-once), and the duplicate is recognised.
 
+use crate::projector::ProjectorError;
+use crate::query_side::QuerySide;
 use crate::store::{Checkpoint, EventStore, ExpectedVersion, StoreError, StreamId};
 use foldlab_domain::codec::{decode, DecodeError, DomainEvent};
 use foldlab_domain::{
@@ -138,6 +140,8 @@ pub enum EngineError {
     },
     /// The storage failed.
     Store(StoreError),
+    /// A projection could not apply an event (a paused one, for instance).
+    Projection(ProjectorError),
 }
 
 impl fmt::Display for EngineError {
@@ -153,6 +157,7 @@ impl fmt::Display for EngineError {
             ),
             EngineError::Decode { event_id, error } => write!(f, "Event #{event_id} cannot be read: {error}."),
             EngineError::Store(error) => write!(f, "{error}"),
+            EngineError::Projection(error) => write!(f, "{error}"),
         }
     }
 }
@@ -165,6 +170,22 @@ impl From<StoreError> for EngineError {
     }
 }
 
+impl From<ProjectorError> for EngineError {
+    fn from(error: ProjectorError) -> Self {
+        match error {
+            ProjectorError::Unreadable(unreadable) => EngineError::Decode {
+                event_id: unreadable.event_id,
+                error: unreadable.error,
+            },
+            ProjectorError::Store(error) => EngineError::Store(error),
+            corrupt @ ProjectorError::CorruptState { .. } => {
+                EngineError::Store(StoreError::Corrupt(corrupt.to_string()))
+            }
+            other => EngineError::Projection(other),
+        }
+    }
+}
+
 /// The clock the engine stamps events with (milliseconds since the Unix epoch).
 pub type Clock = Box<dyn Fn() -> i64>;
 
@@ -172,12 +193,23 @@ pub type Clock = Box<dyn Fn() -> i64>;
 pub struct Engine<S> {
     store: S,
     clock: Clock,
+    query: QuerySide,
 }
 
 impl<S: EventStore> Engine<S> {
     /// An engine over `store` that stamps events with `clock`.
     pub fn new(store: S, clock: Clock) -> Self {
-        Self { store, clock }
+        Self {
+            store,
+            clock,
+            query: QuerySide::new(),
+        }
+    }
+
+    /// The query side: every projection's projector, to list with its lag and to switch. The
+    /// engine delivers to the customer view; the others move when their projector is told to.
+    pub fn query_side(&self) -> &QuerySide {
+        &self.query
     }
 
     /// The store underneath.
@@ -233,18 +265,7 @@ impl<S: EventStore> Engine<S> {
 
     /// The customer view as the query side holds it now (it may lag the event store).
     pub async fn customer_view(&self) -> Result<CustomerViews, EngineError> {
-        match self
-            .store
-            .load_checkpoint(Subscriber::CustomerView.name())
-            .await?
-        {
-            None => Ok(CustomerViews::default()),
-            Some(checkpoint) => serde_json::from_str(&checkpoint.state).map_err(|e| {
-                EngineError::Store(StoreError::Corrupt(format!(
-                    "the customer view's saved state: {e}"
-                )))
-            }),
-        }
+        Ok(self.query.customer_view.state(&self.store).await?)
     }
 
     /// Each subscriber's checkpoint position (0 before its first delivery).
@@ -261,6 +282,9 @@ impl<S: EventStore> Engine<S> {
     pub async fn next_delivery(&self) -> Result<Option<Delivery>, EngineError> {
         let mut best: Option<Delivery> = None;
         for subscriber in Subscriber::ALL {
+            if subscriber == Subscriber::CustomerView && self.query.customer_view.is_paused() {
+                continue; // Held back: the view lags while the services go on.
+            }
             let mut after = self.position(subscriber).await?;
             let bound = best.as_ref().map_or(u64::MAX, |d| d.event.event_id);
             'pages: loop {
@@ -351,18 +375,13 @@ impl<S: EventStore> Engine<S> {
                 None => (Outcome::ViewUnchanged, "null".to_string()),
             },
             Subscriber::CustomerView => {
-                let mut view = self.customer_view().await?;
-                let applied = view.apply(event).map_err(|error| EngineError::Decode {
-                    event_id: event.event_id,
-                    error,
-                })?;
-                let outcome = match applied {
+                // Its projector saves the checkpoint itself: the position and the view together.
+                let applied = self.query.customer_view.deliver(&self.store, event).await?;
+                return Ok(match applied {
                     ApplyOutcome::Updated => Outcome::ViewUpdated,
                     ApplyOutcome::Ignored => Outcome::ViewUnchanged,
                     ApplyOutcome::Duplicate => Outcome::DuplicateDiscarded,
-                };
-                let state = serde_json::to_string(&view).unwrap_or_else(|_| "null".to_string());
-                (outcome, state)
+                });
             }
         };
         let position = self.position(subscriber).await?.max(event.event_id);

@@ -515,3 +515,56 @@ fn a_saved_view_that_cannot_be_read_is_an_error_that_says_to_rebuild() {
         Ok(fresh(&OrderHistoryProjection, &e, head(&e)))
     );
 }
+
+#[test]
+fn pausing_the_engines_customer_view_holds_its_deliveries_back_while_the_services_go_on() {
+    let e = given_a_busy_lab();
+    let view = &e.query_side().customer_view;
+    let before = block_on(e.customer_view()).expect("view");
+    view.pause();
+    block_on(e.place_order(&order("o9"), &customer("c2"), cents(1_000), "k")).expect("order");
+    run(&e);
+    let approved = block_on(e.load_order(&order("o9"))).expect("load");
+    assert_eq!(
+        approved.order().map(|o| o.status),
+        Some(OrderStatus::Approved),
+        "the command side went on"
+    );
+    assert_eq!(block_on(e.customer_view()), Ok(before), "the view did not");
+    let lag = block_on(view.lag(e.store())).expect("lag");
+    assert_eq!((lag.events_behind, lag.ms_behind), (3, 3_000));
+    let error = block_on(view.wait_until_applied(e.store(), head(&e))).expect_err("paused");
+    assert!(
+        error.to_string().starts_with("Customer view is paused"),
+        "{error}"
+    );
+
+    view.resume();
+    run(&e);
+    assert!(block_on(view.lag(e.store())).expect("lag").is_caught_up());
+    assert_eq!(
+        block_on(e.customer_view()),
+        Ok(fresh(&CustomerViewProjection, &e, head(&e)))
+    );
+}
+
+#[test]
+fn the_engine_lists_every_projection_with_its_lag() {
+    let e = given_a_busy_lab();
+    let query = e.query_side();
+    block_on(query.catch_up(OrderHistoryProjection::NAME, e.store())).expect("catch up");
+    let listed: Vec<(String, bool)> = block_on(query.statuses(e.store()))
+        .expect("statuses")
+        .into_iter()
+        .map(|s| (s.label, s.lag.is_caught_up()))
+        .collect();
+    assert_eq!(
+        listed,
+        vec![
+            ("Customer view".to_string(), true),
+            ("Order history".to_string(), true),
+            ("Customers with a low credit limit".to_string(), false),
+            ("New customers with high value orders".to_string(), false),
+        ]
+    );
+}
