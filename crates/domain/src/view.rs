@@ -3,12 +3,15 @@
 //! answer by primary key. It is built only from events and remembers the highest `event_id` it has
 //! applied, so a redelivered event is recognised and discarded.
 
-use crate::codec::{decode, DecodeError, StoredEvent};
+use crate::codec::{DecodeError, StoredEvent};
 use crate::customer::CustomerEvent;
 use crate::envelope::EventEnvelope;
 use crate::ids::{CustomerId, OrderId};
 use crate::money::Money;
 use crate::order::{OrderEvent, OrderStatus};
+// Where the outcome of applying an event lived before every view became a projection.
+pub use crate::projection::ApplyOutcome;
+use crate::projection::Projection;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -45,17 +48,6 @@ pub struct CustomerView {
     pub deleted: bool,
 }
 
-/// What applying one event did to the view.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ApplyOutcome {
-    /// A document changed.
-    Updated,
-    /// The event is not one the view uses (it only moves the checkpoint).
-    Ignored,
-    /// The event's id is not above the highest one applied: a duplicate delivery, discarded.
-    Duplicate,
-}
-
 /// The customer view: all documents, plus what it needs to place order events.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerViews {
@@ -67,19 +59,48 @@ pub struct CustomerViews {
     pub order_owner: BTreeMap<OrderId, CustomerId>,
 }
 
+/// The customer view as a [`Projection`]: its checkpoint is the one the engine has always saved
+/// the view under, so a view saved before projections existed loads unchanged.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CustomerViewProjection;
+
+impl CustomerViewProjection {
+    /// The name the customer view's checkpoint is saved under.
+    pub const NAME: &'static str = "customer-view";
+}
+
+impl Projection for CustomerViewProjection {
+    type State = CustomerViews;
+
+    fn name(&self) -> &str {
+        Self::NAME
+    }
+
+    fn label(&self) -> &str {
+        "Customer view"
+    }
+
+    fn initial_state(&self) -> CustomerViews {
+        CustomerViews::default()
+    }
+
+    fn last_event_id(state: &CustomerViews) -> u64 {
+        state.last_event_id
+    }
+
+    fn record_event_id(state: &mut CustomerViews, event_id: u64) {
+        state.last_event_id = event_id;
+    }
+
+    fn evolve(&self, state: &mut CustomerViews, _: &EventEnvelope, event: StoredEvent) -> bool {
+        state.apply_event(event)
+    }
+}
+
 impl CustomerViews {
-    /// Applies one stored event, at most once.
+    /// Applies one stored event, at most once (see [`Projection::apply`]).
     pub fn apply(&mut self, envelope: &EventEnvelope) -> Result<ApplyOutcome, DecodeError> {
-        if envelope.event_id <= self.last_event_id {
-            return Ok(ApplyOutcome::Duplicate);
-        }
-        let event = decode(envelope)?;
-        self.last_event_id = envelope.event_id;
-        Ok(if self.apply_event(event) {
-            ApplyOutcome::Updated
-        } else {
-            ApplyOutcome::Ignored
-        })
+        CustomerViewProjection.apply(self, envelope)
     }
 
     fn apply_event(&mut self, event: StoredEvent) -> bool {

@@ -5,7 +5,8 @@
 
 use foldlab_domain::order::LEGACY_PRODUCT;
 use foldlab_domain::{
-    CustomerId, CustomerViews, EventEnvelope, Money, OrderId, OrderStatus, WriteModel,
+    project, CustomerId, CustomerViews, EventEnvelope, LowCreditLimitProjection, Money,
+    NewCustomersProjection, OrderHistoryProjection, OrderId, OrderStatus, Projection, WriteModel,
 };
 use serde_json::Value;
 
@@ -81,4 +82,35 @@ fn the_customer_view_builds_from_v1_events() {
     assert_eq!(ada.recent_orders.len(), 2);
     assert_eq!(ada.recent_orders[0].total, Money::from_cents(1_234));
     assert_eq!(ada.recent_orders[1].total, Money::from_cents(25_000));
+}
+
+#[test]
+fn every_projection_builds_from_v1_events_with_the_totals_they_stored() {
+    let log = log();
+    let history = OrderHistoryProjection;
+    let histories = project(&history, history.initial_state(), &log).expect("every v1 event reads");
+    for (order_id, total) in stored_totals() {
+        let order = histories
+            .order(&order_id)
+            .expect("the order is in the history");
+        assert_eq!(order.total, total, "{order_id}");
+        assert_eq!(order.line_items[0].product_id.as_str(), LEGACY_PRODUCT);
+    }
+    let low = LowCreditLimitProjection {
+        threshold: Money::from_cents(1_000_000),
+    };
+    let lows = project(&low, low.initial_state(), &log).expect("every v1 event reads");
+    assert_eq!(lows.customers().len(), 2);
+    let new = NewCustomersProjection {
+        window: 100,
+        threshold: Money::ZERO,
+    };
+    let news = project(&new, new.initial_state(), &log).expect("every v1 event reads");
+    let placed: Money = news.customers().iter().map(|c| c.orders_total()).sum();
+    let cancelled = histories
+        .order(&OrderId::new("o-d5e6f7a8"))
+        .expect("cancelled order")
+        .total;
+    let stored: Money = stored_totals().into_iter().map(|(_, total)| total).sum();
+    assert_eq!(placed, stored - cancelled);
 }

@@ -14,6 +14,8 @@
 //! be held back while others go first ([`Engine::pending_deliveries`], [`Engine::step_for`]), and any
 //! event already handled may be delivered again ([`Engine::deliver_again`]).
 
+use crate::projector::ProjectorError;
+use crate::query_side::QuerySide;
 use crate::store::{Checkpoint, EventStore, ExpectedVersion, StoreError, StreamId};
 use foldlab_domain::codec::{decode, DecodeError, DomainEvent};
 use foldlab_domain::{
@@ -170,6 +172,8 @@ pub enum EngineError {
     },
     /// The storage failed.
     Store(StoreError),
+    /// A projection could not apply an event (a paused one, for instance).
+    Projection(ProjectorError),
 }
 
 impl fmt::Display for EngineError {
@@ -190,6 +194,7 @@ impl fmt::Display for EngineError {
             ),
             EngineError::Decode { event_id, error } => write!(f, "Event #{event_id} cannot be read: {error}."),
             EngineError::Store(error) => write!(f, "{error}"),
+            EngineError::Projection(error) => write!(f, "{error}"),
         }
     }
 }
@@ -199,6 +204,22 @@ impl std::error::Error for EngineError {}
 impl From<StoreError> for EngineError {
     fn from(error: StoreError) -> Self {
         EngineError::Store(error)
+    }
+}
+
+impl From<ProjectorError> for EngineError {
+    fn from(error: ProjectorError) -> Self {
+        match error {
+            ProjectorError::Unreadable(unreadable) => EngineError::Decode {
+                event_id: unreadable.event_id,
+                error: unreadable.error,
+            },
+            ProjectorError::Store(error) => EngineError::Store(error),
+            corrupt @ ProjectorError::CorruptState { .. } => {
+                EngineError::Store(StoreError::Corrupt(corrupt.to_string()))
+            }
+            other => EngineError::Projection(other),
+        }
     }
 }
 
@@ -212,6 +233,7 @@ pub struct Engine<S> {
     /// The snapshot policy per entity type: a snapshot every N events; absent means off. A
     /// `RefCell` so the lab can change it through a shared handle while it runs.
     snapshot_every: RefCell<BTreeMap<String, NonZeroU64>>,
+    query: QuerySide,
 }
 
 impl<S: EventStore> Engine<S> {
@@ -222,7 +244,14 @@ impl<S: EventStore> Engine<S> {
             store,
             clock,
             snapshot_every: RefCell::new(BTreeMap::new()),
+            query: QuerySide::new(),
         }
+    }
+
+    /// The query side: every projection's projector, to list with its lag and to switch. The
+    /// engine delivers to the customer view; the others move when their projector is told to.
+    pub fn query_side(&self) -> &QuerySide {
+        &self.query
     }
 
     /// The store underneath.
@@ -279,18 +308,7 @@ impl<S: EventStore> Engine<S> {
 
     /// The customer view as the query side holds it now (it may lag the event store).
     pub async fn customer_view(&self) -> Result<CustomerViews, EngineError> {
-        match self
-            .store
-            .load_checkpoint(Subscriber::CustomerView.name())
-            .await?
-        {
-            None => Ok(CustomerViews::default()),
-            Some(checkpoint) => serde_json::from_str(&checkpoint.state).map_err(|e| {
-                EngineError::Store(StoreError::Corrupt(format!(
-                    "the customer view's saved state: {e}"
-                )))
-            }),
-        }
+        Ok(self.query.customer_view.state(&self.store).await?)
     }
 
     /// Each subscriber's checkpoint position (0 before its first delivery).
@@ -307,6 +325,9 @@ impl<S: EventStore> Engine<S> {
     pub async fn next_delivery(&self) -> Result<Option<Delivery>, EngineError> {
         let mut best: Option<Delivery> = None;
         for subscriber in Subscriber::ALL {
+            if subscriber == Subscriber::CustomerView && self.query.customer_view.is_paused() {
+                continue; // Held back: the view lags while the services go on.
+            }
             let mut after = self.position(subscriber).await?;
             let bound = best.as_ref().map_or(u64::MAX, |d| d.event.event_id);
             'pages: loop {
@@ -375,6 +396,9 @@ impl<S: EventStore> Engine<S> {
     pub async fn pending_deliveries(&self) -> Result<Vec<Delivery>, EngineError> {
         let mut deliveries = Vec::with_capacity(Subscriber::ALL.len());
         for subscriber in Subscriber::ALL {
+            if subscriber == Subscriber::CustomerView && self.query.customer_view.is_paused() {
+                continue; // Held back, as in `next_delivery`.
+            }
             if let Some(delivery) = self.next_delivery_for(subscriber).await? {
                 deliveries.push(delivery);
             }
@@ -479,18 +503,13 @@ impl<S: EventStore> Engine<S> {
                 None => (Outcome::ViewUnchanged, "null".to_string()),
             },
             Subscriber::CustomerView => {
-                let mut view = self.customer_view().await?;
-                let applied = view.apply(event).map_err(|error| EngineError::Decode {
-                    event_id: event.event_id,
-                    error,
-                })?;
-                let outcome = match applied {
+                // Its projector saves the checkpoint itself: the position and the view together.
+                let applied = self.query.customer_view.deliver(&self.store, event).await?;
+                return Ok(match applied {
                     ApplyOutcome::Updated => Outcome::ViewUpdated,
                     ApplyOutcome::Ignored => Outcome::ViewUnchanged,
                     ApplyOutcome::Duplicate => Outcome::DuplicateDiscarded,
-                };
-                let state = serde_json::to_string(&view).unwrap_or_else(|_| "null".to_string());
-                (outcome, state)
+                });
             }
         };
         let position = self.position(subscriber).await?.max(event.event_id);

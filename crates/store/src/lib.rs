@@ -1,9 +1,9 @@
 //! Foldlab's event store, which the seed article calls "a hybrid of a database and a message
 //! broker": one narrow [`EventStore`] trait (append with an expected version, read a stream, read
-//! everything after a position, learn of new events, keep a snapshot per stream), its backends, and
-//! the [`engine`] that runs the order-to-credit choreography on top of it one delivery at a time;
-//! plus the [`sim`]ulator that runs that choreography under injected faults, and [`scenario`]s:
-//! such runs written as data.
+//! everything after a position, learn of new events, keep a snapshot per stream), its backends, the
+//! [`engine`] that runs the order-to-credit choreography on top of it one delivery at a time, the
+//! [`projector`] that runs the query side's projections against it, the [`sim`]ulator that runs
+//! the choreography under injected faults, and [`scenario`]s: such runs written as data.
 #![deny(missing_docs)]
 
 #[cfg(target_arch = "wasm32")]
@@ -12,6 +12,8 @@ pub mod engine;
 mod memory;
 mod narrate;
 mod notify;
+pub mod projector;
+pub mod query_side;
 pub mod scenario;
 pub mod sim;
 mod store;
@@ -24,4 +26,9 @@ pub use browser::{open_browser_store, BrowserStore, IndexedDbStore, LocalStorage
 pub use memory::MemoryStore;
 pub use narrate::narrate;
 pub use notify::{Listener, Notifier};
+pub use projector::{
+    CatchUp, Lag, Progress, Projected, ProjectionStatus, Projector, ProjectorControl,
+    ProjectorError,
+};
+pub use query_side::QuerySide;
 pub use store::{Backend, Checkpoint, EventStore, ExpectedVersion, Snapshot, StoreError, StreamId};

@@ -375,6 +375,7 @@ fn allowed(error: &EngineError) -> Result<(), Violation> {
         | EngineError::NoSuchEvent(_)
         | EngineError::NotYetDelivered { .. } => Ok(()),
         EngineError::Decode { .. }
+        | EngineError::Projection(_)
         | EngineError::Store(
             StoreError::Conflict { .. }
             | StoreError::QuotaExceeded(_)

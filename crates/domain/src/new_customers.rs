@@ -1,0 +1,299 @@
+//! "New customers that have placed high value orders" (seed 000): a join of CUSTOMER and ORDER that
+//! no service can run, since each owns one of the two, and that the event store cannot run either.
+//! This view joins them from events: customers created within the last `window` events, and the
+//! orders each placed that were not cancelled.
+//!
+//! "New" is counted in events, not milliseconds: positions are deterministic, while the lab's clock
+//! is the browser's. A customer stops being new once `window` events have followed its creation,
+//! and it is dropped then, with its orders: it can never be new again, so the view stays as small as
+//! the window.
+
+use crate::codec::StoredEvent;
+use crate::customer::CustomerEvent;
+use crate::envelope::EventEnvelope;
+use crate::ids::{CustomerId, OrderId};
+use crate::money::Money;
+use crate::order::OrderEvent;
+use crate::projection::Projection;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A customer that is still new, and the orders it placed that stand.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewCustomer {
+    /// The customer.
+    pub customer_id: CustomerId,
+    /// Display name.
+    pub name: String,
+    /// The position of its CustomerCreated.
+    pub created_event_id: u64,
+    /// When it was created, in milliseconds since the epoch.
+    pub created_at: i64,
+    /// Its orders that were not cancelled, with their totals.
+    pub orders: BTreeMap<OrderId, Money>,
+}
+
+impl NewCustomer {
+    /// The total of its orders that stand.
+    pub fn orders_total(&self) -> Money {
+        self.orders.values().copied().sum()
+    }
+}
+
+/// The customers that are still new, and the question asked of them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewCustomersWithHighValueOrders {
+    /// The highest `event_id` applied so far (0 before any).
+    pub last_event_id: u64,
+    /// How many events a customer stays new for.
+    pub window: u64,
+    /// Orders totalling more than this are of high value.
+    pub threshold: Money,
+    /// Customers created within the last `window` events, not deleted.
+    pub customers: BTreeMap<CustomerId, NewCustomer>,
+    /// Which new customer each of their orders belongs to: OrderCancelled may not say.
+    pub order_owner: BTreeMap<OrderId, CustomerId>,
+}
+
+impl NewCustomersWithHighValueOrders {
+    /// The answer: new customers whose orders total more than the threshold, highest total first.
+    pub fn customers(&self) -> Vec<&NewCustomer> {
+        let mut found: Vec<&NewCustomer> = self
+            .customers
+            .values()
+            .filter(|c| c.orders_total() > self.threshold)
+            .collect();
+        found.sort_by(|a, b| {
+            (b.orders_total(), &a.customer_id).cmp(&(a.orders_total(), &b.customer_id))
+        });
+        found
+    }
+
+    /// Drops the customers created `window` or more events before `event_id`; `true` if any was.
+    fn forget_old(&mut self, event_id: u64) -> bool {
+        let cutoff = event_id.saturating_sub(self.window);
+        let before = self.customers.len();
+        self.customers.retain(|_, c| c.created_event_id > cutoff);
+        if self.customers.len() == before {
+            return false;
+        }
+        let customers = &self.customers;
+        self.order_owner
+            .retain(|_, owner| customers.contains_key(owner));
+        true
+    }
+
+    fn forget(&mut self, customer_id: &CustomerId) -> bool {
+        let forgotten = self.customers.remove(customer_id).is_some();
+        self.order_owner.retain(|_, owner| owner != customer_id);
+        forgotten
+    }
+}
+
+/// New customers with high value orders, as a projection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NewCustomersProjection {
+    /// How many events a customer stays new for.
+    pub window: u64,
+    /// Orders totalling more than this are of high value.
+    pub threshold: Money,
+}
+
+impl NewCustomersProjection {
+    /// The name its checkpoint is saved under.
+    pub const NAME: &'static str = "new-customers-high-value-orders";
+}
+
+impl Projection for NewCustomersProjection {
+    type State = NewCustomersWithHighValueOrders;
+
+    fn name(&self) -> &str {
+        Self::NAME
+    }
+
+    fn label(&self) -> &str {
+        "New customers with high value orders"
+    }
+
+    fn initial_state(&self) -> NewCustomersWithHighValueOrders {
+        NewCustomersWithHighValueOrders {
+            window: self.window,
+            threshold: self.threshold,
+            ..NewCustomersWithHighValueOrders::default()
+        }
+    }
+
+    fn last_event_id(state: &NewCustomersWithHighValueOrders) -> u64 {
+        state.last_event_id
+    }
+
+    fn record_event_id(state: &mut NewCustomersWithHighValueOrders, event_id: u64) {
+        state.last_event_id = event_id;
+    }
+
+    fn evolve(
+        &self,
+        state: &mut NewCustomersWithHighValueOrders,
+        envelope: &EventEnvelope,
+        event: StoredEvent,
+    ) -> bool {
+        // Every event ages every customer, whatever the event is about.
+        let aged = state.forget_old(envelope.event_id);
+        let changed = match event {
+            StoredEvent::Customer(customer_id, CustomerEvent::Created(created)) => {
+                state.customers.insert(
+                    customer_id.clone(),
+                    NewCustomer {
+                        customer_id,
+                        name: created.name,
+                        created_event_id: envelope.event_id,
+                        created_at: envelope.recorded_at,
+                        orders: BTreeMap::new(),
+                    },
+                );
+                true
+            }
+            StoredEvent::Customer(customer_id, CustomerEvent::Deleted) => {
+                state.forget(&customer_id)
+            }
+            // Credit is not the question: the value of the orders is.
+            StoredEvent::Customer(
+                _,
+                CustomerEvent::CreditReserved(_)
+                | CustomerEvent::CreditLimitExceeded(_)
+                | CustomerEvent::CreditReservationRefused(_)
+                | CustomerEvent::CreditReleased(_)
+                | CustomerEvent::CreditLimitChanged(_),
+            ) => false,
+            StoredEvent::Order(order_id, OrderEvent::Created(created)) => {
+                match state.customers.get_mut(&created.customer_id) {
+                    Some(customer) => {
+                        customer.orders.insert(order_id.clone(), created.total());
+                        state.order_owner.insert(order_id, created.customer_id);
+                        true
+                    }
+                    // An order of a customer that is not new (or not known) is not in the question.
+                    None => false,
+                }
+            }
+            // A cancelled order was not a sale, whoever cancelled it.
+            StoredEvent::Order(order_id, OrderEvent::Cancelled(_)) => {
+                match state.order_owner.remove(&order_id) {
+                    Some(owner) => state
+                        .customers
+                        .get_mut(&owner)
+                        .is_some_and(|c| c.orders.remove(&order_id).is_some()),
+                    None => false,
+                }
+            }
+            // Approval and shipping leave the order's value as it was.
+            StoredEvent::Order(_, OrderEvent::Approved | OrderEvent::Shipped) => false,
+        };
+        aged || changed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::order::CancelReason;
+    use crate::projection::{project, ApplyOutcome};
+    use crate::testing::Log;
+
+    fn new_customers(window: u64, threshold: i64, log: &Log) -> NewCustomersWithHighValueOrders {
+        let projection = NewCustomersProjection {
+            window,
+            threshold: Money::from_cents(threshold),
+        };
+        project(&projection, projection.initial_state(), log.events()).expect("folds")
+    }
+
+    fn answer(view: &NewCustomersWithHighValueOrders) -> Vec<(&str, i64)> {
+        view.customers()
+            .into_iter()
+            .map(|c| (c.name.as_str(), c.orders_total().cents()))
+            .collect()
+    }
+
+    /// Ada (#1) orders 600 and 500; Bob (#5) orders 2,000; Cy (#7) orders 100.
+    fn story() -> Log {
+        Log::new()
+            .customer("c1", "Ada", 10_000)
+            .order("o1", "c1", 600)
+            .reserved("c1", "o1", 600)
+            .approved("o1")
+            .customer("c2", "Bob", 10_000)
+            .order("o2", "c2", 2_000)
+            .customer("c3", "Cy", 10_000)
+            .order("o3", "c3", 100)
+            .order("o4", "c1", 500)
+    }
+
+    #[test]
+    fn new_customers_whose_orders_total_more_than_the_threshold_are_listed_highest_first() {
+        let view = new_customers(100, 1_000, &story());
+        assert_eq!(answer(&view), vec![("Bob", 2_000), ("Ada", 1_100)]);
+    }
+
+    #[test]
+    fn a_customer_stops_being_new_after_the_window_and_is_forgotten() {
+        // After event #9 with a window of 6, customers created at #3 or earlier are old.
+        let view = new_customers(6, 1_000, &story());
+        assert_eq!(answer(&view), vec![("Bob", 2_000)]);
+        assert!(!view.customers.contains_key(&CustomerId::new("c1")));
+        assert!(
+            view.order_owner.keys().all(|o| o.as_str() != "o1"),
+            "its orders go with it"
+        );
+        let view = new_customers(6, 1_000, &story().order("o5", "c1", 9_000));
+        assert_eq!(
+            answer(&view),
+            vec![("Bob", 2_000)],
+            "an old customer's order does not bring it back"
+        );
+    }
+
+    #[test]
+    fn a_cancelled_order_no_longer_counts_whoever_cancelled_it() {
+        let log = story()
+            .cancelled("o4", CancelReason::UserRequested, "c1")
+            .cancelled("o2", CancelReason::CreditLimitExceeded, "c2");
+        assert_eq!(answer(&new_customers(100, 500, &log)), vec![("Ada", 600)]);
+    }
+
+    #[test]
+    fn a_deleted_customer_leaves_the_answer() {
+        let log = story().deleted("c2");
+        assert_eq!(
+            answer(&new_customers(100, 1_000, &log)),
+            vec![("Ada", 1_100)]
+        );
+    }
+
+    #[test]
+    fn ageing_alone_changes_the_view() {
+        let projection = NewCustomersProjection {
+            window: 2,
+            threshold: Money::ZERO,
+        };
+        let mut state = projection.initial_state();
+        let log = Log::new()
+            .customer("c1", "Ada", 100)
+            .limit_changed("c1", 200)
+            .limit_changed("c1", 300);
+        let outcomes: Vec<ApplyOutcome> = log
+            .events()
+            .iter()
+            .map(|e| projection.apply(&mut state, e).expect("applies"))
+            .collect();
+        assert_eq!(
+            outcomes,
+            vec![
+                ApplyOutcome::Updated,
+                ApplyOutcome::Ignored,
+                ApplyOutcome::Updated
+            ]
+        );
+        assert!(state.customers.is_empty());
+    }
+}
