@@ -5,7 +5,9 @@
 //! `scenario` binary plays a file and prints the log and views as JSON.
 
 use crate::engine::Subscriber;
-use crate::sim::{check_always, check_quiescent, Harness, Step, StepResult, CLOCK_START_MS};
+use crate::sim::{
+    check_always, check_quiescent, Harness, SnapshotEvery, Step, StepResult, CLOCK_START_MS,
+};
 use foldlab_domain::{
     CustomerId, CustomerState, CustomerViews, EventEnvelope, OrderId, OrderStatus, WriteModel,
 };
@@ -44,6 +46,10 @@ pub struct Settings {
     /// nothing is pending).
     #[serde(default = "yes")]
     pub check_invariants: bool,
+    /// The snapshot policy: `{"Customer": N, "Order": M}` keeps a snapshot every N (M) events of
+    /// that type; a type left out, or the field, keeps none.
+    #[serde(default, skip_serializing_if = "SnapshotEvery::is_off")]
+    pub snapshot_every: SnapshotEvery,
 }
 
 fn clock_start() -> i64 {
@@ -59,6 +65,7 @@ impl Default for Settings {
         Settings {
             clock_start_ms: clock_start(),
             check_invariants: true,
+            snapshot_every: SnapshotEvery::default(),
         }
     }
 }
@@ -221,7 +228,10 @@ pub fn play(scenario: &Scenario) -> Played {
 }
 
 async fn play_async(scenario: &Scenario) -> Played {
-    let harness = Harness::new(scenario.settings.clock_start_ms);
+    let harness = Harness::with_snapshots(
+        scenario.settings.clock_start_ms,
+        scenario.settings.snapshot_every,
+    );
     let checked = scenario.settings.check_invariants;
     let mut failures = Vec::new();
     let mut steps = Vec::new();

@@ -67,8 +67,8 @@ fn a_file_that_is_not_json_is_refused_with_its_position() {
 
 #[test]
 fn an_unknown_step_or_field_is_named() {
-    let err = parse_err(r#"{"name": "x", "steps": [{"ship_order": {"id": "o1"}}]}"#);
-    assert!(err.contains("unknown variant `ship_order`"), "{err}");
+    let err = parse_err(r#"{"name": "x", "steps": [{"refund_order": {"id": "o1"}}]}"#);
+    assert!(err.contains("unknown variant `refund_order`"), "{err}");
     assert!(
         err.contains("create_customer"),
         "lists the known steps: {err}"
@@ -185,7 +185,7 @@ fn the_played_result_carries_the_log_and_the_views_as_json() {
 #[test]
 fn a_shrunk_simulator_run_is_a_playable_scenario() {
     let run = crate::sim::run_seed(3, crate::sim::Settings::default()).expect("runs");
-    let text = crate::sim::scenario_json(3, &run.steps);
+    let text = crate::sim::scenario_json(3, run.snapshots, &run.steps);
     let scenario = Scenario::parse(&text).expect("the simulator writes valid scenarios");
     assert!(
         text.trim_start()
