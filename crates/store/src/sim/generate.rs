@@ -12,6 +12,7 @@ use super::step::{
     Redeliver, ShipOrder, Step,
 };
 use crate::engine::Subscriber;
+use crate::store::EventStore;
 use foldlab_domain::{CustomerId, OrderStatus, WriteModel};
 use std::num::NonZeroU64;
 
@@ -33,14 +34,16 @@ impl Default for Settings {
     }
 }
 
-/// Draws steps. It remembers only how many ids it has handed out; everything else it reads from
-/// the lab.
+/// Draws steps. It remembers how many ids it has handed out; everything else it reads from the
+/// lab (keeping the aggregates folded from the log, so as to fold only the events new since).
 pub struct Generator {
     rng: Rng,
     settings: Settings,
     snapshots: SnapshotEvery,
     customers: u64,
     orders: u64,
+    model: WriteModel,
+    folded: u64,
 }
 
 impl Generator {
@@ -63,7 +66,32 @@ impl Generator {
             snapshots,
             customers: 0,
             orders: 0,
+            model: WriteModel::default(),
+            folded: 0,
         }
+    }
+
+    /// Draws with every aggregate as the log folds it now.
+    async fn with_model<T>(
+        &mut self,
+        harness: &Harness,
+        draw: impl FnOnce(&mut Self, &WriteModel) -> T,
+    ) -> Result<T, Violation> {
+        let new = harness
+            .engine()
+            .store()
+            .read_all(self.folded, usize::MAX)
+            .await
+            .map_err(|e| Violation(format!("the log cannot be read: {e}")))?;
+        for event in &new {
+            self.model.apply(event);
+            self.folded = event.event_id;
+        }
+        // Taken out while `draw` has the generator itself.
+        let model = std::mem::take(&mut self.model);
+        let drawn = draw(self, &model);
+        self.model = model;
+        Ok(drawn)
     }
 
     /// The snapshot policy the run is to use (the harness is set up with it before the first step).
@@ -79,9 +107,9 @@ impl Generator {
             // Until a customer exists nearly every order would be refused, which tests little.
             11..=32 if self.customers == 0 => self.create_customer(),
             11..=32 => self.place_order(),
-            33..=40 => self.cancel_order(&model(harness).await?),
-            41..=47 => self.ship_order(&model(harness).await?),
-            48..=51 => self.change_credit_limit(&model(harness).await?),
+            33..=40 => self.with_model(harness, Self::cancel_order).await?,
+            41..=47 => self.with_model(harness, Self::ship_order).await?,
+            48..=51 => self.with_model(harness, Self::change_credit_limit).await?,
             // Rare: a deleted customer takes no more orders, which would leave little else to do.
             52 => self.delete_customer(),
             53..=66 => Step::Deliver(Deliver::Next(1 + self.rng.below(2) as u32)),
@@ -276,13 +304,13 @@ impl Generator {
                 (5, _) => self.create_customer(),
                 // The user's cancel against the Order service's decision or the Customer
                 // service's reservation; a shipment against a cancellation.
-                (6, _) => self.cancel_order(&model(harness).await?),
-                (7, _) => self.ship_order(&model(harness).await?),
+                (6, _) => self.with_model(harness, Self::cancel_order).await?,
+                (7, _) => self.with_model(harness, Self::ship_order).await?,
                 // A new limit against a reservation for the same customer.
                 (8, _) => match steps.last() {
                     Some(Step::PlaceOrder(previous)) => {
                         let customer = previous.customer.clone();
-                        match self.change_credit_limit(&model(harness).await?) {
+                        match self.with_model(harness, Self::change_credit_limit).await? {
                             Step::ChangeCreditLimit(change) => {
                                 Step::ChangeCreditLimit(ChangeCreditLimit {
                                     id: customer,
@@ -292,7 +320,7 @@ impl Generator {
                             other => other,
                         }
                     }
-                    _ => self.change_credit_limit(&model(harness).await?),
+                    _ => self.with_model(harness, Self::change_credit_limit).await?,
                 },
                 // A deletion against a reservation (rarely: a deleted customer takes no more).
                 (9, _) => self.delete_customer(),
@@ -317,9 +345,4 @@ impl Generator {
         }
         Ok(Step::Race(steps))
     }
-}
-
-/// Every aggregate as the log folds it now.
-async fn model(harness: &Harness) -> Result<WriteModel, Violation> {
-    Ok(WriteModel::from_log(&harness.log().await?))
 }

@@ -128,8 +128,9 @@ fn view_equals_a_rebuild(
     Ok(reference)
 }
 
-/// Checks what holds once nothing is pending: every order settled, every reservation held for an
-/// approved order, and the view caught up with the log.
+/// Checks what holds once nothing is pending, from position 0: every aggregate loads as it folds,
+/// every order ended with its credit where its status says, every reservation held for an approved
+/// or shipped order, and the view caught up with the log and agreeing with the aggregates.
 pub async fn check_quiescent(harness: &Harness) -> Result<(), Violation> {
     let engine = harness.engine();
     let pending = engine
