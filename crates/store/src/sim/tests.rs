@@ -156,8 +156,10 @@ fn the_simulator_exercises_every_fault_and_command_it_claims() {
 }
 
 /// With snapshots on, commands and services do load from them, under the simulator's faults.
+/// Regression: the faulty store once left `save_snapshot` and `load_snapshot` to the trait's
+/// defaults, which keep nothing, so no simulated load ever started from a snapshot.
 #[test]
-fn runs_with_snapshots_load_aggregates_from_them() {
+fn the_faulty_store_keeps_snapshots_so_runs_load_aggregates_from_them() {
     let mut from_snapshot = 0;
     for seed in 0..50 {
         let run = run_seed(seed, Settings::default()).expect("runs");
