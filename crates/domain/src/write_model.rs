@@ -30,27 +30,31 @@ impl WriteModel {
     pub fn from_log<'a>(events: impl IntoIterator<Item = &'a EventEnvelope>) -> Self {
         let mut model = WriteModel::default();
         for envelope in events {
-            match decode(envelope) {
-                Ok(StoredEvent::Customer(id, event)) => {
-                    let state = model.customers.remove(&id).unwrap_or_else(|| {
-                        model.customer_order.push(id.clone());
-                        CustomerDecider::initial_state()
-                    });
-                    model
-                        .customers
-                        .insert(id, CustomerDecider::evolve(state, &event));
-                }
-                Ok(StoredEvent::Order(id, event)) => {
-                    let state = model.orders.remove(&id).unwrap_or_else(|| {
-                        model.order_order.push(id.clone());
-                        OrderDecider::initial_state()
-                    });
-                    model.orders.insert(id, OrderDecider::evolve(state, &event));
-                }
-                Err(error) => model.unreadable.push((envelope.event_id, error)),
-            }
+            model.apply(envelope);
         }
         model
+    }
+
+    /// Folds one more event, the next in `event_id` order, into its aggregate's state.
+    pub fn apply(&mut self, envelope: &EventEnvelope) {
+        match decode(envelope) {
+            Ok(StoredEvent::Customer(id, event)) => {
+                let state = self.customers.remove(&id).unwrap_or_else(|| {
+                    self.customer_order.push(id.clone());
+                    CustomerDecider::initial_state()
+                });
+                self.customers
+                    .insert(id, CustomerDecider::evolve(state, &event));
+            }
+            Ok(StoredEvent::Order(id, event)) => {
+                let state = self.orders.remove(&id).unwrap_or_else(|| {
+                    self.order_order.push(id.clone());
+                    OrderDecider::initial_state()
+                });
+                self.orders.insert(id, OrderDecider::evolve(state, &event));
+            }
+            Err(error) => self.unreadable.push((envelope.event_id, error)),
+        }
     }
 }
 

@@ -1,13 +1,17 @@
 //! Scenarios as data: a JSON file names a run of the lab (commands, deliveries, faults) and what it
 //! must come to. [`Scenario::parse`] reads one with errors that say what is wrong and where, and
-//! [`play`] runs it on the memory store, checking the simulator's invariants after every step and
-//! the scenario's expectations at the end. The format is documented in `scenarios/README.md`; the
+//! [`play`] runs it on the memory store — empty, or holding events stored by an older Foldlab —
+//! checking the simulator's invariants after every step and the scenario's expectations at the end. The format is documented in `scenarios/README.md`; the
 //! `scenario` binary plays a file and prints the log and views as JSON.
 
-use crate::engine::Subscriber;
-use crate::sim::{check_always, check_quiescent, Harness, Step, StepResult, CLOCK_START_MS};
+use crate::engine::{LoadReport, Subscriber};
+use crate::sim::{
+    check_always, check_quiescent, Harness, SnapshotEvery, Step, StepResult, CLOCK_START_MS,
+};
+use crate::store::{EventStore, ExpectedVersion, StreamId};
 use foldlab_domain::{
-    CustomerId, CustomerState, CustomerViews, EventEnvelope, OrderId, OrderStatus, WriteModel,
+    CustomerId, CustomerState, CustomerViews, EventEnvelope, LineItem, NewEvent, OrderId,
+    OrderStatus, WriteModel,
 };
 use futures::executor::block_on;
 use serde::{Deserialize, Serialize};
@@ -44,6 +48,16 @@ pub struct Settings {
     /// nothing is pending).
     #[serde(default = "yes")]
     pub check_invariants: bool,
+    /// The snapshot policy: `{"Customer": N, "Order": M}` keeps a snapshot every N (M) events of
+    /// that type; a type left out, or the field, keeps none.
+    #[serde(default, skip_serializing_if = "SnapshotEvery::is_off")]
+    pub snapshot_every: SnapshotEvery,
+    /// Events already in the store before the first step, as stored envelopes (the shape of
+    /// `crates/domain/tests/fixtures/v1_events.json`), with any schema version: a log written by
+    /// an older Foldlab. Their ids must run 1, 2, … and each stream's versions 1, 2, …; no
+    /// subscriber has handled them yet.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub seed_events: Vec<EventEnvelope>,
 }
 
 fn clock_start() -> i64 {
@@ -59,6 +73,8 @@ impl Default for Settings {
         Settings {
             clock_start_ms: clock_start(),
             check_invariants: true,
+            snapshot_every: SnapshotEvery::default(),
+            seed_events: Vec::new(),
         }
     }
 }
@@ -68,9 +84,22 @@ impl Default for Settings {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
-    /// Each order's status on the command side: `NEW`, `APPROVED` or `CANCELLED`.
+    /// Each order's status on the command side: `NEW`, `APPROVED`, `CANCELLED` or `SHIPPED`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub orders: Option<BTreeMap<String, OrderStatus>>,
+    /// Each order's total in cents on the command side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_totals: Option<BTreeMap<String, i64>>,
+    /// Each order's line items on the command side, as OrderCreated stores them:
+    /// `[{"product_id": "pen", "quantity": 2, "unit_price_cents": 150}]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_lines: Option<BTreeMap<String, Vec<LineItem>>>,
+    /// How loading each customer goes at the end (with the scenario's snapshot policy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_loads: Option<BTreeMap<String, ExpectLoad>>,
+    /// How loading each order goes at the end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_loads: Option<BTreeMap<String, ExpectLoad>>,
     /// The type of every stored event, in log order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_types: Option<Vec<String>>,
@@ -89,6 +118,42 @@ pub struct Expect {
     /// How many deliveries are still waiting at the end.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending: Option<usize>,
+}
+
+/// What loading an aggregate must report; only what is given is checked.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectLoad {
+    /// The version the loaded state reflects (the stream's last).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u64>,
+    /// The version of the snapshot the fold started from; 0 for none (from the first event).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot_version: Option<u64>,
+    /// How many events were folded on top of the snapshot (or of nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events_folded: Option<usize>,
+}
+
+/// What loading an aggregate did, as the scenario runner shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Load {
+    /// The version the loaded state reflects.
+    pub version: u64,
+    /// The version of the snapshot the fold started from; 0 for none.
+    pub snapshot_version: u64,
+    /// How many events were folded on top of it.
+    pub events_folded: usize,
+}
+
+impl From<&LoadReport> for Load {
+    fn from(report: &LoadReport) -> Self {
+        Load {
+            version: report.version,
+            snapshot_version: report.snapshot_version.unwrap_or(0),
+            events_folded: report.events_folded,
+        }
+    }
 }
 
 /// The outcome names `expect.outcomes` may count.
@@ -169,6 +234,7 @@ impl Scenario {
                 return Err(ScenarioError::Invalid(format!("step {}: {problem}", i + 1)));
             }
         }
+        seed_problem(&self.settings.seed_events).map_err(ScenarioError::Invalid)?;
         if let Some(outcomes) = &self.expect.outcomes {
             if let Some(unknown) = outcomes.keys().find(|k| !OUTCOMES.contains(&k.as_str())) {
                 return Err(ScenarioError::Invalid(format!(
@@ -179,6 +245,35 @@ impl Scenario {
         }
         Ok(())
     }
+}
+
+/// Why `seed_events` cannot be stored as given: ids must run 1, 2, … and each stream's versions
+/// 1, 2, …, as the store would have numbered them.
+fn seed_problem(events: &[EventEnvelope]) -> Result<(), String> {
+    let mut versions: BTreeMap<(&str, &str), u64> = BTreeMap::new();
+    for (i, event) in events.iter().enumerate() {
+        let expected_id = i as u64 + 1;
+        if event.event_id != expected_id {
+            return Err(format!(
+                "settings.seed_events[{i}] has event_id {}, expected {expected_id}: ids run 1, 2, …",
+                event.event_id
+            ));
+        }
+        let last = versions
+            .entry((&event.entity_type, &event.entity_id))
+            .or_insert(0);
+        if event.version != *last + 1 {
+            return Err(format!(
+                "settings.seed_events[{i}] is version {} of {} {}, expected {}",
+                event.version,
+                event.entity_type,
+                event.entity_id,
+                *last + 1
+            ));
+        }
+        *last = event.version;
+    }
+    Ok(())
 }
 
 /// One step as played.
@@ -213,6 +308,10 @@ pub struct Played {
     pub checkpoints: BTreeMap<String, u64>,
     /// Deliveries still waiting.
     pub pending: usize,
+    /// How loading each aggregate named in `expect.customer_loads` or `expect.order_loads` went,
+    /// keyed `"Customer c1"`, `"Order o1"`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub loads: BTreeMap<String, Load>,
 }
 
 /// Plays a scenario on a fresh memory store and checks its expectations.
@@ -221,11 +320,26 @@ pub fn play(scenario: &Scenario) -> Played {
 }
 
 async fn play_async(scenario: &Scenario) -> Played {
-    let harness = Harness::new(scenario.settings.clock_start_ms);
+    let harness = Harness::with_snapshots(
+        scenario.settings.clock_start_ms,
+        scenario.settings.snapshot_every,
+    );
     let checked = scenario.settings.check_invariants;
     let mut failures = Vec::new();
     let mut steps = Vec::new();
-    for (i, step) in scenario.steps.iter().enumerate() {
+    if let Err(error) = seed(&harness, &scenario.settings.seed_events).await {
+        failures.push(error);
+    } else if checked && !scenario.settings.seed_events.is_empty() {
+        if let Err(violation) = check_always(&harness).await {
+            failures.push(format!("after storing seed_events: {violation}"));
+        }
+    }
+    let steps_to_play = if failures.is_empty() {
+        scenario.steps.as_slice()
+    } else {
+        &[]
+    };
+    for (i, step) in steps_to_play.iter().enumerate() {
         let result = match harness.apply(step).await {
             Ok(result) => result,
             Err(violation) => {
@@ -244,8 +358,12 @@ async fn play_async(scenario: &Scenario) -> Played {
             }
         }
     }
-    let (state, error) = State::read(&harness).await;
+    let (mut state, error) = State::read(&harness).await;
     failures.extend(error);
+    match read_loads(&harness, &scenario.expect).await {
+        Ok(loads) => state.loads = loads,
+        Err(error) => failures.push(error),
+    }
     if failures.is_empty() {
         if checked && state.pending == 0 {
             if let Err(violation) = check_quiescent(&harness).await {
@@ -270,7 +388,54 @@ async fn play_async(scenario: &Scenario) -> Played {
         customer_view: state.view,
         checkpoints: state.checkpoints,
         pending: state.pending,
+        loads: state.loads,
     }
+}
+
+/// Stores `events` as they are, each with the version it names, so that ids and versions come out
+/// as written.
+async fn seed(harness: &Harness, events: &[EventEnvelope]) -> Result<(), String> {
+    let store = harness.engine().store();
+    for event in events {
+        let stream = StreamId::new(&event.entity_type, &event.entity_id);
+        let expected = match event.version {
+            1 => ExpectedVersion::NoStream,
+            v => ExpectedVersion::Exact(v - 1),
+        };
+        let new = NewEvent {
+            event_type: event.event_type.clone(),
+            schema_version: event.schema_version,
+            event_data: event.event_data.clone(),
+            recorded_at: event.recorded_at,
+            metadata: event.metadata.clone(),
+        };
+        store
+            .append(&stream, expected, vec![new])
+            .await
+            .map_err(|e| format!("seed event #{} cannot be stored: {e}", event.event_id))?;
+    }
+    Ok(())
+}
+
+/// Loads every aggregate an expectation names, the way commands load them.
+async fn read_loads(harness: &Harness, expect: &Expect) -> Result<BTreeMap<String, Load>, String> {
+    let engine = harness.engine();
+    let mut loads = BTreeMap::new();
+    for id in expect.customer_loads.iter().flat_map(BTreeMap::keys) {
+        let (_, report) = engine
+            .load_customer_with_report(&CustomerId::new(id))
+            .await
+            .map_err(|e| format!("customer {id} cannot be loaded: {e}"))?;
+        loads.insert(format!("Customer {id}"), Load::from(&report));
+    }
+    for id in expect.order_loads.iter().flat_map(BTreeMap::keys) {
+        let (_, report) = engine
+            .load_order_with_report(&OrderId::new(id))
+            .await
+            .map_err(|e| format!("order {id} cannot be loaded: {e}"))?;
+        loads.insert(format!("Order {id}"), Load::from(&report));
+    }
+    Ok(loads)
 }
 
 /// The lab's state at the end of a scenario.
@@ -281,6 +446,7 @@ struct State {
     view: CustomerViews,
     checkpoints: BTreeMap<String, u64>,
     pending: usize,
+    loads: BTreeMap<String, Load>,
 }
 
 impl State {
@@ -300,6 +466,7 @@ impl State {
                     .map(|(s, p): (Subscriber, u64)| (s.name().to_string(), p))
                     .collect(),
                 pending,
+                loads: BTreeMap::new(),
             })
         };
         match read.await {
@@ -328,6 +495,71 @@ fn unmet(expect: &Expect, steps: &[PlayedStep], state: &State) -> Vec<String> {
                     "order {id}: expected {want}, found {}",
                     got.map_or("no such order".to_string(), |s| s.to_string())
                 ));
+            }
+        }
+    }
+    let order = |id: &String| {
+        state
+            .model
+            .orders
+            .get(&OrderId::new(id))
+            .and_then(|o| o.order())
+    };
+    if let Some(totals) = &expect.order_totals {
+        for (id, want) in totals {
+            let got = order(id).map(|o| o.total.cents());
+            if got != Some(*want) {
+                unmet.push(format!(
+                    "order {id}'s total: expected {want} cents, found {}",
+                    got.map_or("no such order".to_string(), |c| format!("{c} cents"))
+                ));
+            }
+        }
+    }
+    if let Some(lines) = &expect.order_lines {
+        for (id, want) in lines {
+            let got = order(id).map(|o| &o.line_items);
+            if got != Some(want) {
+                // As JSON, the way the scenario wrote them.
+                let json = |lines: &Vec<LineItem>| {
+                    serde_json::to_string(lines).unwrap_or_else(|e| format!("<{e}>"))
+                };
+                unmet.push(format!(
+                    "order {id}'s line items: expected {}, found {}",
+                    json(want),
+                    got.map_or("no such order".to_string(), json)
+                ));
+            }
+        }
+    }
+    for (kind, wanted) in [
+        ("Customer", &expect.customer_loads),
+        ("Order", &expect.order_loads),
+    ] {
+        for (id, want) in wanted.iter().flatten() {
+            let Some(got) = state.loads.get(&format!("{kind} {id}")) else {
+                continue;
+            };
+            let checks = [
+                ("version", want.version, got.version),
+                (
+                    "snapshot_version",
+                    want.snapshot_version,
+                    got.snapshot_version,
+                ),
+                (
+                    "events_folded",
+                    want.events_folded.map(|n| n as u64),
+                    got.events_folded as u64,
+                ),
+            ];
+            for (field, want, got) in checks {
+                if want.is_some_and(|want| want != got) {
+                    unmet.push(format!(
+                        "loading {kind} {id}: expected {field} {}, found {got}",
+                        want.unwrap_or_default()
+                    ));
+                }
             }
         }
     }

@@ -35,6 +35,11 @@ fn every_shipped_scenario_plays_and_meets_its_expectations() {
         "crash_before_checkpoint",
         "late_delivery",
         "refused_commands",
+        "cancel_an_approved_order",
+        "ship_an_approved_order",
+        "change_a_limit_and_delete_a_customer",
+        "snapshot_fold_over_a_long_history",
+        "loading_v1_events",
     ] {
         assert!(
             played.contains(&Some(name.to_string())),
@@ -67,8 +72,8 @@ fn a_file_that_is_not_json_is_refused_with_its_position() {
 
 #[test]
 fn an_unknown_step_or_field_is_named() {
-    let err = parse_err(r#"{"name": "x", "steps": [{"ship_order": {"id": "o1"}}]}"#);
-    assert!(err.contains("unknown variant `ship_order`"), "{err}");
+    let err = parse_err(r#"{"name": "x", "steps": [{"refund_order": {"id": "o1"}}]}"#);
+    assert!(err.contains("unknown variant `refund_order`"), "{err}");
     assert!(
         err.contains("create_customer"),
         "lists the known steps: {err}"
@@ -133,7 +138,11 @@ fn an_unmet_expectation_fails_the_scenario_and_says_why() {
     "view_available_credit": {"c1": 2},
     "outcomes": {"duplicate_discarded": 1},
     "errors": ["nope"],
-    "pending": 5
+    "pending": 5,
+    "order_totals": {"o1": 4001},
+    "order_lines": {"o1": [{"product_id": "pen", "quantity": 1, "unit_price_cents": 4000}]},
+    "customer_loads": {"c1": {"version": 9, "snapshot_version": 1, "events_folded": 0}},
+    "order_loads": {"o1": {"events_folded": 2}}
   }
 }"#,
     );
@@ -144,6 +153,11 @@ fn an_unmet_expectation_fails_the_scenario_and_says_why() {
         vec![
             "order o1: expected CANCELLED, found APPROVED",
             "order o9: expected APPROVED, found no such order",
+            "order o1's total: expected 4001 cents, found 4000 cents",
+            r#"order o1's line items: expected [{"product_id":"pen","quantity":1,"unit_price_cents":4000}], found [{"product_id":"item","quantity":1,"unit_price_cents":4000}]"#,
+            "loading Customer c1: expected version 9, found 2",
+            "loading Customer c1: expected snapshot_version 1, found 0",
+            "loading Customer c1: expected events_folded 0, found 2",
             "event types: expected [\"CustomerCreated\"], found [\"CustomerCreated\", \"OrderCreated\", \"CreditReserved\", \"OrderApproved\"]",
             "customer c1's available credit: expected 1 cents, found 6000 cents",
             "customer c1's available credit in the view: expected 2 cents, found 6000 cents",
@@ -152,6 +166,72 @@ fn an_unmet_expectation_fails_the_scenario_and_says_why() {
             "pending deliveries: expected 5, found 0",
         ]
     );
+}
+
+#[test]
+fn seed_events_must_be_numbered_as_the_store_would_number_them() {
+    let seeded = |events: &str| {
+        format!(
+            r#"{{"name": "x", "settings": {{"seed_events": [{events}]}}, "steps": [{{"deliver": "all"}}]}}"#
+        )
+    };
+    let created = |event_id: u64, version: u64| {
+        format!(
+            r#"{{"event_id": {event_id}, "entity_type": "Customer", "entity_id": "c1", "version": {version}, "event_type": "CustomerCreated", "schema_version": 1, "event_data": "{{\"name\":\"Ada\",\"credit_limit_cents\":100}}", "recorded_at": 1, "metadata": {{"actor": "user", "correlation_id": "k", "causation_id": null}}}}"#
+        )
+    };
+    assert!(Scenario::parse(&seeded(&created(1, 1))).is_ok());
+    assert_eq!(
+        parse_err(&seeded(&created(2, 1))),
+        "the scenario is invalid: settings.seed_events[0] has event_id 2, expected 1: ids run 1, 2, …"
+    );
+    assert_eq!(
+        parse_err(&seeded(&format!("{}, {}", created(1, 1), created(2, 3)))),
+        "the scenario is invalid: settings.seed_events[1] is version 3 of Customer c1, expected 2"
+    );
+    let err = parse_err(&seeded(r#"{"event_id": 1}"#));
+    assert!(err.contains("missing field `entity_type`"), "{err}");
+}
+
+#[test]
+fn seed_events_are_stored_as_written_and_delivered_from_the_start() {
+    let text =
+        std::fs::read_to_string(scenarios_dir().join("loading_v1_events.json")).expect("readable");
+    let scenario = Scenario::parse(&text).expect("parses");
+    let played = play(&scenario);
+    assert!(played.passed, "{:?}", played.failures);
+    // The old events are kept as they were written (upcast on read, never rewritten), and the
+    // order placed now is written in the current schema.
+    let seeded = &scenario.settings.seed_events;
+    assert_eq!(&played.events[..seeded.len()], seeded.as_slice());
+    let created = |id: &str| {
+        played
+            .events
+            .iter()
+            .find(|e| e.entity_id == id && e.event_type == "OrderCreated")
+            .map(|e| e.schema_version)
+    };
+    assert_eq!(created("o-b9c0d1e2"), Some(1));
+    assert_eq!(created("o-new"), Some(2));
+}
+
+#[test]
+fn a_snapshot_policy_and_loads_read_and_show_in_the_result() {
+    let text = r#"{"name": "x", "settings": {"snapshot_every": {"Customer": 1}}, "steps": [
+        {"create_customer": {"id": "c1", "limit_cents": 100}}
+    ], "expect": {"customer_loads": {"c1": {"snapshot_version": 1, "events_folded": 0}}}}"#;
+    let played = play(&Scenario::parse(text).expect("parses"));
+    assert!(played.passed, "{:?}", played.failures);
+    let json = serde_json::to_value(&played).expect("serializes");
+    assert_eq!(json["loads"]["Customer c1"]["snapshot_version"], 1);
+    let err = parse_err(
+        r#"{"name": "x", "settings": {"snapshot_every": {"Custmer": 1}}, "steps": [{"deliver": "all"}]}"#,
+    );
+    assert!(err.contains("unknown field `Custmer`"), "{err}");
+    let err = parse_err(
+        r#"{"name": "x", "settings": {"snapshot_every": {"Order": 0}}, "steps": [{"deliver": "all"}]}"#,
+    );
+    assert!(err.contains("nonzero"), "{err}");
 }
 
 #[test]
@@ -185,7 +265,7 @@ fn the_played_result_carries_the_log_and_the_views_as_json() {
 #[test]
 fn a_shrunk_simulator_run_is_a_playable_scenario() {
     let run = crate::sim::run_seed(3, crate::sim::Settings::default()).expect("runs");
-    let text = crate::sim::scenario_json(3, &run.steps);
+    let text = crate::sim::scenario_json(3, run.snapshots, &run.steps);
     let scenario = Scenario::parse(&text).expect("the simulator writes valid scenarios");
     assert!(
         text.trim_start()

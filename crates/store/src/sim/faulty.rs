@@ -3,7 +3,9 @@
 //! interleave between a read and the append that follows it.
 
 use crate::notify::Listener;
-use crate::store::{Backend, Checkpoint, EventStore, ExpectedVersion, StoreError, StreamId};
+use crate::store::{
+    Backend, Checkpoint, EventStore, ExpectedVersion, Snapshot, StoreError, StreamId,
+};
 use crate::MemoryStore;
 use foldlab_domain::{EventEnvelope, NewEvent};
 use std::cell::{Cell, RefCell};
@@ -21,6 +23,8 @@ pub struct FaultyStore {
     crash_before_checkpoint: RefCell<BTreeSet<String>>,
     /// Whether every operation first lets other tasks run.
     yielding: Cell<bool>,
+    /// How many writes (appends, checkpoints, snapshots, clears) were attempted.
+    writes: Cell<u64>,
 }
 
 impl FaultyStore {
@@ -46,6 +50,16 @@ impl FaultyStore {
     /// together (`join_all`) all read before any of them appends: appends really race.
     pub fn set_yielding(&self, on: bool) {
         self.yielding.set(on);
+    }
+
+    /// How many writes were attempted so far. While it stays the same, so does everything the
+    /// store holds: the invariants, which only read it, need not be checked again.
+    pub fn writes(&self) -> u64 {
+        self.writes.get()
+    }
+
+    fn write(&self) {
+        self.writes.set(self.writes.get() + 1);
     }
 
     async fn pause(&self) {
@@ -91,6 +105,7 @@ impl EventStore for FaultyStore {
         events: Vec<NewEvent>,
     ) -> Result<Vec<EventEnvelope>, StoreError> {
         self.pause().await;
+        self.write();
         self.inner.append(stream, expected, events).await
     }
 
@@ -123,6 +138,7 @@ impl EventStore for FaultyStore {
 
     async fn save_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), StoreError> {
         self.pause().await;
+        self.write();
         if self
             .crash_before_checkpoint
             .borrow_mut()
@@ -133,7 +149,23 @@ impl EventStore for FaultyStore {
         self.inner.save_checkpoint(checkpoint).await
     }
 
+    // Snapshots go through to the memory store (the trait's default would keep none, and every
+    // load would fold from the first event: the snapshot path would never run under faults). They
+    // yield like every other operation, so a snapshot written after an append can land after a
+    // racing command's newer one.
+    async fn save_snapshot(&self, snapshot: &Snapshot) -> Result<(), StoreError> {
+        self.pause().await;
+        self.write();
+        self.inner.save_snapshot(snapshot).await
+    }
+
+    async fn load_snapshot(&self, stream: &StreamId) -> Result<Option<Snapshot>, StoreError> {
+        self.pause().await;
+        self.inner.load_snapshot(stream).await
+    }
+
     async fn clear(&self) -> Result<(), StoreError> {
+        self.write();
         self.inner.clear().await
     }
 

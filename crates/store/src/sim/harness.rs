@@ -2,13 +2,17 @@
 //! what the handlers owe after a crash (the redelivered event must be discarded as a duplicate).
 
 use super::faulty::{crash_error, FaultyStore};
-use super::step::{Crash, Deliver, Redeliver, Step};
+use super::invariants::Checked;
+use super::step::{Crash, Deliver, Redeliver, Repeat, Step};
 use crate::engine::{Delivery, Engine, EngineError, Outcome, StepReport, Subscriber};
 use crate::store::{EventStore, StoreError};
+use foldlab_domain::codec::DomainEvent;
+use foldlab_domain::{CustomerEvent, OrderEvent};
 use foldlab_domain::{CustomerId, EventEnvelope, Money, OrderId};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
+use std::num::NonZeroU64;
 
 /// The most deliveries one `deliver` step makes: far more than any run needs, so reaching it means
 /// deliveries never stop.
@@ -32,6 +36,8 @@ pub enum StepResult {
     Delivered(Vec<DeliveryRecord>),
     /// The results of racing steps, in the order the steps were written.
     Raced(Vec<StepResult>),
+    /// The results of a repeat's steps, round after round.
+    Repeated(Vec<StepResult>),
 }
 
 /// One delivery and what it came to.
@@ -59,7 +65,9 @@ impl StepResult {
     pub fn deliveries(&self) -> Vec<&DeliveryRecord> {
         match self {
             StepResult::Delivered(records) => records.iter().collect(),
-            StepResult::Raced(results) => results.iter().flat_map(|r| r.deliveries()).collect(),
+            StepResult::Raced(results) | StepResult::Repeated(results) => {
+                results.iter().flat_map(|r| r.deliveries()).collect()
+            }
             StepResult::Stored { .. } | StepResult::Failed { .. } => Vec::new(),
         }
     }
@@ -68,7 +76,9 @@ impl StepResult {
     pub fn errors(&self) -> Vec<&str> {
         match self {
             StepResult::Failed { error } => vec![error.as_str()],
-            StepResult::Raced(results) => results.iter().flat_map(|r| r.errors()).collect(),
+            StepResult::Raced(results) | StepResult::Repeated(results) => {
+                results.iter().flat_map(|r| r.errors()).collect()
+            }
             StepResult::Stored { .. } | StepResult::Delivered(_) => Vec::new(),
         }
     }
@@ -96,6 +106,26 @@ impl std::fmt::Display for Violation {
     }
 }
 
+/// A run's snapshot policy: a snapshot every N events of each aggregate type, or none.
+/// `{"Customer": 10, "Order": 2}`; a type left out keeps no snapshots.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotEvery {
+    /// Every how many Customer events.
+    #[serde(rename = "Customer", default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<NonZeroU64>,
+    /// Every how many Order events.
+    #[serde(rename = "Order", default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<NonZeroU64>,
+}
+
+impl SnapshotEvery {
+    /// Whether no type keeps snapshots.
+    pub fn is_off(&self) -> bool {
+        self.customer.is_none() && self.order.is_none()
+    }
+}
+
 /// An engine over a faulty memory store, ready to carry out steps.
 pub struct Harness {
     engine: Engine<FaultyStore>,
@@ -103,6 +133,8 @@ pub struct Harness {
     /// again it must be discarded as a duplicate.
     owed: RefCell<BTreeMap<Subscriber, u64>>,
     correlations: Cell<u64>,
+    /// What the invariants saw when they last held (see `invariants::check_always`).
+    checked: RefCell<Checked>,
 }
 
 impl Harness {
@@ -117,7 +149,27 @@ impl Harness {
             engine: Engine::new(FaultyStore::new(), clock),
             owed: RefCell::new(BTreeMap::new()),
             correlations: Cell::new(0),
+            checked: RefCell::new(Checked::default()),
         }
+    }
+
+    /// An empty lab like [`Harness::new`] whose engine keeps snapshots as `snapshots` says.
+    pub fn with_snapshots(clock_start_ms: i64, snapshots: SnapshotEvery) -> Self {
+        let harness = Self::new(clock_start_ms);
+        let engine = &harness.engine;
+        engine.set_snapshot_every(CustomerEvent::ENTITY_TYPE, snapshots.customer);
+        engine.set_snapshot_every(OrderEvent::ENTITY_TYPE, snapshots.order);
+        harness
+    }
+
+    /// Takes what the last successful check saw, leaving "nothing checked yet" in its place.
+    pub(crate) fn take_checked(&self) -> Checked {
+        self.checked.take()
+    }
+
+    /// Keeps what a successful check saw, for the next one.
+    pub(crate) fn keep_checked(&self, checked: Checked) {
+        self.checked.replace(checked);
     }
 
     /// The engine.
@@ -163,6 +215,38 @@ impl Harness {
                     .await;
                 command_result(result)
             }
+            Step::CancelOrder(o) => {
+                let result = self
+                    .engine
+                    .cancel_order(&OrderId::new(&o.id), &self.correlation())
+                    .await;
+                command_result(result)
+            }
+            Step::ShipOrder(o) => {
+                let result = self
+                    .engine
+                    .ship_order(&OrderId::new(&o.id), &self.correlation())
+                    .await;
+                command_result(result)
+            }
+            Step::ChangeCreditLimit(c) => {
+                let result = self
+                    .engine
+                    .change_credit_limit(
+                        &CustomerId::new(&c.id),
+                        Money::from_cents(c.limit_cents),
+                        &self.correlation(),
+                    )
+                    .await;
+                command_result(result)
+            }
+            Step::DeleteCustomer(c) => {
+                let result = self
+                    .engine
+                    .delete_customer(&CustomerId::new(&c.id), &self.correlation())
+                    .await;
+                command_result(result)
+            }
             Step::Deliver(deliver) => self.deliver(deliver).await,
             Step::DeliverAgain(redeliver) => self.deliver_again(redeliver).await,
             Step::Crash(crash) => self.crash(crash).await,
@@ -177,7 +261,28 @@ impl Harness {
                     results.into_iter().collect::<Result<_, _>>()?,
                 ))
             }
+            Step::Repeat(repeat) => self.repeat(repeat).await,
         }
+    }
+
+    async fn repeat(&self, repeat: &Repeat) -> Result<StepResult, Violation> {
+        let mut results = Vec::new();
+        for round in 1..=repeat.times {
+            // A scenario's repeat was checked when it was read; this only fails for one built in
+            // code, and then it is a step that cannot be carried out, not a bug of the lab.
+            let steps = match repeat.round(round) {
+                Ok(steps) => steps,
+                Err(error) => {
+                    results.push(StepResult::Failed { error });
+                    break;
+                }
+            };
+            for step in &steps {
+                // Boxed: a repeat holds steps, so this future would otherwise contain itself.
+                results.push(Box::pin(self.apply(step)).await?);
+            }
+        }
+        Ok(StepResult::Repeated(results))
     }
 
     fn correlation(&self) -> String {

@@ -1,10 +1,21 @@
 //! What must hold of the lab after every step, and what must hold once every delivery is made.
 //! Each check reads only the store, so it holds for any run, generated or written by hand.
+//!
+//! The checks after every step are the simulator's main cost, so they remember what they saw when
+//! the invariants last held and look again only at what is new: nothing at all when the store took
+//! no write since, and otherwise only the new events, folded onto the aggregates and the view
+//! rebuilt last time. The checks at quiescence start from nothing: a fold and a rebuild from
+//! position 0.
 
 use super::harness::{Harness, Violation};
-use crate::engine::Subscriber;
-use foldlab_domain::{ApplyOutcome, CustomerViews, EventEnvelope, OrderStatus, WriteModel};
+use crate::engine::{EngineError, LoadReport, Subscriber};
+use foldlab_domain::codec::DomainEvent;
+use foldlab_domain::{
+    ApplyOutcome, CustomerDecider, CustomerEvent, CustomerViews, EventEnvelope, OrderDecider,
+    OrderEvent, OrderStatus, WriteModel,
+};
 use std::collections::BTreeMap;
+use std::fmt::Debug;
 
 /// Whether an order has reached the end of the choreography: approved (and perhaps shipped since,
 /// which uses the reserved credit) or cancelled.
@@ -19,26 +30,78 @@ fn fail<T>(message: String) -> Result<T, Violation> {
     Err(Violation(message))
 }
 
+/// What the checks saw when the invariants last held, so that the next check needs to look only
+/// at what was written since.
+#[derive(Debug, Default)]
+pub struct Checked {
+    /// The store's write count then; `None` before the first check.
+    writes: Option<u64>,
+    /// The log's head then.
+    head: u64,
+    /// Every aggregate folded from the log up to that head.
+    model: WriteModel,
+    /// The customer view rebuilt from position 0 up to the view's checkpoint then.
+    reference: CustomerViews,
+}
+
 /// Checks every invariant that holds between any two steps.
 pub async fn check_always(harness: &Harness) -> Result<(), Violation> {
+    let writes = harness.engine().store().writes();
+    // Taken rather than borrowed: if a check fails, the next starts from nothing.
+    let checked = harness.take_checked();
+    if checked.writes == Some(writes) {
+        // Nothing was written (a refused command, a discarded duplicate, an empty delivery), so
+        // everything the checks read is as it was when they held.
+        harness.keep_checked(checked);
+        return Ok(());
+    }
+    let checked = check_store(harness, checked).await?;
+    harness.keep_checked(Checked {
+        writes: Some(writes),
+        ..checked
+    });
+    Ok(())
+}
+
+async fn check_store(harness: &Harness, checked: Checked) -> Result<Checked, Violation> {
     let log = harness.log().await?;
     no_event_lost_or_stored_twice(&log)?;
-    let model = WriteModel::from_log(&log);
+    // The log only grows (its ids and versions were just checked), so the events up to the last
+    // head are the ones folded then.
+    let since = usize::try_from(checked.head).unwrap_or(usize::MAX);
+    let new = log.get(since..).unwrap_or_default();
+    let mut model = checked.model;
+    for event in new {
+        model.apply(event);
+    }
     if let Some((event_id, error)) = model.unreadable.first() {
         return fail(format!("event #{event_id} cannot be read: {error}"));
     }
     each_reaction_stored_once(&log)?;
     credit_within_limits(&model)?;
+    loads_equal_the_full_fold(harness, &log, &model).await?;
     let view = harness
         .engine()
         .customer_view()
         .await
         .map_err(|e| Violation(format!("the customer view cannot be read: {e}")))?;
-    let upto: Vec<EventEnvelope> = log
-        .iter()
-        .filter(|e| e.event_id <= view.last_event_id)
-        .cloned()
-        .collect();
+    let reference = view_equals_a_rebuild(&log, &view, checked.reference)?;
+    Ok(Checked {
+        writes: None,
+        head: log.len() as u64,
+        model,
+        reference,
+    })
+}
+
+/// The view kept in its checkpoint equals the log's events up to that checkpoint folded from
+/// position 0. `reference` is that fold up to an earlier checkpoint of the view (the events
+/// before are the same, since the log only grows); it is carried on to the current one.
+fn view_equals_a_rebuild(
+    log: &[EventEnvelope],
+    view: &CustomerViews,
+    mut reference: CustomerViews,
+) -> Result<CustomerViews, Violation> {
     if view.last_event_id > log.len() as u64 {
         return fail(format!(
             "the customer view claims event #{} but the log ends at #{}",
@@ -46,18 +109,28 @@ pub async fn check_always(harness: &Harness) -> Result<(), Violation> {
             log.len()
         ));
     }
-    let rebuilt = rebuild(&upto)?;
-    if view != rebuilt {
+    if view.last_event_id < reference.last_event_id {
         return fail(format!(
-            "the customer view differs from a rebuild of events 1..=#{}:\n  kept:    {view:?}\n  rebuilt: {rebuilt:?}",
+            "the customer view went back from event #{} to #{}",
+            reference.last_event_id, view.last_event_id
+        ));
+    }
+    // Event ids run 1..=head (checked before), so event #n is at index n - 1.
+    let from = usize::try_from(reference.last_event_id).unwrap_or(usize::MAX);
+    let upto = usize::try_from(view.last_event_id).unwrap_or(usize::MAX);
+    fold_view(&mut reference, log.get(from..upto).unwrap_or_default())?;
+    if *view != reference {
+        return fail(format!(
+            "the customer view differs from a rebuild of events 1..=#{}:\n  kept:    {view:?}\n  rebuilt: {reference:?}",
             view.last_event_id
         ));
     }
-    Ok(())
+    Ok(reference)
 }
 
-/// Checks what holds once nothing is pending: every order settled, every reservation held for an
-/// approved order, and the view caught up with the log.
+/// Checks what holds once nothing is pending, from position 0: every aggregate loads as it folds,
+/// every order ended with its credit where its status says, every reservation held for an approved
+/// or shipped order, and the view caught up with the log and agreeing with the aggregates.
 pub async fn check_quiescent(harness: &Harness) -> Result<(), Violation> {
     let engine = harness.engine();
     let pending = engine
@@ -73,18 +146,76 @@ pub async fn check_quiescent(harness: &Harness) -> Result<(), Violation> {
     }
     let log = harness.log().await?;
     let model = WriteModel::from_log(&log);
-    for (order_id, state) in &model.orders {
-        match state.order() {
-            Some(order) if settled(order.status) => {}
-            Some(order) => {
-                return fail(format!(
-                    "order {order_id} is still {} with nothing left to deliver",
-                    order.status
-                ))
-            }
-            None => return fail(format!("order {order_id} has events but no OrderCreated")),
+    loads_equal_the_full_fold(harness, &log, &model).await?;
+    every_order_ended_and_its_credit_with_it(&model)?;
+    every_reservation_backs_an_approved_order(&model)?;
+    let view = engine
+        .customer_view()
+        .await
+        .map_err(|e| Violation(format!("the customer view cannot be read: {e}")))?;
+    let rebuilt = rebuild(&log)?;
+    if view != rebuilt {
+        return fail(format!(
+            "at quiescence the customer view differs from a rebuild from position 0:\n  kept:    {view:?}\n  rebuilt: {rebuilt:?}"
+        ));
+    }
+    the_view_agrees_with_the_command_side(&view, &model)?;
+    let head = log.len() as u64;
+    for (subscriber, position) in engine
+        .positions()
+        .await
+        .map_err(|e| Violation(format!("checkpoints cannot be read: {e}")))?
+    {
+        if subscriber == Subscriber::CustomerView && position != head {
+            return fail(format!(
+                "the customer view's checkpoint is #{position}, the log's head #{head}"
+            ));
         }
     }
+    Ok(())
+}
+
+/// Every order is in exactly one terminal state, and its credit is where that state says: an
+/// APPROVED or SHIPPED order holds a reservation of its total on its customer (shipping uses the
+/// credit, it does not free it), and a CANCELLED one holds none (it was released, or never
+/// reserved).
+fn every_order_ended_and_its_credit_with_it(model: &WriteModel) -> Result<(), Violation> {
+    for (order_id, state) in &model.orders {
+        let Some(order) = state.order() else {
+            return fail(format!("order {order_id} has events but no OrderCreated"));
+        };
+        let held = model
+            .customers
+            .get(&order.customer_id)
+            .and_then(|c| c.customer())
+            .and_then(|c| c.reservations.get(order_id).copied());
+        match (order.status, held) {
+            (OrderStatus::New, _) => {
+                return fail(format!(
+                    "order {order_id} is still NEW with nothing left to deliver"
+                ))
+            }
+            (OrderStatus::Approved | OrderStatus::Shipped, Some(amount)) if amount == order.total => {}
+            (OrderStatus::Approved | OrderStatus::Shipped, held) => {
+                return fail(format!(
+                    "order {order_id} is {} for {}, but customer {} holds {held:?} for it",
+                    order.status, order.total, order.customer_id
+                ))
+            }
+            (OrderStatus::Cancelled, None) => {}
+            (OrderStatus::Cancelled, Some(amount)) => {
+                return fail(format!(
+                    "order {order_id} is CANCELLED, but customer {} still holds {amount} for it: its credit was not released",
+                    order.customer_id
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every reservation belongs to an approved (or shipped) order of that customer, for its total.
+fn every_reservation_backs_an_approved_order(model: &WriteModel) -> Result<(), Violation> {
     for (customer_id, state) in &model.customers {
         let Some(customer) = state.customer() else {
             continue;
@@ -104,27 +235,120 @@ pub async fn check_quiescent(harness: &Harness) -> Result<(), Violation> {
             }
         }
     }
-    let view = engine
-        .customer_view()
-        .await
-        .map_err(|e| Violation(format!("the customer view cannot be read: {e}")))?;
-    let rebuilt = rebuild(&log)?;
-    if view != rebuilt {
+    Ok(())
+}
+
+/// Once caught up, the query side says what the command side says: each customer's limit,
+/// available credit and deletion, and the status and total of each order it lists.
+pub(super) fn the_view_agrees_with_the_command_side(
+    view: &CustomerViews,
+    model: &WriteModel,
+) -> Result<(), Violation> {
+    let created = model
+        .customers
+        .iter()
+        .filter_map(|(id, state)| state.customer().map(|c| (id, state, c)));
+    if view.customers.len() != created.clone().count() {
         return fail(format!(
-            "at quiescence the customer view differs from a rebuild from position 0:\n  kept:    {view:?}\n  rebuilt: {rebuilt:?}"
+            "the customer view has {} customers, the command side {}",
+            view.customers.len(),
+            created.count()
         ));
     }
-    let head = log.len() as u64;
-    for (subscriber, position) in engine
-        .positions()
-        .await
-        .map_err(|e| Violation(format!("checkpoints cannot be read: {e}")))?
-    {
-        if subscriber == Subscriber::CustomerView && position != head {
+    for (id, state, customer) in created {
+        let Some(document) = view.customers.get(id) else {
+            return fail(format!("customer {id} is missing from the customer view"));
+        };
+        let said = (
+            document.credit_limit,
+            document.available_credit,
+            document.deleted,
+        );
+        let is = (
+            customer.credit_limit,
+            customer.available_credit(),
+            state.is_deleted(),
+        );
+        if said != is {
             return fail(format!(
-                "the customer view's checkpoint is #{position}, the log's head #{head}"
+                "the customer view says customer {id} has (limit, available, deleted) {said:?}, the command side {is:?}"
             ));
         }
+        for summary in &document.recent_orders {
+            let order = model.orders.get(&summary.order_id).and_then(|o| o.order());
+            if order.map(|o| (o.status, o.total)) != Some((summary.status, summary.total)) {
+                return fail(format!(
+                    "the customer view lists order {} as {} for {}, the command side has {order:?}",
+                    summary.order_id, summary.status, summary.total
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Loading each aggregate the way commands do — from its latest snapshot when the run keeps them —
+/// gives the same state as folding all its events, at the stream's last version, and trusts every
+/// snapshot it finds (none is ever detached or of another schema here, so none is skipped).
+async fn loads_equal_the_full_fold(
+    harness: &Harness,
+    log: &[EventEnvelope],
+    model: &WriteModel,
+) -> Result<(), Violation> {
+    let engine = harness.engine();
+    let customers = engine.snapshot_every(CustomerEvent::ENTITY_TYPE).is_some();
+    let orders = engine.snapshot_every(OrderEvent::ENTITY_TYPE).is_some();
+    if !customers && !orders {
+        // Without snapshots a load is the same fold from the first event as the model's.
+        return Ok(());
+    }
+    let mut versions: BTreeMap<(&str, &str), u64> = BTreeMap::new();
+    for event in log {
+        versions.insert((&event.entity_type, &event.entity_id), event.version);
+    }
+    let version = |entity_type: &str, id: &str| {
+        versions
+            .get(&(entity_type, id))
+            .copied()
+            .unwrap_or_default()
+    };
+    if customers {
+        for (id, folded) in &model.customers {
+            let loaded = engine
+                .load_with_report::<CustomerDecider>(id.as_str())
+                .await;
+            same_as_fold(
+                loaded,
+                folded,
+                version(CustomerEvent::ENTITY_TYPE, id.as_str()),
+            )?;
+        }
+    }
+    if orders {
+        for (id, folded) in &model.orders {
+            let loaded = engine.load_with_report::<OrderDecider>(id.as_str()).await;
+            same_as_fold(
+                loaded,
+                folded,
+                version(OrderEvent::ENTITY_TYPE, id.as_str()),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn same_as_fold<State: PartialEq + Debug>(
+    loaded: Result<(State, LoadReport), EngineError>,
+    folded: &State,
+    version: u64,
+) -> Result<(), Violation> {
+    let (state, report) =
+        loaded.map_err(|e| Violation(format!("an aggregate cannot be loaded: {e}")))?;
+    if report.skipped.is_some() || report.version != version || &state != folded {
+        return fail(format!(
+            "loading {} gives another state than folding its {version} events:\n  loaded: {state:?}\n  folded: {folded:?}\n  report: {report:?}",
+            report.stream
+        ));
     }
     Ok(())
 }
@@ -190,7 +414,13 @@ fn credit_within_limits(model: &WriteModel) -> Result<(), Violation> {
 /// The customer view folded afresh from `log`.
 pub fn rebuild(log: &[EventEnvelope]) -> Result<CustomerViews, Violation> {
     let mut views = CustomerViews::default();
-    for event in log {
+    fold_view(&mut views, log)?;
+    Ok(views)
+}
+
+/// Applies `events` to `views`, each exactly once.
+fn fold_view(views: &mut CustomerViews, events: &[EventEnvelope]) -> Result<(), Violation> {
+    for event in events {
         match views.apply(event) {
             Ok(ApplyOutcome::Updated | ApplyOutcome::Ignored) => {}
             Ok(ApplyOutcome::Duplicate) => {
@@ -201,5 +431,5 @@ pub fn rebuild(log: &[EventEnvelope]) -> Result<CustomerViews, Violation> {
             }
         }
     }
-    Ok(views)
+    Ok(())
 }

@@ -1,7 +1,8 @@
-//! A deterministic fault simulator. From a seed it draws a few dozen steps — customers created,
-//! orders placed, deliveries in whatever order the subscribers allow, events delivered twice,
-//! handlers crashing between their effect and their checkpoint, commands racing — and checks the
-//! invariants after every step and once every delivery is made. The same seed gives the same run;
+//! A deterministic fault simulator. From a seed it draws a snapshot policy and a few dozen steps —
+//! every user command (customers created, changed and deleted; orders placed, cancelled and
+//! shipped), deliveries in whatever order the subscribers allow, events delivered twice, handlers
+//! crashing between their effect and their checkpoint, commands racing — and checks the invariants
+//! after every step and once every delivery is made. The same seed gives the same run;
 //! a failing run is shrunk to the fewest steps that still fail and printed as a scenario file
 //! (see `scenarios/README.md`) that the `scenario` binary replays.
 
@@ -14,10 +15,15 @@ mod step;
 
 pub use faulty::{crash_error, FaultyStore};
 pub use generate::{Generator, Settings};
-pub use harness::{outcome_label, DeliveryRecord, Harness, StepResult, Violation, DELIVERY_LIMIT};
+pub use harness::{
+    outcome_label, DeliveryRecord, Harness, SnapshotEvery, StepResult, Violation, DELIVERY_LIMIT,
+};
 pub use invariants::{check_always, check_quiescent, rebuild, settled};
 pub use rng::Rng;
-pub use step::{subscriber_name, Crash, CreateCustomer, Deliver, PlaceOrder, Redeliver, Step};
+pub use step::{
+    subscriber_name, CancelOrder, ChangeCreditLimit, Crash, CreateCustomer, DeleteCustomer,
+    Deliver, PlaceOrder, Redeliver, Repeat, ShipOrder, Step, MAX_ROUNDS,
+};
 
 use crate::scenario::{Expect, Scenario, Settings as ScenarioSettings};
 use foldlab_domain::EventEnvelope;
@@ -27,9 +33,12 @@ use std::fmt;
 /// The clock every simulated run starts at (milliseconds since the Unix epoch).
 pub const CLOCK_START_MS: i64 = 1_700_000_000_000;
 
-/// What a run did: its steps (the final "deliver all" included), what each did, and the log.
+/// What a run did: its snapshot policy, its steps (the final "deliver all" included), what each
+/// did, and the log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Run {
+    /// The snapshot policy it ran with.
+    pub snapshots: SnapshotEvery,
     /// The steps, in order.
     pub steps: Vec<Step>,
     /// What each step did.
@@ -107,9 +116,10 @@ pub fn run_seed(seed: u64, settings: Settings) -> Result<Run, Failure> {
 
 fn run_generated(seed: u64, settings: Settings, checks: Checks) -> Result<Run, Failure> {
     block_on(async {
-        let harness = Harness::new(CLOCK_START_MS);
         let mut generator = Generator::new(seed, settings);
+        let harness = Harness::with_snapshots(CLOCK_START_MS, generator.snapshots());
         let mut run = Run {
+            snapshots: generator.snapshots(),
             steps: Vec::new(),
             results: Vec::new(),
             log: Vec::new(),
@@ -136,11 +146,13 @@ fn run_generated(seed: u64, settings: Settings, checks: Checks) -> Result<Run, F
     })
 }
 
-/// Runs recorded steps (a trailing "deliver all" is made whether or not they end with one).
-pub fn replay(steps: &[Step]) -> Result<Run, Failure> {
+/// Runs recorded steps with a snapshot policy (a trailing "deliver all" is made whether or not they
+/// end with one).
+pub fn replay(snapshots: SnapshotEvery, steps: &[Step]) -> Result<Run, Failure> {
     block_on(async {
-        let harness = Harness::new(CLOCK_START_MS);
+        let harness = Harness::with_snapshots(CLOCK_START_MS, snapshots);
         let mut run = Run {
+            snapshots,
             steps: Vec::new(),
             results: Vec::new(),
             log: Vec::new(),
@@ -213,15 +225,18 @@ pub fn check_seed(seed: u64, settings: Settings) -> Result<Run, String> {
             b.log.len()
         )),
         (Err(failure), _) | (_, Err(failure)) => {
-            let shortest = shrink(failure.steps.clone(), |steps| replay(steps).is_err());
-            let why = match replay(&shortest) {
+            let snapshots = Generator::new(seed, settings).snapshots();
+            let shortest = shrink(failure.steps.clone(), |steps| {
+                replay(snapshots, steps).is_err()
+            });
+            let why = match replay(snapshots, &shortest) {
                 Err(shrunk) => shrunk.to_string(),
                 Ok(_) => failure.to_string(),
             };
             Err(format!(
                 "seed {seed} failed {failure}\n\nshortest failing run found ({} steps; then everything is delivered): {why}\nsave it as a file and replay it with `cargo run -p foldlab-store --bin scenario -- FILE`:\n{}",
                 shortest.len(),
-                scenario_json(seed, &shortest)
+                scenario_json(seed, snapshots, &shortest)
             ))
         }
     }
@@ -231,8 +246,8 @@ fn steps_json(steps: &[Step]) -> String {
     serde_json::to_string(steps).unwrap_or_else(|e| format!("<unprintable: {e}>"))
 }
 
-/// The steps as a scenario file, ending with everything delivered.
-pub fn scenario_json(seed: u64, steps: &[Step]) -> String {
+/// The steps as a scenario file with the run's snapshot policy, ending with everything delivered.
+pub fn scenario_json(seed: u64, snapshots: SnapshotEvery, steps: &[Step]) -> String {
     let mut steps = steps.to_vec();
     if steps.last() != Some(&Step::Deliver(Deliver::All)) {
         steps.push(Step::Deliver(Deliver::All));
@@ -240,7 +255,10 @@ pub fn scenario_json(seed: u64, steps: &[Step]) -> String {
     let scenario = Scenario {
         name: format!("simulator seed {seed}, shrunk"),
         description: "The shortest failing run the simulator found for this seed.".to_string(),
-        settings: ScenarioSettings::default(),
+        settings: ScenarioSettings {
+            snapshot_every: snapshots,
+            ..ScenarioSettings::default()
+        },
         steps,
         expect: Expect::default(),
     };

@@ -2,9 +2,9 @@
 //! at-least-once broker and a crashing process cause. They are plain data (JSON in scenario files),
 //! so a run can be recorded, replayed, shrunk and printed.
 //!
-//! To add a command (cancel an order, ship it, change a credit limit, delete a customer): add a
-//! variant here, carry it out in [`crate::sim::Harness::apply`], and teach the generator in
-//! `sim/generate.rs` to produce it. Nothing else needs to know.
+//! Every command the user can send is a step. To add another: add a variant here, carry it out in
+//! [`crate::sim::Harness::apply`], and teach the generator in `sim/generate.rs` to produce it.
+//! Nothing else needs to know.
 
 use crate::engine::Subscriber;
 use serde::de::Error as _;
@@ -18,6 +18,14 @@ pub enum Step {
     CreateCustomer(CreateCustomer),
     /// The user places an order.
     PlaceOrder(PlaceOrder),
+    /// The user cancels an order (NEW or APPROVED); the Customer service then releases its credit.
+    CancelOrder(CancelOrder),
+    /// The user ships an APPROVED order; its credit stays reserved (used).
+    ShipOrder(ShipOrder),
+    /// The user changes a customer's credit limit (never below what is reserved).
+    ChangeCreditLimit(ChangeCreditLimit),
+    /// The user deletes a customer; orders that ask it for credit afterwards are refused.
+    DeleteCustomer(DeleteCustomer),
     /// Pending deliveries are made.
     Deliver(Deliver),
     /// An event the subscriber already handled is delivered to it once more (at-least-once).
@@ -29,6 +37,8 @@ pub enum Step {
     /// and appends interleave. Only commands, deliveries to a named subscriber and crashes may
     /// race, each subscriber at most once (one subscriber is one worker, in order).
     Race(Vec<Step>),
+    /// Steps done over and over, for a long history written in a few lines.
+    Repeat(Repeat),
 }
 
 /// `{"create_customer": {"id": "c1", "name": "Ada", "limit_cents": 10000}}`
@@ -54,6 +64,85 @@ pub struct PlaceOrder {
     pub customer: String,
     /// Order total in cents.
     pub total_cents: i64,
+}
+
+/// `{"cancel_order": {"id": "o1"}}`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CancelOrder {
+    /// The order's id.
+    pub id: String,
+}
+
+/// `{"ship_order": {"id": "o1"}}`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShipOrder {
+    /// The order's id.
+    pub id: String,
+}
+
+/// `{"change_credit_limit": {"id": "c1", "limit_cents": 5000}}`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeCreditLimit {
+    /// The customer's id.
+    pub id: String,
+    /// The new credit limit in cents.
+    pub limit_cents: i64,
+}
+
+/// `{"delete_customer": {"id": "c1"}}`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteCustomer {
+    /// The customer's id.
+    pub id: String,
+}
+
+/// `{"repeat": {"times": 20, "steps": [...]}}`: the steps, in order, `times` rounds over. In every
+/// string of the steps, `{i}` becomes the round's number (1, 2, …), so that each round can place
+/// orders of its own: `{"place_order": {"id": "o{i}", ...}}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Repeat {
+    /// How many rounds, 1 to [`MAX_ROUNDS`].
+    pub times: u32,
+    /// What each round does.
+    pub steps: Vec<Step>,
+}
+
+/// The most rounds a `repeat` step makes: enough for any history a scenario shows, few enough that
+/// a typo (`100000`) is refused rather than run for minutes.
+pub const MAX_ROUNDS: u32 = 1_000;
+
+/// What `{i}` is replaced with in a round of a `repeat`.
+const ROUND: &str = "{i}";
+
+impl Repeat {
+    /// The steps of round `round` (1-based), with `{i}` replaced by its number.
+    pub fn round(&self, round: u32) -> Result<Vec<Step>, String> {
+        let value = serde_json::to_value(&self.steps).map_err(|e| e.to_string())?;
+        let value = replace_round(value, &round.to_string());
+        serde_json::from_value(value).map_err(|e| format!("round {round}: {e}"))
+    }
+}
+
+fn replace_round(value: serde_json::Value, round: &str) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(text) => Value::String(text.replace(ROUND, round)),
+        Value::Array(items) => {
+            Value::Array(items.into_iter().map(|v| replace_round(v, round)).collect())
+        }
+        Value::Object(fields) => Value::Object(
+            fields
+                .into_iter()
+                .map(|(k, v)| (k, replace_round(v, round)))
+                .collect(),
+        ),
+        other @ (Value::Null | Value::Bool(_) | Value::Number(_)) => other,
+    }
 }
 
 /// Which deliveries a `deliver` step makes: `"all"`, a number of next deliveries (lowest `event_id`
@@ -105,12 +194,29 @@ impl Step {
             Step::PlaceOrder(o) if o.id.trim().is_empty() => {
                 Some("place_order needs a non-empty id".to_string())
             }
+            Step::CancelOrder(o) if o.id.trim().is_empty() => {
+                Some("cancel_order needs a non-empty id".to_string())
+            }
+            Step::ShipOrder(o) if o.id.trim().is_empty() => {
+                Some("ship_order needs a non-empty id".to_string())
+            }
+            Step::ChangeCreditLimit(c) if c.id.trim().is_empty() => {
+                Some("change_credit_limit needs a non-empty id".to_string())
+            }
+            Step::DeleteCustomer(c) if c.id.trim().is_empty() => {
+                Some("delete_customer needs a non-empty id".to_string())
+            }
             Step::DeliverAgain(r) if r.event_id == 0 => {
                 Some("deliver_again: event ids start at 1".to_string())
             }
             Step::Race(steps) => race_problem(steps),
+            Step::Repeat(repeat) => repeat_problem(repeat),
             Step::CreateCustomer(_)
             | Step::PlaceOrder(_)
+            | Step::CancelOrder(_)
+            | Step::ShipOrder(_)
+            | Step::ChangeCreditLimit(_)
+            | Step::DeleteCustomer(_)
             | Step::Deliver(_)
             | Step::DeliverAgain(_)
             | Step::Crash(_) => None,
@@ -125,10 +231,39 @@ impl Step {
             Step::DeliverAgain(redeliver) => Some(redeliver.subscriber),
             Step::CreateCustomer(_)
             | Step::PlaceOrder(_)
+            | Step::CancelOrder(_)
+            | Step::ShipOrder(_)
+            | Step::ChangeCreditLimit(_)
+            | Step::DeleteCustomer(_)
             | Step::Deliver(Deliver::All | Deliver::Next(_))
-            | Step::Race(_) => None,
+            | Step::Race(_)
+            | Step::Repeat(_) => None,
         }
     }
+}
+
+fn repeat_problem(repeat: &Repeat) -> Option<String> {
+    if repeat.times == 0 || repeat.times > MAX_ROUNDS {
+        return Some(format!(
+            "repeat: `times` is {}, it must be 1 to {MAX_ROUNDS}",
+            repeat.times
+        ));
+    }
+    if repeat.steps.is_empty() {
+        return Some("repeat: `steps` is empty".to_string());
+    }
+    if repeat.steps.iter().any(|s| matches!(s, Step::Repeat(_))) {
+        // `{i}` would be ambiguous: which round's number?
+        return Some("a repeat cannot contain another repeat".to_string());
+    }
+    let first = match repeat.round(1) {
+        Ok(steps) => steps,
+        Err(problem) => return Some(format!("repeat: {problem}")),
+    };
+    first
+        .iter()
+        .find_map(Step::problem)
+        .map(|problem| format!("repeat: {problem}"))
 }
 
 fn race_problem(steps: &[Step]) -> Option<String> {
@@ -136,6 +271,7 @@ fn race_problem(steps: &[Step]) -> Option<String> {
     for step in steps {
         match step {
             Step::Race(_) => return Some("a race cannot contain another race".to_string()),
+            Step::Repeat(_) => return Some("a race cannot contain a repeat".to_string()),
             Step::Deliver(Deliver::All | Deliver::Next(_)) => {
                 return Some(
                     "a race can only deliver to a named subscriber: {\"deliver\": {\"subscriber\": ...}}"
@@ -264,6 +400,17 @@ mod tests {
             Step::Race(vec![Step::Crash(Crash {
                 subscriber: Subscriber::CustomerService,
             })]),
+            Step::CancelOrder(CancelOrder { id: "o1".into() }),
+            Step::ShipOrder(ShipOrder { id: "o1".into() }),
+            Step::ChangeCreditLimit(ChangeCreditLimit {
+                id: "c1".into(),
+                limit_cents: 700,
+            }),
+            Step::DeleteCustomer(DeleteCustomer { id: "c1".into() }),
+            Step::Repeat(Repeat {
+                times: 2,
+                steps: vec![Step::Deliver(Deliver::All)],
+            }),
         ];
         let json = serde_json::to_string(&steps).expect("serializes");
         let back: Vec<Step> = serde_json::from_str(&json).expect("parses");
@@ -300,6 +447,82 @@ mod tests {
         assert!(err.contains("unknown variant `place_ordr`"), "{err}");
         let err = parse(r#"{"place_order":{"id":"o1","customer":"c1"}}"#).expect_err("missing");
         assert!(err.contains("missing field `total_cents`"), "{err}");
+    }
+
+    #[test]
+    fn the_new_commands_read_as_documented() {
+        assert_eq!(
+            parse(r#"{"change_credit_limit": {"id": "c1", "limit_cents": 500}}"#),
+            Ok(Step::ChangeCreditLimit(ChangeCreditLimit {
+                id: "c1".into(),
+                limit_cents: 500
+            }))
+        );
+        let err = parse(r#"{"ship_order": {"order": "o1"}}"#).expect_err("bad field");
+        assert!(err.contains("unknown field `order`"), "{err}");
+        assert_eq!(
+            Step::CancelOrder(CancelOrder { id: " ".into() }).problem(),
+            Some("cancel_order needs a non-empty id".to_string())
+        );
+    }
+
+    #[test]
+    fn each_round_of_a_repeat_numbers_its_ids() {
+        let repeat = Repeat {
+            times: 3,
+            steps: vec![
+                Step::PlaceOrder(PlaceOrder {
+                    id: "o{i}".into(),
+                    customer: "c1".into(),
+                    total_cents: 100,
+                }),
+                Step::CancelOrder(CancelOrder {
+                    id: "o{i}-of-{i}".into(),
+                }),
+            ],
+        };
+        assert_eq!(
+            repeat.round(2),
+            Ok(vec![
+                Step::PlaceOrder(PlaceOrder {
+                    id: "o2".into(),
+                    customer: "c1".into(),
+                    total_cents: 100,
+                }),
+                Step::CancelOrder(CancelOrder {
+                    id: "o2-of-2".into()
+                }),
+            ])
+        );
+        assert_eq!(Step::Repeat(repeat).problem(), None);
+    }
+
+    #[test]
+    fn a_repeat_needs_rounds_and_steps_and_holds_no_repeat() {
+        let repeat = |times, steps| Step::Repeat(Repeat { times, steps });
+        let all = || vec![Step::Deliver(Deliver::All)];
+        assert_eq!(
+            repeat(0, all()).problem(),
+            Some("repeat: `times` is 0, it must be 1 to 1000".to_string())
+        );
+        assert!(repeat(MAX_ROUNDS + 1, all()).problem().is_some());
+        assert_eq!(
+            repeat(2, Vec::new()).problem(),
+            Some("repeat: `steps` is empty".to_string())
+        );
+        assert_eq!(
+            repeat(2, vec![repeat(2, all())]).problem(),
+            Some("a repeat cannot contain another repeat".to_string())
+        );
+        let blank = vec![Step::ShipOrder(ShipOrder { id: "".into() })];
+        assert_eq!(
+            repeat(2, blank).problem(),
+            Some("repeat: ship_order needs a non-empty id".to_string())
+        );
+        assert_eq!(
+            Step::Race(vec![repeat(2, all())]).problem(),
+            Some("a race cannot contain a repeat".to_string())
+        );
     }
 
     #[test]
