@@ -9,10 +9,11 @@
 
 use super::harness::{Harness, Violation};
 use crate::engine::{EngineError, LoadReport, Subscriber};
+use crate::{EventStore, Projector};
 use foldlab_domain::codec::DomainEvent;
 use foldlab_domain::{
-    ApplyOutcome, CustomerDecider, CustomerEvent, CustomerViews, EventEnvelope, OrderDecider,
-    OrderEvent, OrderStatus, WriteModel,
+    project, ApplyOutcome, CustomerDecider, CustomerEvent, CustomerViews, EventEnvelope,
+    OrderDecider, OrderEvent, OrderStatus, Projection, WriteModel,
 };
 use std::collections::BTreeMap;
 use std::fmt::Debug;
@@ -160,6 +161,11 @@ pub async fn check_quiescent(harness: &Harness) -> Result<(), Violation> {
         ));
     }
     the_view_agrees_with_the_command_side(&view, &model)?;
+    let query = &engine.query_side();
+    let store = engine.store();
+    caught_up_equals_a_rebuild(&query.order_history, store, &log).await?;
+    caught_up_equals_a_rebuild(&query.low_credit_limit, store, &log).await?;
+    caught_up_equals_a_rebuild(&query.new_customers, store, &log).await?;
     let head = log.len() as u64;
     for (subscriber, position) in engine
         .positions()
@@ -171,6 +177,33 @@ pub async fn check_quiescent(harness: &Harness) -> Result<(), Violation> {
                 "the customer view's checkpoint is #{position}, the log's head #{head}"
             ));
         }
+    }
+    Ok(())
+}
+
+/// The query side's other projections move only when told: caught up now, each must hold what a
+/// fresh fold of the whole log holds.
+async fn caught_up_equals_a_rebuild<P: Projection, S: EventStore>(
+    projector: &Projector<P>,
+    store: &S,
+    log: &[EventEnvelope],
+) -> Result<(), Violation> {
+    let name = projector.projection().name();
+    projector
+        .catch_up(store)
+        .await
+        .map_err(|e| Violation(format!("the {name} projection cannot catch up: {e}")))?;
+    let kept = projector
+        .state(store)
+        .await
+        .map_err(|e| Violation(format!("the {name} projection cannot be read: {e}")))?;
+    let projection = projector.projection();
+    let rebuilt = project(projection, projection.initial_state(), log)
+        .map_err(|e| Violation(format!("the {name} projection cannot be rebuilt: {e}")))?;
+    if kept != rebuilt {
+        return fail(format!(
+            "at quiescence the {name} projection differs from a rebuild from position 0:\n  kept:    {kept:?}\n  rebuilt: {rebuilt:?}"
+        ));
     }
     Ok(())
 }
