@@ -100,6 +100,14 @@ pub struct Expect {
     /// How loading each order goes at the end.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_loads: Option<BTreeMap<String, ExpectLoad>>,
+    /// Where each named projection stands at the end: its checkpoint, how far behind the head it
+    /// is, whether it is paused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub projections: Option<BTreeMap<String, ExpectProjection>>,
+    /// The customers the low-credit-limit projection lists, lowest limit first (it moves only when
+    /// a projection step moves it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub low_credit_customers: Option<Vec<String>>,
     /// The type of every stored event, in log order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_types: Option<Vec<String>>,
@@ -118,6 +126,32 @@ pub struct Expect {
     /// How many deliveries are still waiting at the end.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending: Option<usize>,
+}
+
+/// What a projection must have come to; only what is given is checked.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectProjection {
+    /// Its checkpoint: the highest `event_id` applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<u64>,
+    /// How many events it is behind the head.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events_behind: Option<u64>,
+    /// Whether it is paused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused: Option<bool>,
+}
+
+/// Where a projection stands at the end of a scenario.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ProjectionState {
+    /// Its checkpoint.
+    pub position: u64,
+    /// How far behind the head it is.
+    pub events_behind: u64,
+    /// Whether it is paused.
+    pub paused: bool,
 }
 
 /// What loading an aggregate must report; only what is given is checked.
@@ -308,6 +342,10 @@ pub struct Played {
     pub checkpoints: BTreeMap<String, u64>,
     /// Deliveries still waiting.
     pub pending: usize,
+    /// Every query-side projection: checkpoint, lag and whether it is paused.
+    pub projections: BTreeMap<String, ProjectionState>,
+    /// The customers the low-credit-limit projection lists (as far as it has applied events).
+    pub low_credit_customers: Vec<String>,
     /// How loading each aggregate named in `expect.customer_loads` or `expect.order_loads` went,
     /// keyed `"Customer c1"`, `"Order o1"`.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -388,6 +426,8 @@ async fn play_async(scenario: &Scenario) -> Played {
         customer_view: state.view,
         checkpoints: state.checkpoints,
         pending: state.pending,
+        projections: state.projections,
+        low_credit_customers: state.low_credit_customers,
         loads: state.loads,
     }
 }
@@ -446,6 +486,8 @@ struct State {
     view: CustomerViews,
     checkpoints: BTreeMap<String, u64>,
     pending: usize,
+    projections: BTreeMap<String, ProjectionState>,
+    low_credit_customers: Vec<String>,
     loads: BTreeMap<String, Load>,
 }
 
@@ -457,7 +499,35 @@ impl State {
             let view = engine.customer_view().await.map_err(|e| e.to_string())?;
             let positions = engine.positions().await.map_err(|e| e.to_string())?;
             let pending = engine.pending().await.map_err(|e| e.to_string())?;
+            let query = engine.query_side();
+            let mut projections = BTreeMap::new();
+            for status in query
+                .statuses(engine.store())
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                projections.insert(
+                    status.name.to_string(),
+                    ProjectionState {
+                        position: status.lag.position,
+                        events_behind: status.lag.events_behind,
+                        paused: status.paused,
+                    },
+                );
+            }
+            let low_credit = query
+                .low_credit_limit
+                .state(engine.store())
+                .await
+                .map_err(|e| e.to_string())?;
+            let low_credit_customers = low_credit
+                .customers()
+                .iter()
+                .map(|line| line.customer_id.to_string())
+                .collect();
             Ok::<_, String>(State {
+                projections,
+                low_credit_customers,
                 model: WriteModel::from_log(&events),
                 events,
                 view,
@@ -627,6 +697,43 @@ fn unmet(expect: &Expect, steps: &[PlayedStep], state: &State) -> Vec<String> {
         unmet.push(format!(
             "failed steps: expected {wanted:?}, found {errors:?}"
         ));
+    }
+    if let Some(projections) = &expect.projections {
+        for (name, want) in projections {
+            let Some(got) = state.projections.get(name) else {
+                unmet.push(format!("projection {name}: there is no such projection"));
+                continue;
+            };
+            let checks = [
+                ("position", want.position, got.position),
+                ("events behind", want.events_behind, got.events_behind),
+            ];
+            for (what, want, got) in checks {
+                if let Some(want) = want {
+                    if want != got {
+                        unmet.push(format!(
+                            "projection {name}: {what}: expected {want}, found {got}"
+                        ));
+                    }
+                }
+            }
+            if let Some(paused) = want.paused {
+                if paused != got.paused {
+                    unmet.push(format!(
+                        "projection {name}: paused: expected {paused}, found {}",
+                        got.paused
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(want) = &expect.low_credit_customers {
+        if *want != state.low_credit_customers {
+            unmet.push(format!(
+                "low-credit-limit customers: expected {want:?}, found {:?}",
+                state.low_credit_customers
+            ));
+        }
     }
     if let Some(pending) = expect.pending {
         if state.pending != pending {

@@ -3,7 +3,7 @@
 
 use super::faulty::{crash_error, FaultyStore};
 use super::invariants::Checked;
-use super::step::{Crash, Deliver, Redeliver, Repeat, Step};
+use super::step::{Crash, Deliver, ProjectionAction, ProjectionStep, Redeliver, Repeat, Step};
 use crate::engine::{Delivery, Engine, EngineError, Outcome, StepReport, Subscriber};
 use crate::store::{EventStore, StoreError};
 use foldlab_domain::codec::DomainEvent;
@@ -38,6 +38,17 @@ pub enum StepResult {
     Raced(Vec<StepResult>),
     /// The results of a repeat's steps, round after round.
     Repeated(Vec<StepResult>),
+    /// Where a projection stands after a projection step.
+    Projected {
+        /// The projection.
+        name: String,
+        /// Its checkpoint.
+        position: u64,
+        /// How far behind the head it is.
+        events_behind: u64,
+        /// Whether it is paused.
+        paused: bool,
+    },
 }
 
 /// One delivery and what it came to.
@@ -68,7 +79,9 @@ impl StepResult {
             StepResult::Raced(results) | StepResult::Repeated(results) => {
                 results.iter().flat_map(|r| r.deliveries()).collect()
             }
-            StepResult::Stored { .. } | StepResult::Failed { .. } => Vec::new(),
+            StepResult::Stored { .. }
+            | StepResult::Failed { .. }
+            | StepResult::Projected { .. } => Vec::new(),
         }
     }
 
@@ -79,7 +92,9 @@ impl StepResult {
             StepResult::Raced(results) | StepResult::Repeated(results) => {
                 results.iter().flat_map(|r| r.errors()).collect()
             }
-            StepResult::Stored { .. } | StepResult::Delivered(_) => Vec::new(),
+            StepResult::Stored { .. } | StepResult::Delivered(_) | StepResult::Projected { .. } => {
+                Vec::new()
+            }
         }
     }
 }
@@ -262,7 +277,48 @@ impl Harness {
                 ))
             }
             Step::Repeat(repeat) => self.repeat(repeat).await,
+            Step::Projection(step) => self.projection(step).await,
         }
+    }
+
+    async fn projection(&self, step: &ProjectionStep) -> Result<StepResult, Violation> {
+        let query = self.engine.query_side();
+        let store = self.engine.store();
+        let Some(control) = query.control(&step.name) else {
+            return Ok(StepResult::Failed {
+                error: format!("there is no projection named \u{201c}{}\u{201d}", step.name),
+            });
+        };
+        let done = match step.action {
+            ProjectionAction::Pause => {
+                control.pause();
+                Ok(())
+            }
+            ProjectionAction::Resume => {
+                control.resume();
+                Ok(())
+            }
+            ProjectionAction::Step => query.step(&step.name, store).await.map(|_| ()),
+            ProjectionAction::CatchUp => query.catch_up(&step.name, store).await.map(|_| ()),
+            ProjectionAction::Rebuild => query.rebuild(&step.name, store).await.map(|_| ()),
+        };
+        if let Err(error) = done {
+            return Ok(StepResult::Failed {
+                error: error.to_string(),
+            });
+        }
+        let lag = query.lag(&step.name, store).await.map_err(|e| {
+            Violation(format!(
+                "the {} projection's lag cannot be read: {e}",
+                step.name
+            ))
+        })?;
+        Ok(StepResult::Projected {
+            name: step.name.clone(),
+            position: lag.position,
+            events_behind: lag.events_behind,
+            paused: control.is_paused(),
+        })
     }
 
     async fn repeat(&self, repeat: &Repeat) -> Result<StepResult, Violation> {

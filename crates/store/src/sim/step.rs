@@ -39,6 +39,36 @@ pub enum Step {
     Race(Vec<Step>),
     /// Steps done over and over, for a long history written in a few lines.
     Repeat(Repeat),
+    /// A query-side projection is paused, resumed, stepped, caught up or rebuilt from position 0.
+    /// One that has never run (a projection added later) catches up from the whole history.
+    Projection(ProjectionStep),
+}
+
+/// `{"projection": {"name": "low-credit-limit", "action": "catch_up"}}`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectionStep {
+    /// The projection's name: `customer-view`, `order-history`, `low-credit-limit` or
+    /// `new-customers-high-value-orders`.
+    pub name: String,
+    /// What its projector does.
+    pub action: ProjectionAction,
+}
+
+/// What a projection step asks of a projector.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProjectionAction {
+    /// Stop applying events: the view lags while the command side goes on.
+    Pause,
+    /// Apply events again.
+    Resume,
+    /// Apply the next event after its checkpoint.
+    Step,
+    /// Apply every event after its checkpoint.
+    CatchUp,
+    /// Drop the view and apply every event again from position 0.
+    Rebuild,
 }
 
 /// `{"create_customer": {"id": "c1", "name": "Ada", "limit_cents": 10000}}`
@@ -209,6 +239,9 @@ impl Step {
             Step::DeliverAgain(r) if r.event_id == 0 => {
                 Some("deliver_again: event ids start at 1".to_string())
             }
+            Step::Projection(p) if p.name.trim().is_empty() => {
+                Some("projection needs the name of a projection".to_string())
+            }
             Step::Race(steps) => race_problem(steps),
             Step::Repeat(repeat) => repeat_problem(repeat),
             Step::CreateCustomer(_)
@@ -219,7 +252,8 @@ impl Step {
             | Step::DeleteCustomer(_)
             | Step::Deliver(_)
             | Step::DeliverAgain(_)
-            | Step::Crash(_) => None,
+            | Step::Crash(_)
+            | Step::Projection(_) => None,
         }
     }
 
@@ -237,7 +271,8 @@ impl Step {
             | Step::DeleteCustomer(_)
             | Step::Deliver(Deliver::All | Deliver::Next(_))
             | Step::Race(_)
-            | Step::Repeat(_) => None,
+            | Step::Repeat(_)
+            | Step::Projection(_) => None,
         }
     }
 }
