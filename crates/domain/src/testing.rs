@@ -11,6 +11,23 @@ use crate::ids::{CustomerId, OrderId};
 use crate::money::Money;
 use crate::order::{CancelReason, LineItem, OrderCancelled, OrderCreated, OrderEvent};
 
+/// One stored event of `entity_id`, version 1, recorded at 0: enough for a fold that looks only at
+/// ids and data.
+pub(crate) fn envelope<E: DomainEvent>(event_id: u64, entity_id: &str, event: E) -> EventEnvelope {
+    let new = event.to_new_event(0, Metadata::default());
+    EventEnvelope {
+        event_id,
+        entity_type: E::ENTITY_TYPE.into(),
+        entity_id: entity_id.into(),
+        version: 1,
+        event_type: new.event_type,
+        schema_version: new.schema_version,
+        event_data: new.event_data,
+        recorded_at: new.recorded_at,
+        metadata: new.metadata,
+    }
+}
+
 /// A log under construction.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Log(Vec<EventEnvelope>);
@@ -26,18 +43,9 @@ impl Log {
 
     pub(crate) fn push<E: DomainEvent>(mut self, entity_id: &str, event: E) -> Self {
         let event_id = self.0.len() as u64 + 1;
-        let new = event.to_new_event(event_id as i64 * 1_000, Metadata::default());
-        self.0.push(EventEnvelope {
-            event_id,
-            entity_type: E::ENTITY_TYPE.into(),
-            entity_id: entity_id.into(),
-            version: 1,
-            event_type: new.event_type,
-            schema_version: new.schema_version,
-            event_data: new.event_data,
-            recorded_at: new.recorded_at,
-            metadata: new.metadata,
-        });
+        let mut stored = envelope(event_id, entity_id, event);
+        stored.recorded_at = event_id as i64 * 1_000;
+        self.0.push(stored);
         self
     }
 

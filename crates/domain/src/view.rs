@@ -207,28 +207,12 @@ impl CustomerViews {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codec::DomainEvent;
     use crate::customer::{
         CreditLimitChanged, CreditReleased, CreditReservationRefused, CreditReserved,
         CustomerCreated,
     };
-    use crate::envelope::Metadata;
     use crate::order::{CancelReason, LineItem, OrderCancelled, OrderCreated};
-
-    fn envelope<E: DomainEvent>(event_id: u64, entity_id: &str, event: E) -> EventEnvelope {
-        let new = event.to_new_event(0, Metadata::default());
-        EventEnvelope {
-            event_id,
-            entity_type: E::ENTITY_TYPE.into(),
-            entity_id: entity_id.into(),
-            version: 1,
-            event_type: new.event_type,
-            schema_version: new.schema_version,
-            event_data: new.event_data,
-            recorded_at: 0,
-            metadata: new.metadata,
-        }
-    }
+    use crate::testing::envelope;
 
     fn history() -> Vec<EventEnvelope> {
         vec![

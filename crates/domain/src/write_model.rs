@@ -61,31 +61,15 @@ impl WriteModel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codec::DomainEvent;
     use crate::customer::{
         CreditLimitChanged, CreditReleased, CreditReservationRefused, CreditReserved,
         CustomerCreated, CustomerEvent,
     };
-    use crate::envelope::Metadata;
     use crate::money::Money;
     use crate::order::{
         CancelReason, LineItem, OrderCancelled, OrderCreated, OrderEvent, OrderStatus,
     };
-
-    fn envelope<E: DomainEvent>(event_id: u64, entity_id: &str, event: E) -> EventEnvelope {
-        let new = event.to_new_event(0, Metadata::default());
-        EventEnvelope {
-            event_id,
-            entity_type: E::ENTITY_TYPE.into(),
-            entity_id: entity_id.into(),
-            version: 1,
-            event_type: new.event_type,
-            schema_version: new.schema_version,
-            event_data: new.event_data,
-            recorded_at: 0,
-            metadata: new.metadata,
-        }
-    }
+    use crate::testing::envelope;
 
     #[test]
     fn it_folds_each_aggregate_from_its_own_events_and_reports_unreadable_ones() {
