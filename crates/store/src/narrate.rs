@@ -108,7 +108,8 @@ mod tests {
     use foldlab_domain::{CustomerId, Money, OrderId};
     use futures::executor::block_on;
 
-    fn story(limit: i64, total: i64) -> Vec<String> {
+    /// A customer with `limit` and one order of `total`, placed but not yet delivered anywhere.
+    fn placed(limit: i64, total: i64) -> Engine<MemoryStore> {
         let e = Engine::new(MemoryStore::new(), Box::new(|| 0));
         block_on(e.create_customer(&CustomerId::new("c1"), "Ada", Money::from_cents(limit), "k"))
             .expect("create");
@@ -119,11 +120,11 @@ mod tests {
             "k",
         ))
         .expect("order");
-        block_on(e.run_to_end(50))
-            .expect("run")
-            .iter()
-            .map(narrate)
-            .collect()
+        e
+    }
+
+    fn story(limit: i64, total: i64) -> Vec<String> {
+        lines_after(&placed(limit, total))
     }
 
     #[test]
@@ -158,16 +159,7 @@ mod tests {
     }
 
     fn approved(limit: i64, total: i64) -> Engine<MemoryStore> {
-        let e = Engine::new(MemoryStore::new(), Box::new(|| 0));
-        block_on(e.create_customer(&CustomerId::new("c1"), "Ada", Money::from_cents(limit), "k"))
-            .expect("create");
-        block_on(e.place_order(
-            &OrderId::new("o1"),
-            &CustomerId::new("c1"),
-            Money::from_cents(total),
-            "k",
-        ))
-        .expect("order");
+        let e = placed(limit, total);
         lines_after(&e);
         e
     }
