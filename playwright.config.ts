@@ -16,7 +16,8 @@ const chromiumFlags = [
   '--disable-sync',
 ];
 
-const port = 4173;
+// FOLDLAB_E2E_PORT lets several checkouts run their e2e tests at once without sharing a server.
+const port = Number(process.env.FOLDLAB_E2E_PORT ?? 4173);
 
 export default defineConfig({
   testDir: 'tests/e2e',

@@ -53,9 +53,11 @@ pub fn Choreography() -> impl IntoView {
             <h3>"Deliveries"</h3>
             <ol class="steps" data-testid="steps" aria-live="polite">
                 {move || {
-                    lab.steps
+                    lab.journal
                         .get()
                         .into_iter()
+                        .rev()
+                        .take(60)
                         .map(|line| {
                             let stored = if line.stored.is_empty() {
                                 String::new()
@@ -66,7 +68,7 @@ pub fn Choreography() -> impl IntoView {
                             view! {
                                 <li value=line.number>
                                     <p class="step-head">
-                                        <span class="who">{line.subscriber.label()}</span>
+                                        <span class="who">{line.label}</span>
                                         {format!(" received #{}{stored}", line.event_id)}
                                         <span class="outcome">{line.outcome}</span>
                                     </p>
@@ -77,7 +79,7 @@ pub fn Choreography() -> impl IntoView {
                         .collect_view()
                 }}
             </ol>
-            <Show when=move || lab.steps.with(Vec::is_empty)>
+            <Show when=move || lab.journal.with(Vec::is_empty)>
                 <p class="empty">"Deliveries made on this page are told here, newest first."</p>
             </Show>
         </section>

@@ -4,20 +4,20 @@
 
 use foldlab_domain::{CustomerId, CustomerViews, EventEnvelope, Money, OrderId, WriteModel};
 use foldlab_store::browser::{open_browser_store, BrowserStore};
-use foldlab_store::engine::{Engine, EngineError, StepReport, Subscriber};
+use foldlab_store::engine::{Engine, EngineError, Outcome, StepReport, Subscriber};
 use foldlab_store::{narrate, Backend, EventStore};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::rc::Rc;
+
+pub mod journal;
+pub use journal::Entry;
 
 /// The name of the IndexedDB database (and the localStorage key prefix) the lab keeps its data in.
 const STORE_NAME: &str = "foldlab";
 
 /// How many deliveries "Run to end" makes at most before it stops to let the page breathe.
 const RUN_LIMIT: usize = 10_000;
-
-/// How many step sentences the choreography panel keeps.
-const STEP_LOG: usize = 60;
 
 /// Where the store stands.
 #[derive(Clone, Debug, PartialEq)]
@@ -62,23 +62,6 @@ impl Snapshot {
     }
 }
 
-/// One line of the choreography log.
-#[derive(Clone, Debug, PartialEq)]
-pub struct StepLine {
-    /// Counts deliveries since the page opened.
-    pub number: usize,
-    /// Who received the event.
-    pub subscriber: Subscriber,
-    /// The `event_id` delivered.
-    pub event_id: u64,
-    /// Ids of events the delivery stored.
-    pub stored: Vec<u64>,
-    /// A short name for the outcome.
-    pub outcome: &'static str,
-    /// The plain sentence.
-    pub sentence: String,
-}
-
 /// The lab, shared by every view through context. `Copy`: it only holds handles.
 #[derive(Clone, Copy)]
 pub struct Lab {
@@ -91,11 +74,10 @@ pub struct Lab {
     pub load_error: RwSignal<Option<String>>,
     /// True while a command or delivery runs (buttons are disabled meanwhile).
     pub busy: RwSignal<bool>,
-    /// The choreography log, newest first.
-    pub steps: RwSignal<Vec<StepLine>>,
+    /// Every command and delivery made in this browser, oldest first (see [`journal`]).
+    pub journal: RwSignal<Vec<Entry>>,
     /// The last delivery's failure, shown by the choreography controls.
     pub step_error: RwSignal<Option<String>>,
-    delivered: StoredValue<usize>,
 }
 
 impl Lab {
@@ -107,10 +89,13 @@ impl Lab {
             snapshot: RwSignal::new(Snapshot::default()),
             load_error: RwSignal::new(None),
             busy: RwSignal::new(true),
-            steps: RwSignal::new(Vec::new()),
+            journal: RwSignal::new(Vec::new()),
             step_error: RwSignal::new(None),
-            delivered: StoredValue::new(0),
         };
+        match journal::load() {
+            Ok(entries) => lab.journal.set(entries),
+            Err(note) => lab.step_error.set(Some(note)),
+        }
         spawn_local(async move {
             let (store, note) = open_browser_store(STORE_NAME).await;
             let backend = store.backend();
@@ -123,7 +108,8 @@ impl Lab {
         lab
     }
 
-    fn engine(&self) -> Option<Rc<Engine<BrowserStore>>> {
+    /// The engine, once the store is open.
+    pub fn engine(&self) -> Option<Rc<Engine<BrowserStore>>> {
         self.engine.get_value()
     }
 
@@ -142,7 +128,7 @@ impl Lab {
     }
 
     /// Runs `work` with the engine while marking the lab busy, then refreshes the views.
-    async fn with_engine<T>(
+    pub async fn with_engine<T>(
         &self,
         work: impl AsyncFnOnce(Rc<Engine<BrowserStore>>) -> Result<T, String>,
     ) -> Result<T, String> {
@@ -164,11 +150,13 @@ impl Lab {
     ) -> Result<String, String> {
         let limit = Money::parse(&limit_text).map_err(|e| format!("Credit limit: {e}"))?;
         let id = CustomerId::new(short_id("c"));
+        let lab = *self;
         self.with_engine(async move |engine| {
             let stored = engine
                 .create_customer(&id, &name, limit, &short_id("k"))
                 .await
                 .map_err(|e| e.to_string())?;
+            lab.log_command(&engine, &stored).await;
             Ok(format!(
                 "Stored {}: customer {} was created with a {limit} credit limit.",
                 ids(&stored),
@@ -190,11 +178,13 @@ impl Lab {
         let total = Money::parse(&total_text).map_err(|e| format!("Order total: {e}"))?;
         let id = OrderId::new(short_id("o"));
         let customer = CustomerId::new(customer);
+        let lab = *self;
         self.with_engine(async move |engine| {
             let stored = engine
                 .place_order(&id, &customer, total, &short_id("k"))
                 .await
                 .map_err(|e| e.to_string())?;
+            lab.log_command(&engine, &stored).await;
             Ok(format!(
                 "Stored {}: order {id} is NEW. Step through the deliveries to see the Customer service react.",
                 ids(&stored)
@@ -212,7 +202,7 @@ impl Lab {
                 loop {
                     match engine.step().await {
                         Ok(Some(report)) => {
-                            lab.log(&report);
+                            lab.log(&engine, &report).await;
                             made += 1;
                             if !to_end || made >= RUN_LIMIT {
                                 return Ok(made);
@@ -239,34 +229,120 @@ impl Lab {
         let lab = *self;
         self.with_engine(async move |engine| {
             engine.store().clear().await.map_err(|e| e.to_string())?;
-            lab.steps.set(Vec::new());
+            journal::clear();
+            lab.journal.set(Vec::new());
             lab.step_error.set(None);
             Ok(())
         })
         .await
     }
 
-    fn log(&self, report: &StepReport) {
-        let number = self.delivered.get_value() + 1;
-        self.delivered.set_value(number);
-        let line = StepLine {
-            number,
-            subscriber: report.delivery.subscriber,
-            event_id: report.delivery.event.event_id,
-            stored: match &report.outcome {
-                foldlab_store::engine::Outcome::Appended(events) => {
-                    events.iter().map(|e| e.event_id).collect()
-                }
-                _ => Vec::new(),
-            },
-            outcome: outcome_label(&report.outcome),
-            sentence: narrate(report),
+    /// Records a delivery in the journal, with where every checkpoint stands after it.
+    pub async fn log(&self, engine: &Engine<BrowserStore>, report: &StepReport) {
+        let event = &report.delivery.event;
+        let stored = match &report.outcome {
+            Outcome::Appended(events) => events.iter().map(|e| e.event_id).collect(),
+            _ => Vec::new(),
         };
-        self.steps.update(|steps| {
-            steps.insert(0, line);
-            steps.truncate(STEP_LOG);
-        });
+        self.record(
+            engine,
+            report.delivery.subscriber.name(),
+            report.delivery.subscriber.label(),
+            event,
+            stored,
+            outcome_label(&report.outcome),
+            narrate(report),
+        )
+        .await;
     }
+
+    /// Records a user's command in the journal: the events it stored, told in one sentence.
+    pub async fn log_command(&self, engine: &Engine<BrowserStore>, stored: &[EventEnvelope]) {
+        let Some(first) = stored.first() else { return };
+        let sentence = format!(
+            "You sent a command to {} {}: it decided and stored {} in one transaction on that one aggregate.",
+            first.entity_type,
+            first.entity_id,
+            ids(stored)
+        );
+        self.record(
+            engine,
+            USER,
+            "You (a command)",
+            first,
+            stored.iter().map(|e| e.event_id).collect(),
+            "state changed",
+            sentence,
+        )
+        .await;
+    }
+
+    /// Appends one journal entry and saves the journal.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record(
+        &self,
+        engine: &Engine<BrowserStore>,
+        subscriber: &str,
+        label: &str,
+        event: &EventEnvelope,
+        stored: Vec<u64>,
+        outcome: &str,
+        sentence: String,
+    ) {
+        let (head, positions) = match checkpoints(engine).await {
+            Ok(found) => found,
+            Err(error) => {
+                self.step_error.set(Some(format!(
+                    "The checkpoints could not be read for the journal: {error}"
+                )));
+                return;
+            }
+        };
+        let mut saved = Ok(());
+        self.journal.update(|entries| {
+            let number = entries.last().map_or(1, |e| e.number + 1);
+            entries.push(Entry {
+                number,
+                subscriber: subscriber.to_string(),
+                label: label.to_string(),
+                event_id: event.event_id,
+                source: format!("{} {}", event.entity_type, event.entity_id),
+                event_type: event.event_type.clone(),
+                stored,
+                outcome: outcome.to_string(),
+                sentence,
+                head,
+                positions,
+                at_ms: js_sys::Date::now(),
+            });
+            saved = journal::save(entries);
+        });
+        if let Err(note) = saved {
+            self.step_error.set(Some(note));
+        }
+    }
+}
+
+/// The journal's name for the user, who sends commands.
+pub const USER: &str = "user";
+
+/// The head of the log and every checkpoint (the services' and every projection's), by name.
+pub async fn checkpoints(
+    engine: &Engine<BrowserStore>,
+) -> Result<(u64, Vec<(String, u64)>), EngineError> {
+    let head = engine.store().head().await?;
+    let mut positions: Vec<(String, u64)> = engine
+        .positions()
+        .await?
+        .into_iter()
+        .map(|(s, p)| (s.name().to_string(), p))
+        .collect();
+    for status in engine.query_side().statuses(engine.store()).await? {
+        if !positions.iter().any(|(n, _)| *n == status.name) {
+            positions.push((status.name, status.lag.position));
+        }
+    }
+    Ok((head, positions))
 }
 
 async fn load_snapshot(engine: &Engine<BrowserStore>) -> Result<Snapshot, EngineError> {
@@ -281,8 +357,8 @@ async fn load_snapshot(engine: &Engine<BrowserStore>) -> Result<Snapshot, Engine
     })
 }
 
-fn outcome_label(outcome: &foldlab_store::engine::Outcome) -> &'static str {
-    use foldlab_store::engine::Outcome;
+/// A short name for a delivery's outcome.
+pub fn outcome_label(outcome: &Outcome) -> &'static str {
     match outcome {
         Outcome::Appended(_) => "state changed",
         Outcome::Refused(_) => "rule refused",
