@@ -19,6 +19,13 @@ const STORE_NAME: &str = "foldlab";
 /// How many deliveries "Run to end" makes at most before it stops to let the page breathe.
 const RUN_LIMIT: usize = 10_000;
 
+/// The store the lab's engine runs on. One name, so that a wrapper (a fault switch, say) can take
+/// its place without touching every signature.
+pub type LabStore = BrowserStore;
+
+/// The engine the lab drives.
+pub type LabEngine = Engine<LabStore>;
+
 /// Where the store stands.
 #[derive(Clone, Debug, PartialEq)]
 pub enum StoreStatus {
@@ -65,7 +72,7 @@ impl Snapshot {
 /// The lab, shared by every view through context. `Copy`: it only holds handles.
 #[derive(Clone, Copy)]
 pub struct Lab {
-    engine: StoredValue<Option<Rc<Engine<BrowserStore>>>, LocalStorage>,
+    engine: StoredValue<Option<Rc<LabEngine>>, LocalStorage>,
     /// Where the store stands.
     pub status: RwSignal<StoreStatus>,
     /// What the views show.
@@ -109,7 +116,7 @@ impl Lab {
     }
 
     /// The engine, once the store is open.
-    pub fn engine(&self) -> Option<Rc<Engine<BrowserStore>>> {
+    pub fn engine(&self) -> Option<Rc<LabEngine>> {
         self.engine.get_value()
     }
 
@@ -130,7 +137,7 @@ impl Lab {
     /// Runs `work` with the engine while marking the lab busy, then refreshes the views.
     pub async fn with_engine<T>(
         &self,
-        work: impl AsyncFnOnce(Rc<Engine<BrowserStore>>) -> Result<T, String>,
+        work: impl AsyncFnOnce(Rc<LabEngine>) -> Result<T, String>,
     ) -> Result<T, String> {
         let engine = self.engine().ok_or_else(|| {
             "The event store is still opening; try again in a moment.".to_string()
@@ -238,7 +245,7 @@ impl Lab {
     }
 
     /// Records a delivery in the journal, with where every checkpoint stands after it.
-    pub async fn log(&self, engine: &Engine<BrowserStore>, report: &StepReport) {
+    pub async fn log(&self, engine: &LabEngine, report: &StepReport) {
         let event = &report.delivery.event;
         let stored = match &report.outcome {
             Outcome::Appended(events) => events.iter().map(|e| e.event_id).collect(),
@@ -257,7 +264,7 @@ impl Lab {
     }
 
     /// Records a user's command in the journal: the events it stored, told in one sentence.
-    pub async fn log_command(&self, engine: &Engine<BrowserStore>, stored: &[EventEnvelope]) {
+    pub async fn log_command(&self, engine: &LabEngine, stored: &[EventEnvelope]) {
         let Some(first) = stored.first() else { return };
         let sentence = format!(
             "You sent a command to {} {}: it decided and stored {} in one transaction on that one aggregate.",
@@ -281,7 +288,7 @@ impl Lab {
     #[allow(clippy::too_many_arguments)]
     pub async fn record(
         &self,
-        engine: &Engine<BrowserStore>,
+        engine: &LabEngine,
         subscriber: &str,
         label: &str,
         event: &EventEnvelope,
@@ -328,7 +335,7 @@ pub const USER: &str = "user";
 
 /// The head of the log and every checkpoint (the services' and every projection's), by name.
 pub async fn checkpoints(
-    engine: &Engine<BrowserStore>,
+    engine: &LabEngine,
 ) -> Result<(u64, Vec<(String, u64)>), EngineError> {
     let head = engine.store().head().await?;
     let mut positions: Vec<(String, u64)> = engine
@@ -345,7 +352,7 @@ pub async fn checkpoints(
     Ok((head, positions))
 }
 
-async fn load_snapshot(engine: &Engine<BrowserStore>) -> Result<Snapshot, EngineError> {
+async fn load_snapshot(engine: &LabEngine) -> Result<Snapshot, EngineError> {
     let events = engine.store().read_all(0, usize::MAX).await?;
     let model = WriteModel::from_log(&events);
     Ok(Snapshot {
