@@ -68,8 +68,12 @@ pub fn Choreography() -> impl IntoView {
                             view! {
                                 <li value=line.number>
                                     <p class="step-head">
-                                        <span class="who">{line.label}</span>
-                                        {format!(" received #{}{stored}", line.event_id)}
+                                        <span class="who">{line.label.clone()}</span>
+                                        {if line.subscriber == crate::lab::USER {
+                                            stored.replacen(" → stored", " stored", 1)
+                                        } else {
+                                            format!(" received #{}{stored}", line.event_id)
+                                        }}
                                         <span class="outcome">{line.outcome}</span>
                                     </p>
                                     <p class="sentence">{line.sentence}</p>

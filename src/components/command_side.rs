@@ -10,6 +10,9 @@ use leptos::task::spawn_local;
 /// Forms and the aggregates' state.
 #[component]
 pub fn CommandSide() -> impl IntoView {
+    let feedback = RwSignal::new(None::<Feedback>);
+    let answered = RwSignal::new(0u32);
+    provide_context(RowFeedback { feedback, answered });
     view! {
         <section class="panel command" aria-labelledby="command-title">
             <h2 id="command-title">"Command side"</h2>
@@ -20,7 +23,27 @@ pub fn CommandSide() -> impl IntoView {
             <PlaceOrder />
             <Customers />
             <Orders />
+            <div class="table-feedback" data-testid="table-feedback" data-answered=move || answered.get()>
+                {feedback_view(feedback)}
+            </div>
         </section>
+    }
+}
+
+/// What the tables' row buttons answered last: shared by every row, shown under the tables.
+#[derive(Clone, Copy)]
+struct RowFeedback {
+    feedback: RwSignal<Option<Feedback>>,
+    answered: RwSignal<u32>,
+}
+
+impl RowFeedback {
+    fn show(self, result: Result<String, String>) {
+        self.feedback.set(Some(match result {
+            Ok(text) => Feedback::Stored(text),
+            Err(text) => Feedback::Refused(text),
+        }));
+        self.answered.update(|n| *n += 1);
     }
 }
 
@@ -170,38 +193,48 @@ fn PlaceOrder() -> impl IntoView {
 #[component]
 fn Customers() -> impl IntoView {
     let lab = expect_context::<Lab>();
+    // Which row is asking for a new limit or confirming a delete, and the limit typed so far: kept
+    // here, not in the rows, because every refresh draws the rows anew and must not lose them.
+    let editing = RwSignal::new(None::<(String, RowMode)>);
+    let limit = RwSignal::new(String::new());
     let rows = move || {
         lab.snapshot.with(|s| {
             s.model
                 .customer_order
                 .iter()
                 .filter_map(|id| {
-                    s.model
-                        .customers
-                        .get(id)
-                        .and_then(|c| c.customer())
-                        .map(|c| (id.clone(), c.clone()))
+                    let state = s.model.customers.get(id)?;
+                    state
+                        .customer()
+                        .map(|c| (id.to_string(), c.clone(), state.is_deleted()))
                 })
                 .collect::<Vec<_>>()
         })
     };
     view! {
-        <table class="grid" aria-labelledby="customers-title">
+        <div class="table-scroll">
+        <table class="grid" aria-labelledby="customers-title" data-testid="customers">
             <caption id="customers-title">"Customers (folded from their events)"</caption>
             <thead>
-                <tr><th scope="col">"Customer"</th><th scope="col">"Credit limit"</th><th scope="col">"Reserved"</th><th scope="col">"Available"</th></tr>
+                <tr><th scope="col">"Customer"</th><th scope="col">"Credit limit"</th><th scope="col">"Reserved"</th><th scope="col">"Available"</th><th scope="col">"Commands"</th></tr>
             </thead>
             <tbody>
                 {move || {
                     rows()
                         .into_iter()
-                        .map(|(id, c)| {
+                        .map(|(id, c, deleted)| {
+                            let actions = if deleted {
+                                view! { <span class="badge cancelled">"DELETED"</span> }.into_any()
+                            } else {
+                                view! { <CustomerActions id=id.clone() name=c.name.clone() editing=editing limit=limit /> }.into_any()
+                            };
                             view! {
-                                <tr>
-                                    <td>{c.name.clone()} " " <code>{id.to_string()}</code></td>
+                                <tr class:deleted=deleted>
+                                    <td>{c.name.clone()} " " <code>{id}</code></td>
                                     <td class="num">{c.credit_limit.to_string()}</td>
                                     <td class="num">{c.reserved().to_string()}</td>
                                     <td class="num">{c.available_credit().to_string()}</td>
+                                    <td class="actions">{actions}</td>
                                 </tr>
                             }
                         })
@@ -209,6 +242,88 @@ fn Customers() -> impl IntoView {
                 }}
             </tbody>
         </table>
+        </div>
+    }
+}
+
+/// What a customer row is showing: its buttons, the credit-limit field, or the delete question.
+#[derive(Clone, Copy, PartialEq)]
+enum RowMode {
+    Buttons,
+    ChangingLimit,
+    ConfirmingDelete,
+}
+
+/// A customer's commands: change its credit limit, delete it (asked once, in place).
+#[component]
+fn CustomerActions(
+    id: String,
+    name: String,
+    editing: RwSignal<Option<(String, RowMode)>>,
+    limit: RwSignal<String>,
+) -> impl IntoView {
+    let lab = expect_context::<Lab>();
+    let answer = expect_context::<RowFeedback>();
+    let row = id.clone();
+    let mode = Signal::derive(move || match editing.get() {
+        Some((id, mode)) if id == row => mode,
+        _ => RowMode::Buttons,
+    });
+    let row = StoredValue::new(id.clone());
+    let set_mode = move |mode: RowMode| {
+        editing.set((mode != RowMode::Buttons).then(|| (row.get_value(), mode)));
+    };
+    let (id_limit, id_delete) = (id.clone(), id.clone());
+    let save = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let (id, text) = (id_limit.clone(), limit.get_untracked());
+        spawn_local(async move {
+            let result = lab.change_credit_limit(id, text).await;
+            if result.is_ok() {
+                set_mode(RowMode::Buttons);
+                limit.set(String::new());
+            }
+            answer.show(result);
+        });
+    };
+    let delete = move |_| {
+        let id = id_delete.clone();
+        spawn_local(async move {
+            let result = lab.delete_customer(id).await;
+            set_mode(RowMode::Buttons);
+            answer.show(result);
+        });
+    };
+    let limit_label = format!("New credit limit for {name} ($)");
+    let question =
+        format!("Delete {name}? The customer's events stay; a CustomerDeleted event is added.");
+    view! {
+        {move || match mode.get() {
+            RowMode::Buttons => view! {
+                <button class="small" on:click=move |_| set_mode(RowMode::ChangingLimit) disabled=move || lab.busy.get()
+                    aria-label=format!("Change the credit limit of {name}")>"Change limit"</button>
+                <button class="small quiet" on:click=move |_| set_mode(RowMode::ConfirmingDelete) disabled=move || lab.busy.get()
+                    aria-label=format!("Delete {name}")>"Delete…"</button>
+            }.into_any(),
+            RowMode::ChangingLimit => view! {
+                <form class="inline" on:submit=save.clone() novalidate>
+                    <label>
+                        <span class="visually-hidden">{limit_label.clone()}</span>
+                        <input type="text" inputmode="decimal" autocomplete="off" size="8" placeholder="1000"
+                            prop:value=limit on:input=move |ev| limit.set(event_target_value(&ev)) />
+                    </label>
+                    <button class="small" type="submit" disabled=move || lab.busy.get()>"Save limit"</button>
+                    <button class="small quiet" type="button" on:click=move |_| set_mode(RowMode::Buttons)>"Keep"</button>
+                </form>
+            }.into_any(),
+            RowMode::ConfirmingDelete => view! {
+                <span role="group" aria-label="Confirm delete" class="confirm">
+                    <span>{question.clone()}</span>
+                    <button class="small danger" on:click=delete.clone() disabled=move || lab.busy.get()>"Yes, delete"</button>
+                    <button class="small quiet" on:click=move |_| set_mode(RowMode::Buttons)>"No"</button>
+                </span>
+            }.into_any(),
+        }}
     }
 }
 
@@ -232,22 +347,25 @@ fn Orders() -> impl IntoView {
         })
     };
     view! {
+        <div class="table-scroll">
         <table class="grid" aria-labelledby="orders-title" data-testid="orders">
             <caption id="orders-title">"Orders (folded from their events)"</caption>
             <thead>
-                <tr><th scope="col">"Order"</th><th scope="col">"Customer"</th><th scope="col">"Total"</th><th scope="col">"Status"</th></tr>
+                <tr><th scope="col">"Order"</th><th scope="col">"Customer"</th><th scope="col">"Total"</th><th scope="col">"Status"</th><th scope="col">"Commands"</th></tr>
             </thead>
             <tbody>
                 {move || {
                     rows()
                         .into_iter()
                         .map(|(id, customer, order)| {
+                            let id_for_actions = id.clone();
                             view! {
                                 <tr>
                                     <td><code>{id}</code></td>
                                     <td>{customer}</td>
                                     <td class="num">{order.total.to_string()}</td>
                                     <td><StatusBadge status=order.status /></td>
+                                    <td class="actions"><OrderActions id=id_for_actions status=order.status /></td>
                                 </tr>
                             }
                         })
@@ -255,6 +373,38 @@ fn Orders() -> impl IntoView {
                 }}
             </tbody>
         </table>
+        </div>
+    }
+}
+
+/// An order's commands, offered only where the order's state allows them (the Order aggregate would
+/// refuse the others anyway).
+#[component]
+fn OrderActions(id: String, status: OrderStatus) -> impl IntoView {
+    let lab = expect_context::<Lab>();
+    let answer = expect_context::<RowFeedback>();
+    let ship_id = id.clone();
+    let cancel_id = id.clone();
+    let cancel_id_label = id.clone();
+    let ship = move |_| {
+        let id = ship_id.clone();
+        spawn_local(async move { answer.show(lab.ship_order(id).await) });
+    };
+    let cancel = move |_| {
+        let id = cancel_id.clone();
+        spawn_local(async move { answer.show(lab.cancel_order(id).await) });
+    };
+    let can_ship = status == OrderStatus::Approved;
+    let can_cancel = matches!(status, OrderStatus::New | OrderStatus::Approved);
+    view! {
+        <Show when=move || can_ship>
+            <button class="small" on:click=ship.clone() disabled=move || lab.busy.get()
+                aria-label=format!("Ship order {id}")>"Ship"</button>
+        </Show>
+        <Show when=move || can_cancel>
+            <button class="small quiet" on:click=cancel.clone() disabled=move || lab.busy.get()
+                aria-label=format!("Cancel order {}", cancel_id_label)>"Cancel"</button>
+        </Show>
     }
 }
 

@@ -1,5 +1,6 @@
 //! The top bar: the name, navigation, where the events are kept, and "Reset lab".
 
+use super::display::DisplayControls;
 use crate::app::href;
 use crate::lab::{Lab, StoreStatus};
 use leptos::prelude::*;
@@ -21,6 +22,7 @@ pub fn Header() -> impl IntoView {
                 <A href=href("/about")>"About the patterns"</A>
             </nav>
             <BackendBadge />
+            <DisplayControls />
             <ResetLab />
         </header>
         {move || lab.load_error.get().map(|e| view! { <p class="banner error" role="alert">{e}</p> })}

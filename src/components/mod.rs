@@ -4,6 +4,7 @@
 pub mod about;
 pub mod choreography;
 pub mod command_side;
+pub mod display;
 pub mod event_table;
 pub mod header;
 pub mod lab_page;

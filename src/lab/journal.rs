@@ -72,7 +72,9 @@ pub fn save(entries: &mut Vec<Entry>) -> Result<(), String> {
         entries.drain(..entries.len() - CAPACITY);
     }
     LocalStorage::set(KEY, &*entries).map_err(|error| {
-        format!("The delivery journal could not be saved ({error}); the deliveries themselves were.")
+        format!(
+            "The delivery journal could not be saved ({error}); the deliveries themselves were."
+        )
     })
 }
 

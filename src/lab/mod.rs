@@ -200,6 +200,69 @@ impl Lab {
         .await
     }
 
+    /// The user cancels an order (NEW or APPROVED); the Customer service releases its credit later.
+    pub async fn cancel_order(&self, order: String) -> Result<String, String> {
+        let id = OrderId::new(order);
+        self.user_command(async move |engine| engine.cancel_order(&id, &short_id("k")).await)
+            .await
+            .map(|stored| {
+                format!(
+                    "Stored {stored}: the order is CANCELLED. If credit was reserved for it, the Customer service releases it when the event is delivered."
+                )
+            })
+    }
+
+    /// The user ships an APPROVED order.
+    pub async fn ship_order(&self, order: String) -> Result<String, String> {
+        let id = OrderId::new(order);
+        self.user_command(async move |engine| engine.ship_order(&id, &short_id("k")).await)
+            .await
+            .map(|stored| {
+                format!("Stored {stored}: the order is SHIPPED; its reserved credit stays used.")
+            })
+    }
+
+    /// The user changes a customer's credit limit.
+    pub async fn change_credit_limit(
+        &self,
+        customer: String,
+        limit_text: String,
+    ) -> Result<String, String> {
+        let limit = Money::parse(&limit_text).map_err(|e| format!("New credit limit: {e}"))?;
+        let id = CustomerId::new(customer);
+        self.user_command(async move |engine| {
+            engine.change_credit_limit(&id, limit, &short_id("k")).await
+        })
+        .await
+        .map(|stored| format!("Stored {stored}: the credit limit is now {limit}."))
+    }
+
+    /// The user deletes a customer: an event, not a removed row.
+    pub async fn delete_customer(&self, customer: String) -> Result<String, String> {
+        let id = CustomerId::new(customer);
+        self.user_command(async move |engine| engine.delete_customer(&id, &short_id("k")).await)
+            .await
+            .map(|stored| {
+                format!(
+                    "Stored {stored}: the customer is deleted. Its events stay in the store; new orders for it will be refused credit."
+                )
+            })
+    }
+
+    /// Runs one user command, records it in the journal, and returns the stored events as text.
+    async fn user_command(
+        &self,
+        command: impl AsyncFnOnce(&LabEngine) -> Result<Vec<EventEnvelope>, EngineError>,
+    ) -> Result<String, String> {
+        let lab = *self;
+        self.with_engine(async move |engine| {
+            let stored = command(&engine).await.map_err(|e| e.to_string())?;
+            lab.log_command(&engine, &stored).await;
+            Ok(ids(&stored))
+        })
+        .await
+    }
+
     /// Makes one delivery (or all of them, with `to_end`), logging a sentence for each.
     pub async fn deliver(&self, to_end: bool) {
         let lab = *self;
@@ -334,9 +397,7 @@ impl Lab {
 pub const USER: &str = "user";
 
 /// The head of the log and every checkpoint (the services' and every projection's), by name.
-pub async fn checkpoints(
-    engine: &LabEngine,
-) -> Result<(u64, Vec<(String, u64)>), EngineError> {
+pub async fn checkpoints(engine: &LabEngine) -> Result<(u64, Vec<(String, u64)>), EngineError> {
     let head = engine.store().head().await?;
     let mut positions: Vec<(String, u64)> = engine
         .positions()

@@ -196,3 +196,92 @@ test('the about page is a route that survives a reload under the sub-path', asyn
   const others = problems.messages.filter((m) => !m.includes('the server responded with a status of 404'));
   expect(others).toEqual([]);
 });
+
+test('a user cancels and ships orders, changes a credit limit and deletes a customer', async ({ page }) => {
+  const problems = trackConsoleErrors(page);
+  const lab = new LabPage(page);
+  await lab.open();
+
+  await lab.createCustomer('Edsger Dijkstra', '500');
+  await lab.placeOrder('200');
+  await lab.placeOrder('100');
+  await lab.runToEnd();
+  await expect(lab.orderRows.nth(0)).toContainText('APPROVED');
+  await expect(lab.orderRows.nth(1)).toContainText('APPROVED');
+  const customer = lab.customerRows.first();
+  await expect(customer).toContainText('$300.00'); // reserved
+
+  // Ship the first order: its credit stays used.
+  const [first, second] = await lab.orderIds();
+  await lab.rowCommand(`Ship order ${first}`);
+  await expect(lab.tableFeedback.getByRole('status')).toContainText('OrderShipped');
+  await expect(lab.orderRows.nth(0)).toContainText('SHIPPED');
+  await expect(lab.orderRows.nth(0).getByRole('button')).toHaveCount(0);
+
+  // Cancel the second: the Order changes now, the Customer releases the credit when told.
+  await lab.rowCommand(`Cancel order ${second}`);
+  await expect(lab.orderRows.nth(1)).toContainText('CANCELLED');
+  await expect(customer).toContainText('$300.00');
+  await lab.runToEnd();
+  await expect(lab.page.getByTestId('steps')).toContainText('CreditReleased');
+  await expect(customer.locator('td').nth(2)).toHaveText('$200.00');
+
+  // A limit below what is reserved is refused by the Customer, and the form keeps its value.
+  await lab.rowCommand('Change the credit limit of Edsger Dijkstra');
+  const limit = lab.page.getByLabel('New credit limit for Edsger Dijkstra ($)');
+  await limit.fill('150');
+  await lab.rowCommand('Save limit');
+  await expect(lab.tableFeedback.getByRole('alert')).toBeVisible();
+  await expect(limit).toHaveValue('150');
+  await limit.fill('abc');
+  await lab.rowCommand('Save limit');
+  await expect(lab.tableFeedback.getByRole('alert')).toContainText('New credit limit');
+  await limit.fill('900');
+  await lab.rowCommand('Save limit');
+  await expect(lab.tableFeedback.getByRole('status')).toContainText('CreditLimitChanged');
+  await expect(customer.locator('td').nth(1)).toHaveText('$900.00');
+
+  // Deleting asks first, then stores an event; the row stays, marked deleted.
+  await lab.rowCommand('Delete Edsger Dijkstra');
+  await expect(lab.page.getByRole('group', { name: 'Confirm delete' })).toContainText('events stay');
+  await lab.rowCommand('Yes, delete');
+  await expect(lab.tableFeedback.getByRole('status')).toContainText('CustomerDeleted');
+  await expect(customer).toContainText('DELETED');
+  expect((await lab.eventTypes()).filter((t) => t === 'CustomerDeleted')).toHaveLength(1);
+  await page.screenshot({ path: screenshotPath('lab-row-commands'), fullPage: true });
+  expect(problems.messages).toEqual([]);
+});
+
+test('the theme and large text are chosen in the header and survive a reload', async ({ page }) => {
+  const problems = trackConsoleErrors(page);
+  const lab = new LabPage(page);
+  await lab.open();
+  const root = page.locator('html');
+  const large = page.getByRole('button', { name: 'Large text' });
+
+  await page.getByLabel('Theme').selectOption('dark');
+  await large.click();
+  await expect(large).toHaveAttribute('aria-pressed', 'true');
+  await expect(root).toHaveAttribute('data-theme', 'dark');
+  await expect(root).toHaveAttribute('data-text', 'large');
+  const bodyColour = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const fontSize = () => page.evaluate(() => getComputedStyle(document.documentElement).fontSize);
+  expect(await bodyColour()).toBe('rgb(15, 19, 24)');
+  expect(await fontSize()).toBe('22px');
+  await lab.createCustomer('Barbara Liskov', '800');
+  await page.screenshot({ path: screenshotPath('lab-dark-large'), fullPage: true });
+
+  await page.reload();
+  await expect(lab.backend).toHaveText('Events kept in IndexedDB');
+  await expect(root).toHaveAttribute('data-theme', 'dark');
+  await expect(page.getByLabel('Theme')).toHaveValue('dark');
+  await expect(large).toHaveAttribute('aria-pressed', 'true');
+
+  // Light wins over a dark system preference; large text goes back to normal.
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.getByLabel('Theme').selectOption('light');
+  await large.click();
+  expect(await bodyColour()).toBe('rgb(246, 247, 249)');
+  expect(await fontSize()).toBe('16px');
+  expect(problems.messages).toEqual([]);
+});

@@ -31,6 +31,30 @@ export class LabPage {
     return this.page.getByTestId('orders').locator('tbody tr');
   }
 
+  get customerRows(): Locator {
+    return this.page.getByTestId('customers').locator('tbody tr');
+  }
+
+  /** Where the tables' row commands answer. */
+  get tableFeedback(): Locator {
+    return this.page.getByTestId('table-feedback');
+  }
+
+  /** The order ids in the orders table, top to bottom. */
+  async orderIds(): Promise<string[]> {
+    return this.orderRows.locator('td:first-child code').allTextContents();
+  }
+
+  /** Clicks a button in the tables by its accessible name and waits until the lab is idle again. */
+  async rowCommand(name: string) {
+    const feedback = this.tableFeedback;
+    const before = Number(await feedback.getAttribute('data-answered'));
+    const button = this.page.getByRole('button', { name, exact: true });
+    const answers = !['Change the credit limit', 'Delete ', 'Keep', 'No'].some((n) => name.startsWith(n));
+    await button.click();
+    if (answers) await expect(feedback).toHaveAttribute('data-answered', String(before + 1));
+  }
+
   get customerView(): Locator {
     return this.page.getByTestId('customer-view');
   }
