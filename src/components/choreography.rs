@@ -51,7 +51,7 @@ pub fn Choreography() -> impl IntoView {
             <h3>"Checkpoints"</h3>
             <ul class="checkpoints" data-testid="checkpoints">{checkpoints}</ul>
             <h3>"Deliveries"</h3>
-            <ol class="steps" data-testid="steps" aria-live="polite">
+            <ol class="steps" data-testid="steps" aria-live="polite" tabindex="0" aria-label="Deliveries, newest first">
                 {move || {
                     lab.journal
                         .get()

@@ -42,7 +42,7 @@ pub fn EventTable() -> impl IntoView {
             <p class="hint">
                 "Every change is stored as an event, and the events are the state: an aggregate is rebuilt by folding its events. Appends check the stream's version (optimistic concurrency)."
             </p>
-            <div class="scroll">
+            <div class="scroll" tabindex="0" role="region" aria-label="Event store rows">
                 <table class="grid events-table" aria-labelledby="events-title" data-testid="event-table">
                     <thead>
                         <tr>
