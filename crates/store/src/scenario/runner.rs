@@ -11,7 +11,7 @@
 use super::Settings;
 use crate::engine::{Delivery, Engine, EngineError, StepReport, Subscriber};
 use crate::sim::{
-    Crash, DeliveryRecord, Deliver, ProjectionAction, ProjectionStep, Redeliver, Repeat, Step,
+    Crash, Deliver, DeliveryRecord, ProjectionAction, ProjectionStep, Redeliver, Repeat, Step,
     StepResult, DELIVERY_LIMIT,
 };
 use crate::store::{Checkpoint, EventStore, ExpectedVersion, StreamId};
@@ -115,7 +115,11 @@ impl<'a, S: EventStore, W: Watcher<S>> Runner<'a, S, W> {
                     .cancel_order(&OrderId::new(&o.id), &correlation())
                     .await
             }
-            Step::ShipOrder(o) => engine.ship_order(&OrderId::new(&o.id), &correlation()).await,
+            Step::ShipOrder(o) => {
+                engine
+                    .ship_order(&OrderId::new(&o.id), &correlation())
+                    .await
+            }
             Step::ChangeCreditLimit(c) => {
                 engine
                     .change_credit_limit(
@@ -297,7 +301,9 @@ impl<'a, S: EventStore, W: Watcher<S>> Runner<'a, S, W> {
                 error: error.to_string(),
             };
         }
-        self.watcher.projected(engine, &step.name, step.action).await;
+        self.watcher
+            .projected(engine, &step.name, step.action)
+            .await;
         match query.lag(&step.name, store).await {
             Ok(lag) => StepResult::Projected {
                 name: step.name.clone(),
@@ -366,7 +372,11 @@ fn failed(error: &EngineError) -> StepResult {
     }
 }
 
-fn failed_delivery(delivery: Option<&Delivery>, error: &EngineError, outcome: &str) -> DeliveryRecord {
+fn failed_delivery(
+    delivery: Option<&Delivery>,
+    error: &EngineError,
+    outcome: &str,
+) -> DeliveryRecord {
     DeliveryRecord {
         subscriber: delivery.map_or_else(String::new, |d| d.subscriber.name().to_string()),
         event_id: delivery.map_or(0, |d| d.event.event_id),

@@ -81,7 +81,9 @@ fn unmet(scenario: &Scenario, results: &[StepResult], log: &[EventEnvelope]) -> 
             .and_then(|c| c.customer())
             .map(|c| c.available_credit().cents());
         if got != Some(*want) {
-            unmet.push(format!("customer {id}: expected {want} available, found {got:?}"));
+            unmet.push(format!(
+                "customer {id}: expected {want} available, found {got:?}"
+            ));
         }
     }
     // Racers interleave only where the store yields, and the memory store never does, so here they
@@ -110,7 +112,10 @@ fn unmet(scenario: &Scenario, results: &[StepResult], log: &[EventEnvelope]) -> 
     let errors: Vec<&str> = results.iter().flat_map(|r| r.errors()).collect();
     let wanted = expect.errors.clone().unwrap_or_default();
     if errors.len() != wanted.len()
-        || !errors.iter().zip(&wanted).all(|(got, want)| got.contains(want.as_str()))
+        || !errors
+            .iter()
+            .zip(&wanted)
+            .all(|(got, want)| got.contains(want.as_str()))
     {
         unmet.push(format!("errors: expected {wanted:?}, found {errors:?}"));
     }
@@ -135,14 +140,17 @@ fn a_scenario_run_in_parts_ends_with_the_log_of_one_run() {
         let (_, whole) = run_in_parts(&scenario, &[]);
         let (_, parts) = run_in_parts(&scenario, &[1, 2, 1]);
         let types = |log: &[EventEnvelope]| -> Vec<(u64, String)> {
-            log.iter().map(|e| (e.event_id, e.event_type.clone())).collect()
+            log.iter()
+                .map(|e| (e.event_id, e.event_type.clone()))
+                .collect()
         };
         assert_eq!(types(&whole), types(&parts), "{name}");
     }
 }
 
 #[test]
-fn a_crash_leaves_the_effect_stored_and_the_checkpoint_where_it_was_so_the_redelivery_is_discarded() {
+fn a_crash_leaves_the_effect_stored_and_the_checkpoint_where_it_was_so_the_redelivery_is_discarded()
+{
     let scenario = Scenario::parse(
         r#"{"name": "crash", "steps": [
             {"create_customer": {"id": "c1", "limit_cents": 10000}},
@@ -164,7 +172,10 @@ fn a_crash_leaves_the_effect_stored_and_the_checkpoint_where_it_was_so_the_redel
             .await
             .expect("readable")
             .map_or(0, |c| c.position);
-        assert_eq!(position, 0, "the checkpoint is where it was before the delivery");
+        assert_eq!(
+            position, 0,
+            "the checkpoint is where it was before the delivery"
+        );
         let again = engine
             .step_for(Subscriber::CustomerService)
             .await
@@ -213,13 +224,23 @@ fn the_watcher_hears_of_every_command_delivery_and_projection_step_as_it_happens
     let engine = engine();
     let heard = Heard::default();
     let results = block_on(Runner::new(&engine, &heard).run(&scenario.steps));
-    assert_eq!(*heard.commands.borrow(), vec![vec![1], vec![2]], "the refused order stored nothing");
+    assert_eq!(
+        *heard.commands.borrow(),
+        vec![vec![1], vec![2]],
+        "the refused order stored nothing"
+    );
     assert!(matches!(&results[2], StepResult::Failed { error } if error.contains("nobody")));
     assert_eq!(
         *heard.deliveries.borrow(),
-        vec![("customer-view".to_string(), 1), ("customer-service".to_string(), 2)]
+        vec![
+            ("customer-view".to_string(), 1),
+            ("customer-service".to_string(), 2)
+        ]
     );
-    assert_eq!(*heard.projections.borrow(), vec!["order-history".to_string()]);
+    assert_eq!(
+        *heard.projections.borrow(),
+        vec!["order-history".to_string()]
+    );
 }
 
 #[test]
@@ -233,7 +254,9 @@ fn events_stored_as_written_keep_their_ids_and_a_gap_is_refused() {
     assert!(!seed.is_empty());
     let engine = engine();
     block_on(async {
-        store_as_written(engine.store(), seed).await.expect("stored");
+        store_as_written(engine.store(), seed)
+            .await
+            .expect("stored");
         let log = engine.store().read_all(0, usize::MAX).await.expect("log");
         assert_eq!(&log, seed);
         let fresh = self::engine();
