@@ -34,6 +34,12 @@ pub trait Watcher<S> {
         let _ = (engine, report);
     }
 
+    /// A delivery stored its effect and its subscriber then crashed before its checkpoint, which is
+    /// back where it was.
+    async fn crashed(&self, engine: &Engine<S>, report: &StepReport) {
+        let _ = (engine, report);
+    }
+
     /// A projection's projector was paused, resumed, stepped, caught up or rebuilt.
     async fn projected(&self, engine: &Engine<S>, name: &str, action: ProjectionAction) {
         let _ = (engine, name, action);
@@ -48,6 +54,7 @@ pub struct Runner<'a, S, W> {
     engine: &'a Engine<S>,
     watcher: &'a W,
     correlations: Cell<u64>,
+    prefix: String,
 }
 
 impl<'a, S: EventStore, W: Watcher<S>> Runner<'a, S, W> {
@@ -57,7 +64,15 @@ impl<'a, S: EventStore, W: Watcher<S>> Runner<'a, S, W> {
             engine,
             watcher,
             correlations: Cell::new(0),
+            prefix: "k".to_string(),
         }
+    }
+
+    /// Starts every correlation id with `prefix` (`k` by default), so that runs over one store
+    /// in parts do not reuse each other's ids.
+    pub fn correlation_prefix(mut self, prefix: &str) -> Self {
+        self.prefix = prefix.to_string();
+        self
     }
 
     /// Makes the engine ready for a scenario: its snapshot policy, and its `seed_events` stored as
@@ -85,7 +100,7 @@ impl<'a, S: EventStore, W: Watcher<S>> Runner<'a, S, W> {
     pub async fn step(&self, step: &Step) -> StepResult {
         let correlation = || {
             self.correlations.set(self.correlations.get() + 1);
-            format!("k{}", self.correlations.get())
+            format!("{}{}", self.prefix, self.correlations.get())
         };
         let engine = self.engine;
         let stored = match step {
@@ -222,13 +237,12 @@ impl<'a, S: EventStore, W: Watcher<S>> Runner<'a, S, W> {
                 )])
             }
         };
-        let mut record = DeliveryRecord::from_report(&StepReport {
-            delivery: delivery.clone(),
-            outcome,
-        });
+        let report = StepReport { delivery, outcome };
+        let mut record = DeliveryRecord::from_report(&report);
         if let Err(error) = engine.store().save_checkpoint(&before).await {
             return failed(&error.into());
         }
+        self.watcher.crashed(engine, &report).await;
         record.outcome = "crashed".to_string();
         record.detail = Some(format!(
             "the {} stopped after its effect and before saving its checkpoint; it restarts from #{}",
