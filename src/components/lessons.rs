@@ -306,9 +306,13 @@ fn LessonView(lesson: &'static Lesson) -> impl IntoView {
                 </div>
             </section>
             <div class="lesson-lab">
-                <Choreography />
-                <QuerySide />
-                <CommandSide />
+                <div class="lesson-col">
+                    <Choreography />
+                </div>
+                <div class="lesson-col">
+                    <QuerySide />
+                    <CommandSide />
+                </div>
                 <EventTable />
             </div>
         </div>

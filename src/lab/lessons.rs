@@ -186,9 +186,10 @@ pub fn describe(step: &Step) -> String {
         Step::DeleteCustomer(c) => format!("Delete customer {}", c.id),
         Step::Deliver(Deliver::All) => "Deliver everything waiting".to_string(),
         Step::Deliver(Deliver::Next(n)) => format!("Make the next {n} deliveries"),
-        Step::Deliver(Deliver::To { subscriber, count }) => {
-            format!("Make {count} delivery(ies) to the {} only", subscriber.label())
-        }
+        Step::Deliver(Deliver::To { subscriber, count }) => match count {
+            1 => format!("Make 1 delivery to the {} only", subscriber.label()),
+            n => format!("Make {n} deliveries to the {} only", subscriber.label()),
+        },
         Step::DeliverAgain(r) => format!(
             "Deliver event #{} to the {} again",
             r.event_id,

@@ -221,3 +221,29 @@ test('a scenario file runs in the lab, and its copied link runs it again elsewhe
   await expect(page.getByRole('heading', { level: 2, name: 'Every handler discards an event delivered twice' })).toBeVisible();
   expect(problems.messages).toEqual([]);
 });
+
+test('every lesson runs to its last step against the lab without an error', async ({ page }) => {
+  test.setTimeout(240_000);
+  const problems = trackConsoleErrors(page);
+  await page.goto('./lessons');
+  await expect(page.getByTestId('backend')).toHaveText('Events kept in IndexedDB');
+  const titles = await page.locator('.lesson-list h3').allTextContents();
+  expect(titles).toHaveLength(13);
+  for (const title of titles) {
+    await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Lessons' }).click();
+    await page.getByRole('link', { name: title, exact: true }).click();
+    await page.getByRole('button', { name: 'Start the lesson' }).click();
+    const confirm = page.getByRole('button', { name: 'Reset the lab and start' });
+    if (await confirm.isVisible()) await confirm.click();
+    const counter = page.getByTestId('lesson-step');
+    await expect(counter).toHaveText(/^Step 1 of \d+$/, { timeout: 60_000 });
+    const total = Number((await counter.textContent())?.split(' of ')[1]);
+    for (let n = 2; n <= total; n++) {
+      await page.getByRole('button', { name: 'Next' }).click();
+      await expect(counter).toHaveText(`Step ${n} of ${total}`, { timeout: 60_000 });
+    }
+    await expect(page.getByRole('status').filter({ hasText: 'Lesson complete' })).toBeVisible();
+    await expect(page.getByRole('alert')).toHaveCount(0);
+  }
+  expect(problems.messages).toEqual([]);
+});
