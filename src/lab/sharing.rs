@@ -46,7 +46,9 @@ impl Lab {
                         .to_string()
                 },
             )?;
-        sharing::check_folds(&file)
+        // Replayed in memory, through the same store type as the lab's (see `check_folds_in`).
+        let scratch = foldlab_store::BrowserStore::Memory(foldlab_store::MemoryStore::new());
+        sharing::check_folds_in(&file, scratch)
             .await
             .map_err(|e| e.to_string())?;
         Ok(CheckedImport { file, journal })

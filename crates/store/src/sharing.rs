@@ -318,6 +318,12 @@ fn hostile(text: &str) -> Option<String> {
 /// Replays `file` into a fresh memory store and refuses it unless every event decodes and folds,
 /// ids and versions run without gaps, and every checkpoint and snapshot fits the log.
 pub async fn check_folds(file: &LabFile) -> Result<(), ImportError> {
+    check_folds_in(file, MemoryStore::new()).await
+}
+
+/// [`check_folds`] in `store`, which must be empty. The app passes its own store type holding
+/// memory, so that the engine's code is compiled once, for that type, rather than twice.
+pub async fn check_folds_in<S: EventStore>(file: &LabFile, store: S) -> Result<(), ImportError> {
     let fold = |why: String| ImportError::DoesNotFold(why);
     let mut versions: BTreeMap<(&str, &str), u64> = BTreeMap::new();
     for (i, event) in file.events.iter().enumerate() {
@@ -389,7 +395,7 @@ pub async fn check_folds(file: &LabFile) -> Result<(), ImportError> {
             )));
         }
     }
-    let engine = Engine::new(MemoryStore::new(), Box::new(|| 0));
+    let engine = Engine::new(store, Box::new(|| 0));
     restore(&engine, file).await.map_err(fold)?;
     // Every event is read: a load that started from a snapshot would skip the ones before it.
     engine.set_snapshot_every(CustomerEvent::ENTITY_TYPE, None);
