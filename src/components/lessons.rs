@@ -82,8 +82,12 @@ pub fn LessonPage() -> impl IntoView {
 
 /// Puts `?step=N` in the address bar without a navigation, so a reload lands on the same step.
 fn show_step_in_url(step: usize) {
-    let Some(window) = web_sys::window() else { return };
-    let Ok(path) = window.location().pathname() else { return };
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Ok(path) = window.location().pathname() else {
+        return;
+    };
     if let Ok(history) = window.history() {
         let _ = history.replace_state_with_url(
             &wasm_bindgen::JsValue::NULL,
@@ -162,9 +166,7 @@ fn LessonView(lesson: &'static Lesson) -> impl IntoView {
         spawn_local(async move {
             let upto = lesson.steps[0].run_to;
             let part = steps.with_value(|s| s[..upto.min(s.len())].to_vec());
-            let got = lab
-                .start_scenario(&settings.get_value(), &part)
-                .await;
+            let got = lab.start_scenario(&settings.get_value(), &part).await;
             if show(&part, got) {
                 started.set(true);
                 ran.set(upto);

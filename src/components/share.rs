@@ -31,11 +31,15 @@ pub fn site_url(path: &str) -> String {
 /// Copies `link` to the clipboard and says whether it worked in `said`.
 pub fn copy_link(link: String, said: RwSignal<Option<String>>) {
     spawn_local(async move {
-        let Some(window) = web_sys::window() else { return };
+        let Some(window) = web_sys::window() else {
+            return;
+        };
         let copied = JsFuture::from(window.navigator().clipboard().write_text(&link)).await;
         said.set(Some(match copied {
             Ok(_) => "The link is copied.".to_string(),
-            Err(_) => "This browser did not allow copying: select the link and copy it.".to_string(),
+            Err(_) => {
+                "This browser did not allow copying: select the link and copy it.".to_string()
+            }
         }));
     });
 }
@@ -91,8 +95,7 @@ fn from_fragment() -> Option<Result<Loaded, String>> {
         base64url::decode(encoded)
             .map_err(|e| format!("The link's scenario cannot be read: {e}."))
             .and_then(|bytes| {
-                String::from_utf8(bytes)
-                    .map_err(|_| "The link's scenario is not text.".to_string())
+                String::from_utf8(bytes).map_err(|_| "The link's scenario is not text.".to_string())
             })
             .and_then(|text| loaded(&text, "a link".to_string())),
     )
@@ -156,12 +159,13 @@ fn download(text: &str) -> Result<String, String> {
     options.set_type("application/json");
     let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(fail)?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(fail)?;
-    let date = js_sys::Date::new_0().to_iso_string().as_string().unwrap_or_default();
+    let date = js_sys::Date::new_0()
+        .to_iso_string()
+        .as_string()
+        .unwrap_or_default();
     let name = format!("foldlab-lab-{}.json", date.get(..10).unwrap_or("export"));
-    let link: web_sys::HtmlAnchorElement = document
-        .create_element("a")
-        .map_err(fail)?
-        .unchecked_into();
+    let link: web_sys::HtmlAnchorElement =
+        document.create_element("a").map_err(fail)?.unchecked_into();
     link.set_href(&url);
     link.set_download(&name);
     link.click();
@@ -194,7 +198,9 @@ fn ImportLab() -> impl IntoView {
         });
     };
     let replace = move |_| {
-        let Some(import) = checked.get_untracked() else { return };
+        let Some(import) = checked.get_untracked() else {
+            return;
+        };
         checked.set(None);
         spawn_local(async move {
             let result = lab.import(import).await;
@@ -279,7 +285,9 @@ fn ScenarioFile() -> impl IntoView {
     };
     let run = move || {
         confirming.set(false);
-        let Some(found) = current.get_untracked() else { return };
+        let Some(found) = current.get_untracked() else {
+            return;
+        };
         spawn_local(async move {
             let steps = &found.scenario.steps;
             match lab.start_scenario(&found.scenario.settings, steps).await {
@@ -287,7 +295,11 @@ fn ScenarioFile() -> impl IntoView {
                     Progress::clear();
                     let refusals = got.iter().flat_map(|r| r.errors()).count();
                     results.set(
-                        steps.iter().zip(&got).map(|(s, r)| (describe(s), outcome(r))).collect(),
+                        steps
+                            .iter()
+                            .zip(&got)
+                            .map(|(s, r)| (describe(s), outcome(r)))
+                            .collect(),
                     );
                     said.set(Some(Ok(format!(
                         "Ran \u{201c}{}\u{201d}: {} steps, {refusals} refused. The lab now holds its run.",

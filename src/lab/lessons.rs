@@ -240,4 +240,3 @@ pub fn outcome(result: &StepResult) -> String {
         ),
     }
 }
-

@@ -18,9 +18,9 @@ pub struct CheckedImport {
 impl Lab {
     /// The whole lab as the text of a file.
     pub async fn export_text(&self) -> Result<(String, LabFile), String> {
-        let engine = self
-            .engine()
-            .ok_or_else(|| "The event store is still opening; try again in a moment.".to_string())?;
+        let engine = self.engine().ok_or_else(|| {
+            "The event store is still opening; try again in a moment.".to_string()
+        })?;
         let journal = self
             .journal
             .get_untracked()
@@ -39,13 +39,12 @@ impl Lab {
     /// and whether its events fold.
     pub async fn check_import(&self, text: &str) -> Result<CheckedImport, String> {
         let file = sharing::read_lab_file(text).map_err(|e| e.to_string())?;
-        let journal: Vec<Entry> =
-            serde_json::from_value(serde_json::Value::Array(file.journal.clone())).map_err(
-                |e| {
-                    sharing::ImportError::WrongShape(format!("the journal cannot be read: {e}"))
-                        .to_string()
-                },
-            )?;
+        let journal: Vec<Entry> = serde_json::from_value(serde_json::Value::Array(
+            file.journal.clone(),
+        ))
+        .map_err(|e| {
+            sharing::ImportError::WrongShape(format!("the journal cannot be read: {e}")).to_string()
+        })?;
         // Replayed in memory, through the same store type as the lab's (see `check_folds_in`).
         let scratch = foldlab_store::BrowserStore::Memory(foldlab_store::MemoryStore::new());
         sharing::check_folds_in(&file, scratch)

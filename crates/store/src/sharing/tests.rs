@@ -279,3 +279,100 @@ fn base64url_carries_any_text_and_refuses_what_it_cannot_read() {
         .contains("\u{201c}*\u{201d}"));
     assert!(base64url::decode("TWFuT").is_err());
 }
+
+/// A memory store whose snapshot writes fail while `failing` is set: a write that fails part way.
+struct FailingSnapshots {
+    inner: MemoryStore,
+    failing: std::cell::Cell<bool>,
+}
+
+impl EventStore for FailingSnapshots {
+    fn backend(&self) -> crate::Backend {
+        self.inner.backend()
+    }
+    async fn append(
+        &self,
+        stream: &StreamId,
+        expected: crate::ExpectedVersion,
+        events: Vec<foldlab_domain::NewEvent>,
+    ) -> Result<Vec<EventEnvelope>, crate::StoreError> {
+        self.inner.append(stream, expected, events).await
+    }
+    async fn read_stream(
+        &self,
+        stream: &StreamId,
+        after_version: u64,
+    ) -> Result<Vec<EventEnvelope>, crate::StoreError> {
+        self.inner.read_stream(stream, after_version).await
+    }
+    async fn read_all(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<EventEnvelope>, crate::StoreError> {
+        self.inner.read_all(after, limit).await
+    }
+    async fn head(&self) -> Result<u64, crate::StoreError> {
+        self.inner.head().await
+    }
+    async fn load_checkpoint(
+        &self,
+        subscriber: &str,
+    ) -> Result<Option<Checkpoint>, crate::StoreError> {
+        self.inner.load_checkpoint(subscriber).await
+    }
+    async fn save_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), crate::StoreError> {
+        self.inner.save_checkpoint(checkpoint).await
+    }
+    async fn save_snapshot(&self, snapshot: &Snapshot) -> Result<(), crate::StoreError> {
+        if self.failing.get() {
+            return Err(crate::StoreError::QuotaExceeded("full".to_string()));
+        }
+        self.inner.save_snapshot(snapshot).await
+    }
+    async fn load_snapshot(
+        &self,
+        stream: &StreamId,
+    ) -> Result<Option<Snapshot>, crate::StoreError> {
+        self.inner.load_snapshot(stream).await
+    }
+    async fn clear(&self) -> Result<(), crate::StoreError> {
+        self.inner.clear().await
+    }
+    fn subscribe(&self, listener: crate::Listener) {
+        self.inner.subscribe(listener)
+    }
+}
+
+#[test]
+fn a_restore_that_fails_part_way_is_undone_by_restoring_the_export_taken_before() {
+    let lab = Engine::new(
+        FailingSnapshots {
+            inner: MemoryStore::new(),
+            failing: std::cell::Cell::new(false),
+        },
+        Box::new(|| 1),
+    );
+    let incoming = exported(&a_lab());
+    assert!(!incoming.snapshots.is_empty());
+    block_on(async {
+        let runner = Runner::new(&lab, &());
+        let steps = Scenario::parse(
+            r#"{"name": "before", "steps": [{"create_customer": {"id": "b1", "name": "Before", "limit_cents": 100}}]}"#,
+        )
+        .expect("parses")
+        .steps;
+        runner.run(&steps).await;
+        let before = export(&lab, Vec::new(), 0).await.expect("exported");
+        lab.store().failing.set(true);
+        let error = restore(&lab, &incoming)
+            .await
+            .expect_err("the snapshot write fails");
+        assert!(error.contains("snapshot"), "{error}");
+        lab.store().failing.set(false);
+        restore(&lab, &before)
+            .await
+            .expect("the previous lab is written back");
+        assert_eq!(export(&lab, Vec::new(), 0).await.expect("exported"), before);
+    });
+}
