@@ -3,6 +3,7 @@
 //! the `<base href>` Trunk writes into index.html.
 
 use crate::components::{about::About, header::Header, lab_page::LabPage};
+use crate::components::{lessons::{LessonPage, Lessons}, share::Share};
 use crate::lab::Lab;
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
@@ -37,6 +38,9 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("/") view=LabPage />
                     <Route path=path!("/about") view=About />
+                    <Route path=path!("/lessons") view=Lessons />
+                    <Route path=path!("/lessons/:id") view=LessonPage />
+                    <Route path=path!("/share") view=Share />
                 </Routes>
             </main>
         </Router>

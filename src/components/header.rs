@@ -19,6 +19,8 @@ pub fn Header() -> impl IntoView {
             </div>
             <nav aria-label="Views">
                 <A href=href("/")>"Lab"</A>
+                <A href=href("/lessons")>"Lessons"</A>
+                <A href=href("/share")>"Share"</A>
                 <A href=href("/about")>"About the patterns"</A>
             </nav>
             <BackendBadge />

@@ -8,4 +8,6 @@ pub mod display;
 pub mod event_table;
 pub mod header;
 pub mod lab_page;
+pub mod lessons;
 pub mod query_side;
+pub mod share;

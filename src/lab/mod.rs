@@ -11,6 +11,9 @@ use leptos::task::spawn_local;
 use std::rc::Rc;
 
 pub mod journal;
+pub mod lesson_text;
+pub mod lessons;
+pub mod sharing;
 pub use journal::Entry;
 
 /// The name of the IndexedDB database (and the localStorage key prefix) the lab keeps its data in.

@@ -15,6 +15,7 @@ mod notify;
 pub mod projector;
 pub mod query_side;
 pub mod scenario;
+pub mod sharing;
 pub mod sim;
 mod store;
 

@@ -21,7 +21,7 @@ export function trackConsoleErrors(page: Page): ConsoleProblems {
   const notFoundDocuments = new Set<string>();
   page.on('response', (response) => {
     if (response.status() === 404 && response.request().isNavigationRequest()) {
-      notFoundDocuments.add(response.url());
+      notFoundDocuments.add(withoutFragment(response.url()));
     }
   });
   page.on('console', (message) => {
@@ -35,10 +35,16 @@ export function trackConsoleErrors(page: Page): ConsoleProblems {
     // not matter.
     get messages() {
       return entries
-        .filter((entry) => !(entry.text.includes(NOT_FOUND) && notFoundDocuments.has(entry.url)))
+        .filter((entry) => !(entry.text.includes(NOT_FOUND) && notFoundDocuments.has(withoutFragment(entry.url))))
         .map((entry) => entry.text);
     },
   };
+}
+
+/** A URL without its `#fragment`: a response's URL has none, a console message's may (a link
+ * that carries a scenario in its fragment). */
+function withoutFragment(url: string): string {
+  return url.split('#')[0];
 }
 
 /** Where specs save screenshots (gitignored); one file per name, overwritten on each run. */

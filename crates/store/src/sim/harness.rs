@@ -71,6 +71,32 @@ pub struct DeliveryRecord {
     pub detail: Option<String>,
 }
 
+impl DeliveryRecord {
+    /// The record of a delivery that completed.
+    pub fn from_report(report: &StepReport) -> Self {
+        DeliveryRecord {
+            subscriber: report.delivery.subscriber.name().to_string(),
+            event_id: report.delivery.event.event_id,
+            event_type: report.delivery.event.event_type.clone(),
+            outcome: outcome_label(&report.outcome).to_string(),
+            stored: match &report.outcome {
+                Outcome::Appended(events) => events.iter().map(|e| e.event_id).collect(),
+                Outcome::Refused(_)
+                | Outcome::ViewUpdated
+                | Outcome::ViewUnchanged
+                | Outcome::DuplicateDiscarded => Vec::new(),
+            },
+            detail: match &report.outcome {
+                Outcome::Refused(reason) => Some(reason.clone()),
+                Outcome::Appended(_)
+                | Outcome::ViewUpdated
+                | Outcome::ViewUnchanged
+                | Outcome::DuplicateDiscarded => None,
+            },
+        }
+    }
+}
+
 impl StepResult {
     /// Every delivery this step made, races included.
     pub fn deliveries(&self) -> Vec<&DeliveryRecord> {
@@ -476,26 +502,7 @@ impl Harness {
                 )));
             }
         }
-        Ok(DeliveryRecord {
-            subscriber: subscriber.name().to_string(),
-            event_id,
-            event_type: report.delivery.event.event_type.clone(),
-            outcome: outcome_label(&report.outcome).to_string(),
-            stored: match &report.outcome {
-                Outcome::Appended(events) => events.iter().map(|e| e.event_id).collect(),
-                Outcome::Refused(_)
-                | Outcome::ViewUpdated
-                | Outcome::ViewUnchanged
-                | Outcome::DuplicateDiscarded => Vec::new(),
-            },
-            detail: match &report.outcome {
-                Outcome::Refused(reason) => Some(reason.clone()),
-                Outcome::Appended(_)
-                | Outcome::ViewUpdated
-                | Outcome::ViewUnchanged
-                | Outcome::DuplicateDiscarded => None,
-            },
-        })
+        Ok(DeliveryRecord::from_report(report))
     }
 }
 

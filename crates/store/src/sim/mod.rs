@@ -22,7 +22,8 @@ pub use invariants::{check_always, check_quiescent, rebuild, settled};
 pub use rng::Rng;
 pub use step::{
     subscriber_name, CancelOrder, ChangeCreditLimit, Crash, CreateCustomer, DeleteCustomer,
-    Deliver, PlaceOrder, Redeliver, Repeat, ShipOrder, Step, MAX_ROUNDS,
+    Deliver, PlaceOrder, ProjectionAction, ProjectionStep, Redeliver, Repeat, ShipOrder, Step,
+    MAX_ROUNDS,
 };
 
 use crate::scenario::{Expect, Scenario, Settings as ScenarioSettings};

@@ -1,0 +1,242 @@
+//! Running scenarios against the lab's own store, for lessons and for scenario files: every
+//! command and delivery the runner makes is recorded in the journal as it happens, so the
+//! timeline and time travel stay true. Also where a lesson stands, kept in localStorage so that a
+//! reload never loses a lesson midway.
+
+use super::{Lab, LabEngine, LabStore};
+use foldlab_domain::EventEnvelope;
+use foldlab_store::engine::{Engine, Outcome, StepReport};
+use foldlab_store::scenario::runner::{Runner, Watcher};
+use foldlab_store::scenario::Settings;
+use foldlab_store::sim::{Deliver, ProjectionAction, Step, StepResult};
+use foldlab_store::{narrate, EventStore};
+use gloo_storage::{LocalStorage, Storage};
+use serde::{Deserialize, Serialize};
+
+/// Records what the runner does in the lab's journal.
+struct Journal(Lab);
+
+impl Watcher<LabStore> for Journal {
+    async fn command(&self, engine: &Engine<LabStore>, stored: &[EventEnvelope]) {
+        self.0.log_command(engine, stored).await;
+    }
+
+    async fn delivered(&self, engine: &Engine<LabStore>, report: &StepReport) {
+        self.0.log(engine, report).await;
+    }
+
+    async fn crashed(&self, engine: &Engine<LabStore>, report: &StepReport) {
+        let subscriber = report.delivery.subscriber;
+        let stored = match &report.outcome {
+            Outcome::Appended(events) => events.iter().map(|e| e.event_id).collect(),
+            _ => Vec::new(),
+        };
+        let sentence = format!(
+            "{} Then the {} crashed before saving its checkpoint, so the event will be delivered again.",
+            narrate(report),
+            subscriber.label()
+        );
+        self.0
+            .record(
+                engine,
+                subscriber.name(),
+                subscriber.label(),
+                &report.delivery.event,
+                stored,
+                "crashed before its checkpoint",
+                sentence,
+            )
+            .await;
+    }
+
+    async fn projected(&self, engine: &Engine<LabStore>, name: &str, action: ProjectionAction) {
+        let Ok(lag) = engine.query_side().lag(name, engine.store()).await else {
+            return;
+        };
+        // A journal entry names an event: the one the projection now stands at.
+        let Ok(events) = engine
+            .store()
+            .read_all(lag.position.saturating_sub(1), 1)
+            .await
+        else {
+            return;
+        };
+        let Some(event) = events.first() else { return };
+        let did = match action {
+            ProjectionAction::Pause => "was paused",
+            ProjectionAction::Resume => "was resumed",
+            ProjectionAction::Step => "applied one more event",
+            ProjectionAction::CatchUp => "caught up",
+            ProjectionAction::Rebuild => "was rebuilt from position 0",
+        };
+        let sentence = format!(
+            "The {name} projection {did}: it has applied the events up to #{}, {} behind the event store.",
+            lag.position, lag.events_behind
+        );
+        self.0
+            .record(
+                engine,
+                name,
+                name,
+                event,
+                Vec::new(),
+                &format!("projection {did}"),
+                sentence,
+            )
+            .await;
+    }
+}
+
+impl Lab {
+    /// Replaces the lab with a fresh run of a scenario: deletes every event and checkpoint, sets
+    /// the scenario's snapshot policy, stores its seed events, resumes every projection, then
+    /// runs `steps`.
+    pub async fn start_scenario(
+        &self,
+        settings: &Settings,
+        steps: &[Step],
+    ) -> Result<Vec<StepResult>, String> {
+        self.reset().await?;
+        let lab = *self;
+        let settings = settings.clone();
+        let steps = steps.to_vec();
+        self.with_engine(async move |engine| {
+            for control in engine.query_side().controls() {
+                control.resume();
+            }
+            let watcher = Journal(lab);
+            let runner = runner(&engine, &watcher);
+            runner.prepare(&settings).await?;
+            Ok(runner.run(&steps).await)
+        })
+        .await
+    }
+
+    /// Runs more of a scenario against the lab as it is.
+    pub async fn run_steps(&self, steps: &[Step]) -> Result<Vec<StepResult>, String> {
+        let lab = *self;
+        let steps = steps.to_vec();
+        self.with_engine(async move |engine| {
+            let watcher = Journal(lab);
+            Ok(runner(&engine, &watcher).run(&steps).await)
+        })
+        .await
+    }
+}
+
+fn runner<'a>(engine: &'a LabEngine, watcher: &'a Journal) -> Runner<'a, LabStore, Journal> {
+    // Correlation ids of their own per run, so that a scenario run in parts repeats none.
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    Runner::new(engine, watcher).correlation_prefix(&format!("k-{}-", &run[..6]))
+}
+
+/// The localStorage key where the current lesson's progress is kept.
+const KEY: &str = "foldlab-lesson";
+
+/// Where a lesson stands in this browser.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    /// The lesson.
+    pub id: String,
+    /// The step shown (0: the introduction).
+    pub step: usize,
+    /// How many of the scenario's steps have run in the lab.
+    pub ran: usize,
+}
+
+impl Progress {
+    /// The saved progress, if any.
+    pub fn load() -> Option<Progress> {
+        LocalStorage::get(KEY).ok()
+    }
+
+    /// Saves it; a browser that refuses keeps only the route.
+    pub fn save(&self) {
+        let _ = LocalStorage::set(KEY, self);
+    }
+
+    /// Forgets it (the lab was replaced by something else).
+    pub fn clear() {
+        LocalStorage::delete(KEY);
+    }
+}
+
+/// A scenario step in a few words.
+pub fn describe(step: &Step) -> String {
+    match step {
+        Step::CreateCustomer(c) => format!(
+            "Create customer {} ({}) with a {} limit",
+            c.id,
+            c.name.as_deref().unwrap_or(&c.id),
+            foldlab_domain::Money::from_cents(c.limit_cents)
+        ),
+        Step::PlaceOrder(o) => format!(
+            "Place order {} for {}, {}",
+            o.id,
+            o.customer,
+            foldlab_domain::Money::from_cents(o.total_cents)
+        ),
+        Step::CancelOrder(o) => format!("Cancel order {}", o.id),
+        Step::ShipOrder(o) => format!("Ship order {}", o.id),
+        Step::ChangeCreditLimit(c) => format!(
+            "Change {}'s credit limit to {}",
+            c.id,
+            foldlab_domain::Money::from_cents(c.limit_cents)
+        ),
+        Step::DeleteCustomer(c) => format!("Delete customer {}", c.id),
+        Step::Deliver(Deliver::All) => "Deliver everything waiting".to_string(),
+        Step::Deliver(Deliver::Next(n)) => format!("Make the next {n} deliveries"),
+        Step::Deliver(Deliver::To { subscriber, count }) => match count {
+            1 => format!("Make 1 delivery to the {} only", subscriber.label()),
+            n => format!("Make {n} deliveries to the {} only", subscriber.label()),
+        },
+        Step::DeliverAgain(r) => format!(
+            "Deliver event #{} to the {} again",
+            r.event_id,
+            r.subscriber.label()
+        ),
+        Step::Crash(c) => format!(
+            "The {} crashes after its next effect, before its checkpoint",
+            c.subscriber.label()
+        ),
+        Step::Race(steps) => format!(
+            "At the same time: {}",
+            steps.iter().map(describe).collect::<Vec<_>>().join("; ")
+        ),
+        Step::Repeat(r) => format!("{} rounds of {} steps", r.times, r.steps.len()),
+        Step::Projection(p) => format!("Projection {}: {:?}", p.name, p.action).to_lowercase(),
+    }
+}
+
+/// What a step did, in a few words.
+pub fn outcome(result: &StepResult) -> String {
+    match result {
+        StepResult::Stored { event_ids } => {
+            let ids: Vec<String> = event_ids.iter().map(|id| format!("#{id}")).collect();
+            format!("stored {}", ids.join(", "))
+        }
+        StepResult::Failed { error } => format!("refused: {error}"),
+        StepResult::Delivered(records) => match records.len() {
+            0 => "nothing to deliver".to_string(),
+            1 => format!("1 delivery ({})", records[0].outcome.replace('_', " ")),
+            n => format!("{n} deliveries"),
+        },
+        StepResult::Raced(results) | StepResult::Repeated(results) => {
+            let refused = results.iter().flat_map(|r| r.errors()).count();
+            let deliveries = result.deliveries().len();
+            format!(
+                "{} steps, {deliveries} deliveries, {refused} refused",
+                results.len()
+            )
+        }
+        StepResult::Projected {
+            position,
+            events_behind,
+            paused,
+            ..
+        } => format!(
+            "at #{position}, {events_behind} behind{}",
+            if *paused { ", paused" } else { "" }
+        ),
+    }
+}
