@@ -18,7 +18,7 @@ pub fn Header() -> impl IntoView {
                 <p class="tagline">"Event sourcing and CQRS, happening in your browser"</p>
             </div>
             <nav aria-label="Views">
-                <A href=href("/")>"Lab"</A>
+                <A href=href("/") exact=true>"Lab"</A>
                 <A href=href("/lessons")>"Lessons"</A>
                 <A href=href("/share")>"Share"</A>
                 <A href=href("/about")>"About the patterns"</A>
