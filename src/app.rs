@@ -3,7 +3,8 @@
 //! the `<base href>` Trunk writes into index.html.
 
 use crate::components::{about::About, header::Header, lab_page::LabPage};
-use crate::lab::Lab;
+use crate::components::{projections::ProjectionsPage, snapshots::SnapshotsPage};
+use crate::lab::{folds::Folds, lag::Projections, Lab};
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
@@ -30,6 +31,8 @@ pub fn href(path: &str) -> String {
 pub fn App() -> impl IntoView {
     let lab = Lab::open();
     provide_context(lab);
+    provide_context(Folds::open(lab));
+    provide_context(Projections::open(lab));
     view! {
         <Router base=base_path()>
             <Header />
@@ -37,6 +40,8 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("/") view=LabPage />
                     <Route path=path!("/about") view=About />
+                    <Route path=path!("/snapshots") view=SnapshotsPage />
+                    <Route path=path!("/projections") view=ProjectionsPage />
                 </Routes>
             </main>
         </Router>

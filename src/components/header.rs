@@ -18,6 +18,8 @@ pub fn Header() -> impl IntoView {
             </div>
             <nav aria-label="Views">
                 <A href=href("/")>"Lab"</A>
+                <A href=href("/snapshots")>"Snapshots"</A>
+                <A href=href("/projections")>"Projections"</A>
                 <A href=href("/about")>"About the patterns"</A>
             </nav>
             <BackendBadge />

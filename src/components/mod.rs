@@ -7,4 +7,6 @@ pub mod command_side;
 pub mod event_table;
 pub mod header;
 pub mod lab_page;
+pub mod projections;
 pub mod query_side;
+pub mod snapshots;

@@ -10,7 +10,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::rc::Rc;
 
+pub mod folds;
 pub mod journal;
+pub mod lag;
 pub use journal::Entry;
 
 /// The name of the IndexedDB database (and the localStorage key prefix) the lab keeps its data in.
