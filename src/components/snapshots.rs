@@ -14,7 +14,10 @@ pub fn SnapshotsPage() -> impl IntoView {
     // Fold the saved pick once the stores are open (again after a reload).
     let started = StoredValue::new(false);
     Effect::new(move |_| {
-        let ready = lab.engine().is_some() && !lab.busy.get() && folds.history_backend.get().is_some();
+        // Read every signal first: a short-circuit would leave some untracked.
+        let idle = !lab.busy.get();
+        let history_open = folds.history_backend.with(|b| b.is_some());
+        let ready = idle && history_open && lab.engine().is_some();
         if ready && !started.get_value() {
             started.set_value(true);
             folds.run();

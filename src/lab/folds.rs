@@ -8,11 +8,15 @@
 
 use super::{Lab, LabEngine, StoreStatus};
 use foldlab_domain::codec::DomainEvent;
-use foldlab_domain::{CustomerDecider, Decider, OrderDecider, Snapshotting};
+use foldlab_domain::{
+    CustomerDecider, CustomerEvent, CustomerState, Decider, EventEnvelope, OrderDecider,
+    OrderEvent, OrderState, Snapshotting,
+};
+use foldlab_store::engine::{EngineError, SnapshotSkipped};
 use foldlab_store::browser::open_browser_store;
 use foldlab_store::engine::Engine;
 use foldlab_store::replay::{latest_multiple, HistoryGenerator, Replay};
-use foldlab_store::{Backend, EventStore, ExpectedVersion, StreamId};
+use foldlab_store::{Backend, EventStore, ExpectedVersion, Snapshot, StreamId};
 use gloo_storage::{LocalStorage, Storage};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -381,11 +385,8 @@ impl Folds {
         self.run_error.set(None);
         self.run_note.set(None);
         spawn_local(async move {
-            let result = if target.entity_type == "Order" {
-                folds.compare::<OrderDecider>(&engine, &target.id, history).await
-            } else {
-                folds.compare::<CustomerDecider>(&engine, &target.id, history).await
-            };
+            let kind = if target.entity_type == "Order" { Kind::Order } else { Kind::Customer };
+            let result = folds.compare(&engine, kind, &target.id, history).await;
             if let Err(error) = result {
                 folds.run_error.set(Some(error));
             }
@@ -393,16 +394,14 @@ impl Folds {
         });
     }
 
-    async fn compare<D: Snapshotting>(
+    async fn compare(
         &self,
         engine: &LabEngine,
+        kind: Kind,
         id: &str,
         history: Option<History>,
-    ) -> Result<(), String>
-    where
-        D::Event: DomainEvent,
-    {
-        let stream = StreamId::new(D::Event::ENTITY_TYPE, id);
+    ) -> Result<(), String> {
+        let stream = StreamId::new(kind.entity_type(), id);
         let every = self.every();
         // The stream's length: known for a generated history, read for a lab aggregate (small).
         let (start_after, version) = match &history {
@@ -426,34 +425,31 @@ impl Folds {
             from: "waiting for the full replay".into(),
             ..Side::default()
         });
-        let mut replay =
-            Replay::<D>::new(id, start_after, history.as_ref().map(|h| h.events), capture_at);
+        let mut replay = AnyReplay::new(kind, id, start_after, history.as_ref().map(|h| h.events), capture_at);
         let mut spent = 0.0;
         loop {
             let t0 = now_ms();
-            let done = replay
-                .next_page(engine.store(), PAGE)
-                .await
-                .map_err(|e| e.to_string())?;
+            let done = replay.next_page(engine.store()).await.map_err(|e| e.to_string())?;
             spent += now_ms() - t0;
-            self.full.update(|s| s.progress = Some((replay.folded as u64, version)));
+            let folded = replay.folded();
+            self.full.update(|s| s.progress = Some((folded, version)));
             if done {
                 break;
             }
             pause(0).await;
         }
-        let full_json = json::<D>(&replay.state);
+        let full_json = replay.json();
         self.full.set(Side {
             ms: Some(spent),
-            folded: Some(replay.folded as u64),
+            folded: Some(replay.folded()),
             from: "the first event (no snapshot)".into(),
             state: full_json.clone(),
             note: Some(format!(
                 "Read {} events of {}'s log in pages of {}, decoded and folded the {} of this stream.",
-                group(replay.read as u64),
+                group(replay.read()),
                 if history.is_some() { HISTORY_STORE } else { "the lab" },
                 group(PAGE as u64),
-                group(replay.folded as u64)
+                group(replay.folded())
             )),
             ..Side::default()
         });
@@ -500,12 +496,19 @@ impl Folds {
             return Ok(());
         }
         let t0 = now_ms();
-        let (state, report) = engine
-            .load_with_report::<D>(id)
-            .await
-            .map_err(|e| e.to_string())?;
+        let loaded = match kind {
+            Kind::Customer => engine
+                .load_with_report::<CustomerDecider>(id)
+                .await
+                .map(|(state, report)| (Folded::Customer(state), report)),
+            Kind::Order => engine
+                .load_with_report::<OrderDecider>(id)
+                .await
+                .map(|(state, report)| (Folded::Order(state), report)),
+        };
+        let (state, report) = loaded.map_err(|e| e.to_string())?;
         let ms = now_ms() - t0;
-        let snap_json = json::<D>(&state);
+        let snap_json = state.json();
         let from = match report.snapshot_version {
             Some(v) => format!(
                 "the snapshot at version {} (event #{})",
@@ -519,13 +522,21 @@ impl Folds {
             group(report.events_folded as u64)
         );
         if let Some(skipped) = &report.skipped {
-            note = format!("The stored snapshot was not trusted ({skipped:?}), so the load folded every event.");
+            note = format!(
+                "The stored snapshot was not used ({}), so the load folded every event.",
+                match skipped {
+                    SnapshotSkipped::Untrusted(why) => why.to_string(),
+                    SnapshotSkipped::Corrupt(why) => why.clone(),
+                    SnapshotSkipped::Detached { .. } => "its event is no longer at its version".into(),
+                    SnapshotSkipped::AfterPoint { .. } => "it lies after the point asked for".into(),
+                }
+            );
         }
 
         // Show the tail folded event by event, starting from the snapshot's state.
         let start = match (&snapshot_now, report.snapshot_version) {
-            (Some(s), Some(_)) => D::decode_state(s.state_schema, &s.state).ok(),
-            _ => Some(D::initial_state()),
+            (Some(s), Some(_)) => Folded::from_snapshot(kind, s),
+            _ => Some(Folded::initial(kind)),
         };
         let after_version = report.snapshot_version.unwrap_or(0);
         self.snap.set(Side {
@@ -534,7 +545,7 @@ impl Folds {
             folded: Some(report.events_folded as u64),
             from: from.clone(),
             note: Some(note.clone()),
-            state: start.as_ref().map(json::<D>).unwrap_or_default(),
+            state: start.as_ref().map(Folded::json).unwrap_or_default(),
             ..Side::default()
         });
         if let Some(mut shown) = start {
@@ -545,11 +556,7 @@ impl Folds {
                 .map_err(|e| e.to_string())?;
             let per_frame = tail.len().div_ceil(60).max(1);
             for (i, envelope) in tail.iter().enumerate() {
-                if let Ok(event) =
-                    D::Event::from_stored(&envelope.event_type, envelope.schema_version, &envelope.event_data)
-                {
-                    shown = D::evolve(shown, &event);
-                }
+                shown = shown.evolve(envelope);
                 if (i + 1) % per_frame == 0 || i + 1 == tail.len() {
                     let label = format!(
                         "#{} v{} {} {}",
@@ -558,7 +565,7 @@ impl Folds {
                         envelope.event_type,
                         envelope.event_data
                     );
-                    let state = json::<D>(&shown);
+                    let state = shown.json();
                     self.snap.update(|s| {
                         s.current = Some(label);
                         s.progress = Some(((i + 1) as u64, tail.len() as u64));
@@ -586,11 +593,124 @@ impl Folds {
     }
 }
 
-fn json<D: Decider>(state: &D::State) -> String
-where
-    D::State: Serialize,
-{
-    serde_json::to_string_pretty(state).unwrap_or_else(|e| format!("(cannot show: {e})"))
+/// Which aggregate a fold is of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A Customer.
+    Customer,
+    /// An Order.
+    Order,
+}
+
+impl Kind {
+    fn entity_type(self) -> &'static str {
+        match self {
+            Kind::Customer => CustomerEvent::ENTITY_TYPE,
+            Kind::Order => OrderEvent::ENTITY_TYPE,
+        }
+    }
+}
+
+/// Either aggregate's state, so the view's flow is written once for both.
+enum Folded {
+    Customer(CustomerState),
+    Order(OrderState),
+}
+
+impl Folded {
+    fn initial(kind: Kind) -> Folded {
+        match kind {
+            Kind::Customer => Folded::Customer(CustomerDecider::initial_state()),
+            Kind::Order => Folded::Order(OrderDecider::initial_state()),
+        }
+    }
+
+    fn from_snapshot(kind: Kind, snapshot: &Snapshot) -> Option<Folded> {
+        match kind {
+            Kind::Customer => CustomerDecider::decode_state(snapshot.state_schema, &snapshot.state)
+                .ok()
+                .map(Folded::Customer),
+            Kind::Order => OrderDecider::decode_state(snapshot.state_schema, &snapshot.state)
+                .ok()
+                .map(Folded::Order),
+        }
+    }
+
+    /// Folds one stored event in (an unreadable one leaves the state as it was).
+    fn evolve(self, e: &EventEnvelope) -> Folded {
+        match self {
+            Folded::Customer(state) => Folded::Customer(
+                match CustomerEvent::from_stored(&e.event_type, e.schema_version, &e.event_data) {
+                    Ok(event) => CustomerDecider::evolve(state, &event),
+                    Err(_) => state,
+                },
+            ),
+            Folded::Order(state) => Folded::Order(
+                match OrderEvent::from_stored(&e.event_type, e.schema_version, &e.event_data) {
+                    Ok(event) => OrderDecider::evolve(state, &event),
+                    Err(_) => state,
+                },
+            ),
+        }
+    }
+
+    fn json(&self) -> String {
+        let json = match self {
+            Folded::Customer(state) => serde_json::to_string_pretty(state),
+            Folded::Order(state) => serde_json::to_string_pretty(state),
+        };
+        json.unwrap_or_else(|e| format!("(cannot show: {e})"))
+    }
+}
+
+/// A full replay of either aggregate.
+enum AnyReplay {
+    Customer(Replay<CustomerDecider>),
+    Order(Replay<OrderDecider>),
+}
+
+impl AnyReplay {
+    fn new(kind: Kind, id: &str, after: u64, until: Option<u64>, capture: Option<u64>) -> AnyReplay {
+        match kind {
+            Kind::Customer => AnyReplay::Customer(Replay::new(id, after, until, capture)),
+            Kind::Order => AnyReplay::Order(Replay::new(id, after, until, capture)),
+        }
+    }
+
+    async fn next_page(&mut self, store: &super::LabStore) -> Result<bool, EngineError> {
+        match self {
+            AnyReplay::Customer(r) => r.next_page(store, PAGE).await,
+            AnyReplay::Order(r) => r.next_page(store, PAGE).await,
+        }
+    }
+
+    fn folded(&self) -> u64 {
+        match self {
+            AnyReplay::Customer(r) => r.folded as u64,
+            AnyReplay::Order(r) => r.folded as u64,
+        }
+    }
+
+    fn read(&self) -> u64 {
+        match self {
+            AnyReplay::Customer(r) => r.read as u64,
+            AnyReplay::Order(r) => r.read as u64,
+        }
+    }
+
+    fn captured(&self) -> Option<&Snapshot> {
+        match self {
+            AnyReplay::Customer(r) => r.captured(),
+            AnyReplay::Order(r) => r.captured(),
+        }
+    }
+
+    fn json(&self) -> String {
+        match self {
+            AnyReplay::Customer(r) => Folded::Customer(r.state.clone()).json(),
+            AnyReplay::Order(r) => Folded::Order(r.state.clone()).json(),
+        }
+    }
 }
 
 /// `performance.now()`: milliseconds with sub-millisecond precision.

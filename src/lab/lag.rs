@@ -25,7 +25,7 @@ pub const SAMPLE_MS: f64 = 250.0;
 pub const WINDOW_MS: f64 = 60_000.0;
 
 /// The projection that starts not added: the seed's "new customers with high value orders".
-pub const LATE_PROJECTION: &str = "new-customers-with-high-value-orders";
+pub const LATE_PROJECTION: &str = foldlab_domain::NewCustomersProjection::NAME;
 
 /// The delay choices, in milliseconds (0: catch up at once).
 pub const DELAYS: [u32; 5] = [0, 200, 500, 1_000, 2_000];
@@ -208,10 +208,12 @@ impl Projections {
     }
 
     async fn run_due(&self) {
+        let Some(engine) = self.lab.engine() else { return };
         let statuses = self.statuses.get_untracked();
         for status in statuses {
             let name = status.name.as_str();
-            if !self.is_added(name) || status.paused || status.lag.events_behind == 0 {
+            let paused = engine.query_side().control(name).is_none_or(|c| c.is_paused());
+            if !self.is_added(name) || paused || status.lag.events_behind == 0 {
                 continue;
             }
             if name == "customer-view" && self.hold_view.get_untracked() {
@@ -221,29 +223,40 @@ impl Projections {
             let last = self
                 .last_step
                 .with_value(|m| m.get(name).copied().unwrap_or(f64::NEG_INFINITY));
-            if status.delay_ms == 0 {
-                self.catch_up(name).await;
-            } else if now - last >= f64::from(status.delay_ms) {
+            let delay_ms = engine.query_side().control(name).map_or(0, |c| c.delay_ms());
+            if delay_ms == 0 {
+                self.catch_up_with(name, false).await;
+            } else if now - last >= f64::from(delay_ms) {
                 self.last_step.update_value(|m| {
                     m.insert(name.to_string(), now);
                 });
-                self.step(name).await;
+                self.step_with(name, false).await;
             }
         }
     }
 
-    /// Applies one event to a projection.
+    /// Applies one event to a projection, by hand: a paused one too (it stays paused).
     pub async fn step(&self, name: &str) {
+        self.step_with(name, true).await;
+    }
+
+    async fn step_with(&self, name: &str, hand: bool) {
         let Some(engine) = self.lab.engine() else { return };
-        match engine.query_side().step(name, engine.store()).await {
+        let paused = hand && by_hand(&engine, name);
+        let result = engine.query_side().step(name, engine.store()).await;
+        if paused {
+            self.apply_settings();
+        }
+        match result {
             Ok(Progress::Applied { event_id, outcome }) => {
                 let verb = match outcome {
                     foldlab_domain::ApplyOutcome::Updated => "view updated",
                     foldlab_domain::ApplyOutcome::Ignored => "checkpoint moved",
                     foldlab_domain::ApplyOutcome::Duplicate => "duplicate discarded",
                 };
-                self.moved(&engine, name, event_id, verb, "applied one event").await;
+                self.moved(&engine, name, event_id, verb, "applied one event", hand).await;
             }
+            Ok(Progress::UpToDate) if !hand => {}
             Ok(Progress::UpToDate) => self.note.set(Some((
                 true,
                 format!("{}: up to date, nothing to apply.", label(&engine, name)),
@@ -257,17 +270,26 @@ impl Projections {
         self.sample_soon();
     }
 
-    /// Applies every event after a projection's checkpoint.
+    /// Applies every event after a projection's checkpoint, by hand: a paused one too.
     pub async fn catch_up(&self, name: &str) {
+        self.catch_up_with(name, true).await;
+    }
+
+    async fn catch_up_with(&self, name: &str, hand: bool) {
         let Some(engine) = self.lab.engine() else { return };
-        match engine.query_side().catch_up(name, engine.store()).await {
+        let paused = hand && by_hand(&engine, name);
+        let result = engine.query_side().catch_up(name, engine.store()).await;
+        if paused {
+            self.apply_settings();
+        }
+        match result {
             Ok(done) if done.paused => self.note.set(Some((
                 false,
                 format!("{} is paused: resume it to catch up.", label(&engine, name)),
             ))),
             Ok(done) if done.applied > 0 => {
                 let text = format!("caught up: applied {} events", done.applied);
-                self.moved(&engine, name, done.position, "caught up", &text).await;
+                self.moved(&engine, name, done.position, "caught up", &text, hand).await;
             }
             Ok(_) => {}
             Err(error) => self.note.set(Some((false, error.to_string()))),
@@ -285,7 +307,7 @@ impl Projections {
                 } else {
                     format!("rebuilt from position 0: applied {} events", done.applied)
                 };
-                self.moved(&engine, name, done.position, "rebuilt", &text).await;
+                self.moved(&engine, name, done.position, "rebuilt", &text, true).await;
             }
             Err(error) => self.note.set(Some((false, error.to_string()))),
         }
@@ -308,7 +330,7 @@ impl Projections {
         });
         match result {
             Ok(_) => {
-                self.moved(&engine, LATE_PROJECTION, 0, "added", "added at checkpoint 0; it catches up from the first event")
+                self.moved(&engine, LATE_PROJECTION, 0, "added", "added at checkpoint 0; it catches up from the first event", true)
                     .await
             }
             Err(error) => self.note.set(Some((false, error.to_string()))),
@@ -317,7 +339,7 @@ impl Projections {
     }
 
     /// Records a move in the journal and says what happened.
-    async fn moved(&self, engine: &LabEngine, name: &str, position: u64, outcome: &str, what: &str) {
+    async fn moved(&self, engine: &LabEngine, name: &str, position: u64, outcome: &str, what: &str, announce: bool) {
         let label = label(engine, name);
         let event = event_at(engine, position).await;
         let sentence = format!(
@@ -327,7 +349,9 @@ impl Projections {
         self.lab
             .record(engine, name, &label, &event, Vec::new(), outcome, sentence.clone())
             .await;
-        self.note.set(Some((true, format!("{label} {what}; checkpoint #{position}."))));
+        if announce {
+            self.note.set(Some((true, format!("{label} {what}; checkpoint #{position}."))));
+        }
         if name == "customer-view" {
             self.lab.refresh().await;
         }
@@ -428,7 +452,7 @@ impl Projections {
         let answer = match waited {
             Ok(position) => {
                 if position > before {
-                    self.moved(&engine, "customer-view", position, "caught up", "applied the events up to the order")
+                    self.moved(&engine, "customer-view", position, "caught up", "applied the events up to the order", true)
                         .await;
                 }
                 let returned = engine
@@ -477,6 +501,18 @@ fn view_of(view: &CustomerViews, id: &CustomerId) -> (Option<String>, Vec<String
                 .collect(),
         ),
         None => (None, Vec::new()),
+    }
+}
+
+/// Lets a paused projector take one move by hand; returns whether it was paused (the caller puts
+/// the saved settings back afterwards).
+fn by_hand(engine: &LabEngine, name: &str) -> bool {
+    match engine.query_side().control(name) {
+        Some(control) if control.is_paused() => {
+            control.resume();
+            true
+        }
+        _ => false,
     }
 }
 
