@@ -48,8 +48,12 @@ fn Chart() -> impl IntoView {
     const H: f64 = 140.0;
     let lines = move || {
         projections.samples.with(|samples| {
-            let Some(last) = samples.back() else { return (Vec::new(), 0) };
+            let (Some(first), Some(last)) = (samples.front(), samples.back()) else {
+                return (Vec::new(), 0);
+            };
             let now = last.at;
+            // The time axis spans what has been sampled, from 10 s up to the whole window.
+            let span = (now - first.at).clamp(10_000.0, WINDOW_MS);
             let max = samples
                 .iter()
                 .flat_map(|s| s.behind.iter().map(|(_, b)| *b))
@@ -65,8 +69,8 @@ fn Chart() -> impl IntoView {
                         .iter()
                         .filter_map(|s| {
                             s.behind.iter().find(|(n, _)| *n == name).map(|(_, b)| {
-                                let x = W - (now - s.at) / WINDOW_MS * W;
-                                let y = H - (*b as f64) / (max as f64) * (H - 10.0);
+                                let x = W - (now - s.at) / span * W;
+                                let y = H - 4.0 - (*b as f64) / (max as f64) * (H - 16.0);
                                 format!("{x:.1},{y:.1}")
                             })
                         })
@@ -84,7 +88,7 @@ fn Chart() -> impl IntoView {
                 .filter(|s| projections.is_added(&s.name))
                 .map(|s| format!("{} {} behind", s.label, s.lag.events_behind))
                 .collect();
-            format!("Lag in events over the last {} seconds: {}.", WINDOW_MS / 1000.0, parts.join(", "))
+            format!("Lag in events over the last minute: {}.", parts.join(", "))
         })
     };
     view! {
@@ -102,7 +106,7 @@ fn Chart() -> impl IntoView {
                 }}
             </svg>
             <figcaption>
-                {move || format!("Events behind, sampled every {} ms; the scale tops at {}. ", SAMPLE_MS, lines().1)}
+                {move || format!("Events behind over the last minute (newest at the right), sampled every {SAMPLE_MS} ms; the scale tops at {}. ", lines().1)}
                 {move || {
                     lines()
                         .0

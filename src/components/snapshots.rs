@@ -253,7 +253,9 @@ fn SideView(title: &'static str, key: &'static str, side: RwSignal<Side>) -> imp
             }}
             {move || side.with(|s| s.current.clone().map(|c| view! { <p class="fold-current"><code>{c}</code></p> }))}
             {move || side.with(|s| s.note.clone().map(|n| view! { <p class="hint">{n}</p> }))}
-            <pre class="json fold-state" aria-label=format!("{title}: state")>{move || side.with(|s| s.state.clone())}</pre>
+            <Show when=move || side.with(|s| !s.state.is_empty())>
+                <pre class="json fold-state" aria-label=format!("{title}: state")>{move || side.with(|s| s.state.clone())}</pre>
+            </Show>
         </article>
     }
 }

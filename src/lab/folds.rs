@@ -445,8 +445,8 @@ impl Folds {
             from: "the first event (no snapshot)".into(),
             state: full_json.clone(),
             note: Some(format!(
-                "Read {} events of {}'s log in pages of {}, decoded and folded the {} of this stream.",
-                group(replay.read()),
+                "Read {} of {}'s log in pages of {}, decoded and folded the {} of this stream.",
+                events(replay.read()),
                 if history.is_some() { HISTORY_STORE } else { "the lab" },
                 group(PAGE as u64),
                 group(replay.folded())
@@ -518,8 +518,9 @@ impl Folds {
             None => "the first event (no snapshot to start from)".into(),
         };
         let mut note = format!(
-            "The engine's load read the snapshot and the {} events after it, and folded them.",
-            group(report.events_folded as u64)
+            "The engine's load read {} and the {} after it, and folded them.",
+            if report.snapshot_version.is_some() { "the snapshot" } else { "no snapshot" },
+            events(report.events_folded as u64)
         );
         if let Some(skipped) = &report.skipped {
             note = format!(
@@ -728,6 +729,11 @@ pub async fn pause(ms: i32) {
         }
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// `1 event`, `5,000 events`.
+fn events(n: u64) -> String {
+    format!("{} event{}", group(n), if n == 1 { "" } else { "s" })
 }
 
 /// `1234567` as `1,234,567`.

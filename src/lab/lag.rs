@@ -46,7 +46,7 @@ pub struct LagSettings {
 pub struct Sample {
     /// `performance.now()` when taken.
     pub at: f64,
-    /// Events behind, by projection name.
+    /// Events behind, by projection label.
     pub behind: Vec<(String, u64)>,
 }
 
@@ -193,7 +193,7 @@ impl Projections {
         let behind = statuses
             .iter()
             .filter(|s| self.is_added(&s.name))
-            .map(|s| (s.name.clone(), s.lag.events_behind))
+            .map(|s| (s.label.clone(), s.lag.events_behind))
             .collect();
         self.samples.update(|samples| {
             samples.push_back(Sample { at: now, behind });
