@@ -29,7 +29,7 @@ pub fn ProjectionsPage() -> impl IntoView {
             <Load />
             <StaleReadPanel />
             {move || {
-                projections.note.get().map(|(ok, text)| {
+                projections.state.with(|s| s.note.clone()).map(|(ok, text)| {
                     if ok {
                         view! { <p role="status" data-testid="lag-note">{text}</p> }.into_any()
                     } else {
@@ -47,7 +47,8 @@ fn Chart() -> impl IntoView {
     const W: f64 = 600.0;
     const H: f64 = 140.0;
     let lines = move || {
-        projections.samples.with(|samples| {
+        projections.chart.with(|chart| {
+            let samples = &chart.samples;
             let (Some(first), Some(last)) = (samples.front(), samples.back()) else {
                 return (Vec::new(), 0);
             };
@@ -82,7 +83,8 @@ fn Chart() -> impl IntoView {
         })
     };
     let summary = move || {
-        projections.statuses.with(|statuses| {
+        projections.state.with(|state| {
+            let statuses = &state.statuses;
             let parts: Vec<String> = statuses
                 .iter()
                 .filter(|s| projections.is_added(&s.name))
@@ -124,8 +126,8 @@ fn Table() -> impl IntoView {
     let projections = expect_context::<Projections>();
     let rows = move || {
         projections
-            .statuses
-            .get()
+            .state
+            .with(|s| s.statuses.clone())
             .into_iter()
             .filter(|s| projections.is_added(&s.name))
             .map(|s| view! { <Row status=s /> })
@@ -133,7 +135,7 @@ fn Table() -> impl IntoView {
     };
     view! {
         <p class="head" data-testid="head" aria-live="polite">
-            {move || format!("Write side: the event store's head is #{}.", projections.head.get())}
+            {move || format!("Write side: the event store's head is #{}.", projections.chart.with(|c| c.head))}
         </p>
         <table class="lag-table" data-testid="projections">
             <thead>
@@ -262,7 +264,7 @@ fn StaleReadPanel() -> impl IntoView {
                 "Place an order and read the view at once"
             </button>
             {move || {
-                projections.stale.get().map(|read| {
+                projections.state.with(|s| s.stale.clone()).map(|read| {
                     let verdict = if read.found {
                         format!("The view already held order {}.", read.order)
                     } else {

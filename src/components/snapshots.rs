@@ -2,7 +2,7 @@
 //! snapshot plus the events after it and by a full replay from its first event, each timed in the
 //! browser; long histories generated in a second store; the snapshot interval, changed at once.
 
-use crate::lab::folds::{group, Folds, Side, Target, HISTORY_STORE, INTERVALS, LENGTHS};
+use crate::lab::folds::{group, Folds, Target, HISTORY_STORE, INTERVALS, LENGTHS};
 use crate::lab::Lab;
 use leptos::prelude::*;
 
@@ -16,7 +16,7 @@ pub fn SnapshotsPage() -> impl IntoView {
     Effect::new(move |_| {
         // Read every signal first: a short-circuit would leave some untracked.
         let idle = !lab.busy.get();
-        let history_open = folds.history_backend.with(|b| b.is_some());
+        let history_open = folds.with_of(|st| &st.history_backend, |b| b.is_some());
         let ready = idle && history_open && lab.engine().is_some();
         if ready && !started.get_value() {
             started.set_value(true);
@@ -32,13 +32,13 @@ pub fn SnapshotsPage() -> impl IntoView {
             <Controls />
             <Generator />
             <div class="fold-sides">
-                <SideView title="From the latest snapshot" key="snap" side=folds.snap />
-                <SideView title="Full replay from the first event" key="full" side=folds.full />
+                <SideView title="From the latest snapshot" key="snap" snap=true />
+                <SideView title="Full replay from the first event" key="full" snap=false />
             </div>
             <p class="fold-note" role="status" aria-live="polite" data-testid="fold-note">
-                {move || folds.run_note.get()}
+                {move || folds.state.with(|st| st.run_note.clone())}
             </p>
-            {move || folds.run_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            {move || folds.state.with(|st| st.run_error.clone()).map(|e| view! { <p class="error" role="alert">{e}</p> })}
         </section>
     }
 }
@@ -63,7 +63,7 @@ fn Controls() -> impl IntoView {
                 .collect();
             (customers, orders)
         });
-        let histories: Vec<(String, String)> = folds.histories.with(|h| {
+        let histories: Vec<(String, String)> = folds.with_of(|st| &st.histories, |h| {
             h.iter()
                 .map(|h| {
                     (
@@ -73,7 +73,7 @@ fn Controls() -> impl IntoView {
                 })
                 .collect()
         });
-        let selected = folds.settings.with(|s| s.target.clone());
+        let selected = folds.with_of(|st| &st.settings, |s| s.target.clone());
         let group_of = move |label: &'static str, items: Vec<(String, String)>| {
             (!items.is_empty()).then(|| {
                 let selected = selected.clone();
@@ -91,7 +91,7 @@ fn Controls() -> impl IntoView {
             })
         };
         view! {
-            <option value="" selected=folds.settings.with(|s| s.target.is_empty())>"Choose an aggregate…"</option>
+            <option value="" selected=folds.with_of(|st| &st.settings, |s| s.target.is_empty())>"Choose an aggregate…"</option>
             {group_of("Lab customers", customers)}
             {group_of("Lab orders", orders)}
             {group_of("Long histories (foldlab-history)", histories)}
@@ -107,7 +107,7 @@ fn Controls() -> impl IntoView {
                         folds.update(|s| s.target = value);
                         folds.run();
                     }
-                    prop:value=move || folds.settings.with(|s| s.target.clone())
+                    prop:value=move || folds.with_of(|st| &st.settings, |s| s.target.clone())
                 >
                     {options}
                 </select>
@@ -120,20 +120,20 @@ fn Controls() -> impl IntoView {
                             folds.set_interval(n);
                         }
                     }
-                    prop:value=move || folds.settings.with(|s| s.interval.to_string())
+                    prop:value=move || folds.with_of(|st| &st.settings, |s| s.interval.to_string())
                 >
                     {INTERVALS
                         .iter()
                         .map(|n| {
                             let text = if *n == 0 { "off".to_string() } else { format!("every {} events", group(*n)) };
-                            view! { <option value=n.to_string() selected=move || folds.settings.with(|s| s.interval == *n)>{text}</option> }
+                            view! { <option value=n.to_string() selected=move || folds.with_of(|st| &st.settings, |s| s.interval == *n)>{text}</option> }
                         })
                         .collect_view()}
                 </select>
             </label>
             <button
                 on:click=move |_| folds.run()
-                disabled=move || folds.running.get() || folds.settings.with(|s| Target::parse(&s.target).is_none())
+                disabled=move || folds.state.with(|st| st.running) || folds.with_of(|st| &st.settings, |s| Target::parse(&s.target).is_none())
             >
                 "Fold again"
             </button>
@@ -147,7 +147,7 @@ fn Controls() -> impl IntoView {
 #[component]
 fn Generator() -> impl IntoView {
     let folds = expect_context::<Folds>();
-    let place = move || match folds.history_backend.get() {
+    let place = move || match folds.state.with(|st| st.history_backend.clone()) {
         None => "opening…".to_string(),
         Some((backend, note)) => {
             let base = format!("in {backend} (“{HISTORY_STORE}”)");
@@ -174,30 +174,30 @@ fn Generator() -> impl IntoView {
                                 folds.update(|s| s.length = n);
                             }
                         }
-                        prop:value=move || folds.settings.with(|s| s.length.to_string())
+                        prop:value=move || folds.with_of(|st| &st.settings, |s| s.length.to_string())
                     >
                         {LENGTHS
                             .iter()
-                            .map(|n| view! { <option value=n.to_string() selected=move || folds.settings.with(|s| s.length == *n)>{group(*n)}</option> })
+                            .map(|n| view! { <option value=n.to_string() selected=move || folds.with_of(|st| &st.settings, |s| s.length == *n)>{group(*n)}</option> })
                             .collect_view()}
                     </select>
                 </label>
                 <button
                     on:click=move |_| folds.generate()
-                    disabled=move || folds.generating.get().is_some() || folds.history_backend.get().is_none()
+                    disabled=move || folds.state.with(|st| st.generating).is_some() || folds.state.with(|st| st.history_backend.clone()).is_none()
                 >
                     "Generate long history"
                 </button>
                 <button
                     class="quiet"
                     on:click=move |_| folds.delete_histories()
-                    disabled=move || folds.generating.get().is_some() || folds.histories.with(|h| h.is_empty())
+                    disabled=move || folds.state.with(|st| st.generating).is_some() || folds.with_of(|st| &st.histories, |h| h.is_empty())
                 >
                     "Delete long histories"
                 </button>
             </div>
             {move || {
-                folds.generating.get().map(|(done, total)| {
+                folds.state.with(|st| st.generating).map(|(done, total)| {
                     view! {
                         <div class="gen-progress">
                             <progress max=total.to_string() value=done.to_string() aria-label="Events stored"></progress>
@@ -208,7 +208,7 @@ fn Generator() -> impl IntoView {
                 })
             }}
             {move || {
-                folds.generate_note.get().map(|(ok, text)| {
+                folds.state.with(|st| st.generate_note.clone()).map(|(ok, text)| {
                     if ok {
                         view! { <p role="status" data-testid="generate-note">{text}</p> }.into_any()
                     } else {
@@ -221,41 +221,44 @@ fn Generator() -> impl IntoView {
 }
 
 #[component]
-fn SideView(title: &'static str, key: &'static str, side: RwSignal<Side>) -> impl IntoView {
+fn SideView(title: &'static str, key: &'static str, snap: bool) -> impl IntoView {
+    let folds = expect_context::<Folds>();
     let id = format!("{key}-title");
     let labelledby = id.clone();
+    // One closure renders the whole side: coarse, but small in wasm.
+    let body = move || {
+        let s = folds.state.with(|state| if snap { state.snap.clone() } else { state.full.clone() });
+        let progress = s.progress.filter(|_| s.running).map(|(done, of)| {
+            view! {
+                <p class="fold-progress">
+                    <progress max=of.max(1).to_string() value=done.to_string() aria-label=format!("{title}: events folded")></progress>
+                    " " {format!("{} of {}", group(done), group(of))}
+                </p>
+            }
+        });
+        let state = (!s.state.is_empty())
+            .then(|| view! { <pre class="json fold-state" aria-label=format!("{title}: state")>{s.state}</pre> });
+        view! {
+            <dl>
+                <dt>"Started from"</dt>
+                <dd data-testid=format!("{key}-from")>{s.from}</dd>
+                <dt>"Events folded"</dt>
+                <dd class="num" data-testid=format!("{key}-folded")>{s.folded.map(group).unwrap_or_else(|| "—".into())}</dd>
+                <dt>"Time in this browser"</dt>
+                <dd class="num" data-testid=format!("{key}-ms")>
+                    {s.ms.map(|ms| format!("{ms:.1} ms")).unwrap_or_else(|| "—".into())}
+                </dd>
+            </dl>
+            {progress}
+            {s.current.map(|c| view! { <p class="fold-current"><code>{c}</code></p> })}
+            {s.note.map(|n| view! { <p class="hint">{n}</p> })}
+            {state}
+        }
+    };
     view! {
         <article class="fold-side" aria-labelledby=labelledby data-testid=format!("{key}-side")>
             <h3 id=id>{title}</h3>
-            <dl>
-                <dt>"Started from"</dt>
-                <dd data-testid=format!("{key}-from")>{move || side.with(|s| s.from.clone())}</dd>
-                <dt>"Events folded"</dt>
-                <dd class="num" data-testid=format!("{key}-folded")>
-                    {move || side.with(|s| s.folded.map(group).unwrap_or_else(|| "—".into()))}
-                </dd>
-                <dt>"Time in this browser"</dt>
-                <dd class="num" data-testid=format!("{key}-ms")>
-                    {move || side.with(|s| s.ms.map(|ms| format!("{ms:.1} ms")).unwrap_or_else(|| "—".into()))}
-                </dd>
-            </dl>
-            {move || {
-                side.with(|s| {
-                    s.progress.filter(|_| s.running).map(|(done, of)| {
-                        view! {
-                            <p class="fold-progress">
-                                <progress max=of.max(1).to_string() value=done.to_string() aria-label=format!("{title}: events folded")></progress>
-                                " " {format!("{} of {}", group(done), group(of))}
-                            </p>
-                        }
-                    })
-                })
-            }}
-            {move || side.with(|s| s.current.clone().map(|c| view! { <p class="fold-current"><code>{c}</code></p> }))}
-            {move || side.with(|s| s.note.clone().map(|n| view! { <p class="hint">{n}</p> }))}
-            <Show when=move || side.with(|s| !s.state.is_empty())>
-                <pre class="json fold-state" aria-label=format!("{title}: state")>{move || side.with(|s| s.state.clone())}</pre>
-            </Show>
+            {body}
         </article>
     }
 }

@@ -142,59 +142,85 @@ pub struct Side {
     pub note: Option<String>,
 }
 
+/// Everything the Snapshots view shows, in one signal (one signal type keeps the wasm small).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FoldsState {
+    /// The history store's backend and its fallback note, once open.
+    pub history_backend: Option<(Backend, Option<String>)>,
+    /// The saved settings.
+    pub settings: FoldSettings,
+    /// The generated histories.
+    pub histories: Vec<History>,
+    /// Generating: events stored so far, of how many.
+    pub generating: Option<(u64, u64)>,
+    /// Asked to stop generating.
+    pub cancel: bool,
+    /// What generating last said (done, cancelled, or why it stopped).
+    pub generate_note: Option<(bool, String)>,
+    /// The snapshot side.
+    pub snap: Side,
+    /// The full replay side.
+    pub full: Side,
+    /// What the last run did besides folding (a snapshot written) and whether the folds agree.
+    pub run_note: Option<String>,
+    /// Why the last run failed.
+    pub run_error: Option<String>,
+    /// True while a run goes.
+    pub running: bool,
+}
+
 /// The Snapshots view's state, shared through context. `Copy`: only handles.
 #[derive(Clone, Copy)]
 pub struct Folds {
     lab: Lab,
     history: StoredValue<Option<Rc<LabEngine>>, leptos::prelude::LocalStorage>,
-    /// The history store's backend and its fallback note, once open.
-    pub history_backend: RwSignal<Option<(Backend, Option<String>)>>,
-    /// The saved settings.
-    pub settings: RwSignal<FoldSettings>,
-    /// The generated histories.
-    pub histories: RwSignal<Vec<History>>,
-    /// Generating: events stored so far, of how many.
-    pub generating: RwSignal<Option<(u64, u64)>>,
-    cancel: RwSignal<bool>,
-    /// What generating last said (done, cancelled, or why it stopped).
-    pub generate_note: RwSignal<Option<(bool, String)>>,
-    /// The snapshot side.
-    pub snap: RwSignal<Side>,
-    /// The full replay side.
-    pub full: RwSignal<Side>,
-    /// What the last run did besides folding (a snapshot written) and whether the folds agree.
-    pub run_note: RwSignal<Option<String>>,
-    /// Why the last run failed.
-    pub run_error: RwSignal<Option<String>>,
-    /// True while a run goes.
-    pub running: RwSignal<bool>,
+    /// What the view shows.
+    pub state: RwSignal<FoldsState>,
 }
 
 impl Folds {
+    /// Sets one field of the state.
+    pub fn put<T>(&self, field: impl FnOnce(&mut FoldsState) -> &mut T, value: T) {
+        self.state.update(|s| *field(s) = value);
+    }
+
+    /// Reads one field, tracked.
+    pub fn with_of<T, R>(&self, field: impl FnOnce(&FoldsState) -> &T, read: impl FnOnce(&T) -> R) -> R {
+        self.state.with(|s| read(field(s)))
+    }
+
+    /// Reads one field, untracked.
+    pub fn with_untracked_of<T, R>(
+        &self,
+        field: impl FnOnce(&FoldsState) -> &T,
+        read: impl FnOnce(&T) -> R,
+    ) -> R {
+        self.state.with_untracked(|s| read(field(s)))
+    }
+
+    /// Changes one field.
+    pub fn update_of<T>(&self, field: impl FnOnce(&mut FoldsState) -> &mut T, change: impl FnOnce(&mut T)) {
+        self.state.update(|s| change(field(s)));
+    }
+
     /// Reads the saved settings, opens the history store, and applies the interval to the lab's
     /// engine once it is open.
     pub fn open(lab: Lab) -> Folds {
         let folds = Folds {
             lab,
             history: StoredValue::new_local(None),
-            history_backend: RwSignal::new(None),
-            settings: RwSignal::new(LocalStorage::get(SETTINGS_KEY).unwrap_or_default()),
-            histories: RwSignal::new(LocalStorage::get(HISTORIES_KEY).unwrap_or_default()),
-            generating: RwSignal::new(None),
-            cancel: RwSignal::new(false),
-            generate_note: RwSignal::new(None),
-            snap: RwSignal::new(Side::default()),
-            full: RwSignal::new(Side::default()),
-            run_note: RwSignal::new(None),
-            run_error: RwSignal::new(None),
-            running: RwSignal::new(false),
+            state: RwSignal::new(FoldsState {
+                settings: LocalStorage::get(SETTINGS_KEY).unwrap_or_default(),
+                histories: LocalStorage::get(HISTORIES_KEY).unwrap_or_default(),
+                ..FoldsState::default()
+            }),
         };
         spawn_local(async move {
             let (store, note) = open_browser_store(HISTORY_STORE).await;
             let backend = store.backend();
             let engine = Engine::new(store, Box::new(|| js_sys::Date::now() as i64));
             folds.history.set_value(Some(Rc::new(engine)));
-            folds.history_backend.set(Some((backend, note)));
+            folds.put(|s| &mut s.history_backend, Some((backend, note)));
             folds.apply_interval();
         });
         Effect::new(move |_| {
@@ -207,7 +233,7 @@ impl Folds {
 
     /// The interval as the engine takes it (`None`: off).
     pub fn every(&self) -> Option<NonZeroU64> {
-        NonZeroU64::new(self.settings.with_untracked(|s| s.interval))
+        NonZeroU64::new(self.with_untracked_of(|s| &s.settings, |s| s.interval))
     }
 
     /// Sets the snapshot policy of both engines to the saved interval.
@@ -224,8 +250,8 @@ impl Folds {
 
     /// Changes a setting and saves them all.
     pub fn update(&self, change: impl FnOnce(&mut FoldSettings)) {
-        self.settings.update(change);
-        let _ = LocalStorage::set(SETTINGS_KEY, self.settings.get_untracked());
+        self.update_of(|s| &mut s.settings, change);
+        let _ = LocalStorage::set(SETTINGS_KEY, self.state.with_untracked(|s| s.settings.clone()));
     }
 
     /// Changes the interval, applies it, and folds the picked aggregate again.
@@ -236,12 +262,12 @@ impl Folds {
     }
 
     fn save_histories(&self) {
-        let _ = LocalStorage::set(HISTORIES_KEY, self.histories.get_untracked());
+        let _ = LocalStorage::set(HISTORIES_KEY, self.state.with_untracked(|s| s.histories.clone()));
     }
 
     /// Asks a running generation to stop after its current batch.
     pub fn cancel_generation(&self) {
-        self.cancel.set(true);
+        self.put(|s| &mut s.cancel, true);
     }
 
     /// Generates a new customer with a history of the chosen length in the history store, a batch
@@ -249,26 +275,26 @@ impl Folds {
     pub fn generate(&self) {
         let folds = *self;
         let Some(engine) = self.history.get_value() else {
-            self.generate_note.set(Some((
+            self.put(|s| &mut s.generate_note, Some((
                 false,
                 "The history store is still opening; try again in a moment.".into(),
             )));
             return;
         };
-        let total = self.settings.with_untracked(|s| s.length);
-        let number = self.histories.with_untracked(|h| h.len()) + 1;
+        let total = self.with_untracked_of(|s| &s.settings, |s| s.length);
+        let number = self.with_untracked_of(|s| &s.histories, |h| h.len()) + 1;
         let id = format!("h-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
         let name = format!("Long history {number}");
-        self.cancel.set(false);
-        self.generate_note.set(None);
-        self.generating.set(Some((0, total)));
+        self.put(|s| &mut s.cancel, false);
+        self.put(|s| &mut s.generate_note, None);
+        self.put(|s| &mut s.generating, Some((0, total)));
         spawn_local(async move {
             let stream = StreamId::new("Customer", &id);
             let mut generator = HistoryGenerator::new(&name);
             let mut stored = 0u64;
             let mut outcome: Result<(), String> = Ok(());
             while stored < total {
-                if folds.cancel.get_untracked() {
+                if folds.state.with_untracked(|s| s.cancel) {
                     outcome = Err(format!(
                         "Cancelled: the {} events stored before that stay in {HISTORY_STORE}.",
                         group(stored)
@@ -293,7 +319,7 @@ impl Folds {
                     Ok(envelopes) => {
                         stored += envelopes.len() as u64;
                         let first = envelopes.first().map_or(0, |e| e.event_id);
-                        folds.histories.update(|list| {
+                        folds.update_of(|s| &mut s.histories, |list| {
                             match list.iter_mut().find(|h| h.id == id) {
                                 Some(h) => h.events = stored,
                                 None => list.push(History {
@@ -305,7 +331,7 @@ impl Folds {
                             }
                         });
                         folds.save_histories();
-                        folds.generating.set(Some((stored, total)));
+                        folds.put(|s| &mut s.generating, Some((stored, total)));
                     }
                     Err(error) => {
                         outcome = Err(format!(
@@ -317,8 +343,8 @@ impl Folds {
                 }
                 pause(0).await;
             }
-            folds.generating.set(None);
-            folds.generate_note.set(Some(match outcome {
+            folds.put(|s| &mut s.generating, None);
+            folds.put(|s| &mut s.generate_note, Some(match outcome {
                 Ok(()) => (
                     true,
                     format!("Stored {} events for {name} ({id}).", group(stored)),
@@ -339,22 +365,23 @@ impl Folds {
         spawn_local(async move {
             match engine.store().clear().await {
                 Ok(()) => {
-                    folds.histories.set(Vec::new());
+                    folds.put(|s| &mut s.histories, Vec::new());
                     folds.save_histories();
-                    if folds.settings.with_untracked(|s| s.target.starts_with("history:")) {
+                    if folds.with_untracked_of(|s| &s.settings, |s| s.target.starts_with("history:")) {
                         folds.update(|s| s.target.clear());
                     }
-                    folds.snap.set(Side::default());
-                    folds.full.set(Side::default());
-                    folds.run_note.set(None);
-                    folds.generate_note.set(Some((
+                    folds.put(|s| &mut s.snap, Side::default());
+                    folds.put(|s| &mut s.full, Side::default());
+                    folds.put(|s| &mut s.run_note, None);
+                    folds.put(|s| &mut s.generate_note, Some((
                         true,
                         format!("Deleted the long histories from {HISTORY_STORE}."),
                     )));
                 }
-                Err(error) => folds
-                    .generate_note
-                    .set(Some((false, format!("The long histories could not be deleted: {error}")))),
+                Err(error) => folds.put(
+                    |s| &mut s.generate_note,
+                    Some((false, format!("The long histories could not be deleted: {error}"))),
+                ),
             }
         });
     }
@@ -362,10 +389,10 @@ impl Folds {
     /// Folds the picked aggregate both ways.
     pub fn run(&self) {
         let folds = *self;
-        let Some(target) = self.settings.with_untracked(|s| Target::parse(&s.target)) else {
+        let Some(target) = self.with_untracked_of(|s| &s.settings, |s| Target::parse(&s.target)) else {
             return;
         };
-        if self.running.get_untracked() {
+        if self.state.with_untracked(|s| s.running) {
             return;
         }
         let engine = if target.history {
@@ -377,20 +404,20 @@ impl Folds {
         let history = target
             .history
             .then(|| {
-                self.histories
-                    .with_untracked(|h| h.iter().find(|h| h.id == target.id).cloned())
+                self.state
+                    .with_untracked(|s| s.histories.iter().find(|h| h.id == target.id).cloned())
             })
             .flatten();
-        self.running.set(true);
-        self.run_error.set(None);
-        self.run_note.set(None);
+        self.put(|s| &mut s.running, true);
+        self.put(|s| &mut s.run_error, None);
+        self.put(|s| &mut s.run_note, None);
         spawn_local(async move {
             let kind = if target.entity_type == "Order" { Kind::Order } else { Kind::Customer };
             let result = folds.compare(&engine, kind, &target.id, history).await;
             if let Err(error) = result {
-                folds.run_error.set(Some(error));
+                folds.put(|s| &mut s.run_error, Some(error));
             }
-            folds.running.set(false);
+            folds.put(|s| &mut s.running, false);
         });
     }
 
@@ -414,13 +441,13 @@ impl Folds {
         let capture_at = every.map(|n| latest_multiple(version, n)).filter(|v| *v > 0);
 
         // The full replay: every event from the first, a page at a time.
-        self.full.set(Side {
+        self.put(|s| &mut s.full, Side {
             running: true,
             progress: Some((0, version)),
             from: "the first event (no snapshot)".into(),
             ..Side::default()
         });
-        self.snap.set(Side {
+        self.put(|s| &mut s.snap, Side {
             running: true,
             from: "waiting for the full replay".into(),
             ..Side::default()
@@ -432,14 +459,14 @@ impl Folds {
             let done = replay.next_page(engine.store()).await.map_err(|e| e.to_string())?;
             spent += now_ms() - t0;
             let folded = replay.folded();
-            self.full.update(|s| s.progress = Some((folded, version)));
+            self.update_of(|s| &mut s.full, |s| s.progress = Some((folded, version)));
             if done {
                 break;
             }
             pause(0).await;
         }
         let full_json = replay.json();
-        self.full.set(Side {
+        self.put(|s| &mut s.full, Side {
             ms: Some(spent),
             folded: Some(replay.folded()),
             from: "the first event (no snapshot)".into(),
@@ -483,7 +510,7 @@ impl Folds {
         // The load from the latest snapshot and the events after it (the engine's load path).
         let snapshot_now = engine.store().load_snapshot(&stream).await.ok().flatten();
         if every.is_none() || (snapshot_now.is_none() && version > ONE_READ_LIMIT) {
-            self.snap.set(Side {
+            self.put(|s| &mut s.snap, Side {
                 from: "no snapshot".into(),
                 note: Some(if every.is_none() {
                     "Snapshots are off, so a load is the full replay on the right.".into()
@@ -492,7 +519,7 @@ impl Folds {
                 }),
                 ..Side::default()
             });
-            self.run_note.set(Some(notes.join(" ")));
+            self.put(|s| &mut s.run_note, Some(notes.join(" ")));
             return Ok(());
         }
         let t0 = now_ms();
@@ -540,7 +567,7 @@ impl Folds {
             _ => Some(Folded::initial(kind)),
         };
         let after_version = report.snapshot_version.unwrap_or(0);
-        self.snap.set(Side {
+        self.put(|s| &mut s.snap, Side {
             running: true,
             ms: Some(ms),
             folded: Some(report.events_folded as u64),
@@ -567,7 +594,7 @@ impl Folds {
                         envelope.event_data
                     );
                     let state = shown.json();
-                    self.snap.update(|s| {
+                    self.update_of(|s| &mut s.snap, |s| {
                         s.current = Some(label);
                         s.progress = Some(((i + 1) as u64, tail.len() as u64));
                         s.state = state;
@@ -576,7 +603,7 @@ impl Folds {
                 }
             }
         }
-        self.snap.set(Side {
+        self.put(|s| &mut s.snap, Side {
             ms: Some(ms),
             folded: Some(report.events_folded as u64),
             from,
@@ -589,7 +616,7 @@ impl Folds {
         } else {
             "The two folds disagree: the snapshot does not match the events.".into()
         });
-        self.run_note.set(Some(notes.join(" ")));
+        self.put(|s| &mut s.run_note, Some(notes.join(" ")));
         Ok(())
     }
 }

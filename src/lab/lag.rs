@@ -71,45 +71,72 @@ pub struct StaleRead {
     pub waited: Option<Result<String, String>>,
 }
 
+/// Everything the Projections view shows, in one signal (one signal type keeps the wasm small).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LagState {
+    /// The saved settings.
+    pub settings: LagSettings,
+    /// The latest statuses (every projection, added or not).
+    pub statuses: Vec<ProjectionStatus>,
+    /// The last action's answer (ok, text).
+    pub note: Option<(bool, String)>,
+    /// The stale read, once made.
+    pub stale: Option<StaleRead>,
+    /// While true the runner leaves the customer view alone (the stale read is being looked at).
+    pub hold_view: bool,
+}
+
+/// The chart: the head and the samples, which change four times a second (kept apart from
+/// [`LagState`], so the controls are not redrawn under the pointer).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Chart {
+    /// The head when last sampled.
+    pub head: u64,
+    /// The samples, oldest first.
+    pub samples: VecDeque<Sample>,
+}
+
+/// The runner's bookkeeping (not shown).
+#[derive(Default)]
+struct Runner {
+    /// True while a tick runs, so ticks never overlap.
+    ticking: bool,
+    /// When each projection was last stepped by the runner.
+    last_step: BTreeMap<String, f64>,
+    /// When the last sample was taken.
+    last_sample: f64,
+}
+
 /// The Projections view's state, shared through context. `Copy`: only handles.
 #[derive(Clone, Copy)]
 pub struct Projections {
     lab: Lab,
-    /// The saved settings.
-    pub settings: RwSignal<LagSettings>,
-    /// The latest statuses (every projection, added or not).
-    pub statuses: RwSignal<Vec<ProjectionStatus>>,
-    /// The head when last sampled.
-    pub head: RwSignal<u64>,
-    /// The chart's samples, oldest first.
-    pub samples: RwSignal<VecDeque<Sample>>,
-    /// The last action's answer (ok, text).
-    pub note: RwSignal<Option<(bool, String)>>,
-    /// The stale read, once made.
-    pub stale: RwSignal<Option<StaleRead>>,
-    /// While true the runner leaves the customer view alone (the stale read is being looked at).
-    hold_view: RwSignal<bool>,
-    /// True while a tick runs, so ticks never overlap.
-    ticking: StoredValue<bool>,
-    last_step: StoredValue<BTreeMap<String, f64>>,
-    last_sample: StoredValue<f64>,
+    /// What the view shows.
+    pub state: RwSignal<LagState>,
+    /// The chart.
+    pub chart: RwSignal<Chart>,
+    runner: StoredValue<Runner>,
 }
 
 impl Projections {
+    /// Sets one field of the state.
+    fn put<T>(&self, field: impl FnOnce(&mut LagState) -> &mut T, value: T) {
+        self.state.update(|s| *field(s) = value);
+    }
+
     /// Reads the saved settings and applies them to the lab's projectors once the store is open.
     pub fn open(lab: Lab) -> Projections {
         let projections = Projections {
             lab,
-            settings: RwSignal::new(LocalStorage::get(SETTINGS_KEY).unwrap_or_default()),
-            statuses: RwSignal::new(Vec::new()),
-            head: RwSignal::new(0),
-            samples: RwSignal::new(VecDeque::new()),
-            note: RwSignal::new(None),
-            stale: RwSignal::new(None),
-            hold_view: RwSignal::new(false),
-            ticking: StoredValue::new(false),
-            last_step: StoredValue::new(BTreeMap::new()),
-            last_sample: StoredValue::new(f64::NEG_INFINITY),
+            state: RwSignal::new(LagState {
+                settings: LocalStorage::get(SETTINGS_KEY).unwrap_or_default(),
+                ..LagState::default()
+            }),
+            chart: RwSignal::new(Chart::default()),
+            runner: StoredValue::new(Runner {
+                last_sample: f64::NEG_INFINITY,
+                ..Runner::default()
+            }),
         };
         Effect::new(move |_| {
             if matches!(lab.status.get(), super::StoreStatus::Ready { .. }) {
@@ -121,7 +148,7 @@ impl Projections {
 
     fn apply_settings(&self) {
         let Some(engine) = self.lab.engine() else { return };
-        let settings = self.settings.get_untracked();
+        let settings = self.state.with_untracked(|s| s.settings.clone());
         for control in engine.query_side().controls() {
             if settings.paused.iter().any(|p| p == control.name()) {
                 control.pause();
@@ -133,14 +160,14 @@ impl Projections {
     }
 
     fn save(&self, change: impl FnOnce(&mut LagSettings)) {
-        self.settings.update(change);
-        let _ = LocalStorage::set(SETTINGS_KEY, self.settings.get_untracked());
+        self.state.update(|s| change(&mut s.settings));
+        let _ = LocalStorage::set(SETTINGS_KEY, self.state.with_untracked(|s| s.settings.clone()));
         self.apply_settings();
     }
 
     /// Whether a projection is shown and run (every one but the late one until it is added).
     pub fn is_added(&self, name: &str) -> bool {
-        name != LATE_PROJECTION || self.settings.with(|s| s.late_added)
+        name != LATE_PROJECTION || self.state.with(|st| st.settings.late_added)
     }
 
     /// Pauses or resumes a projection.
@@ -162,28 +189,28 @@ impl Projections {
     }
 
     fn sample_soon(&self) {
-        self.last_sample.set_value(f64::NEG_INFINITY);
+        self.runner.update_value(|r| r.last_sample = f64::NEG_INFINITY);
     }
 
     /// One tick of the page's timer: a sample every [`SAMPLE_MS`], and each running, added
     /// projection moved when its delay is up.
     pub fn tick(&self) {
-        if self.ticking.get_value() {
+        if self.runner.with_value(|r| r.ticking) {
             return;
         }
         let Some(engine) = self.lab.engine() else { return };
-        self.ticking.set_value(true);
+        self.runner.update_value(|r| r.ticking = true);
         let this = *self;
         spawn_local(async move {
             let now = now_ms();
-            if now - this.last_sample.get_value() >= SAMPLE_MS {
-                this.last_sample.set_value(now);
+            if now - this.runner.with_value(|r| r.last_sample) >= SAMPLE_MS {
+                this.runner.update_value(|r| r.last_sample = now);
                 this.sample(&engine, now).await;
             }
             if !this.lab.busy.get_untracked() {
                 this.run_due().await;
             }
-            this.ticking.set_value(false);
+            this.runner.update_value(|r| r.ticking = false);
         });
     }
 
@@ -195,40 +222,40 @@ impl Projections {
             .filter(|s| self.is_added(&s.name))
             .map(|s| (s.label.clone(), s.lag.events_behind))
             .collect();
-        self.samples.update(|samples| {
-            samples.push_back(Sample { at: now, behind });
-            while samples.front().is_some_and(|s| now - s.at > WINDOW_MS) {
-                samples.pop_front();
+        self.chart.update(|chart| {
+            chart.head = head;
+            chart.samples.push_back(Sample { at: now, behind });
+            while chart.samples.front().is_some_and(|s| now - s.at > WINDOW_MS) {
+                chart.samples.pop_front();
             }
         });
-        self.head.set(head);
-        if self.statuses.with_untracked(|s| *s != statuses) {
-            self.statuses.set(statuses);
+        if self.state.with_untracked(|st| st.statuses != statuses) {
+            self.put(|s| &mut s.statuses, statuses);
         }
     }
 
     async fn run_due(&self) {
         let Some(engine) = self.lab.engine() else { return };
-        let statuses = self.statuses.get_untracked();
+        let statuses = self.state.with_untracked(|s| s.statuses.clone());
         for status in statuses {
             let name = status.name.as_str();
             let paused = engine.query_side().control(name).is_none_or(|c| c.is_paused());
             if !self.is_added(name) || paused || status.lag.events_behind == 0 {
                 continue;
             }
-            if name == "customer-view" && self.hold_view.get_untracked() {
+            if name == "customer-view" && self.state.with_untracked(|s| s.hold_view) {
                 continue;
             }
             let now = now_ms();
             let last = self
-                .last_step
-                .with_value(|m| m.get(name).copied().unwrap_or(f64::NEG_INFINITY));
+                .runner
+                .with_value(|r| r.last_step.get(name).copied().unwrap_or(f64::NEG_INFINITY));
             let delay_ms = engine.query_side().control(name).map_or(0, |c| c.delay_ms());
             if delay_ms == 0 {
                 self.catch_up_with(name, false).await;
             } else if now - last >= f64::from(delay_ms) {
-                self.last_step.update_value(|m| {
-                    m.insert(name.to_string(), now);
+                self.runner.update_value(|r| {
+                    r.last_step.insert(name.to_string(), now);
                 });
                 self.step_with(name, false).await;
             }
@@ -257,15 +284,15 @@ impl Projections {
                 self.moved(&engine, name, event_id, verb, "applied one event", hand).await;
             }
             Ok(Progress::UpToDate) if !hand => {}
-            Ok(Progress::UpToDate) => self.note.set(Some((
+            Ok(Progress::UpToDate) => self.put(|s| &mut s.note, Some((
                 true,
                 format!("{}: up to date, nothing to apply.", label(&engine, name)),
             ))),
-            Ok(Progress::Paused) => self.note.set(Some((
+            Ok(Progress::Paused) => self.put(|s| &mut s.note, Some((
                 false,
                 format!("{} is paused: resume it to step.", label(&engine, name)),
             ))),
-            Err(error) => self.note.set(Some((false, error.to_string()))),
+            Err(error) => self.put(|s| &mut s.note, Some((false, error.to_string()))),
         }
         self.sample_soon();
     }
@@ -283,7 +310,7 @@ impl Projections {
             self.apply_settings();
         }
         match result {
-            Ok(done) if done.paused => self.note.set(Some((
+            Ok(done) if done.paused => self.put(|s| &mut s.note, Some((
                 false,
                 format!("{} is paused: resume it to catch up.", label(&engine, name)),
             ))),
@@ -292,7 +319,7 @@ impl Projections {
                 self.moved(&engine, name, done.position, "caught up", &text, hand).await;
             }
             Ok(_) => {}
-            Err(error) => self.note.set(Some((false, error.to_string()))),
+            Err(error) => self.put(|s| &mut s.note, Some((false, error.to_string()))),
         }
         self.sample_soon();
     }
@@ -309,7 +336,7 @@ impl Projections {
                 };
                 self.moved(&engine, name, done.position, "rebuilt", &text, true).await;
             }
-            Err(error) => self.note.set(Some((false, error.to_string()))),
+            Err(error) => self.put(|s| &mut s.note, Some((false, error.to_string()))),
         }
         self.sample_soon();
     }
@@ -333,7 +360,7 @@ impl Projections {
                 self.moved(&engine, LATE_PROJECTION, 0, "added", "added at checkpoint 0; it catches up from the first event", true)
                     .await
             }
-            Err(error) => self.note.set(Some((false, error.to_string()))),
+            Err(error) => self.put(|s| &mut s.note, Some((false, error.to_string()))),
         }
         self.sample_soon();
     }
@@ -350,7 +377,7 @@ impl Projections {
             .record(engine, name, &label, &event, Vec::new(), outcome, sentence.clone())
             .await;
         if announce {
-            self.note.set(Some((true, format!("{label} {what}; checkpoint #{position}."))));
+            self.put(|s| &mut s.note, Some((true, format!("{label} {what}; checkpoint #{position}."))));
         }
         if name == "customer-view" {
             self.lab.refresh().await;
@@ -360,17 +387,17 @@ impl Projections {
     /// Places `count` orders as fast as the store takes them, for the first customer.
     pub async fn burst(&self, count: usize) {
         let Some(customer) = self.first_customer() else {
-            self.note.set(Some((false, "Create a customer on the Lab page first.".into())));
+            self.put(|s| &mut s.note, Some((false, "Create a customer on the Lab page first.".into())));
             return;
         };
         for i in 0..count {
             let total = format!("{}", 10 + (i % 7) * 5);
             if let Err(error) = self.lab.place_order(customer.clone(), total).await {
-                self.note.set(Some((false, error)));
+                self.put(|s| &mut s.note, Some((false, error)));
                 return;
             }
         }
-        self.note.set(Some((
+        self.put(|s| &mut s.note, Some((
             true,
             format!("Placed {count} orders: the write side's head moved {count} events ahead."),
         )));
@@ -390,11 +417,11 @@ impl Projections {
     /// Places an order and reads the customer view straight after the command returns.
     pub async fn stale_read(&self) {
         let Some(customer) = self.first_customer() else {
-            self.note.set(Some((false, "Create a customer on the Lab page first.".into())));
+            self.put(|s| &mut s.note, Some((false, "Create a customer on the Lab page first.".into())));
             return;
         };
         let Some(engine) = self.lab.engine() else { return };
-        self.hold_view.set(true);
+        self.put(|s| &mut s.hold_view, true);
         let order = OrderId::new(format!("o-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]));
         let customer_id = CustomerId::new(customer.clone());
         let placed = engine
@@ -403,8 +430,8 @@ impl Projections {
         let stored = match placed {
             Ok(stored) => stored,
             Err(error) => {
-                self.hold_view.set(false);
-                self.note.set(Some((false, error.to_string())));
+                self.put(|s| &mut s.hold_view, false);
+                self.put(|s| &mut s.note, Some((false, error.to_string())));
                 return;
             }
         };
@@ -417,7 +444,7 @@ impl Projections {
             Ok(projected) => {
                 let (name, returned) = view_of(&projected.state, &customer_id);
                 let found = returned.iter().any(|o| o.starts_with(order.as_str()));
-                self.stale.set(Some(StaleRead {
+                self.put(|s| &mut s.stale, Some(StaleRead {
                     order: order.to_string(),
                     customer: name.unwrap_or_else(|| customer.clone()),
                     customer_id: customer,
@@ -429,8 +456,8 @@ impl Projections {
                 }));
             }
             Err(error) => {
-                self.hold_view.set(false);
-                self.note.set(Some((false, error.to_string())));
+                self.put(|s| &mut s.hold_view, false);
+                self.put(|s| &mut s.note, Some((false, error.to_string())));
             }
         }
     }
@@ -438,7 +465,7 @@ impl Projections {
     /// Read-your-writes: drives the customer view until it has applied the stale read's order.
     pub async fn wait_for_view(&self) {
         let Some(engine) = self.lab.engine() else { return };
-        let Some(read) = self.stale.get_untracked() else { return };
+        let Some(read) = self.state.with_untracked(|s| s.stale.clone()) else { return };
         let before = engine
             .query_side()
             .customer_view
@@ -472,21 +499,22 @@ impl Projections {
             Err(error) => Err(error.to_string()),
         };
         let done = answer.is_ok();
-        self.stale.update(|s| {
+        self.state.update(|st| {
+            let s = &mut st.stale;
             if let Some(s) = s {
                 s.waited = Some(answer);
             }
         });
         if done {
-            self.hold_view.set(false);
+            self.put(|s| &mut s.hold_view, false);
         }
         self.sample_soon();
     }
 
     /// Forgets the stale read and lets the runner move the view again.
     pub fn dismiss_stale(&self) {
-        self.stale.set(None);
-        self.hold_view.set(false);
+        self.put(|s| &mut s.stale, None);
+        self.put(|s| &mut s.hold_view, false);
     }
 }
 
