@@ -194,7 +194,8 @@ fn Row(status: ProjectionStatus) -> impl IntoView {
                         .collect_view()}
                 </select>
             </td>
-            <td class="controls">
+            <td>
+                <div class="controls">
                 <button
                     aria-label=format!("{} {label}", if paused { "Resume" } else { "Pause" })
                     on:click=move |_| projections.set_paused(&name.get_value(), !paused)
@@ -204,6 +205,7 @@ fn Row(status: ProjectionStatus) -> impl IntoView {
                 <button aria-label=format!("Step {label}") on:click=move |_| act("step")>"Step"</button>
                 <button aria-label=format!("Catch up {label}") on:click=move |_| act("catch")>"Catch up"</button>
                 <button aria-label=format!("Rebuild {label}") on:click=move |_| act("rebuild")>"Rebuild"</button>
+                </div>
             </td>
         </tr>
     }

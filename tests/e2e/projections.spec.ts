@@ -45,6 +45,14 @@ test('a paused view lags under load, is stepped, caught up, rebuilt; a projectio
   await page.getByRole('button', { name: 'Step Customer view' }).click();
   await expect(behind(page, 'Customer view')).toHaveText('19');
   await expect(row(page, 'Customer view').getByTestId('checkpoint')).toHaveText('#2');
+  // The move is in the lab's journal, with every checkpoint after it, so time travel stays true.
+  const last = await page.evaluate(() => {
+    const entries = JSON.parse(localStorage.getItem('foldlab-journal') ?? '[]');
+    return entries.filter((e: { subscriber: string }) => e.subscriber === 'customer-view').at(-1);
+  });
+  expect(last.event_id).toBe(2);
+  expect(last.head).toBe(21);
+  expect(last.positions).toContainEqual(['customer-view', 2]);
   await expect(page.getByRole('button', { name: 'Resume Customer view' })).toBeVisible();
 
   // Resumed, slowed to one event every 200 ms, it drains; catching up takes the rest at once.
