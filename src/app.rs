@@ -3,8 +3,12 @@
 //! the `<base href>` Trunk writes into index.html.
 
 use crate::components::{about::About, header::Header, lab_page::LabPage};
-use crate::components::{lessons::{LessonPage, Lessons}, share::Share};
-use crate::lab::Lab;
+use crate::components::{
+    lessons::{LessonPage, Lessons},
+    share::Share,
+};
+use crate::components::{projections::ProjectionsPage, snapshots::SnapshotsPage};
+use crate::lab::{folds::Folds, lag::Projections, Lab};
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
@@ -31,6 +35,8 @@ pub fn href(path: &str) -> String {
 pub fn App() -> impl IntoView {
     let lab = Lab::open();
     provide_context(lab);
+    provide_context(Folds::open(lab));
+    provide_context(Projections::open(lab));
     view! {
         <Router base=base_path()>
             <Header />
@@ -41,6 +47,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/lessons") view=Lessons />
                     <Route path=path!("/lessons/:id") view=LessonPage />
                     <Route path=path!("/share") view=Share />
+                    <Route path=path!("/snapshots") view=SnapshotsPage />
+                    <Route path=path!("/projections") view=ProjectionsPage />
                 </Routes>
             </main>
         </Router>

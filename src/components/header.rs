@@ -21,6 +21,8 @@ pub fn Header() -> impl IntoView {
                 <A href=href("/") exact=true>"Lab"</A>
                 <A href=href("/lessons")>"Lessons"</A>
                 <A href=href("/share")>"Share"</A>
+                <A href=href("/snapshots")>"Snapshots"</A>
+                <A href=href("/projections")>"Projections"</A>
                 <A href=href("/about")>"About the patterns"</A>
             </nav>
             <BackendBadge />

@@ -9,5 +9,7 @@ pub mod event_table;
 pub mod header;
 pub mod lab_page;
 pub mod lessons;
+pub mod projections;
 pub mod query_side;
 pub mod share;
+pub mod snapshots;

@@ -10,7 +10,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::rc::Rc;
 
+pub mod folds;
 pub mod journal;
+pub mod lag;
 pub mod lesson_text;
 pub mod lessons;
 pub mod sharing;

@@ -95,8 +95,7 @@ impl Project {
         // in at compile time: checkouts that share one target directory (git worktrees) share the
         // xtask binary too, and cargo does not rebuild it when only the checkout's path differs.
         let runtime_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
-        let manifest_dir =
-            runtime_dir.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+        let manifest_dir = runtime_dir.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
         let root = manifest_dir
             .parent()
             .ok_or_else(|| Error::new("xtask's manifest directory has no parent"))?

@@ -14,6 +14,7 @@ mod narrate;
 mod notify;
 pub mod projector;
 pub mod query_side;
+pub mod replay;
 pub mod scenario;
 pub mod sharing;
 pub mod sim;

@@ -1,0 +1,686 @@
+//! The Projections view's state: the write side's head and every projection's checkpoint, sampled
+//! every 250 ms for a chart of the lag; a runner that moves each running projection while the page
+//! is open (at once, or one event every `delay` ms); and the controls (pause, step, catch up,
+//! rebuild, add a projection, a burst of orders, a stale read and read-your-writes).
+//!
+//! Every checkpoint moved here is written to the lab's journal, so time travel stays true.
+
+use super::{Lab, LabEngine};
+use crate::lab::folds::now_ms;
+use foldlab_domain::{CustomerId, CustomerViews, EventEnvelope, Money, OrderId};
+use foldlab_store::{EventStore, Progress, ProjectionStatus};
+use gloo_storage::{LocalStorage, Storage};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, VecDeque};
+
+/// Where the view's settings are saved.
+const SETTINGS_KEY: &str = "foldlab-projections";
+
+/// How often the chart takes a sample, in milliseconds.
+pub const SAMPLE_MS: f64 = 250.0;
+
+/// How much time the chart shows, in milliseconds.
+pub const WINDOW_MS: f64 = 60_000.0;
+
+/// The projection that starts not added: the seed's "new customers with high value orders".
+pub const LATE_PROJECTION: &str = foldlab_domain::NewCustomersProjection::NAME;
+
+/// The delay choices, in milliseconds (0: catch up at once).
+pub const DELAYS: [u32; 5] = [0, 200, 500, 1_000, 2_000];
+
+/// What the view remembers across reloads.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LagSettings {
+    /// Projections paused.
+    pub paused: Vec<String>,
+    /// Delays by projection, in milliseconds.
+    pub delays: BTreeMap<String, u32>,
+    /// Whether the late projection has been added.
+    pub late_added: bool,
+}
+
+/// One sample of the chart.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sample {
+    /// `performance.now()` when taken.
+    pub at: f64,
+    /// Events behind, by projection label.
+    pub behind: Vec<(String, u64)>,
+}
+
+/// The stale read, as shown.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StaleRead {
+    /// The order placed.
+    pub order: String,
+    /// The customer it was placed for (name).
+    pub customer: String,
+    /// That customer's id.
+    pub customer_id: String,
+    /// The id of its OrderCreated event.
+    pub event_id: u64,
+    /// The view's checkpoint when read.
+    pub position: u64,
+    /// The customer's recent orders as the view returned them.
+    pub returned: Vec<String>,
+    /// Whether the view held the order when read.
+    pub found: bool,
+    /// What waiting said, once asked.
+    pub waited: Option<Result<String, String>>,
+}
+
+/// Everything the Projections view shows, in one signal (one signal type keeps the wasm small).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LagState {
+    /// The saved settings.
+    pub settings: LagSettings,
+    /// The latest statuses (every projection, added or not).
+    pub statuses: Vec<ProjectionStatus>,
+    /// The last action's answer (ok, text).
+    pub note: Option<(bool, String)>,
+    /// The stale read, once made.
+    pub stale: Option<StaleRead>,
+    /// While true the runner leaves the customer view alone (the stale read is being looked at).
+    pub hold_view: bool,
+}
+
+/// The chart: the head and the samples, which change four times a second (kept apart from
+/// [`LagState`], so the controls are not redrawn under the pointer).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Chart {
+    /// The head when last sampled.
+    pub head: u64,
+    /// The samples, oldest first.
+    pub samples: VecDeque<Sample>,
+}
+
+/// The runner's bookkeeping (not shown).
+#[derive(Default)]
+struct Runner {
+    /// True while a tick runs, so ticks never overlap.
+    ticking: bool,
+    /// When each projection was last stepped by the runner.
+    last_step: BTreeMap<String, f64>,
+    /// When the last sample was taken.
+    last_sample: f64,
+}
+
+/// The Projections view's state, shared through context. `Copy`: only handles.
+#[derive(Clone, Copy)]
+pub struct Projections {
+    lab: Lab,
+    /// What the view shows.
+    pub state: RwSignal<LagState>,
+    /// The chart.
+    pub chart: RwSignal<Chart>,
+    runner: StoredValue<Runner>,
+}
+
+impl Projections {
+    /// Sets one field of the state.
+    fn put<T>(&self, field: impl FnOnce(&mut LagState) -> &mut T, value: T) {
+        self.state.update(|s| *field(s) = value);
+    }
+
+    /// Reads the saved settings and applies them to the lab's projectors once the store is open.
+    pub fn open(lab: Lab) -> Projections {
+        let projections = Projections {
+            lab,
+            state: RwSignal::new(LagState {
+                settings: LocalStorage::get(SETTINGS_KEY).unwrap_or_default(),
+                ..LagState::default()
+            }),
+            chart: RwSignal::new(Chart::default()),
+            runner: StoredValue::new(Runner {
+                last_sample: f64::NEG_INFINITY,
+                ..Runner::default()
+            }),
+        };
+        Effect::new(move |_| {
+            if matches!(lab.status.get(), super::StoreStatus::Ready { .. }) {
+                projections.apply_settings();
+            }
+        });
+        projections
+    }
+
+    fn apply_settings(&self) {
+        let Some(engine) = self.lab.engine() else {
+            return;
+        };
+        let settings = self.state.with_untracked(|s| s.settings.clone());
+        for control in engine.query_side().controls() {
+            if settings.paused.iter().any(|p| p == control.name()) {
+                control.pause();
+            } else {
+                control.resume();
+            }
+            control.set_delay_ms(settings.delays.get(control.name()).copied().unwrap_or(0));
+        }
+    }
+
+    fn save(&self, change: impl FnOnce(&mut LagSettings)) {
+        self.state.update(|s| change(&mut s.settings));
+        let _ = LocalStorage::set(
+            SETTINGS_KEY,
+            self.state.with_untracked(|s| s.settings.clone()),
+        );
+        self.apply_settings();
+    }
+
+    /// Whether a projection is shown and run (every one but the late one until it is added).
+    pub fn is_added(&self, name: &str) -> bool {
+        name != LATE_PROJECTION || self.state.with(|st| st.settings.late_added)
+    }
+
+    /// Pauses or resumes a projection.
+    pub fn set_paused(&self, name: &str, paused: bool) {
+        self.save(|s| {
+            s.paused.retain(|p| p != name);
+            if paused {
+                s.paused.push(name.to_string());
+            }
+        });
+        self.sample_soon();
+    }
+
+    /// Sets a projection's delay.
+    pub fn set_delay(&self, name: &str, delay: u32) {
+        self.save(|s| {
+            s.delays.insert(name.to_string(), delay);
+        });
+    }
+
+    fn sample_soon(&self) {
+        self.runner
+            .update_value(|r| r.last_sample = f64::NEG_INFINITY);
+    }
+
+    /// One tick of the page's timer: a sample every [`SAMPLE_MS`], and each running, added
+    /// projection moved when its delay is up.
+    pub fn tick(&self) {
+        if self.runner.with_value(|r| r.ticking) {
+            return;
+        }
+        let Some(engine) = self.lab.engine() else {
+            return;
+        };
+        self.runner.update_value(|r| r.ticking = true);
+        let this = *self;
+        spawn_local(async move {
+            let now = now_ms();
+            if now - this.runner.with_value(|r| r.last_sample) >= SAMPLE_MS {
+                this.runner.update_value(|r| r.last_sample = now);
+                this.sample(&engine, now).await;
+            }
+            if !this.lab.busy.get_untracked() {
+                this.run_due().await;
+            }
+            this.runner.update_value(|r| r.ticking = false);
+        });
+    }
+
+    async fn sample(&self, engine: &LabEngine, now: f64) {
+        let Ok(statuses) = engine.query_side().statuses(engine.store()).await else {
+            return;
+        };
+        let head = statuses.first().map_or(0, |s| s.lag.head);
+        let behind = statuses
+            .iter()
+            .filter(|s| self.is_added(&s.name))
+            .map(|s| (s.label.clone(), s.lag.events_behind))
+            .collect();
+        self.chart.update(|chart| {
+            chart.head = head;
+            chart.samples.push_back(Sample { at: now, behind });
+            while chart
+                .samples
+                .front()
+                .is_some_and(|s| now - s.at > WINDOW_MS)
+            {
+                chart.samples.pop_front();
+            }
+        });
+        if self.state.with_untracked(|st| st.statuses != statuses) {
+            self.put(|s| &mut s.statuses, statuses);
+        }
+    }
+
+    async fn run_due(&self) {
+        let Some(engine) = self.lab.engine() else {
+            return;
+        };
+        let statuses = self.state.with_untracked(|s| s.statuses.clone());
+        for status in statuses {
+            let name = status.name.as_str();
+            let paused = engine
+                .query_side()
+                .control(name)
+                .is_none_or(|c| c.is_paused());
+            if !self.is_added(name) || paused || status.lag.events_behind == 0 {
+                continue;
+            }
+            if name == "customer-view" && self.state.with_untracked(|s| s.hold_view) {
+                continue;
+            }
+            let now = now_ms();
+            let last = self
+                .runner
+                .with_value(|r| r.last_step.get(name).copied().unwrap_or(f64::NEG_INFINITY));
+            let delay_ms = engine
+                .query_side()
+                .control(name)
+                .map_or(0, |c| c.delay_ms());
+            if delay_ms == 0 {
+                self.catch_up_with(name, false).await;
+            } else if now - last >= f64::from(delay_ms) {
+                self.runner.update_value(|r| {
+                    r.last_step.insert(name.to_string(), now);
+                });
+                self.step_with(name, false).await;
+            }
+        }
+    }
+
+    /// Applies one event to a projection, by hand: a paused one too (it stays paused).
+    pub async fn step(&self, name: &str) {
+        self.step_with(name, true).await;
+    }
+
+    async fn step_with(&self, name: &str, hand: bool) {
+        let Some(engine) = self.lab.engine() else {
+            return;
+        };
+        let paused = hand && by_hand(&engine, name);
+        let result = engine.query_side().step(name, engine.store()).await;
+        if paused {
+            self.apply_settings();
+        }
+        match result {
+            Ok(Progress::Applied { event_id, outcome }) => {
+                let verb = match outcome {
+                    foldlab_domain::ApplyOutcome::Updated => "view updated",
+                    foldlab_domain::ApplyOutcome::Ignored => "checkpoint moved",
+                    foldlab_domain::ApplyOutcome::Duplicate => "duplicate discarded",
+                };
+                self.moved(&engine, name, event_id, verb, "applied one event", hand)
+                    .await;
+            }
+            Ok(Progress::UpToDate) if !hand => {}
+            Ok(Progress::UpToDate) => self.put(
+                |s| &mut s.note,
+                Some((
+                    true,
+                    format!("{}: up to date, nothing to apply.", label(&engine, name)),
+                )),
+            ),
+            Ok(Progress::Paused) => self.put(
+                |s| &mut s.note,
+                Some((
+                    false,
+                    format!("{} is paused: resume it to step.", label(&engine, name)),
+                )),
+            ),
+            Err(error) => self.put(|s| &mut s.note, Some((false, error.to_string()))),
+        }
+        self.sample_soon();
+    }
+
+    /// Applies every event after a projection's checkpoint, by hand: a paused one too.
+    pub async fn catch_up(&self, name: &str) {
+        self.catch_up_with(name, true).await;
+    }
+
+    async fn catch_up_with(&self, name: &str, hand: bool) {
+        let Some(engine) = self.lab.engine() else {
+            return;
+        };
+        let paused = hand && by_hand(&engine, name);
+        let result = engine.query_side().catch_up(name, engine.store()).await;
+        if paused {
+            self.apply_settings();
+        }
+        match result {
+            Ok(done) if done.paused => self.put(
+                |s| &mut s.note,
+                Some((
+                    false,
+                    format!("{} is paused: resume it to catch up.", label(&engine, name)),
+                )),
+            ),
+            Ok(done) if done.applied > 0 => {
+                let text = format!("caught up: applied {} events", done.applied);
+                self.moved(&engine, name, done.position, "caught up", &text, hand)
+                    .await;
+            }
+            Ok(_) => {}
+            Err(error) => self.put(|s| &mut s.note, Some((false, error.to_string()))),
+        }
+        self.sample_soon();
+    }
+
+    /// Drops a projection's view and applies every event again from position 0.
+    pub async fn rebuild(&self, name: &str) {
+        let Some(engine) = self.lab.engine() else {
+            return;
+        };
+        match engine.query_side().rebuild(name, engine.store()).await {
+            Ok(done) => {
+                let text = if done.paused {
+                    "rebuilt: emptied to position 0 (paused, so nothing applied yet)".to_string()
+                } else {
+                    format!("rebuilt from position 0: applied {} events", done.applied)
+                };
+                self.moved(&engine, name, done.position, "rebuilt", &text, true)
+                    .await;
+            }
+            Err(error) => self.put(|s| &mut s.note, Some((false, error.to_string()))),
+        }
+        self.sample_soon();
+    }
+
+    /// Adds the late projection: it starts at checkpoint 0 and catches up one event every 200 ms.
+    pub async fn add_late(&self) {
+        let Some(engine) = self.lab.engine() else {
+            return;
+        };
+        let Some(control) = engine.query_side().control(LATE_PROJECTION) else {
+            return;
+        };
+        control.pause();
+        let result = engine
+            .query_side()
+            .rebuild(LATE_PROJECTION, engine.store())
+            .await;
+        self.save(|s| {
+            s.late_added = true;
+            s.paused.retain(|p| p != LATE_PROJECTION);
+            s.delays.insert(LATE_PROJECTION.to_string(), 200);
+        });
+        match result {
+            Ok(_) => {
+                self.moved(
+                    &engine,
+                    LATE_PROJECTION,
+                    0,
+                    "added",
+                    "added at checkpoint 0; it catches up from the first event",
+                    true,
+                )
+                .await
+            }
+            Err(error) => self.put(|s| &mut s.note, Some((false, error.to_string()))),
+        }
+        self.sample_soon();
+    }
+
+    /// Records a move in the journal and says what happened.
+    async fn moved(
+        &self,
+        engine: &LabEngine,
+        name: &str,
+        position: u64,
+        outcome: &str,
+        what: &str,
+        announce: bool,
+    ) {
+        let label = label(engine, name);
+        let event = event_at(engine, position).await;
+        let sentence = format!(
+            "The {} {what} and saved its checkpoint at #{position}: the view is the fold of the events up to it.",
+            label.to_lowercase()
+        );
+        self.lab
+            .record(
+                engine,
+                name,
+                &label,
+                &event,
+                Vec::new(),
+                outcome,
+                sentence.clone(),
+            )
+            .await;
+        if announce {
+            self.put(
+                |s| &mut s.note,
+                Some((true, format!("{label} {what}; checkpoint #{position}."))),
+            );
+        }
+        if name == "customer-view" {
+            self.lab.refresh().await;
+        }
+    }
+
+    /// Places `count` orders as fast as the store takes them, for the first customer.
+    pub async fn burst(&self, count: usize) {
+        let Some(customer) = self.first_customer() else {
+            self.put(
+                |s| &mut s.note,
+                Some((false, "Create a customer on the Lab page first.".into())),
+            );
+            return;
+        };
+        for i in 0..count {
+            let total = format!("{}", 10 + (i % 7) * 5);
+            if let Err(error) = self.lab.place_order(customer.clone(), total).await {
+                self.put(|s| &mut s.note, Some((false, error)));
+                return;
+            }
+        }
+        self.put(
+            |s| &mut s.note,
+            Some((
+                true,
+                format!("Placed {count} orders: the write side's head moved {count} events ahead."),
+            )),
+        );
+        self.sample_soon();
+    }
+
+    fn first_customer(&self) -> Option<String> {
+        self.lab.snapshot.with_untracked(|s| {
+            s.model
+                .customer_order
+                .iter()
+                .find(|id| {
+                    s.model
+                        .customers
+                        .get(*id)
+                        .is_some_and(|c| c.customer().is_some() && !c.is_deleted())
+                })
+                .map(|id| id.to_string())
+        })
+    }
+
+    /// Places an order and reads the customer view straight after the command returns.
+    pub async fn stale_read(&self) {
+        let Some(customer) = self.first_customer() else {
+            self.put(
+                |s| &mut s.note,
+                Some((false, "Create a customer on the Lab page first.".into())),
+            );
+            return;
+        };
+        let Some(engine) = self.lab.engine() else {
+            return;
+        };
+        self.put(|s| &mut s.hold_view, true);
+        let order = OrderId::new(format!(
+            "o-{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        ));
+        let customer_id = CustomerId::new(customer.clone());
+        let placed = engine
+            .place_order(
+                &order,
+                &customer_id,
+                Money::from_cents(2_500),
+                &order.to_string(),
+            )
+            .await;
+        let stored = match placed {
+            Ok(stored) => stored,
+            Err(error) => {
+                self.put(|s| &mut s.hold_view, false);
+                self.put(|s| &mut s.note, Some((false, error.to_string())));
+                return;
+            }
+        };
+        // The read, straight after the command: before the view's projector has run again.
+        let read = engine.query_side().customer_view.load(engine.store()).await;
+        let event_id = stored.last().map_or(0, |e| e.event_id);
+        self.lab.log_command(&engine, &stored).await;
+        self.lab.refresh().await;
+        match read {
+            Ok(projected) => {
+                let (name, returned) = view_of(&projected.state, &customer_id);
+                let found = returned.iter().any(|o| o.starts_with(order.as_str()));
+                self.put(
+                    |s| &mut s.stale,
+                    Some(StaleRead {
+                        order: order.to_string(),
+                        customer: name.unwrap_or_else(|| customer.clone()),
+                        customer_id: customer,
+                        event_id,
+                        position: projected.position,
+                        returned,
+                        found,
+                        waited: None,
+                    }),
+                );
+            }
+            Err(error) => {
+                self.put(|s| &mut s.hold_view, false);
+                self.put(|s| &mut s.note, Some((false, error.to_string())));
+            }
+        }
+    }
+
+    /// Read-your-writes: drives the customer view until it has applied the stale read's order.
+    pub async fn wait_for_view(&self) {
+        let Some(engine) = self.lab.engine() else {
+            return;
+        };
+        let Some(read) = self.state.with_untracked(|s| s.stale.clone()) else {
+            return;
+        };
+        let before = engine
+            .query_side()
+            .customer_view
+            .position(engine.store())
+            .await
+            .unwrap_or(0);
+        let waited = engine
+            .query_side()
+            .wait_until_applied("customer-view", engine.store(), read.event_id)
+            .await;
+        let answer = match waited {
+            Ok(position) => {
+                if position > before {
+                    self.moved(
+                        &engine,
+                        "customer-view",
+                        position,
+                        "caught up",
+                        "applied the events up to the order",
+                        true,
+                    )
+                    .await;
+                }
+                let returned = engine
+                    .customer_view()
+                    .await
+                    .map(|v| view_of(&v, &CustomerId::new(read.customer_id.clone())).1)
+                    .unwrap_or_default();
+                let has = returned.iter().any(|o| o.starts_with(&read.order));
+                Ok(format!(
+                    "The view has applied #{} (its checkpoint is #{position}); order {} is {} its recent orders: {}.",
+                    read.event_id,
+                    read.order,
+                    if has { "now among" } else { "still not among" },
+                    if returned.is_empty() { "none".to_string() } else { returned.join(", ") }
+                ))
+            }
+            Err(error) => Err(error.to_string()),
+        };
+        let done = answer.is_ok();
+        self.state.update(|st| {
+            let s = &mut st.stale;
+            if let Some(s) = s {
+                s.waited = Some(answer);
+            }
+        });
+        if done {
+            self.put(|s| &mut s.hold_view, false);
+        }
+        self.sample_soon();
+    }
+
+    /// Forgets the stale read and lets the runner move the view again.
+    pub fn dismiss_stale(&self) {
+        self.put(|s| &mut s.stale, None);
+        self.put(|s| &mut s.hold_view, false);
+    }
+}
+
+/// The customer's name and recent orders (`o-1 $25.00 NEW`) as a view holds them.
+fn view_of(view: &CustomerViews, id: &CustomerId) -> (Option<String>, Vec<String>) {
+    match view.customers.get(id) {
+        Some(c) => (
+            Some(c.name.clone()),
+            c.recent_orders
+                .iter()
+                .map(|o| format!("{} {} {}", o.order_id, o.total, o.status))
+                .collect(),
+        ),
+        None => (None, Vec::new()),
+    }
+}
+
+/// Lets a paused projector take one move by hand; returns whether it was paused (the caller puts
+/// the saved settings back afterwards).
+fn by_hand(engine: &LabEngine, name: &str) -> bool {
+    match engine.query_side().control(name) {
+        Some(control) if control.is_paused() => {
+            control.resume();
+            true
+        }
+        _ => false,
+    }
+}
+
+fn label(engine: &LabEngine, name: &str) -> String {
+    engine
+        .query_side()
+        .control(name)
+        .map_or_else(|| name.to_string(), |c| c.label().to_string())
+}
+
+/// The event at `position`, for the journal; a placeholder at position 0 (nothing applied).
+async fn event_at(engine: &LabEngine, position: u64) -> EventEnvelope {
+    if position > 0 {
+        if let Ok(page) = engine.store().read_all(position - 1, 1).await {
+            if let Some(event) = page.into_iter().next() {
+                return event;
+            }
+        }
+    }
+    EventEnvelope {
+        event_id: 0,
+        entity_type: "—".into(),
+        entity_id: "—".into(),
+        version: 0,
+        event_type: "(none: position 0)".into(),
+        schema_version: 0,
+        event_data: "{}".into(),
+        recorded_at: 0,
+        metadata: foldlab_domain::Metadata {
+            actor: "projector".into(),
+            correlation_id: String::new(),
+            causation_id: None,
+        },
+    }
+}
