@@ -3,6 +3,7 @@
 //! the `<base href>` Trunk writes into index.html.
 
 use crate::components::{about::About, header::Header, lab_page::LabPage};
+use crate::components::{choreography_page::ChoreographyPage, time_travel::TimeTravel};
 use crate::lab::Lab;
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
@@ -36,6 +37,8 @@ pub fn App() -> impl IntoView {
             <main id="main">
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("/") view=LabPage />
+                    <Route path=path!("/choreography") view=ChoreographyPage />
+                    <Route path=path!("/time-travel") view=TimeTravel />
                     <Route path=path!("/about") view=About />
                 </Routes>
             </main>

@@ -18,6 +18,8 @@ pub fn Header() -> impl IntoView {
             </div>
             <nav aria-label="Views">
                 <A href=href("/")>"Lab"</A>
+                <A href=href("/choreography")>"Choreography"</A>
+                <A href=href("/time-travel")>"Time travel"</A>
                 <A href=href("/about")>"About the patterns"</A>
             </nav>
             <BackendBadge />

@@ -17,6 +17,7 @@ pub mod query_side;
 pub mod scenario;
 pub mod sim;
 mod store;
+pub mod timeline;
 
 #[cfg(any(test, feature = "contract"))]
 pub mod contract;
