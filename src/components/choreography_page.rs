@@ -137,10 +137,16 @@ fn lane_row(entry: &Entry, events: &[EventEnvelope], current: bool) -> impl Into
             format!("{event} came from {}", entry.source),
         );
     }
+    // A command is decided by the aggregate it was sent to; a delivery by its subscriber.
+    let decided_by = if entry.subscriber == USER {
+        entry.source.as_str()
+    } else {
+        entry.label.as_str()
+    };
     let outcome = chip(
         receiver,
         outcome_class(&entry.outcome),
-        format!("{}: {}", entry.label, entry.outcome),
+        format!("{decided_by}: {}", entry.outcome),
     );
     let second = (!entry.stored.is_empty())
         .then(|| arrow(receiver, Lane::Store, 3, appended(events, &entry.stored)));
