@@ -60,10 +60,8 @@ pub fn aggregates(model: &WriteModel, caption_suffix: &str) -> impl IntoView {
 
 /// The customer view's documents.
 pub fn customer_view(view: &CustomerViews) -> impl IntoView {
-    if view.customers.is_empty() {
-        return view! { <p class="empty">"The view held no customers."</p> }.into_any();
-    }
-    view.customers
+    let docs = view
+        .customers
         .values()
         .map(|c| {
             let orders = c
@@ -87,8 +85,12 @@ pub fn customer_view(view: &CustomerViews) -> impl IntoView {
                 </article>
             }
         })
-        .collect_view()
-        .into_any()
+        .collect_view();
+    let empty = view
+        .customers
+        .is_empty()
+        .then(|| view! { <p class="empty">"The view held no customers."</p> });
+    view! { {docs} {empty} }
 }
 
 /// Each customer's orders with every status they went through.

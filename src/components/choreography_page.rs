@@ -6,11 +6,11 @@
 
 use super::as_of::{aggregates, customer_view};
 use super::transport::{Transport, SPEEDS};
-use crate::lab::as_of::{model_at, views_after, ViewsThen};
+use crate::lab::as_of::{model_at, views_after};
 use crate::lab::{Entry, Lab, USER};
 use foldlab_domain::EventEnvelope;
 use foldlab_store::engine::Subscriber;
-use foldlab_store::timeline::{Forward, Steps};
+use foldlab_store::timeline::{self, Forward, Steps};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -191,7 +191,7 @@ pub fn ChoreographyPage() -> impl IntoView {
     });
     let head_then = Memo::new(move |_| entry.with(|e| e.as_ref().map_or(0, |e| e.head)));
     let is_now = move || steps.get().is_now(step.get());
-    let model = Memo::new(move |_| lab.snapshot.with(|s| model_at(&s.events, head_then.get())));
+    let model = move || lab.snapshot.with(|s| model_at(&s.events, head_then.get()));
 
     // The URL keeps the step, so a reload comes back to it.
     Effect::new(move |_| {
@@ -212,23 +212,16 @@ pub fn ChoreographyPage() -> impl IntoView {
         }
     });
 
-    // The views as they stood after the step, folded as of their checkpoints then.
-    let then = RwSignal::new(None::<Result<ViewsThen, String>>);
-    let generation = StoredValue::new(0u64);
-    Effect::new(move |_| {
+    // The views as they stood after the step, each folded as of its own checkpoint then.
+    let then = Memo::new(move |_| {
         lab.status.track();
-        lab.snapshot.track();
+        let engine = lab.engine()?;
         let at = entry.get();
-        let Some(engine) = lab.engine() else { return };
-        generation.update_value(|g| *g += 1);
-        let mine = generation.get_value();
-        spawn_local(async move {
-            let fallback = at.as_ref().map_or(0, |e| e.head);
-            let views = views_after(&engine, at.as_ref(), fallback).await;
-            if generation.get_value() == mine {
-                then.set(Some(views));
-            }
-        });
+        let fallback = at.as_ref().map_or(0, |e| e.head);
+        Some(
+            lab.snapshot
+                .with(|s| views_after(engine.query_side(), &s.events, at.as_ref(), fallback)),
+        )
     });
 
     let forward = Callback::new(move |_: ()| {
@@ -310,17 +303,19 @@ pub fn ChoreographyPage() -> impl IntoView {
 
     let lanes = move || {
         let at = steps.get().index(step.get(), oldest());
+        let here = step.get();
         lab.snapshot.with(|s| {
-            lab.journal.with(|j| match at {
-                Some(i) if i < j.len() => {
-                    let from = (i + 1).saturating_sub(LANE_ROWS);
-                    j[from..=i]
+            lab.journal.with(|j| {
+                let rows = at.filter(|i| *i < j.len()).map(|i| {
+                    j[(i + 1).saturating_sub(LANE_ROWS)..=i]
                         .iter()
-                        .map(|e| lane_row(e, &s.events, e.number == step.get()))
+                        .map(|e| lane_row(e, &s.events, e.number == here))
                         .collect_view()
-                        .into_any()
-                }
-                _ => view! { <li class="empty">"No step yet: the lanes fill in as commands and deliveries happen."</li> }.into_any(),
+                });
+                let empty = rows.is_none().then(|| {
+                    view! { <li class="empty">"No step yet: the lanes fill in as commands and deliveries happen."</li> }
+                });
+                view! { {rows} {empty} }
             })
         })
     };
@@ -360,6 +355,45 @@ pub fn ChoreographyPage() -> impl IntoView {
                 .collect_view()
         });
         view! { {before} {items} }
+    };
+
+    // One closure for the whole panel: it changes as a whole with every step.
+    let then_panel = move || {
+        let head = head_then.get();
+        let title = if is_now() {
+            "The lab now".to_string()
+        } else {
+            format!("The lab as of step {}", step.get())
+        };
+        let (checkpoints, view_at) = entry.with(|e| {
+            let list = Subscriber::ALL
+                .iter()
+                .map(|s| {
+                    let at = e.as_ref().map_or(0, |e| e.position(s.name()));
+                    view! { <li><strong>{s.label()}</strong> {format!(" had handled up to #{at} of #{head}")}</li> }
+                })
+                .collect_view();
+            let at = e.as_ref().map_or(0, |e| e.position(Subscriber::CustomerView.name()));
+            (list, timeline::view_at("customer view", Some(at), head))
+        });
+        let (docs, error) = then.with(|t| match t {
+            Some(Ok(v)) => (Some(customer_view(&v.customer_view.1)), None),
+            Some(Err(e)) => (None, Some(e.clone())),
+            None => (None, None),
+        });
+        view! {
+            <h2 id="then-title">{title}</h2>
+            <p class="hint">
+                {format!("Aggregates folded from the events up to #{head}; each view as of its own checkpoint then.")}
+            </p>
+            {aggregates(&model(), "(folded from their events)")}
+            <h3>"Checkpoints"</h3>
+            <ul class="plain" data-testid="checkpoints-then">{checkpoints}</ul>
+            <h3>"Customer view (query side)"</h3>
+            <p class="lag" data-testid="view-then">{view_at}</p>
+            <div class="docs">{docs}</div>
+            {error.map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        }
     };
 
     view! {
@@ -412,41 +446,7 @@ pub fn ChoreographyPage() -> impl IntoView {
                 </details>
             </section>
             <section class="panel then" aria-labelledby="then-title" data-testid="then">
-                <h2 id="then-title">{move || if is_now() { "The lab now".to_string() } else { format!("The lab as of step {}", step.get()) }}</h2>
-                <p class="hint">
-                    {move || format!("Aggregates folded from the events up to #{}; each view as of its own checkpoint then.", head_then.get())}
-                </p>
-                {move || model.with(|m| aggregates(m, "(folded from their events)"))}
-                <h3>"Checkpoints"</h3>
-                <ul class="plain" data-testid="checkpoints-then">
-                    {move || {
-                        let head = head_then.get();
-                        entry.with(|e| {
-                            Subscriber::ALL
-                                .iter()
-                                .map(|s| {
-                                    let at = e.as_ref().map_or(0, |e| e.position(s.name()));
-                                    view! { <li><strong>{s.label()}</strong> {format!(" had handled up to #{at} of #{head}")}</li> }
-                                })
-                                .collect_view()
-                        })
-                    }}
-                </ul>
-                <h3>"Customer view (query side)"</h3>
-                <p class="lag" data-testid="view-then">
-                    {move || {
-                        let head = head_then.get();
-                        let at = entry.with(|e| e.as_ref().map(|e| e.position(Subscriber::CustomerView.name())));
-                        foldlab_store::timeline::view_at("customer view", at.or(Some(0)), head)
-                    }}
-                </p>
-                <div class="docs">
-                    {move || then.with(|t| match t {
-                        Some(Ok(v)) => customer_view(&v.customer_view.1).into_any(),
-                        Some(Err(e)) => view! { <p class="error" role="alert">{e.clone()}</p> }.into_any(),
-                        None => view! { <p class="empty">"Folding…"</p> }.into_any(),
-                    })}
-                </div>
+                {then_panel}
             </section>
         </div>
     }

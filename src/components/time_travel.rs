@@ -4,11 +4,10 @@
 
 use super::as_of::{aggregates, customer_view, low_credit, new_customers, order_history};
 use super::transport::{Transport, SPEEDS};
-use crate::lab::as_of::{model_at, views_at, ViewsThen};
+use crate::lab::as_of::{model_at, views_at};
 use crate::lab::Lab;
 use foldlab_store::timeline::{requested_position, view_at};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
@@ -27,7 +26,7 @@ pub fn TimeTravel() -> impl IntoView {
 
     let head = Memo::new(move |_| lab.snapshot.with(|s| s.head()));
     let position = Memo::new(move |_| requested_position(requested.get().as_deref(), head.get()));
-    let model = Memo::new(move |_| lab.snapshot.with(|s| model_at(&s.events, position.get())));
+    let model = move || lab.snapshot.with(|s| model_at(&s.events, position.get()));
 
     // The URL keeps the position (once the log is read, so the request is not clamped to 0 first).
     Effect::new(move |_| {
@@ -50,21 +49,15 @@ pub fn TimeTravel() -> impl IntoView {
         }
     });
 
-    let then = RwSignal::new(None::<Result<ViewsThen, String>>);
-    let generation = StoredValue::new(0u64);
-    Effect::new(move |_| {
-        lab.snapshot.track();
+    // Every view as it stood while the log was at the position, as of its own checkpoint then.
+    let then = Memo::new(move |_| {
+        lab.status.track();
+        let engine = lab.engine()?;
         let at = position.get();
-        let Some(engine) = lab.engine() else { return };
-        let entries = lab.journal.get();
-        generation.update_value(|g| *g += 1);
-        let mine = generation.get_value();
-        spawn_local(async move {
-            let views = views_at(&engine, &entries, at).await;
-            if generation.get_value() == mine {
-                then.set(Some(views));
-            }
-        });
+        Some(lab.journal.with(|entries| {
+            lab.snapshot
+                .with(|s| views_at(engine.query_side(), &s.events, entries, at))
+        }))
     });
 
     let forward = Callback::new(move |_: ()| {
@@ -106,26 +99,41 @@ pub fn TimeTravel() -> impl IntoView {
         })
     };
 
-    let view_panel = move |title: &'static str,
-                           label: &'static str,
-                           testid: &'static str,
-                           pick: fn(&ViewsThen) -> (Option<u64>, AnyView)| {
-        view! {
-            <article class="doc view-then" data-testid=testid aria-label=title>
-                <h3>{title}</h3>
-                {move || then.with(|t| match t {
-                    Some(Ok(v)) => {
-                        let (checkpoint, body) = pick(v);
-                        view! {
-                            <p class="lag">{view_at(label, checkpoint, position.get())}</p>
-                            {body}
-                        }.into_any()
-                    }
-                    Some(Err(e)) => view! { <p class="error" role="alert">{e.clone()}</p> }.into_any(),
-                    None => view! { <p class="empty">"Folding…"</p> }.into_any(),
-                })}
-            </article>
-        }
+    // One closure for the four views: they change together with the position.
+    let views_panel = move || {
+        let at = position.get();
+        then.with(|t| {
+            let error = match t {
+                Some(Err(e)) => Some(view! { <p class="error" role="alert">{e.clone()}</p> }),
+                _ => None,
+            };
+            let panels = match t {
+                Some(Ok(v)) => Some(view! {
+                    <article class="doc view-then" data-testid="tt-customer-view" aria-label="Customer view">
+                        <h3>"Customer view"</h3>
+                        <p class="lag">{view_at("customer view", v.customer_view.0, at)}</p>
+                        {customer_view(&v.customer_view.1)}
+                    </article>
+                    <article class="doc view-then" data-testid="tt-order-history" aria-label="Order history">
+                        <h3>"Order history"</h3>
+                        <p class="lag">{view_at("order history", v.order_history.0, at)}</p>
+                        {order_history(&v.order_history.1)}
+                    </article>
+                    <article class="doc view-then" data-testid="tt-low-credit" aria-label="Customers with a low credit limit">
+                        <h3>"Customers with a low credit limit"</h3>
+                        <p class="lag">{view_at("low-credit list", v.low_credit.0, at)}</p>
+                        {low_credit(&v.low_credit.1)}
+                    </article>
+                    <article class="doc view-then" data-testid="tt-new-customers" aria-label="New customers with high value orders">
+                        <h3>"New customers with high value orders"</h3>
+                        <p class="lag">{view_at("new-customers list", v.new_customers.0, at)}</p>
+                        {new_customers(&v.new_customers.1)}
+                    </article>
+                }),
+                _ => None,
+            };
+            view! { {panels} {error} }
+        })
     };
 
     view! {
@@ -166,15 +174,12 @@ pub fn TimeTravel() -> impl IntoView {
             </section>
             <section class="panel" aria-labelledby="tt-aggregates">
                 <h2 id="tt-aggregates">{move || format!("Aggregates as of #{}", position.get())}</h2>
-                {move || model.with(|m| aggregates(m, &format!("as of #{}", position.get())))}
+                {move || aggregates(&model(), &format!("as of #{}", position.get()))}
             </section>
             <section class="panel" aria-labelledby="tt-views">
                 <h2 id="tt-views">{move || format!("Views while the log stood at #{}", position.get())}</h2>
                 <div class="docs views-then">
-                    {view_panel("Customer view", "customer view", "tt-customer-view", |v| (v.customer_view.0, customer_view(&v.customer_view.1).into_any()))}
-                    {view_panel("Order history", "order history", "tt-order-history", |v| (v.order_history.0, order_history(&v.order_history.1).into_any()))}
-                    {view_panel("Customers with a low credit limit", "low-credit list", "tt-low-credit", |v| (v.low_credit.0, low_credit(&v.low_credit.1).into_any()))}
-                    {view_panel("New customers with high value orders", "new-customers list", "tt-new-customers", |v| (v.new_customers.0, new_customers(&v.new_customers.1).into_any()))}
+                    {views_panel}
                 </div>
             </section>
         </div>

@@ -3,12 +3,13 @@
 //! had then (read from the journal), so a view that lagged is shown lagging. Nothing is written:
 //! looking back folds a prefix of the log, it never deletes an event.
 
-use super::{journal, Entry, LabEngine};
+use super::{journal, Entry};
 use foldlab_domain::{
-    CustomerViewProjection, CustomerViews, EventEnvelope, LowCreditLimitProjection,
+    as_of, CustomerViewProjection, CustomerViews, EventEnvelope, LowCreditLimitProjection,
     LowCreditLimits, NewCustomersProjection, NewCustomersWithHighValueOrders, OrderHistories,
-    OrderHistoryProjection, WriteModel,
+    OrderHistoryProjection, UnreadableEvent, WriteModel,
 };
+use foldlab_store::QuerySide;
 
 /// Every projection's checkpoint at one moment, and the state it held then.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -23,9 +24,14 @@ pub struct ViewsThen {
     pub new_customers: (Option<u64>, NewCustomersWithHighValueOrders),
 }
 
-/// The aggregates folded from the events with `event_id <= position`.
+/// The aggregates folded from the events with `event_id <= position` (the log is in `event_id`
+/// order, so they are a prefix of it).
 pub fn model_at(events: &[EventEnvelope], position: u64) -> WriteModel {
-    WriteModel::from_log(events.iter().take_while(|e| e.event_id <= position))
+    let mut model = WriteModel::default();
+    for event in events.iter().take_while(|e| e.event_id <= position) {
+        model.apply(event);
+    }
+    model
 }
 
 /// Each projection's checkpoint right after `entry` (or, without an entry, `fallback`: what the
@@ -41,16 +47,16 @@ fn checkpoint(entry: Option<&Entry>, name: &str, fallback: u64) -> (Option<u64>,
     }
 }
 
-/// Every view as it stood right after `entry` (the views' checkpoints are read from it, and each
-/// view is folded as of its own checkpoint with its projector's `state_as_of`).
-pub async fn views_after(
-    engine: &LabEngine,
+/// Every view as it stood right after `entry`: each projection's checkpoint is read from the
+/// entry, and the view is the fold of the events up to it — what the projector's `state_as_of`
+/// computes, folded here over the log the lab has already read instead of reading it again.
+pub fn views_after(
+    query: &QuerySide,
+    events: &[EventEnvelope],
     entry: Option<&Entry>,
     fallback: u64,
 ) -> Result<ViewsThen, String> {
-    let store = engine.store();
-    let query = engine.query_side();
-    let failed = |e: foldlab_store::ProjectorError| format!("A view could not be folded: {e}");
+    let failed = |e: UnreadableEvent| format!("A view could not be folded: {e}");
     let (cv, cv_at) = checkpoint(entry, CustomerViewProjection::NAME, fallback);
     let (oh, oh_at) = checkpoint(entry, OrderHistoryProjection::NAME, fallback);
     let (lc, lc_at) = checkpoint(entry, LowCreditLimitProjection::NAME, fallback);
@@ -58,45 +64,30 @@ pub async fn views_after(
     Ok(ViewsThen {
         customer_view: (
             cv,
-            query
-                .customer_view
-                .state_as_of(store, cv_at)
-                .await
-                .map_err(failed)?,
+            as_of(query.customer_view.projection(), events, cv_at).map_err(failed)?,
         ),
         order_history: (
             oh,
-            query
-                .order_history
-                .state_as_of(store, oh_at)
-                .await
-                .map_err(failed)?,
+            as_of(query.order_history.projection(), events, oh_at).map_err(failed)?,
         ),
         low_credit: (
             lc,
-            query
-                .low_credit_limit
-                .state_as_of(store, lc_at)
-                .await
-                .map_err(failed)?,
+            as_of(query.low_credit_limit.projection(), events, lc_at).map_err(failed)?,
         ),
         new_customers: (
             nc,
-            query
-                .new_customers
-                .state_as_of(store, nc_at)
-                .await
-                .map_err(failed)?,
+            as_of(query.new_customers.projection(), events, nc_at).map_err(failed)?,
         ),
     })
 }
 
 /// Every view as it stood while the log was at `position`: the checkpoints come from the last
 /// journal entry made while the head was at or below it.
-pub async fn views_at(
-    engine: &LabEngine,
+pub fn views_at(
+    query: &QuerySide,
+    events: &[EventEnvelope],
     entries: &[Entry],
     position: u64,
 ) -> Result<ViewsThen, String> {
-    views_after(engine, journal::at_head(entries, position), position).await
+    views_after(query, events, journal::at_head(entries, position), position)
 }

@@ -44,6 +44,8 @@ export class ChoreographyPage {
     const before = await this.title.textContent();
     await this.forwardButton.click();
     await expect(this.title).not.toHaveText(before ?? '');
+    // A real delivery re-reads the store when it is done; the controls wait until then.
+    await expect(this.forwardButton).toBeEnabled();
   }
 
   async back() {
