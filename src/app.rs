@@ -3,11 +3,13 @@
 //! the `<base href>` Trunk writes into index.html.
 
 use crate::components::{about::About, header::Header, lab_page::LabPage};
+use crate::components::{choreography_page::ChoreographyPage, time_travel::TimeTravel};
 use crate::components::{
     lessons::{LessonPage, Lessons},
     share::Share,
 };
 use crate::components::{projections::ProjectionsPage, snapshots::SnapshotsPage};
+use crate::lab::Lab;
 use crate::lab::{folds::Folds, lag::Projections, Lab};
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
@@ -43,6 +45,8 @@ pub fn App() -> impl IntoView {
             <main id="main">
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("/") view=LabPage />
+                    <Route path=path!("/choreography") view=ChoreographyPage />
+                    <Route path=path!("/time-travel") view=TimeTravel />
                     <Route path=path!("/about") view=About />
                     <Route path=path!("/lessons") view=Lessons />
                     <Route path=path!("/lessons/:id") view=LessonPage />

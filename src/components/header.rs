@@ -23,6 +23,8 @@ pub fn Header() -> impl IntoView {
                 <A href=href("/share")>"Share"</A>
                 <A href=href("/snapshots")>"Snapshots"</A>
                 <A href=href("/projections")>"Projections"</A>
+                <A href=href("/choreography")>"Choreography"</A>
+                <A href=href("/time-travel")>"Time travel"</A>
                 <A href=href("/about")>"About the patterns"</A>
             </nav>
             <BackendBadge />

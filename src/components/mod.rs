@@ -2,7 +2,9 @@
 //! business rule.
 
 pub mod about;
+pub mod as_of;
 pub mod choreography;
+pub mod choreography_page;
 pub mod command_side;
 pub mod display;
 pub mod event_table;
@@ -13,3 +15,5 @@ pub mod projections;
 pub mod query_side;
 pub mod share;
 pub mod snapshots;
+pub mod time_travel;
+pub mod transport;

@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::rc::Rc;
 
+pub mod as_of;
 pub mod folds;
 pub mod journal;
 pub mod lag;

@@ -19,6 +19,7 @@ pub mod scenario;
 pub mod sharing;
 pub mod sim;
 mod store;
+pub mod timeline;
 
 #[cfg(any(test, feature = "contract"))]
 pub mod contract;

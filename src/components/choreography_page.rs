@@ -1,0 +1,458 @@
+//! The choreography, step by step: lanes for you, the Order service, the Customer service, the
+//! event store and the query side, with every command and delivery of the journal drawn as it
+//! happened, one sentence per step, and controls to step forward and back, play, and jump along a
+//! timeline. Stepping back re-folds the past from a prefix of the log; it deletes nothing. At
+//! "now", stepping forward makes a real delivery.
+
+use super::as_of::{aggregates, customer_view};
+use super::transport::{Transport, SPEEDS};
+use crate::lab::as_of::{model_at, views_after};
+use crate::lab::{Entry, Lab, USER};
+use foldlab_domain::EventEnvelope;
+use foldlab_store::engine::Subscriber;
+use foldlab_store::timeline::{self, Forward, Steps};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
+
+/// How many steps the lanes draw, ending at the cursor.
+const LANE_ROWS: usize = 6;
+
+/// How many steps the timeline lists on each side of the cursor.
+const LIST_AROUND: u64 = 20;
+
+/// A lane: its grid column (the first column holds the step number).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Lane {
+    You = 2,
+    Order = 3,
+    Customer = 4,
+    Store = 5,
+    Query = 6,
+}
+
+const LANES: [(Lane, &str); 5] = [
+    (Lane::You, "You"),
+    (Lane::Order, "Order service"),
+    (Lane::Customer, "Customer service"),
+    (Lane::Store, "Event store"),
+    (Lane::Query, "Query side"),
+];
+
+/// The lane of the service that owns an aggregate (`"Order o-1"` → the Order service).
+fn lane_of_source(source: &str) -> Lane {
+    match source.split_whitespace().next() {
+        Some("Order") => Lane::Order,
+        Some("Customer") => Lane::Customer,
+        _ => Lane::Store,
+    }
+}
+
+/// The lane of whoever received an event: a service, or a projection on the query side.
+fn lane_of_receiver(subscriber: &str) -> Lane {
+    match Subscriber::from_name(subscriber) {
+        Some(Subscriber::OrderService) => Lane::Order,
+        Some(Subscriber::CustomerService) => Lane::Customer,
+        Some(Subscriber::CustomerView) | None => Lane::Query,
+    }
+}
+
+/// `OrderApproved #4`, or `#4` for an event no longer in the log.
+fn named(events: &[EventEnvelope], id: u64) -> String {
+    match events.binary_search_by_key(&id, |e| e.event_id) {
+        Ok(i) => format!("{} #{id}", events[i].event_type),
+        Err(_) => format!("#{id}"),
+    }
+}
+
+fn appended(events: &[EventEnvelope], stored: &[u64]) -> String {
+    let names: Vec<String> = stored.iter().map(|id| named(events, *id)).collect();
+    format!("appends {}", names.join(", "))
+}
+
+/// The class an outcome is coloured with.
+fn outcome_class(outcome: &str) -> &'static str {
+    match outcome {
+        "state changed" => "outcome changed",
+        "rule refused" => "outcome refused",
+        "duplicate discarded" => "outcome duplicate",
+        "view updated" => "outcome view",
+        _ => "outcome quiet",
+    }
+}
+
+/// A message drawn from one lane to another in a row's grid `row`.
+fn arrow(from: Lane, to: Lane, row: u8, label: String) -> impl IntoView {
+    let (a, b) = (from as u8, to as u8);
+    let (start, end) = (a.min(b), a.max(b));
+    let direction = if b >= a { "msg right" } else { "msg left" };
+    let style = format!(
+        "grid-row: {row}; grid-column: {start} / {}; --span: {};",
+        end + 1,
+        end - start + 1
+    );
+    view! { <div class=direction style=style>{label}</div> }
+}
+
+/// A note placed in one lane of a row.
+fn chip(lane: Lane, class: &'static str, text: String) -> impl IntoView {
+    let style = format!("grid-row: 2; grid-column: {};", lane as u8);
+    view! { <div class=class style=style>{text}</div> }
+}
+
+/// One journal entry drawn across the lanes.
+fn lane_row(entry: &Entry, events: &[EventEnvelope], current: bool) -> impl IntoView {
+    let guides = LANES
+        .iter()
+        .map(|(lane, _)| {
+            let style = format!("grid-column: {}; grid-row: 1 / 4;", *lane as u8);
+            view! { <div class="guide" style=style aria-hidden="true"></div> }
+        })
+        .collect_view();
+    let receiver;
+    let first;
+    let origin;
+    if entry.subscriber == USER {
+        receiver = lane_of_source(&entry.source);
+        first = arrow(
+            Lane::You,
+            receiver,
+            1,
+            format!("command to {}", entry.source),
+        );
+        origin = chip(Lane::You, "chip origin", "you send a command".to_string());
+    } else {
+        receiver = lane_of_receiver(&entry.subscriber);
+        let event = named(events, entry.event_id);
+        first = arrow(
+            Lane::Store,
+            receiver,
+            1,
+            format!("delivers {event} to the {}", entry.label),
+        );
+        origin = chip(
+            lane_of_source(&entry.source),
+            "chip origin",
+            format!("{event} came from {}", entry.source),
+        );
+    }
+    // A command is decided by the aggregate it was sent to; a delivery by its subscriber.
+    let decided_by = if entry.subscriber == USER {
+        entry.source.as_str()
+    } else {
+        entry.label.as_str()
+    };
+    let outcome = chip(
+        receiver,
+        outcome_class(&entry.outcome),
+        format!("{decided_by}: {}", entry.outcome),
+    );
+    let second = (!entry.stored.is_empty())
+        .then(|| arrow(receiver, Lane::Store, 3, appended(events, &entry.stored)));
+    let class = if current {
+        "lane-row current"
+    } else {
+        "lane-row"
+    };
+    view! {
+        <li class=class data-testid="lane-row" data-step=entry.number aria-current=current.then_some("step")>
+            <span class="step-no" style="grid-row: 1 / 4; grid-column: 1;">{entry.number}</span>
+            {guides}
+            {first}
+            {origin}
+            {outcome}
+            {second}
+            <p class="sentence" style="grid-row: 4; grid-column: 2 / -1;">{entry.sentence.clone()}</p>
+        </li>
+    }
+}
+
+/// The choreography page.
+#[component]
+pub fn ChoreographyPage() -> impl IntoView {
+    let lab = expect_context::<Lab>();
+    let navigate = use_navigate();
+    let query = use_query_map();
+    let cursor = RwSignal::new(query.with_untracked(|q| q.get("step")));
+    let playing = RwSignal::new(false);
+    let speed = RwSignal::new(SPEEDS[1].1);
+    let note = RwSignal::new(None::<String>);
+
+    let steps = Memo::new(move |_| {
+        lab.journal
+            .with(|j| Steps::over(j.first().zip(j.last()).map(|(a, b)| (a.number, b.number))))
+    });
+    let oldest = move || lab.journal.with(|j| j.first().map_or(1, |e| e.number));
+    let step = Memo::new(move |_| steps.get().requested(cursor.get().as_deref()));
+    let entry = Memo::new(move |_| {
+        let index = steps.get().index(step.get(), oldest());
+        index.and_then(|i| lab.journal.with(|j| j.get(i).cloned()))
+    });
+    let head_then = Memo::new(move |_| entry.with(|e| e.as_ref().map_or(0, |e| e.head)));
+    let is_now = move || steps.get().is_now(step.get());
+    let model = move || lab.snapshot.with(|s| model_at(&s.events, head_then.get()));
+
+    // The URL keeps the step, so a reload comes back to it.
+    Effect::new(move |_| {
+        let at = step.get();
+        let wanted = format!("?step={at}");
+        let current = web_sys::window()
+            .and_then(|w| w.location().search().ok())
+            .unwrap_or_default();
+        if current != wanted {
+            navigate(
+                &format!("/choreography{wanted}"),
+                NavigateOptions {
+                    replace: true,
+                    scroll: false,
+                    ..Default::default()
+                },
+            );
+        }
+    });
+
+    // The views as they stood after the step, each folded as of its own checkpoint then.
+    let then = Memo::new(move |_| {
+        lab.status.track();
+        let engine = lab.engine()?;
+        let at = entry.get();
+        let fallback = at.as_ref().map_or(0, |e| e.head);
+        Some(
+            lab.snapshot
+                .with(|s| views_after(engine.query_side(), &s.events, at.as_ref(), fallback)),
+        )
+    });
+
+    let forward = Callback::new(move |_: ()| {
+        note.set(None);
+        match steps.get_untracked().forward(step.get_untracked()) {
+            Forward::To(next) => cursor.set(Some(next.to_string())),
+            Forward::Deliver => {
+                if lab.snapshot.with_untracked(|s| s.pending) == 0 {
+                    let was_playing = playing.get_untracked();
+                    playing.set(false);
+                    note.set(Some(if was_playing {
+                        "Played to the end: nothing is left to deliver, every subscriber is up to date.".to_string()
+                    } else {
+                        "Nothing to deliver: every subscriber is up to date with the event store. Send a command on the Lab page to start another story.".to_string()
+                    }));
+                    return;
+                }
+                spawn_local(async move {
+                    lab.deliver(false).await;
+                    let last = lab.journal.with_untracked(|j| j.last().map(|e| e.number));
+                    if let Some(last) = last {
+                        cursor.set(Some(last.to_string()));
+                    }
+                    if lab.step_error.get_untracked().is_some() {
+                        playing.set(false);
+                    }
+                });
+            }
+        }
+    });
+    let back = Callback::new(move |_: ()| {
+        note.set(None);
+        if let Some(previous) = steps.get_untracked().back(step.get_untracked()) {
+            cursor.set(Some(previous.to_string()));
+        }
+    });
+    let can_back = Signal::derive(move || steps.get().back(step.get()).is_some());
+    let busy = Signal::derive(move || lab.busy.get());
+    let forward_hint = Signal::derive(move || {
+        if is_now() {
+            match lab.snapshot.with(|s| s.pending) {
+                0 => "At now. Nothing is waiting to be delivered.".to_string(),
+                1 => "At now: Step forward makes a real delivery (1 waiting).".to_string(),
+                n => format!("At now: Step forward makes a real delivery ({n} waiting)."),
+            }
+        } else {
+            format!(
+                "In the past: Step forward replays step {} as it was recorded; nothing is delivered.",
+                step.get() + 1
+            )
+        }
+    });
+
+    let sentence = move || {
+        match entry.get() {
+        Some(e) => e.sentence,
+        None if lab.journal.with(Vec::is_empty) => {
+            "Nothing has happened yet. Create a customer and place an order on the Lab page, then come back and step through the deliveries.".to_string()
+        }
+        None => "Before the first step: the log was empty, and no service had anything to react to.".to_string(),
+    }
+    };
+    let past_note = move || {
+        (!is_now()).then(|| {
+            let stored = lab.snapshot.with(|s| s.events.len());
+            let head = head_then.get();
+            view! {
+                <p class="past-note" role="status" data-testid="past-note">
+                    {format!(
+                        "You are looking at the past: step {} of {}. Nothing was deleted: the event store still holds all {stored} events; what you see is folded from the events up to #{head} and the checkpoints as they stood then. ",
+                        step.get(),
+                        steps.get().last
+                    )}
+                    <button class="quiet" on:click=move |_| { playing.set(false); cursor.set(None) }>"Back to now"</button>
+                </p>
+            }
+        })
+    };
+
+    let lanes = move || {
+        let at = steps.get().index(step.get(), oldest());
+        let here = step.get();
+        lab.snapshot.with(|s| {
+            lab.journal.with(|j| {
+                let rows = at.filter(|i| *i < j.len()).map(|i| {
+                    j[(i + 1).saturating_sub(LANE_ROWS)..=i]
+                        .iter()
+                        .map(|e| lane_row(e, &s.events, e.number == here))
+                        .collect_view()
+                });
+                let empty = rows.is_none().then(|| {
+                    view! { <li class="empty">"No step yet: the lanes fill in as commands and deliveries happen."</li> }
+                });
+                view! { {rows} {empty} }
+            })
+        })
+    };
+
+    let timeline_list = move || {
+        let here = step.get();
+        let steps_now = steps.get();
+        let low = here.saturating_sub(LIST_AROUND).max(steps_now.first);
+        let high = (here + LIST_AROUND).min(steps_now.last);
+        let before = (low == 0).then(|| {
+            view! {
+                <li>
+                    <button class="link" aria-current=(here == 0).then_some("step") on:click=move |_| { playing.set(false); cursor.set(Some("0".into())) }>
+                        "0 · before anything happened"
+                    </button>
+                </li>
+            }
+        });
+        let items = lab.journal.with(|j| {
+            j.iter()
+                .filter(|e| e.number >= low.max(1) && e.number <= high)
+                .map(|e| {
+                    let number = e.number;
+                    let text = if e.subscriber == USER {
+                        format!("{number} · you → {}: stored {} · {}", e.source, ids(&e.stored), e.outcome)
+                    } else {
+                        format!("{number} · {} ← {} #{} · {}", e.label, e.event_type, e.event_id, e.outcome)
+                    };
+                    view! {
+                        <li>
+                            <button class="link" aria-current=(here == number).then_some("step") on:click=move |_| { playing.set(false); cursor.set(Some(number.to_string())) }>
+                                {text}
+                            </button>
+                        </li>
+                    }
+                })
+                .collect_view()
+        });
+        view! { {before} {items} }
+    };
+
+    // One closure for the whole panel: it changes as a whole with every step.
+    let then_panel = move || {
+        let head = head_then.get();
+        let title = if is_now() {
+            "The lab now".to_string()
+        } else {
+            format!("The lab as of step {}", step.get())
+        };
+        let (checkpoints, view_at) = entry.with(|e| {
+            let list = Subscriber::ALL
+                .iter()
+                .map(|s| {
+                    let at = e.as_ref().map_or(0, |e| e.position(s.name()));
+                    view! { <li><strong>{s.label()}</strong> {format!(" had handled up to #{at} of #{head}")}</li> }
+                })
+                .collect_view();
+            let at = e.as_ref().map_or(0, |e| e.position(Subscriber::CustomerView.name()));
+            (list, timeline::view_at("customer view", Some(at), head))
+        });
+        let (docs, error) = then.with(|t| match t {
+            Some(Ok(v)) => (Some(customer_view(&v.customer_view.1)), None),
+            Some(Err(e)) => (None, Some(e.clone())),
+            None => (None, None),
+        });
+        view! {
+            <h2 id="then-title">{title}</h2>
+            <p class="hint">
+                {format!("Aggregates folded from the events up to #{head}; each view as of its own checkpoint then.")}
+            </p>
+            {aggregates(&model(), "(folded from their events)")}
+            <h3>"Checkpoints"</h3>
+            <ul class="plain" data-testid="checkpoints-then">{checkpoints}</ul>
+            <h3>"Customer view (query side)"</h3>
+            <p class="lag" data-testid="view-then">{view_at}</p>
+            <div class="docs">{docs}</div>
+            {error.map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        }
+    };
+
+    view! {
+        <div class="choreo-page">
+            <section class="panel" aria-labelledby="choreo-page-title">
+                <h2 id="choreo-page-title">"Choreography, step by step"</h2>
+                <p class="hint">
+                    "No service calls another. You send a command to one aggregate; the event store hands each stored event to the services that subscribe to it, one delivery at a time; each reacts by changing only its own aggregate, which stores new events in turn. The query side follows the same events, behind."
+                </p>
+                <div class="step-now" aria-live="polite" data-testid="step-now">
+                    <p class="step-title">
+                        {move || {
+                            let total = steps.get().last;
+                            let now = if is_now() { " (now)" } else { "" };
+                            format!("Step {} of {total}{now}", step.get())
+                        }}
+                    </p>
+                    <p class="step-sentence" data-testid="step-sentence">{sentence}</p>
+                </div>
+                {past_note}
+                <Transport back forward can_back busy forward_hint playing speed />
+                {move || note.get().map(|n| view! { <p class="note" role="status">{n}</p> })}
+                {move || lab.step_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                <div class="timeline">
+                    <label for="choreo-timeline">"Timeline"</label>
+                    <input
+                        id="choreo-timeline"
+                        type="range"
+                        min=move || steps.get().first
+                        max=move || steps.get().last
+                        prop:value=move || step.get().to_string()
+                        aria-valuetext=move || format!("Step {} of {}", step.get(), steps.get().last)
+                        on:input=move |ev| {
+                            playing.set(false);
+                            cursor.set(Some(event_target_value(&ev)));
+                        }
+                    />
+                </div>
+                <h3 id="lanes-title">"Lanes"</h3>
+                <div class="lanes" role="region" aria-labelledby="lanes-title">
+                    <div class="lane-heads" aria-hidden="true">
+                        <span></span>
+                        {LANES.iter().map(|(_, name)| view! { <span>{*name}</span> }).collect_view()}
+                    </div>
+                    <ol class="lane-rows" data-testid="lanes">{lanes}</ol>
+                </div>
+                <details class="steps-list" open>
+                    <summary>"Every step (jump to one)"</summary>
+                    <ol class="plain" data-testid="timeline-list">{timeline_list}</ol>
+                </details>
+            </section>
+            <section class="panel then" aria-labelledby="then-title" data-testid="then">
+                {then_panel}
+            </section>
+        </div>
+    }
+}
+
+fn ids(stored: &[u64]) -> String {
+    let list: Vec<String> = stored.iter().map(|id| format!("#{id}")).collect();
+    list.join(", ")
+}
