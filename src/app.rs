@@ -9,7 +9,6 @@ use crate::components::{
     share::Share,
 };
 use crate::components::{projections::ProjectionsPage, snapshots::SnapshotsPage};
-use crate::lab::Lab;
 use crate::lab::{folds::Folds, lag::Projections, Lab};
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
