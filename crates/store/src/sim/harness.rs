@@ -424,7 +424,11 @@ impl Harness {
         store.disarm(subscriber.name());
         match result {
             Ok(outcome) => Ok(StepResult::Delivered(vec![
-                self.record(&StepReport { delivery, outcome })?
+                self.record(&StepReport {
+                    delivery,
+                    outcome,
+                    conflicts: Vec::new(),
+                })?
             ])),
             Err(EngineError::Store(error)) if error == crash_error(subscriber.name()) => {
                 let event_id = delivery.event.event_id;
