@@ -2,7 +2,9 @@
 //! under the base path the page was built for (`/` locally, `/foldlab/` on GitHub Pages), read from
 //! the `<base href>` Trunk writes into index.html.
 
-use crate::components::{about::About, header::Header, lab_page::LabPage};
+use crate::components::{
+    about::About, events::EventsPage, faults::FaultsPage, header::Header, lab_page::LabPage,
+};
 use crate::lab::Lab;
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
@@ -37,6 +39,8 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("/") view=LabPage />
                     <Route path=path!("/about") view=About />
+                    <Route path=path!("/events") view=EventsPage />
+                    <Route path=path!("/faults") view=FaultsPage />
                 </Routes>
             </main>
         </Router>

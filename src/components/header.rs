@@ -18,6 +18,8 @@ pub fn Header() -> impl IntoView {
             </div>
             <nav aria-label="Views">
                 <A href=href("/")>"Lab"</A>
+                <A href=href("/events")>"Events"</A>
+                <A href=href("/faults")>"Faults"</A>
                 <A href=href("/about")>"About the patterns"</A>
             </nav>
             <BackendBadge />

@@ -5,6 +5,8 @@ pub mod about;
 pub mod choreography;
 pub mod command_side;
 pub mod event_table;
+pub mod events;
+pub mod faults;
 pub mod header;
 pub mod lab_page;
 pub mod query_side;
