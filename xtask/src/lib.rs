@@ -91,7 +91,12 @@ impl Project {
     /// wasm-bindgen, which `cargo install` puts there even when a shell has not sourced
     /// `~/.cargo/env`), then the inherited PATH.
     pub fn locate() -> Result<Self> {
-        let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+        // `cargo run` sets CARGO_MANIFEST_DIR for the program it runs. Prefer it to the path baked
+        // in at compile time: checkouts that share one target directory (git worktrees) share the
+        // xtask binary too, and cargo does not rebuild it when only the checkout's path differs.
+        let runtime_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+        let manifest_dir =
+            runtime_dir.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
         let root = manifest_dir
             .parent()
             .ok_or_else(|| Error::new("xtask's manifest directory has no parent"))?
