@@ -41,16 +41,26 @@ fn selected_from_url() -> Option<u64> {
 
 /// Puts the selection into the address bar (replacing the entry), so a reload or a link keeps it.
 fn write_selection(selected: Option<u64>) {
-    let Some(window) = web_sys::window() else { return };
+    let Some(window) = web_sys::window() else {
+        return;
+    };
     let location = window.location();
-    let (Ok(path), Ok(search)) = (location.pathname(), location.search()) else { return };
-    let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else { return };
+    let (Ok(path), Ok(search)) = (location.pathname(), location.search()) else {
+        return;
+    };
+    let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else {
+        return;
+    };
     match selected {
         Some(id) => params.set("event", &id.to_string()),
         None => params.delete("event"),
     }
     let query = String::from(params.to_string());
-    let url = if query.is_empty() { path } else { format!("{path}?{query}") };
+    let url = if query.is_empty() {
+        path
+    } else {
+        format!("{path}?{query}")
+    };
     if let Ok(history) = window.history() {
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
     }
@@ -136,7 +146,10 @@ pub fn EventsPage() -> impl IntoView {
     let expanded_at = Memo::new(move |_| {
         let id = selected.get()?;
         lab.snapshot.with(|s| {
-            rows.with(|r| r.iter().position(|&i| s.events.get(i).is_some_and(|e| e.event_id == id)))
+            rows.with(|r| {
+                r.iter()
+                    .position(|&i| s.events.get(i).is_some_and(|e| e.event_id == id))
+            })
         })
     });
     let top_of = move |row: usize| {
@@ -147,7 +160,11 @@ pub fn EventsPage() -> impl IntoView {
         row as f64 * ROW + extra
     };
     let total_height = move || {
-        let extra = if expanded_at.get().is_some() { DETAILS } else { 0.0 };
+        let extra = if expanded_at.get().is_some() {
+            DETAILS
+        } else {
+            0.0
+        };
         rows.with(|r| r.len()) as f64 * ROW + extra
     };
     let window = move || {
@@ -171,7 +188,9 @@ pub fn EventsPage() -> impl IntoView {
         if scrolled_once.get_value() {
             return;
         }
-        let (Some(at), Some(el)) = (expanded_at.get(), viewport.get()) else { return };
+        let (Some(at), Some(el)) = (expanded_at.get(), viewport.get()) else {
+            return;
+        };
         scrolled_once.set_value(true);
         let top = (at as f64 * ROW - ROW).max(0.0);
         el.set_scroll_top(top as i32);
@@ -179,7 +198,11 @@ pub fn EventsPage() -> impl IntoView {
     });
 
     let select = move |id: u64| {
-        let next = if selected.get_untracked() == Some(id) { None } else { Some(id) };
+        let next = if selected.get_untracked() == Some(id) {
+            None
+        } else {
+            Some(id)
+        };
         selected.set(next);
         write_selection(next);
     };
@@ -205,7 +228,7 @@ pub fn EventsPage() -> impl IntoView {
             let correlated = match m.correlated.len() {
                 0 => format!("No other event shares its correlation id {}.", m.correlation_id),
                 n => format!(
-                    "{n} other event{} share{} its correlation id {} (marked \u{201c}same correlation\u{201d}).",
+                    "{n} other event{} share{} its correlation id {} (marked \u{201c}correlated\u{201d}).",
                     if n == 1 { "" } else { "s" },
                     if n == 1 { "s" } else { "" },
                     m.correlation_id
@@ -216,7 +239,10 @@ pub fn EventsPage() -> impl IntoView {
     };
 
     let on_scroll = move |ev: leptos::ev::Event| {
-        if let Some(el) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
+        if let Some(el) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        {
             scroll_top.set(el.scroll_top() as f64);
         }
     };
@@ -230,7 +256,14 @@ pub fn EventsPage() -> impl IntoView {
                 range
                     .map(|row| {
                         let e = &s.events[r[row]];
-                        row_view(e, row, top_of(row), m.as_ref(), expanded == Some(row), select)
+                        row_view(
+                            e,
+                            row,
+                            top_of(row),
+                            m.as_ref(),
+                            expanded == Some(row),
+                            select,
+                        )
                     })
                     .collect_view()
             })
@@ -283,6 +316,7 @@ pub fn EventsPage() -> impl IntoView {
                         <span role="columnheader">"entity_type"</span>
                         <span role="columnheader">"entity_id"</span>
                         <span role="columnheader">"event_type"</span>
+                        <span role="columnheader">"marked"</span>
                         <span role="columnheader">"event_data"</span>
                     </div>
                 </div>
@@ -325,7 +359,7 @@ fn row_view(
         }
         if m.correlated.contains(&id) {
             classes.push("correlated");
-            tags.push("same correlation");
+            tags.push("correlated");
         }
     }
     if expanded {
@@ -364,8 +398,8 @@ fn row_view(
             </span>
             <span role="cell">{e.entity_type.clone()}</span>
             <span role="cell"><code>{e.entity_id.clone()}</code></span>
-            <span role="cell">
-                {e.event_type.clone()}
+            <span role="cell">{e.event_type.clone()}</span>
+            <span role="cell" class="tags">
                 {tags.into_iter().map(|t| view! { <span class="tag">{t}</span> }).collect_view()}
             </span>
             <span role="cell" class="data"><code class="json">{e.event_data.clone()}</code></span>

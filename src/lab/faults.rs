@@ -20,7 +20,11 @@ const CATCH_UP_LIMIT: usize = 10_000;
 
 /// Whether IndexedDB is switched off for the next page load.
 pub fn indexed_db_skipped() -> bool {
-    LocalStorage::raw().get_item(SKIP_IDB_KEY).ok().flatten().is_some()
+    LocalStorage::raw()
+        .get_item(SKIP_IDB_KEY)
+        .ok()
+        .flatten()
+        .is_some()
 }
 
 /// Switches IndexedDB off (or back on) for the next page load, and reloads the page.
@@ -122,7 +126,12 @@ impl Lab {
     ) -> Result<EventEnvelope, String> {
         let id = OrderId::new(short_id("o"));
         let stored = engine
-            .place_order(&id, customer, Money::from_cents(total_cents), &short_id("k"))
+            .place_order(
+                &id,
+                customer,
+                Money::from_cents(total_cents),
+                &short_id("k"),
+            )
             .await
             .map_err(failed)?;
         self.log_command(engine, &stored).await;
@@ -159,9 +168,10 @@ impl Lab {
                 "{} ({} {}) had already been handled by the Customer service; its checkpoint is at #{position}.",
                 event_name(&event), event.entity_type, event.entity_id
             ));
-            happened.push(format!(
+            happened.push(
                 "It was delivered to the Customer service a second time, as an at-least-once broker may do."
-            ));
+                    .to_string(),
+            );
             happened.push(match &report.outcome {
                 Outcome::DuplicateDiscarded => format!(
                     "Outcome: duplicate discarded. #{} is not above the checkpoint #{position}, so the handler did nothing: no credit was reserved twice and no event was appended.",
@@ -205,7 +215,12 @@ impl Lab {
         };
         let found = match pick(near) {
             Some(found) => Some(found),
-            None => pick(store.read_all(0, position as usize).await.map_err(|e| e.to_string())?),
+            None => pick(
+                store
+                    .read_all(0, position as usize)
+                    .await
+                    .map_err(|e| e.to_string())?,
+            ),
         };
         Ok(found.map(|e| (e, position)))
     }
@@ -225,7 +240,7 @@ impl Lab {
             let customer = lab.fault_customer(&engine, "Crash Customer", 100_000).await?;
             let order = lab.fault_order(&engine, &customer, 10_000).await?;
             happened.push(format!(
-                "Customer {customer} (limit $1,000.00) placed a $100.00 order: {}.",
+                "A $100.00 order was placed for Customer {customer} (limit $1,000.00): {}.",
                 event_name(&order)
             ));
             engine.store().faults().crash_before_next_checkpoint(subscriber.name());
@@ -497,7 +512,11 @@ fn race_sentence(report: &StepReport) -> String {
                 "#{} stored {} ({verdict}){}.",
                 event.event_id,
                 names.join(", "),
-                if report.conflicts.is_empty() { ", first try" } else { "" }
+                if report.conflicts.is_empty() {
+                    ", first try"
+                } else {
+                    ""
+                }
             ));
         }
         other => sentence.push_str(&format!(

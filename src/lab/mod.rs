@@ -107,7 +107,10 @@ impl Lab {
         spawn_local(async move {
             let (store, note) = open_browser_store_with(STORE_NAME, &faults::open_options()).await;
             let backend = store.backend();
-            let engine = Engine::new(FaultSwitch::new(store), Box::new(|| js_sys::Date::now() as i64));
+            let engine = Engine::new(
+                FaultSwitch::new(store),
+                Box::new(|| js_sys::Date::now() as i64),
+            );
             lab.engine.set_value(Some(Rc::new(engine)));
             lab.status.set(StoreStatus::Ready { backend, note });
             lab.refresh().await;

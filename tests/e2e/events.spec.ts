@@ -75,6 +75,8 @@ test('selecting an event opens its JSON and metadata and marks its cause, effect
   await expect(table(page).locator('[data-event-id="2"]')).toHaveClass(/cause/);
   await expect(table(page).locator('[data-event-id="2"]')).toContainText('cause');
   await expect(table(page).locator('[data-event-id="4"]')).toHaveClass(/effect/);
+  await expect(table(page).locator('[data-event-id="4"]')).toHaveClass(/correlated/);
+  await expect(selection).toContainText('(marked “correlated”)');
   await expect(table(page).locator('[data-event-id="1"]')).not.toHaveClass(/cause|effect|correlated/);
   await expect(table(page).locator('[data-event-id="5"]')).not.toHaveClass(/correlated/);
   await page.screenshot({ path: screenshotPath('events-selected'), fullPage: true });

@@ -456,7 +456,8 @@ impl<S: EventStore> Engine<S> {
                 position,
             });
         }
-        self.deliver_reporting(&Delivery { subscriber, event }).await
+        self.deliver_reporting(&Delivery { subscriber, event })
+            .await
     }
 
     /// Steps until nothing is waiting, or `max_steps` deliveries were made.
@@ -532,7 +533,12 @@ impl<S: EventStore> Engine<S> {
             Subscriber::OrderService => match policy::order_service(&decoded) {
                 Some((id, command)) => {
                     let result = self
-                        .execute_counting::<OrderDecider>(id.as_str(), &command, metadata, conflicts)
+                        .execute_counting::<OrderDecider>(
+                            id.as_str(),
+                            &command,
+                            metadata,
+                            conflicts,
+                        )
                         .await;
                     (service_outcome(result)?, "null".to_string())
                 }

@@ -147,7 +147,10 @@ impl Future for Turn<'_> {
 pub async fn deliver_at_once<S: EventStore>(
     first: (&Engine<S>, &Delivery),
     second: (&Engine<S>, &Delivery),
-) -> (Result<StepReport, EngineError>, Result<StepReport, EngineError>) {
+) -> (
+    Result<StepReport, EngineError>,
+    Result<StepReport, EngineError>,
+) {
     futures::future::join(
         first.0.deliver_reporting(first.1),
         second.0.deliver_reporting(second.1),

@@ -87,7 +87,9 @@ impl BrowserStore {
     /// have. A memory store has no storage to share, so it cannot be opened again.
     pub async fn open_again(&self, name: &str) -> Result<BrowserStore, StoreError> {
         match self {
-            BrowserStore::IndexedDb(_) => IndexedDbStore::open(name).await.map(BrowserStore::IndexedDb),
+            BrowserStore::IndexedDb(_) => IndexedDbStore::open(name)
+                .await
+                .map(BrowserStore::IndexedDb),
             BrowserStore::LocalStorage(_) => {
                 LocalStorageStore::open(name).map(BrowserStore::LocalStorage)
             }

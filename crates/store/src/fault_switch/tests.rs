@@ -97,7 +97,9 @@ fn two_engines_racing_for_the_last_credit_conflict_and_the_loser_decides_again_a
     let (early, late) = (early.expect("first"), late.expect("second"));
 
     assert!(early.conflicts.is_empty());
-    assert!(matches!(&early.outcome, Outcome::Appended(ev) if ev[0].event_type == "CreditReserved"));
+    assert!(
+        matches!(&early.outcome, Outcome::Appended(ev) if ev[0].event_type == "CreditReserved")
+    );
     assert_eq!(
         late.conflicts,
         vec![crate::engine::Conflict {
@@ -152,5 +154,8 @@ fn opening_the_gate_lets_a_lone_racer_through() {
         store.faults().open_gate();
     }));
 
-    assert!(matches!(report.expect("deliver").outcome, Outcome::Appended(_)));
+    assert!(matches!(
+        report.expect("deliver").outcome,
+        Outcome::Appended(_)
+    ));
 }
