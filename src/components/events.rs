@@ -320,8 +320,8 @@ pub fn EventsPage() -> impl IntoView {
                         <span role="columnheader">"event_data"</span>
                     </div>
                 </div>
-                <div class="vlist" node_ref=viewport on:scroll=on_scroll tabindex="0" aria-label="Events, scrollable">
-                    <div role="rowgroup" class="vspace" style:height=move || format!("{}px", total_height())>
+                <div role="rowgroup" class="vlist" node_ref=viewport on:scroll=on_scroll tabindex="0" data-testid="inspector-scroll">
+                    <div class="vspace" style:height=move || format!("{}px", total_height())>
                         {visible_rows}
                     </div>
                 </div>
@@ -374,7 +374,7 @@ fn row_view(
         view! {
             <div role="row" class="vdetails" style:top=format!("{}px", top + ROW)>
             <div role="cell" id=details_id.clone() aria-label=format!("Event #{id} in full")>
-                <pre class="json-pretty">{pretty(&e.event_data)}</pre>
+                <pre class="json-pretty" tabindex="0">{pretty(&e.event_data)}</pre>
                 <dl class="meta">
                     <dt>"version"</dt><dd>{e.version}</dd>
                     <dt>"schema version"</dt><dd>{e.schema_version}</dd>
@@ -390,7 +390,7 @@ fn row_view(
     view! {
         <div role="row" class=classes.join(" ") aria-rowindex=row + 2 style:top=format!("{top}px") data-event-id=id>
             <span role="cell">
-                <button class="idbtn" aria-expanded=if expanded { "true" } else { "false" } aria-controls=details_id
+                <button class="idbtn" aria-expanded=if expanded { "true" } else { "false" } aria-controls=expanded.then_some(details_id)
                     aria-label=format!("Event #{id}, {}: show its JSON and metadata", e.event_type)
                     on:click=move |_| select(id)>
                     {format!("#{id}")}

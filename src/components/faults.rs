@@ -112,11 +112,11 @@ fn report_view(report: FaultReport) -> impl IntoView {
             <div class="compare">
                 <figure>
                     <figcaption>{format!("Stored in the event store (schema_version {})", c.stored_schema)}</figcaption>
-                    <pre data-testid="stored-json">{c.stored}</pre>
+                    <pre data-testid="stored-json" tabindex="0">{c.stored}</pre>
                 </figure>
                 <figure>
                     <figcaption>{format!("What the fold sees (schema_version {})", c.folded_schema)}</figcaption>
-                    <pre data-testid="folded-json">{c.folded}</pre>
+                    <pre data-testid="folded-json" tabindex="0">{c.folded}</pre>
                 </figure>
             </div>
             <p>{c.order}</p>

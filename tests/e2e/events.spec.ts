@@ -112,7 +112,7 @@ test('only the rows in sight are rendered, and scrolling brings the rest', async
   await expect(table(page).locator('[data-event-id="1"]')).toBeVisible();
   await expect(table(page).locator('[data-event-id="25"]')).toHaveCount(0);
 
-  await page.getByLabel('Events, scrollable').evaluate((el) => { el.scrollTop = el.scrollHeight; });
+  await page.getByTestId('inspector-scroll').evaluate((el) => { el.scrollTop = el.scrollHeight; });
   await expect(table(page).locator('[data-event-id="25"]')).toBeVisible();
   await expect(table(page).locator('[data-event-id="1"]')).toHaveCount(0);
   expect(problems.messages).toEqual([]);
