@@ -318,6 +318,16 @@ impl Lab {
         self.with_engine(async move |engine| {
             let subscriber = Subscriber::CustomerService;
             let mut happened = Vec::new();
+            // The second instance's own connection, opened first: without one there is no race.
+            let other: LabStore = engine.store().sharing(
+                engine
+                    .store()
+                    .inner()
+                    .open_again(STORE_NAME)
+                    .await
+                    .map_err(|e| format!("A second handle on the store could not be opened: {e}"))?,
+            );
+            let twin = Engine::new(other, Box::new(|| js_sys::Date::now() as i64));
             let earlier = lab.catch_up(&engine, subscriber).await?;
             if earlier > 0 {
                 happened.push(format!(
@@ -331,15 +341,6 @@ impl Lab {
                 "Customer {customer} has a $100.00 credit limit. Two $60.00 orders were placed: {} on Order {} and {} on Order {}. Only one fits.",
                 event_name(&first), first.entity_id, event_name(&second), second.entity_id
             ));
-            let other: LabStore = engine.store().sharing(
-                engine
-                    .store()
-                    .inner()
-                    .open_again(STORE_NAME)
-                    .await
-                    .map_err(|e| format!("A second handle on the store could not be opened: {e}"))?,
-            );
-            let twin = Engine::new(other, Box::new(|| js_sys::Date::now() as i64));
             engine
                 .store()
                 .faults()
