@@ -4,6 +4,7 @@
 
 use crate::components::{about::About, header::Header, lab_page::LabPage};
 use crate::components::{choreography_page::ChoreographyPage, time_travel::TimeTravel};
+use crate::components::{events::EventsPage, faults::FaultsPage};
 use crate::components::{
     lessons::{LessonPage, Lessons},
     share::Share,
@@ -52,6 +53,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/share") view=Share />
                     <Route path=path!("/snapshots") view=SnapshotsPage />
                     <Route path=path!("/projections") view=ProjectionsPage />
+                    <Route path=path!("/events") view=EventsPage />
+                    <Route path=path!("/faults") view=FaultsPage />
                 </Routes>
             </main>
         </Router>

@@ -19,12 +19,14 @@ pub fn Header() -> impl IntoView {
             </div>
             <nav aria-label="Views">
                 <A href=href("/") exact=true>"Lab"</A>
-                <A href=href("/lessons")>"Lessons"</A>
-                <A href=href("/share")>"Share"</A>
-                <A href=href("/snapshots")>"Snapshots"</A>
-                <A href=href("/projections")>"Projections"</A>
                 <A href=href("/choreography")>"Choreography"</A>
                 <A href=href("/time-travel")>"Time travel"</A>
+                <A href=href("/snapshots")>"Snapshots"</A>
+                <A href=href("/projections")>"Projections"</A>
+                <A href=href("/events")>"Events"</A>
+                <A href=href("/faults")>"Faults"</A>
+                <A href=href("/lessons")>"Lessons"</A>
+                <A href=href("/share")>"Share"</A>
                 <A href=href("/about")>"About the patterns"</A>
             </nav>
             <BackendBadge />

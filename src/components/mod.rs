@@ -8,6 +8,8 @@ pub mod choreography_page;
 pub mod command_side;
 pub mod display;
 pub mod event_table;
+pub mod events;
+pub mod faults;
 pub mod header;
 pub mod lab_page;
 pub mod lessons;

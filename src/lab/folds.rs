@@ -226,7 +226,12 @@ impl Folds {
         spawn_local(async move {
             let (store, note) = open_browser_store(HISTORY_STORE).await;
             let backend = store.backend();
-            let engine = Engine::new(store, Box::new(|| js_sys::Date::now() as i64));
+            // The lab's store type (with its fault switch, never armed here): one engine type in
+            // the wasm instead of two.
+            let engine = Engine::new(
+                super::LabStore::new(store),
+                Box::new(|| js_sys::Date::now() as i64),
+            );
             folds.history.set_value(Some(Rc::new(engine)));
             folds.put(|s| &mut s.history_backend, Some((backend, note)));
             folds.apply_interval();

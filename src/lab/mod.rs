@@ -3,14 +3,15 @@
 //! rules themselves stay in the domain crate.
 
 use foldlab_domain::{CustomerId, CustomerViews, EventEnvelope, Money, OrderId, WriteModel};
-use foldlab_store::browser::{open_browser_store, BrowserStore};
+use foldlab_store::browser::{open_browser_store_with, BrowserStore};
 use foldlab_store::engine::{Engine, EngineError, Outcome, StepReport, Subscriber};
-use foldlab_store::{narrate, Backend, EventStore};
+use foldlab_store::{narrate, Backend, EventStore, FaultSwitch};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::rc::Rc;
 
 pub mod as_of;
+pub mod faults;
 pub mod folds;
 pub mod journal;
 pub mod lag;
@@ -27,7 +28,7 @@ const RUN_LIMIT: usize = 10_000;
 
 /// The store the lab's engine runs on. One name, so that a wrapper (a fault switch, say) can take
 /// its place without touching every signature.
-pub type LabStore = BrowserStore;
+pub type LabStore = FaultSwitch<BrowserStore>;
 
 /// The engine the lab drives.
 pub type LabEngine = Engine<LabStore>;
@@ -110,9 +111,12 @@ impl Lab {
             Err(note) => lab.step_error.set(Some(note)),
         }
         spawn_local(async move {
-            let (store, note) = open_browser_store(STORE_NAME).await;
+            let (store, note) = open_browser_store_with(STORE_NAME, &faults::open_options()).await;
             let backend = store.backend();
-            let engine = Engine::new(store, Box::new(|| js_sys::Date::now() as i64));
+            let engine = Engine::new(
+                FaultSwitch::new(store),
+                Box::new(|| js_sys::Date::now() as i64),
+            );
             lab.engine.set_value(Some(Rc::new(engine)));
             lab.status.set(StoreStatus::Ready { backend, note });
             lab.refresh().await;

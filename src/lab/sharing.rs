@@ -46,7 +46,9 @@ impl Lab {
             sharing::ImportError::WrongShape(format!("the journal cannot be read: {e}")).to_string()
         })?;
         // Replayed in memory, through the same store type as the lab's (see `check_folds_in`).
-        let scratch = foldlab_store::BrowserStore::Memory(foldlab_store::MemoryStore::new());
+        let scratch = super::LabStore::new(foldlab_store::BrowserStore::Memory(
+            foldlab_store::MemoryStore::new(),
+        ));
         sharing::check_folds_in(&file, scratch)
             .await
             .map_err(|e| e.to_string())?;

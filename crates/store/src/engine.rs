@@ -135,6 +135,21 @@ pub struct StepReport {
     pub delivery: Delivery,
     /// What it did.
     pub outcome: Outcome,
+    /// The races the handler lost on the way, oldest first: each time its append found the
+    /// stream at another version than the one it had loaded, it loaded and decided again.
+    pub conflicts: Vec<Conflict>,
+}
+
+/// One lost race for an aggregate: an append refused by optimistic concurrency, after which the
+/// engine reloaded the aggregate and decided again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Conflict {
+    /// The aggregate's stream.
+    pub stream: StreamId,
+    /// The version the handler had loaded and expected.
+    pub expected: ExpectedVersion,
+    /// The version the stream was at: someone else appended in between.
+    pub actual: u64,
 }
 
 /// Why a command or a delivery failed.
@@ -368,8 +383,7 @@ impl<S: EventStore> Engine<S> {
         let Some(delivery) = self.next_delivery().await? else {
             return Ok(None);
         };
-        let outcome = self.deliver(&delivery).await?;
-        Ok(Some(StepReport { delivery, outcome }))
+        Ok(Some(self.deliver_reporting(&delivery).await?))
     }
 
     /// The next delivery to one subscriber: the lowest subscribed `event_id` above its checkpoint.
@@ -416,8 +430,7 @@ impl<S: EventStore> Engine<S> {
         let Some(delivery) = self.next_delivery_for(subscriber).await? else {
             return Ok(None);
         };
-        let outcome = self.deliver(&delivery).await?;
-        Ok(Some(StepReport { delivery, outcome }))
+        Ok(Some(self.deliver_reporting(&delivery).await?))
     }
 
     /// Delivers an event the subscriber has already handled once more, as an at-least-once broker
@@ -443,9 +456,8 @@ impl<S: EventStore> Engine<S> {
                 position,
             });
         }
-        let delivery = Delivery { subscriber, event };
-        let outcome = self.deliver(&delivery).await?;
-        Ok(StepReport { delivery, outcome })
+        self.deliver_reporting(&Delivery { subscriber, event })
+            .await
     }
 
     /// Steps until nothing is waiting, or `max_steps` deliveries were made.
@@ -468,6 +480,26 @@ impl<S: EventStore> Engine<S> {
     /// checkpoint, by the effect: its aggregate's stream holds an event the service appended with a
     /// `causation_id` at or above this event's id.
     pub async fn deliver(&self, delivery: &Delivery) -> Result<Outcome, EngineError> {
+        Ok(self.deliver_reporting(delivery).await?.outcome)
+    }
+
+    /// [`Engine::deliver`], reporting the delivery, its outcome and the concurrency conflicts its
+    /// handler met on the way (each followed by a reload and a new decision).
+    pub async fn deliver_reporting(&self, delivery: &Delivery) -> Result<StepReport, EngineError> {
+        let mut conflicts = Vec::new();
+        let outcome = self.deliver_counting(delivery, &mut conflicts).await?;
+        Ok(StepReport {
+            delivery: delivery.clone(),
+            outcome,
+            conflicts,
+        })
+    }
+
+    async fn deliver_counting(
+        &self,
+        delivery: &Delivery,
+        conflicts: &mut Vec<Conflict>,
+    ) -> Result<Outcome, EngineError> {
         let event = &delivery.event;
         let subscriber = delivery.subscriber;
         if event.event_id <= self.position(subscriber).await? {
@@ -487,7 +519,12 @@ impl<S: EventStore> Engine<S> {
             Subscriber::CustomerService => match policy::customer_service(&decoded) {
                 Some((id, command)) => {
                     let result = self
-                        .execute_once::<CustomerDecider>(id.as_str(), &command, metadata)
+                        .execute_counting::<CustomerDecider>(
+                            id.as_str(),
+                            &command,
+                            metadata,
+                            conflicts,
+                        )
                         .await;
                     (service_outcome(result)?, "null".to_string())
                 }
@@ -496,7 +533,12 @@ impl<S: EventStore> Engine<S> {
             Subscriber::OrderService => match policy::order_service(&decoded) {
                 Some((id, command)) => {
                     let result = self
-                        .execute_once::<OrderDecider>(id.as_str(), &command, metadata)
+                        .execute_counting::<OrderDecider>(
+                            id.as_str(),
+                            &command,
+                            metadata,
+                            conflicts,
+                        )
                         .await;
                     (service_outcome(result)?, "null".to_string())
                 }
@@ -575,6 +617,22 @@ impl<S: EventStore> Engine<S> {
         D::Event: DomainEvent,
         D::Error: fmt::Display,
     {
+        self.execute_counting::<D>(id, command, metadata, &mut Vec::new())
+            .await
+    }
+
+    /// [`Engine::execute_once`], adding each conflict it met to `conflicts`.
+    async fn execute_counting<D: Snapshotting>(
+        &self,
+        id: &str,
+        command: &D::Command,
+        metadata: Metadata,
+        conflicts: &mut Vec<Conflict>,
+    ) -> Result<Executed, EngineError>
+    where
+        D::Event: DomainEvent,
+        D::Error: fmt::Display,
+    {
         let stream = StreamId::new(D::Event::ENTITY_TYPE, id);
         for _ in 0..MAX_ATTEMPTS {
             let (state, version) = self.load::<D>(id).await?;
@@ -601,7 +659,15 @@ impl<S: EventStore> Engine<S> {
                         .await;
                     return Ok(Executed::Appended(stored));
                 }
-                Err(StoreError::Conflict { .. }) => continue,
+                Err(StoreError::Conflict {
+                    stream,
+                    expected,
+                    actual,
+                }) => conflicts.push(Conflict {
+                    stream,
+                    expected,
+                    actual,
+                }),
                 Err(other) => return Err(other.into()),
             }
         }

@@ -9,6 +9,7 @@
 #[cfg(target_arch = "wasm32")]
 pub mod browser;
 pub mod engine;
+pub mod fault_switch;
 mod memory;
 mod narrate;
 mod notify;
@@ -25,7 +26,11 @@ pub mod timeline;
 pub mod contract;
 
 #[cfg(target_arch = "wasm32")]
-pub use browser::{open_browser_store, BrowserStore, IndexedDbStore, LocalStorageStore};
+pub use browser::{
+    open_browser_store, open_browser_store_with, BrowserStore, IndexedDbStore, LocalStorageStore,
+    OpenOptions,
+};
+pub use fault_switch::{FaultSwitch, Faults};
 pub use memory::MemoryStore;
 pub use narrate::narrate;
 pub use notify::{Listener, Notifier};

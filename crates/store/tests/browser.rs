@@ -7,8 +7,8 @@
 use foldlab_domain::EventEnvelope;
 use foldlab_store::contract::{new_event, snapshot};
 use foldlab_store::{
-    open_browser_store, Backend, Checkpoint, EventStore, ExpectedVersion, IndexedDbStore,
-    LocalStorageStore, Snapshot, StoreError, StreamId,
+    open_browser_store, open_browser_store_with, Backend, Checkpoint, EventStore, ExpectedVersion,
+    FaultSwitch, IndexedDbStore, LocalStorageStore, OpenOptions, Snapshot, StoreError, StreamId,
 };
 use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::closure::Closure;
@@ -647,4 +647,56 @@ async fn without_any_storage_the_lab_keeps_events_in_memory_and_says_they_will_n
     assert_eq!(store.backend(), Backend::Memory);
     let reason = reason.expect("a reason");
     assert!(reason.contains("will not survive a reload"), "{reason}");
+}
+
+#[wasm_bindgen_test]
+async fn skipping_indexed_db_on_request_opens_local_storage_and_names_the_reason() {
+    let name = fresh_name("skip-idb");
+    let options = OpenOptions {
+        skip_indexed_db: Some("it was turned off on the Faults page".to_string()),
+    };
+    let (store, reason) = open_browser_store_with(&name, &options).await;
+    assert_eq!(store.backend(), Backend::LocalStorage);
+    let reason = reason.expect("a reason");
+    assert!(
+        reason.contains("it was turned off on the Faults page") && reason.contains("localStorage"),
+        "{reason}"
+    );
+    // Without the option, the same name opens IndexedDB, a separate store.
+    let (idb, none) = open_browser_store_with(&name, &OpenOptions::default()).await;
+    assert_eq!((idb.backend(), none), (Backend::IndexedDb, None));
+}
+
+#[wasm_bindgen_test]
+async fn a_second_connection_behind_one_switchboard_races_an_append_into_a_conflict() {
+    let name = fresh_name("switch-race");
+    let (first, _) = open_browser_store(&name).await;
+    let second = first.open_again(&name).await.expect("a second connection");
+    let a = FaultSwitch::new(first);
+    let b = a.sharing(second);
+    a.faults().race_next_appends(order("a"), 2);
+
+    let (one, two) = futures::future::join(
+        a.append(
+            &order("a"),
+            ExpectedVersion::NoStream,
+            vec![new_event("OrderCreated", 1)],
+        ),
+        b.append(
+            &order("a"),
+            ExpectedVersion::NoStream,
+            vec![new_event("OrderCreated", 1)],
+        ),
+    )
+    .await;
+
+    assert_eq!(
+        one.expect("the first through the gate is stored")[0].version,
+        1
+    );
+    assert!(
+        matches!(two, Err(StoreError::Conflict { actual: 1, .. })),
+        "{two:?}"
+    );
+    assert_eq!(versions(&b, &order("a")).await, vec![1]);
 }

@@ -32,9 +32,29 @@ pub enum BrowserStore {
 /// The second value is `None` for IndexedDB, and otherwise says in plain words why the lab fell back
 /// and what that means, ready to show the user. [`EventStore::backend`] tells which store it is.
 pub async fn open_browser_store(name: &str) -> (BrowserStore, Option<String>) {
-    let idb_problem = match IndexedDbStore::open(name).await {
-        Ok(store) => return (BrowserStore::IndexedDb(store), None),
-        Err(e) => detail(e),
+    open_browser_store_with(name, &OpenOptions::default()).await
+}
+
+/// How [`open_browser_store_with`] opens the store.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OpenOptions {
+    /// Skip IndexedDB and go straight to the fallback, for this reason (shown to the user in the
+    /// note that explains the fallback).
+    pub skip_indexed_db: Option<String>,
+}
+
+/// [`open_browser_store`], with options: `skip_indexed_db` opens localStorage (or memory) as if
+/// IndexedDB could not be opened, and the note names the reason given.
+pub async fn open_browser_store_with(
+    name: &str,
+    options: &OpenOptions,
+) -> (BrowserStore, Option<String>) {
+    let idb_problem = match &options.skip_indexed_db {
+        Some(reason) => reason.clone(),
+        None => match IndexedDbStore::open(name).await {
+            Ok(store) => return (BrowserStore::IndexedDb(store), None),
+            Err(e) => detail(e),
+        },
     };
     match LocalStorageStore::open(name) {
         Ok(store) => (
@@ -58,6 +78,25 @@ fn detail(error: StoreError) -> String {
     match error {
         StoreError::Unavailable(d) | StoreError::QuotaExceeded(d) | StoreError::Corrupt(d) => d,
         conflict @ StoreError::Conflict { .. } => conflict.to_string(),
+    }
+}
+
+impl BrowserStore {
+    /// A second handle on the same storage, named `name` as when it was opened: a new connection
+    /// to the IndexedDB database, or a new handle on the localStorage keys, as another tab would
+    /// have. A memory store has no storage to share, so it cannot be opened again.
+    pub async fn open_again(&self, name: &str) -> Result<BrowserStore, StoreError> {
+        match self {
+            BrowserStore::IndexedDb(_) => IndexedDbStore::open(name)
+                .await
+                .map(BrowserStore::IndexedDb),
+            BrowserStore::LocalStorage(_) => {
+                LocalStorageStore::open(name).map(BrowserStore::LocalStorage)
+            }
+            BrowserStore::Memory(_) => Err(StoreError::Unavailable(
+                "the events are kept in memory, which a second handle cannot share".to_string(),
+            )),
+        }
     }
 }
 

@@ -227,8 +227,8 @@ impl<'a, S: EventStore, W: Watcher<S>> Runner<'a, S, W> {
             Ok(before) => before.unwrap_or_else(|| self.empty_checkpoint(subscriber)),
             Err(error) => return failed(&error.into()),
         };
-        let outcome = match engine.deliver(&delivery).await {
-            Ok(outcome) => outcome,
+        let report = match engine.deliver_reporting(&delivery).await {
+            Ok(report) => report,
             Err(error) => {
                 return StepResult::Delivered(vec![failed_delivery(
                     Some(&delivery),
@@ -237,7 +237,6 @@ impl<'a, S: EventStore, W: Watcher<S>> Runner<'a, S, W> {
                 )])
             }
         };
-        let report = StepReport { delivery, outcome };
         let mut record = DeliveryRecord::from_report(&report);
         if let Err(error) = engine.store().save_checkpoint(&before).await {
             return failed(&error.into());

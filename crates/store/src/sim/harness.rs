@@ -449,9 +449,11 @@ impl Harness {
         // Disarm whatever did not fire (a discarded duplicate saves no checkpoint).
         store.disarm(subscriber.name());
         match result {
-            Ok(outcome) => Ok(StepResult::Delivered(vec![
-                self.record(&StepReport { delivery, outcome })?
-            ])),
+            Ok(outcome) => Ok(StepResult::Delivered(vec![self.record(&StepReport {
+                delivery,
+                outcome,
+                conflicts: Vec::new(),
+            })?])),
             Err(EngineError::Store(error)) if error == crash_error(subscriber.name()) => {
                 let event_id = delivery.event.event_id;
                 if self.effect_stored(subscriber, event_id).await? {
