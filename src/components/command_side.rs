@@ -216,7 +216,7 @@ fn Customers() -> impl IntoView {
         <table class="grid" aria-labelledby="customers-title" data-testid="customers">
             <caption id="customers-title">"Customers (folded from their events)"</caption>
             <thead>
-                <tr><th scope="col">"Customer"</th><th scope="col">"Credit limit"</th><th scope="col">"Reserved"</th><th scope="col">"Available"</th><th scope="col">"Commands"</th></tr>
+                <tr><th scope="col">"Customer"</th><th scope="col">"Credit limit"</th><th scope="col">"Reserved"</th><th scope="col">"Available"</th></tr>
             </thead>
             <tbody>
                 {move || {
@@ -230,11 +230,13 @@ fn Customers() -> impl IntoView {
                             };
                             view! {
                                 <tr class:deleted=deleted>
-                                    <td>{c.name.clone()} " " <code>{id}</code></td>
+                                    <td>
+                                        {c.name.clone()} " " <code>{id}</code>
+                                        <div class="actions">{actions}</div>
+                                    </td>
                                     <td class="num">{c.credit_limit.to_string()}</td>
                                     <td class="num">{c.reserved().to_string()}</td>
                                     <td class="num">{c.available_credit().to_string()}</td>
-                                    <td class="actions">{actions}</td>
                                 </tr>
                             }
                         })
@@ -351,7 +353,7 @@ fn Orders() -> impl IntoView {
         <table class="grid" aria-labelledby="orders-title" data-testid="orders">
             <caption id="orders-title">"Orders (folded from their events)"</caption>
             <thead>
-                <tr><th scope="col">"Order"</th><th scope="col">"Customer"</th><th scope="col">"Total"</th><th scope="col">"Status"</th><th scope="col">"Commands"</th></tr>
+                <tr><th scope="col">"Order"</th><th scope="col">"Customer"</th><th scope="col">"Total"</th><th scope="col">"Status"</th></tr>
             </thead>
             <tbody>
                 {move || {
@@ -364,8 +366,10 @@ fn Orders() -> impl IntoView {
                                     <td><code>{id}</code></td>
                                     <td>{customer}</td>
                                     <td class="num">{order.total.to_string()}</td>
-                                    <td><StatusBadge status=order.status /></td>
-                                    <td class="actions"><OrderActions id=id_for_actions status=order.status /></td>
+                                    <td>
+                                        <StatusBadge status=order.status />
+                                        <div class="actions"><OrderActions id=id_for_actions status=order.status /></div>
+                                    </td>
                                 </tr>
                             }
                         })

@@ -85,8 +85,12 @@ export class LabPage {
     await expect(form).toHaveAttribute('data-answered', String(before + 1));
   }
 
+  /** Makes one delivery and waits until it is told in the Deliveries list (its checkpoint saved). */
   async step() {
+    const before = await this.steps.count();
     await this.page.getByRole('button', { name: 'Step', exact: true }).click();
+    // The list shows the newest 60 entries.
+    await expect(this.steps).toHaveCount(Math.min(before + 1, 60));
   }
 
   async runToEnd() {
