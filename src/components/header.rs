@@ -65,6 +65,10 @@ fn ResetLab() -> impl IntoView {
     let reset = move |_| {
         spawn_local(async move {
             let result = lab.reset().await;
+            if result.is_ok() {
+                // A lesson midway no longer matches an empty lab.
+                crate::lab::lessons::Progress::clear();
+            }
             confirming.set(false);
             error.set(result.err());
         });

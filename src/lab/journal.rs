@@ -4,13 +4,22 @@
 //!
 //! The events themselves are in the event store; the journal only remembers *when* each checkpoint
 //! moved, which no event records. It is kept in localStorage beside the store, so a reload keeps the
-//! history, and it is cleared with the lab.
+//! history, and it is cleared with the lab. Each store has its own journal (IndexedDB and the
+//! localStorage fallback hold different logs); the memory store's lives only as long as the page.
 
+use foldlab_store::Backend;
 use gloo_storage::{LocalStorage, Storage};
 use serde::{Deserialize, Serialize};
 
-/// The localStorage key the journal is saved under.
-const KEY: &str = "foldlab-journal";
+/// The localStorage key the journal of the store `backend` is saved under; `None` for the memory
+/// store, whose events do not survive a reload either.
+fn key(backend: Backend) -> Option<&'static str> {
+    match backend {
+        Backend::IndexedDb => Some("foldlab-journal"),
+        Backend::LocalStorage => Some("foldlab-journal-localstorage"),
+        Backend::Memory => None,
+    }
+}
 
 /// How many entries are kept; older ones are dropped first.
 pub const CAPACITY: usize = 5_000;
@@ -56,8 +65,11 @@ impl Entry {
 
 /// Reads the saved journal; an unreadable one is reported and treated as empty (the events, which
 /// are the truth, are not affected).
-pub fn load() -> Result<Vec<Entry>, String> {
-    match LocalStorage::get::<Vec<Entry>>(KEY) {
+pub fn load(backend: Backend) -> Result<Vec<Entry>, String> {
+    let Some(key) = key(backend) else {
+        return Ok(Vec::new());
+    };
+    match LocalStorage::get::<Vec<Entry>>(key) {
         Ok(entries) => Ok(entries),
         Err(gloo_storage::errors::StorageError::KeyNotFound(_)) => Ok(Vec::new()),
         Err(error) => Err(format!(
@@ -67,11 +79,14 @@ pub fn load() -> Result<Vec<Entry>, String> {
 }
 
 /// Saves the journal, keeping the newest [`CAPACITY`] entries.
-pub fn save(entries: &mut Vec<Entry>) -> Result<(), String> {
+pub fn save(backend: Backend, entries: &mut Vec<Entry>) -> Result<(), String> {
     if entries.len() > CAPACITY {
         entries.drain(..entries.len() - CAPACITY);
     }
-    LocalStorage::set(KEY, &*entries).map_err(|error| {
+    let Some(key) = key(backend) else {
+        return Ok(());
+    };
+    LocalStorage::set(key, &*entries).map_err(|error| {
         format!(
             "The delivery journal could not be saved ({error}); the deliveries themselves were."
         )
@@ -79,8 +94,10 @@ pub fn save(entries: &mut Vec<Entry>) -> Result<(), String> {
 }
 
 /// Forgets the journal (Reset lab).
-pub fn clear() {
-    LocalStorage::delete(KEY);
+pub fn clear(backend: Backend) {
+    if let Some(key) = key(backend) {
+        LocalStorage::delete(key);
+    }
 }
 
 /// The last entry made when the log's head was at or below `head`: what every checkpoint held

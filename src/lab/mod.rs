@@ -106,10 +106,6 @@ impl Lab {
             journal: RwSignal::new(Vec::new()),
             step_error: RwSignal::new(None),
         };
-        match journal::load() {
-            Ok(entries) => lab.journal.set(entries),
-            Err(note) => lab.step_error.set(Some(note)),
-        }
         spawn_local(async move {
             let (store, note) = open_browser_store_with(STORE_NAME, &faults::open_options()).await;
             let backend = store.backend();
@@ -118,11 +114,23 @@ impl Lab {
                 Box::new(|| js_sys::Date::now() as i64),
             );
             lab.engine.set_value(Some(Rc::new(engine)));
+            match journal::load(backend) {
+                Ok(entries) => lab.journal.set(entries),
+                Err(note) => lab.step_error.set(Some(note)),
+            }
             lab.status.set(StoreStatus::Ready { backend, note });
             lab.refresh().await;
             lab.busy.set(false);
         });
         lab
+    }
+
+    /// Which store holds the lab's events (memory until one is open).
+    pub fn backend(&self) -> Backend {
+        match self.status.get_untracked() {
+            StoreStatus::Ready { backend, .. } => backend,
+            StoreStatus::Opening => Backend::Memory,
+        }
     }
 
     /// The engine, once the store is open.
@@ -309,7 +317,7 @@ impl Lab {
         let lab = *self;
         self.with_engine(async move |engine| {
             engine.store().clear().await.map_err(|e| e.to_string())?;
-            journal::clear();
+            journal::clear(lab.backend());
             lab.journal.set(Vec::new());
             lab.step_error.set(None);
             Ok(())
@@ -379,6 +387,7 @@ impl Lab {
             }
         };
         let mut saved = Ok(());
+        let backend = self.backend();
         self.journal.update(|entries| {
             let number = entries.last().map_or(1, |e| e.number + 1);
             entries.push(Entry {
@@ -395,7 +404,7 @@ impl Lab {
                 positions,
                 at_ms: js_sys::Date::now(),
             });
-            saved = journal::save(entries);
+            saved = journal::save(backend, entries);
         });
         if let Err(note) = saved {
             self.step_error.set(Some(note));

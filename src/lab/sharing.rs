@@ -72,7 +72,7 @@ impl Lab {
                 });
             }
             let mut entries = checked.journal;
-            let saved = journal::save(&mut entries);
+            let saved = journal::save(lab.backend(), &mut entries);
             lab.journal.set(entries);
             let note = saved.err().map(|n| format!(" {n}")).unwrap_or_default();
             Ok(format!(

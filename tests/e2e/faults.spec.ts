@@ -113,6 +113,8 @@ test('IndexedDB can be turned off for the localStorage fallback and back on', as
   // A separate store: Ada's event stayed in IndexedDB.
   await page.getByRole('link', { name: 'Lab' }).click();
   await lab.expectEventCount(0);
+  // Each store keeps its own journal: none of IndexedDB's steps are told against this empty log.
+  await expect(lab.steps).toHaveCount(0);
   await page.getByRole('link', { name: 'Faults' }).click();
 
   await idb.getByRole('button', { name: 'Turn IndexedDB back on and reload' }).click();
@@ -121,5 +123,6 @@ test('IndexedDB can be turned off for the localStorage fallback and back on', as
   await expect(page.getByTestId('fallback-note')).toHaveCount(0);
   await page.getByRole('link', { name: 'Lab' }).click();
   await lab.expectEventCount(1);
+  await expect(lab.steps.first()).toContainText('CustomerCreated #1');
   expect(problems.messages).toEqual([]);
 });
