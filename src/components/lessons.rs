@@ -7,6 +7,7 @@ use super::command_side::CommandSide;
 use super::event_table::EventTable;
 use super::query_side::QuerySide;
 use super::share::{copy_link, site_url};
+use super::transport::{shortcut, Key};
 use crate::app::href;
 use crate::lab::lesson_text::{find, Lesson, LESSONS};
 use crate::lab::lessons::{describe, outcome, Progress};
@@ -182,7 +183,7 @@ fn LessonView(lesson: &'static Lesson) -> impl IntoView {
             confirming.set(true);
         }
     };
-    let next = move |_| {
+    let next = move || {
         let target = step.get_untracked() + 1;
         if target > lesson.steps.len() {
             return;
@@ -205,8 +206,31 @@ fn LessonView(lesson: &'static Lesson) -> impl IntoView {
             running.set(false);
         });
     };
-    let back = move |_| step.update(|s| *s = s.saturating_sub(1).max(1));
+    let back = move || step.update(|s| *s = s.saturating_sub(1).max(1));
     let busy = move || running.get() || lab.busy.get();
+    // The timeline pages' keys: → or "." for Next, ← or "," for Back, shown beside the buttons.
+    let keys = window_event_listener(leptos::ev::keydown, move |event| {
+        let key = shortcut(&event);
+        let (n, idle) = (
+            step.get_untracked(),
+            !running.get_untracked() && !lab.busy.get_untracked(),
+        );
+        if !started.get_untracked() || n == 0 || !idle {
+            return;
+        }
+        match key {
+            Some(Key::Forward) if n < lesson.steps.len() => {
+                event.prevent_default();
+                next();
+            }
+            Some(Key::Back) if n > 1 => {
+                event.prevent_default();
+                back();
+            }
+            _ => {}
+        }
+    });
+    on_cleanup(move || keys.remove());
     let link = site_url(&format!("/lessons/{}", lesson.id));
     let copied = RwSignal::new(None::<String>);
 
@@ -246,10 +270,12 @@ fn LessonView(lesson: &'static Lesson) -> impl IntoView {
                         }
                     }}
                     <div class="controls">
-                        <button on:click=back disabled=move || busy() || step.get() <= 1>"Back"</button>
-                        <button on:click=next disabled=move || { busy() || step.get() >= lesson.steps.len() }>
+                        <button on:click=move |_| back() disabled=move || busy() || step.get() <= 1 aria-keyshortcuts="ArrowLeft ,">"Back"</button>
+                        <span class="keys" aria-hidden="true"><kbd>"←"</kbd> " or " <kbd>","</kbd></span>
+                        <button on:click=move |_| next() disabled=move || { busy() || step.get() >= lesson.steps.len() } aria-keyshortcuts="ArrowRight .">
                             "Next"
                         </button>
+                        <span class="keys" aria-hidden="true"><kbd>"→"</kbd> " or " <kbd>"."</kbd></span>
                         <button class="quiet" on:click=ask_to_start disabled=busy>"Start over…"</button>
                     </div>
                     <Show when=move || { step.get() >= lesson.steps.len() }>

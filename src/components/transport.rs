@@ -29,7 +29,7 @@ pub enum Key {
 
 /// The shortcut a key press means on a timeline page, or `None` when it must be left to the
 /// browser: typing into a field, arrows on a slider, Space on a button, or any modifier held.
-fn shortcut(event: &web_sys::KeyboardEvent) -> Option<Key> {
+pub fn shortcut(event: &web_sys::KeyboardEvent) -> Option<Key> {
     if event.ctrl_key() || event.meta_key() || event.alt_key() || event.default_prevented() {
         return None;
     }

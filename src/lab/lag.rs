@@ -255,10 +255,15 @@ impl Projections {
         let statuses = self.state.with_untracked(|s| s.statuses.clone());
         for status in statuses {
             let name = status.name.as_str();
+            // The saved setting, not only the projector's flag: a step by hand lifts the flag of a
+            // paused projector for one await, and the runner must not take that as a resume.
             let paused = engine
                 .query_side()
                 .control(name)
-                .is_none_or(|c| c.is_paused());
+                .is_none_or(|c| c.is_paused())
+                || self
+                    .state
+                    .with_untracked(|s| s.settings.paused.iter().any(|p| p == name));
             if !self.is_added(name) || paused || status.lag.events_behind == 0 {
                 continue;
             }

@@ -61,6 +61,14 @@ test('a lesson runs a part of its scenario per step and a reload lands on the sa
   await expect(page.getByTestId('lesson-step')).toHaveText('Step 3 of 3');
   await lab.expectEventCount(4);
 
+  // The keyboard does the same: ← (or ,) goes back, → (or .) goes on.
+  await expect(page.getByRole('button', { name: 'Next' })).toHaveAttribute('aria-keyshortcuts', 'ArrowRight .');
+  await page.keyboard.press('ArrowLeft');
+  await expect(page.getByTestId('lesson-step')).toHaveText('Step 2 of 3');
+  await page.keyboard.press('.');
+  await expect(page.getByTestId('lesson-step')).toHaveText('Step 3 of 3');
+  await lab.expectEventCount(4);
+
   // Starting over asks before it replaces the lab.
   await page.getByRole('button', { name: 'Start over…' }).click();
   const confirm = page.getByRole('group', { name: 'Confirm starting the lesson' });
