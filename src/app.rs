@@ -32,6 +32,28 @@ pub fn href(path: &str) -> String {
     format!("{}{path}", base_path())
 }
 
+/// Puts `query` (`?step=3`) in the address of the route `path` (`/choreography`) unless it is there
+/// already, replacing the history entry, so a reload or a copied link returns to the same place.
+pub fn keep_query(
+    navigate: &impl Fn(&str, leptos_router::NavigateOptions),
+    path: &str,
+    query: &str,
+) {
+    let current = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
+    if current != query {
+        navigate(
+            &format!("{path}{query}"),
+            leptos_router::NavigateOptions {
+                replace: true,
+                scroll: false,
+                ..Default::default()
+            },
+        );
+    }
+}
+
 /// The root component.
 #[component]
 pub fn App() -> impl IntoView {

@@ -6,6 +6,7 @@
 
 use super::as_of::{aggregates, customer_view};
 use super::transport::{Transport, SPEEDS};
+use crate::app::keep_query;
 use crate::lab::as_of::{model_at, views_after};
 use crate::lab::{Entry, Lab, USER};
 use foldlab_domain::EventEnvelope;
@@ -14,7 +15,6 @@ use foldlab_store::timeline::{self, Forward, Steps};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use leptos_router::NavigateOptions;
 
 /// How many steps the lanes draw, ending at the cursor.
 const LANE_ROWS: usize = 6;
@@ -196,20 +196,7 @@ pub fn ChoreographyPage() -> impl IntoView {
     // The URL keeps the step, so a reload comes back to it.
     Effect::new(move |_| {
         let at = step.get();
-        let wanted = format!("?step={at}");
-        let current = web_sys::window()
-            .and_then(|w| w.location().search().ok())
-            .unwrap_or_default();
-        if current != wanted {
-            navigate(
-                &format!("/choreography{wanted}"),
-                NavigateOptions {
-                    replace: true,
-                    scroll: false,
-                    ..Default::default()
-                },
-            );
-        }
+        keep_query(&navigate, "/choreography", &format!("?step={at}"));
     });
 
     // The views as they stood after the step, each folded as of its own checkpoint then.

@@ -4,12 +4,12 @@
 
 use super::as_of::{aggregates, customer_view, low_credit, new_customers, order_history};
 use super::transport::{Transport, SPEEDS};
+use crate::app::keep_query;
 use crate::lab::as_of::{model_at, views_at};
 use crate::lab::Lab;
 use foldlab_store::timeline::{requested_position, view_at};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use leptos_router::NavigateOptions;
 
 /// The time-travel page.
 #[component]
@@ -33,20 +33,11 @@ pub fn TimeTravel() -> impl IntoView {
         if !loaded() {
             return;
         }
-        let wanted = format!("?at={}", position.get());
-        let current = web_sys::window()
-            .and_then(|w| w.location().search().ok())
-            .unwrap_or_default();
-        if current != wanted {
-            navigate(
-                &format!("/time-travel{wanted}"),
-                NavigateOptions {
-                    replace: true,
-                    scroll: false,
-                    ..Default::default()
-                },
-            );
-        }
+        keep_query(
+            &navigate,
+            "/time-travel",
+            &format!("?at={}", position.get()),
+        );
     });
 
     // Every view as it stood while the log was at the position, as of its own checkpoint then.
