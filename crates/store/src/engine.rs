@@ -29,7 +29,7 @@ use std::fmt;
 use std::num::NonZeroU64;
 
 mod snapshots;
-pub use snapshots::{LoadReport, SnapshotSkipped};
+pub use snapshots::{snapshot_of, LoadReport, SnapshotSkipped};
 
 /// How many times a command is decided again after losing a race (reload, decide, append).
 pub const MAX_ATTEMPTS: u32 = 3;

@@ -4,8 +4,8 @@
 //! Customer history generated through the Customer's own `decide`, so every event in it is one the
 //! aggregate would have stored.
 
-use crate::engine::EngineError;
-use crate::store::{EventStore, Snapshot, StoreError, StreamId};
+use crate::engine::{snapshot_of, EngineError};
+use crate::store::{EventStore, Snapshot, StreamId};
 use foldlab_domain::codec::DomainEvent;
 use foldlab_domain::{
     CustomerCommand, CustomerDecider, CustomerError, CustomerState, Decider, Metadata, Money,
@@ -139,29 +139,6 @@ where
         while !self.next_page(store, page).await? {}
         Ok(())
     }
-}
-
-/// The snapshot record of `state`, the fold of `stream` up to `version` (event `event_id`), as the
-/// engine writes it.
-pub fn snapshot_of<D: Snapshotting>(
-    stream: &StreamId,
-    state: &D::State,
-    version: u64,
-    event_id: u64,
-) -> Result<Snapshot, EngineError> {
-    let json = D::encode_state(state).map_err(|e| {
-        EngineError::Store(StoreError::Unavailable(format!(
-            "the state of {stream} cannot be written as a snapshot: {e}"
-        )))
-    })?;
-    Ok(Snapshot {
-        entity_type: stream.entity_type.clone(),
-        entity_id: stream.entity_id.clone(),
-        version,
-        event_id,
-        state_schema: D::STATE_SCHEMA,
-        state: json,
-    })
 }
 
 /// The lowest credit limit a generated history moves to, in cents ($1,000.00).

@@ -356,22 +356,33 @@ impl<S: EventStore> Engine<S> {
         version: u64,
         event_id: u64,
     ) -> Result<Snapshot, EngineError> {
-        let json = D::encode_state(state).map_err(|e| {
-            EngineError::Store(StoreError::Unavailable(format!(
-                "the state of {stream} cannot be written as a snapshot: {e}"
-            )))
-        })?;
-        let snapshot = Snapshot {
-            entity_type: stream.entity_type.clone(),
-            entity_id: stream.entity_id.clone(),
-            version,
-            event_id,
-            state_schema: D::STATE_SCHEMA,
-            state: json,
-        };
+        let snapshot = snapshot_of::<D>(stream, state, version, event_id)?;
         self.store.save_snapshot(&snapshot).await?;
         Ok(snapshot)
     }
+}
+
+/// The snapshot record of `state`, the fold of `stream` up to `version` (event `event_id`), as the
+/// engine writes it.
+pub fn snapshot_of<D: Snapshotting>(
+    stream: &StreamId,
+    state: &D::State,
+    version: u64,
+    event_id: u64,
+) -> Result<Snapshot, EngineError> {
+    let json = D::encode_state(state).map_err(|e| {
+        EngineError::Store(StoreError::Unavailable(format!(
+            "the state of {stream} cannot be written as a snapshot: {e}"
+        )))
+    })?;
+    Ok(Snapshot {
+        entity_type: stream.entity_type.clone(),
+        entity_id: stream.entity_id.clone(),
+        version,
+        event_id,
+        state_schema: D::STATE_SCHEMA,
+        state: json,
+    })
 }
 
 #[cfg(test)]

@@ -291,28 +291,8 @@ impl<'a, S: EventStore, W: Watcher<S>> Runner<'a, S, W> {
         let engine = self.engine;
         let query = engine.query_side();
         let store = engine.store();
-        let Some(control) = query.control(&step.name) else {
-            return StepResult::Failed {
-                error: format!("there is no projection named \u{201c}{}\u{201d}", step.name),
-            };
-        };
-        let done = match step.action {
-            ProjectionAction::Pause => {
-                control.pause();
-                Ok(())
-            }
-            ProjectionAction::Resume => {
-                control.resume();
-                Ok(())
-            }
-            ProjectionAction::Step => query.step(&step.name, store).await.map(|_| ()),
-            ProjectionAction::CatchUp => query.catch_up(&step.name, store).await.map(|_| ()),
-            ProjectionAction::Rebuild => query.rebuild(&step.name, store).await.map(|_| ()),
-        };
-        if let Err(error) = done {
-            return StepResult::Failed {
-                error: error.to_string(),
-            };
+        if let Err(error) = step.apply(query, store).await {
+            return StepResult::Failed { error };
         }
         self.watcher
             .projected(engine, &step.name, step.action)
@@ -322,7 +302,7 @@ impl<'a, S: EventStore, W: Watcher<S>> Runner<'a, S, W> {
                 name: step.name.clone(),
                 position: lag.position,
                 events_behind: lag.events_behind,
-                paused: control.is_paused(),
+                paused: query.control(&step.name).is_some_and(|c| c.is_paused()),
             },
             Err(error) => StepResult::Failed {
                 error: error.to_string(),

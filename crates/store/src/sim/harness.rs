@@ -3,7 +3,7 @@
 
 use super::faulty::{crash_error, FaultyStore};
 use super::invariants::Checked;
-use super::step::{Crash, Deliver, ProjectionAction, ProjectionStep, Redeliver, Repeat, Step};
+use super::step::{Crash, Deliver, ProjectionStep, Redeliver, Repeat, Step};
 use crate::engine::{Delivery, Engine, EngineError, Outcome, StepReport, Subscriber};
 use crate::store::{EventStore, StoreError};
 use foldlab_domain::codec::DomainEvent;
@@ -310,28 +310,8 @@ impl Harness {
     async fn projection(&self, step: &ProjectionStep) -> Result<StepResult, Violation> {
         let query = self.engine.query_side();
         let store = self.engine.store();
-        let Some(control) = query.control(&step.name) else {
-            return Ok(StepResult::Failed {
-                error: format!("there is no projection named \u{201c}{}\u{201d}", step.name),
-            });
-        };
-        let done = match step.action {
-            ProjectionAction::Pause => {
-                control.pause();
-                Ok(())
-            }
-            ProjectionAction::Resume => {
-                control.resume();
-                Ok(())
-            }
-            ProjectionAction::Step => query.step(&step.name, store).await.map(|_| ()),
-            ProjectionAction::CatchUp => query.catch_up(&step.name, store).await.map(|_| ()),
-            ProjectionAction::Rebuild => query.rebuild(&step.name, store).await.map(|_| ()),
-        };
-        if let Err(error) = done {
-            return Ok(StepResult::Failed {
-                error: error.to_string(),
-            });
+        if let Err(error) = step.apply(query, store).await {
+            return Ok(StepResult::Failed { error });
         }
         let lag = query.lag(&step.name, store).await.map_err(|e| {
             Violation(format!(
@@ -343,7 +323,7 @@ impl Harness {
             name: step.name.clone(),
             position: lag.position,
             events_behind: lag.events_behind,
-            paused: control.is_paused(),
+            paused: query.control(&step.name).is_some_and(|c| c.is_paused()),
         })
     }
 

@@ -55,6 +55,37 @@ pub struct ProjectionStep {
     pub action: ProjectionAction,
 }
 
+impl ProjectionStep {
+    /// Has the named projector do what the step asks; the reason in words if it cannot (no such
+    /// projection, or the store failed).
+    pub async fn apply<S: crate::EventStore>(
+        &self,
+        query: &crate::query_side::QuerySide,
+        store: &S,
+    ) -> Result<(), String> {
+        let Some(control) = query.control(&self.name) else {
+            return Err(format!(
+                "there is no projection named \u{201c}{}\u{201d}",
+                self.name
+            ));
+        };
+        let done = match self.action {
+            ProjectionAction::Pause => {
+                control.pause();
+                Ok(())
+            }
+            ProjectionAction::Resume => {
+                control.resume();
+                Ok(())
+            }
+            ProjectionAction::Step => query.step(&self.name, store).await.map(|_| ()),
+            ProjectionAction::CatchUp => query.catch_up(&self.name, store).await.map(|_| ()),
+            ProjectionAction::Rebuild => query.rebuild(&self.name, store).await.map(|_| ()),
+        };
+        done.map_err(|error| error.to_string())
+    }
+}
+
 /// What a projection step asks of a projector.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
