@@ -121,6 +121,7 @@ impl Lab {
             lab.status.set(StoreStatus::Ready { backend, note });
             lab.refresh().await;
             lab.busy.set(false);
+            mark_ready();
         });
         lab
     }
@@ -442,6 +443,17 @@ async fn load_snapshot(engine: &LabEngine) -> Result<Snapshot, EngineError> {
         model,
         events,
     })
+}
+
+/// Marks the page as ready for commands (`<html data-lab="ready">`): what the cold-start benchmark
+/// and the end-to-end tests wait for.
+fn mark_ready() {
+    if let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
+        let _ = root.set_attribute("data-lab", "ready");
+    }
 }
 
 /// A short name for a delivery's outcome.
