@@ -199,8 +199,7 @@ fn Customers() -> impl IntoView {
     let limit = RwSignal::new(String::new());
     let rows = move || {
         lab.snapshot.with(|s| {
-            s.model
-                .customer_order
+            newest(&s.model.customer_order)
                 .iter()
                 .filter_map(|id| {
                     let state = s.model.customers.get(id)?;
@@ -211,10 +210,14 @@ fn Customers() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     };
+    let note = move || {
+        lab.snapshot
+            .with(|s| shown_note(s.model.customer_order.len(), "customers"))
+    };
     view! {
         <div class="table-scroll">
         <table class="grid" aria-labelledby="customers-title" data-testid="customers">
-            <caption id="customers-title">"Customers (folded from their events)"</caption>
+            <caption id="customers-title">"Customers (folded from their events)" {note}</caption>
             <thead>
                 <tr><th scope="col">"Customer"</th><th scope="col">"Credit limit"</th><th scope="col">"Reserved"</th><th scope="col">"Available"</th></tr>
             </thead>
@@ -334,8 +337,7 @@ fn Orders() -> impl IntoView {
     let lab = expect_context::<Lab>();
     let rows = move || {
         lab.snapshot.with(|s| {
-            s.model
-                .order_order
+            newest(&s.model.order_order)
                 .iter()
                 .filter_map(|id| match s.model.orders.get(id) {
                     Some(OrderState::Placed(order)) => Some((
@@ -348,10 +350,14 @@ fn Orders() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     };
+    let note = move || {
+        lab.snapshot
+            .with(|s| shown_note(s.model.order_order.len(), "orders"))
+    };
     view! {
         <div class="table-scroll">
         <table class="grid" aria-labelledby="orders-title" data-testid="orders">
-            <caption id="orders-title">"Orders (folded from their events)"</caption>
+            <caption id="orders-title">"Orders (folded from their events)" {note}</caption>
             <thead>
                 <tr><th scope="col">"Order"</th><th scope="col">"Customer"</th><th scope="col">"Total"</th><th scope="col">"Status"</th></tr>
             </thead>
@@ -422,4 +428,20 @@ pub fn StatusBadge(status: OrderStatus) -> impl IntoView {
         OrderStatus::Shipped => "badge shipped",
     };
     view! { <span class=class>{status.to_string()}</span> }
+}
+
+/// How many rows a table of aggregates shows: a long lab (tens of thousands of orders) would
+/// otherwise draw every one of them after every command.
+pub const SHOWN_ROWS: usize = 100;
+
+/// The newest [`SHOWN_ROWS`] of `ids` (oldest first), for a table that shows only those.
+fn newest<T>(ids: &[T]) -> &[T] {
+    &ids[ids.len().saturating_sub(SHOWN_ROWS)..]
+}
+
+/// A caption note when a table leaves rows out: "— the newest 100 of 25000 orders …".
+fn shown_note(total: usize, what: &str) -> Option<String> {
+    (total > SHOWN_ROWS).then(|| {
+        format!("— the newest {SHOWN_ROWS} of {total} {what}; the Events view has every event")
+    })
 }

@@ -26,6 +26,10 @@ const STORE_NAME: &str = "foldlab";
 /// How many deliveries "Run to end" makes at most before it stops to let the page breathe.
 const RUN_LIMIT: usize = 10_000;
 
+/// How many events one read asks for while the lab copies the log: between two pages the page gets
+/// the main thread back, so a long log loads while the lab already answers clicks.
+const LOG_PAGE: usize = 5_000;
+
 /// The store the lab's engine runs on. One name, so that a wrapper (a fault switch, say) can take
 /// its place without touching every signature.
 pub type LabStore = FaultSwitch<BrowserStore>;
@@ -58,12 +62,16 @@ pub struct Snapshot {
     pub positions: Vec<(Subscriber, u64)>,
     /// Deliveries waiting.
     pub pending: usize,
+    /// The store's head when it was last read: known before the log itself has been read.
+    pub stored_head: u64,
 }
 
 impl Snapshot {
     /// The highest `event_id` stored.
     pub fn head(&self) -> u64 {
-        self.events.last().map_or(0, |e| e.event_id)
+        self.events
+            .last()
+            .map_or(self.stored_head, |e| e.event_id.max(self.stored_head))
     }
 
     /// A customer's display name on the command side, or its id.
@@ -92,6 +100,15 @@ pub struct Lab {
     pub journal: RwSignal<Vec<Entry>>,
     /// The last delivery's failure, shown by the choreography controls.
     pub step_error: RwSignal<Option<String>>,
+    /// While the log is being read in pages: how many events are read so far, and the head.
+    pub loading: RwSignal<Option<(usize, u64)>>,
+    /// The copy of the log is being brought up to date (one reader at a time).
+    syncing: StoredValue<bool>,
+    /// Another refresh was asked for while one ran: run again when it ends.
+    sync_again: StoredValue<bool>,
+    /// The next refresh reads the whole log again instead of only what is new (after a reset or an
+    /// import, which replace the log rather than add to it).
+    reload_next: StoredValue<bool>,
 }
 
 impl Lab {
@@ -105,6 +122,10 @@ impl Lab {
             busy: RwSignal::new(true),
             journal: RwSignal::new(Vec::new()),
             step_error: RwSignal::new(None),
+            loading: RwSignal::new(None),
+            syncing: StoredValue::new(false),
+            sync_again: StoredValue::new(false),
+            reload_next: StoredValue::new(false),
         };
         spawn_local(async move {
             let (store, note) = open_browser_store_with(STORE_NAME, &faults::open_options()).await;
@@ -119,9 +140,26 @@ impl Lab {
                 Err(note) => lab.step_error.set(Some(note)),
             }
             lab.status.set(StoreStatus::Ready { backend, note });
-            lab.refresh().await;
+            // The query side and the checkpoints come from a few records, not from the log, so the
+            // lab takes commands at once; the log itself (for the tables and the timeline) follows
+            // in pages. Commands never need it: the engine loads each aggregate from its snapshot.
+            if let Some(engine) = lab.engine() {
+                let head = engine.store().head().await;
+                match query_side(&engine).await.and_then(|q| Ok((q, head?))) {
+                    Ok(((view, positions, pending), head)) => lab.snapshot.update(|s| {
+                        s.view = view;
+                        s.positions = positions;
+                        s.pending = pending;
+                        s.stored_head = head;
+                    }),
+                    Err(error) => lab.load_error.set(Some(format!(
+                        "The lab could not read its event store. {error}"
+                    ))),
+                }
+            }
             lab.busy.set(false);
             mark_ready();
+            lab.refresh().await;
         });
         lab
     }
@@ -139,18 +177,96 @@ impl Lab {
         self.engine.get_value()
     }
 
-    /// Reads everything the views show from the store.
+    /// Brings what the views show up to date with the store: reads only the events appended since
+    /// the last refresh (all of them the first time, or after [`Lab::reload`]) and folds them into
+    /// the write model it keeps, then reads the query side and the checkpoints again.
+    ///
+    /// One refresh runs at a time; a refresh asked for meanwhile returns at once and makes the
+    /// running one go round again, so nothing is read twice and nothing appended is missed.
     pub async fn refresh(&self) {
         let Some(engine) = self.engine() else { return };
-        match load_snapshot(&engine).await {
-            Ok(snapshot) => {
-                self.snapshot.set(snapshot);
-                self.load_error.set(None);
-            }
-            Err(error) => self.load_error.set(Some(format!(
-                "The lab could not read its event store. {error}"
-            ))),
+        if self.syncing.get_value() {
+            self.sync_again.set_value(true);
+            return;
         }
+        self.syncing.set_value(true);
+        loop {
+            self.sync_again.set_value(false);
+            match self.sync(&engine).await {
+                Ok(()) => self.load_error.set(None),
+                Err(error) => {
+                    self.loading.set(None);
+                    self.load_error.set(Some(format!(
+                        "The lab could not read its event store. {error}"
+                    )));
+                    break;
+                }
+            }
+            if !self.sync_again.get_value() {
+                break;
+            }
+        }
+        self.syncing.set_value(false);
+    }
+
+    /// Reads the whole log again on the next refresh, and refreshes: for changes that replace the
+    /// log (a reset, an import, another tab's reset) rather than add to it.
+    pub async fn reload(&self) {
+        self.reload_next.set_value(true);
+        self.refresh().await;
+    }
+
+    /// One pass of [`Lab::refresh`].
+    async fn sync(&self, engine: &LabEngine) -> Result<(), EngineError> {
+        let store = engine.store();
+        let head = store.head().await?;
+        let mine = self.snapshot.with_untracked(|s| s.events.last().cloned());
+        // The copy is only extended when its last event is still the store's event with that id:
+        // otherwise the log was replaced (a reset or an import, here or in another tab).
+        let extend = !self.reload_next.get_value()
+            && match &mine {
+                None => true,
+                Some(last) if last.event_id > head => false,
+                Some(last) => store
+                    .read_all(last.event_id - 1, 1)
+                    .await?
+                    .first()
+                    .is_some_and(|e| e == last),
+            };
+        self.reload_next.set_value(false);
+        let mut from = if extend {
+            mine.map_or(0, |e| e.event_id)
+        } else {
+            0
+        };
+        let mut fresh = Vec::new();
+        while from < head {
+            let page = store.read_all(from, LOG_PAGE).await?;
+            let Some(last) = page.last() else { break };
+            from = last.event_id;
+            fresh.extend(page);
+            if from < head {
+                self.loading.set(Some((fresh.len(), head)));
+                next_task().await;
+            }
+        }
+        let (view, positions, pending) = query_side(engine).await?;
+        self.loading.set(None);
+        self.snapshot.update(|s| {
+            if !extend {
+                s.events.clear();
+                s.model = WriteModel::default();
+            }
+            for event in &fresh {
+                s.model.apply(event);
+            }
+            s.events.extend(fresh);
+            s.view = view;
+            s.positions = positions;
+            s.pending = pending;
+            s.stored_head = head;
+        });
+        Ok(())
     }
 
     /// Runs `work` with the engine while marking the lab busy, then refreshes the views.
@@ -162,6 +278,8 @@ impl Lab {
             "The event store is still opening; try again in a moment.".to_string()
         })?;
         self.busy.set(true);
+        // Races lost before this command are not its own.
+        engine.store().faults().take_conflicts();
         let result = work(engine).await;
         self.refresh().await;
         self.busy.set(false);
@@ -184,9 +302,10 @@ impl Lab {
                 .map_err(|e| e.to_string())?;
             lab.log_command(&engine, &stored).await;
             Ok(format!(
-                "Stored {}: customer {} was created with a {limit} credit limit.",
+                "Stored {}: customer {} was created with a {limit} credit limit.{}",
                 ids(&stored),
-                id
+                id,
+                lost_races(&engine)
             ))
         })
         .await
@@ -212,8 +331,9 @@ impl Lab {
                 .map_err(|e| e.to_string())?;
             lab.log_command(&engine, &stored).await;
             Ok(format!(
-                "Stored {}: order {id} is NEW. Step through the deliveries to see the Customer service react.",
-                ids(&stored)
+                "Stored {}: order {id} is NEW. Step through the deliveries to see the Customer service react.{}",
+                ids(&stored),
+                lost_races(&engine)
             ))
         })
         .await
@@ -277,7 +397,7 @@ impl Lab {
         self.with_engine(async move |engine| {
             let stored = command(&engine).await.map_err(|e| e.to_string())?;
             lab.log_command(&engine, &stored).await;
-            Ok(ids(&stored))
+            Ok(format!("{}{}", ids(&stored), lost_races(&engine)))
         })
         .await
     }
@@ -316,6 +436,7 @@ impl Lab {
     /// Deletes every event and checkpoint.
     pub async fn reset(&self) -> Result<(), String> {
         let lab = *self;
+        self.reload_next.set_value(true);
         self.with_engine(async move |engine| {
             engine.store().clear().await.map_err(|e| e.to_string())?;
             journal::clear(lab.backend());
@@ -433,16 +554,28 @@ pub async fn checkpoints(engine: &LabEngine) -> Result<(u64, Vec<(String, u64)>)
     Ok((head, positions))
 }
 
-async fn load_snapshot(engine: &LabEngine) -> Result<Snapshot, EngineError> {
-    let events = engine.store().read_all(0, usize::MAX).await?;
-    let model = WriteModel::from_log(&events);
-    Ok(Snapshot {
-        view: engine.customer_view().await?,
-        positions: engine.positions().await?,
-        pending: engine.pending().await?,
-        model,
-        events,
-    })
+/// The customer view, every service's checkpoint and the deliveries waiting: read from the
+/// checkpoints (and whatever few events lie after them), not from the whole log.
+async fn query_side(
+    engine: &LabEngine,
+) -> Result<(CustomerViews, Vec<(Subscriber, u64)>, usize), EngineError> {
+    Ok((
+        engine.customer_view().await?,
+        engine.positions().await?,
+        engine.pending().await?,
+    ))
+}
+
+/// Gives the page the main thread for a moment (a macrotask, so input and rendering go first).
+async fn next_task() {
+    let tick = js_sys::Promise::new(&mut |resolve, _| {
+        let queued =
+            web_sys::window().is_some_and(|w| w.set_timeout_with_callback(&resolve).is_ok());
+        if !queued {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::UNDEFINED);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(tick).await;
 }
 
 /// Marks the page as ready for commands (`<html data-lab="ready">`): what the cold-start benchmark
@@ -469,6 +602,24 @@ pub fn outcome_label(outcome: &Outcome) -> &'static str {
 
 fn delivery_failure(error: &EngineError) -> String {
     format!("The delivery could not be completed, and its checkpoint was not moved, so it will be delivered again: {error}")
+}
+
+/// What a command met on the way, told after its confirmation: each race it lost to another
+/// writer (usually another tab), after which the engine loaded the aggregate again, decided again
+/// and appended at the new version. Empty when it met none.
+fn lost_races(engine: &LabEngine) -> String {
+    engine
+        .store()
+        .faults()
+        .take_conflicts()
+        .iter()
+        .map(|c| {
+            format!(
+                " Conflict: {} was at version {} when this command appended, not {} as loaded (another writer, perhaps another tab, appended first), so it was loaded again, decided again and retried.",
+                c.stream, c.actual, c.expected
+            )
+        })
+        .collect()
 }
 
 /// `#1, #2` for the events a command stored.

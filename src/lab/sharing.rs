@@ -60,6 +60,8 @@ impl Lab {
     pub async fn import(&self, checked: CheckedImport) -> Result<String, String> {
         let (_, backup) = self.export_text().await?;
         let lab = *self;
+        // The log is replaced, not extended: the views read it all again afterwards.
+        self.reload_next.set_value(true);
         self.with_engine(async move |engine| {
             if let Err(error) = sharing::restore(&engine, &checked.file).await {
                 return Err(match sharing::restore(&engine, &backup).await {

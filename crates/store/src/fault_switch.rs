@@ -4,7 +4,7 @@
 //! same over memory; this wrapper works over the browser's stores, and several handles (two
 //! connections to one IndexedDB database, say) can share one switchboard.
 
-use crate::engine::{Delivery, Engine, EngineError, StepReport};
+use crate::engine::{Conflict, Delivery, Engine, EngineError, StepReport};
 use crate::notify::Listener;
 use crate::store::{
     Backend, Checkpoint, EventStore, ExpectedVersion, Snapshot, StoreError, StreamId,
@@ -24,6 +24,9 @@ pub struct Faults {
     crash_before_checkpoint: RefCell<BTreeSet<String>>,
     /// Appends to one stream held until all racers have arrived.
     gate: RefCell<Option<Gate>>,
+    /// The appends refused by optimistic concurrency since [`Faults::take_conflicts`] was last
+    /// called: races lost to another writer (another tab, say), whatever the caller did next.
+    conflicts: RefCell<Vec<Conflict>>,
 }
 
 /// Holds appends to `stream` until `parties` of them wait, then lets them through one at a time,
@@ -79,6 +82,27 @@ impl Faults {
     pub fn open_gate(&self) {
         if let Some(gate) = self.gate.borrow_mut().take() {
             gate.wakers.into_iter().for_each(Waker::wake);
+        }
+    }
+
+    /// The races lost since the last call, oldest first: each an append whose expected version was
+    /// no longer the stream's (the engine then loaded the aggregate again and decided again).
+    pub fn take_conflicts(&self) -> Vec<Conflict> {
+        std::mem::take(&mut *self.conflicts.borrow_mut())
+    }
+
+    fn note(&self, result: &Result<Vec<EventEnvelope>, StoreError>) {
+        if let Err(StoreError::Conflict {
+            stream,
+            expected,
+            actual,
+        }) = result
+        {
+            self.conflicts.borrow_mut().push(Conflict {
+                stream: stream.clone(),
+                expected: *expected,
+                actual: *actual,
+            });
         }
     }
 
@@ -230,7 +254,9 @@ impl<S: EventStore> EventStore for FaultSwitch<S> {
             .min()
             .unwrap_or(u64::MAX);
         let Some(ticket) = self.faults.arrive(stream, cause) else {
-            return self.inner.append(stream, expected, events).await;
+            let result = self.inner.append(stream, expected, events).await;
+            self.faults.note(&result);
+            return result;
         };
         Turn {
             faults: &self.faults,
@@ -238,6 +264,7 @@ impl<S: EventStore> EventStore for FaultSwitch<S> {
         }
         .await;
         let result = self.inner.append(stream, expected, events).await;
+        self.faults.note(&result);
         self.faults.leave();
         result
     }

@@ -208,7 +208,9 @@ impl Failure {
     /// A quota error is [`StoreError::QuotaExceeded`]; anything else means the storage cannot be
     /// used right now. `doing` says what was attempted, e.g. "storing the events".
     fn into_store_error(self, doing: &str) -> StoreError {
-        if self.is_quota() {
+        if self.is_quota() && self.message.is_empty() {
+            StoreError::QuotaExceeded(doing.to_string())
+        } else if self.is_quota() {
             StoreError::QuotaExceeded(format!("{doing}: {}", self.message))
         } else {
             StoreError::Unavailable(format!("{doing}: {self}"))

@@ -159,3 +159,36 @@ fn opening_the_gate_lets_a_lone_racer_through() {
         Outcome::Appended(_)
     ));
 }
+
+#[test]
+fn two_user_commands_racing_on_one_customer_both_land_and_the_switch_tells_the_lost_race() {
+    let store = FaultSwitch::new(MemoryStore::new());
+    let a = engine(store.clone());
+    let b = engine(store.clone());
+    let c1 = CustomerId::new("c1");
+    block_on(a.create_customer(&c1, "Ada", cents(10_000), "k1")).expect("create");
+    assert!(store.faults().take_conflicts().is_empty());
+    store
+        .faults()
+        .race_next_appends(StreamId::new("Customer", "c1"), 2);
+
+    let (first, second) = block_on(futures::future::join(
+        a.change_credit_limit(&c1, cents(20_000), "k2"),
+        b.change_credit_limit(&c1, cents(30_000), "k3"),
+    ));
+    let (first, second) = (first.expect("first"), second.expect("second"));
+
+    // Neither write is lost: the loser loaded version 2 and appended after the winner.
+    let mut versions = vec![first[0].version, second[0].version];
+    versions.sort_unstable();
+    assert_eq!(versions, [2, 3]);
+    assert_eq!(
+        store.faults().take_conflicts(),
+        vec![crate::engine::Conflict {
+            stream: StreamId::new("Customer", "c1"),
+            expected: ExpectedVersion::Exact(1),
+            actual: 2,
+        }]
+    );
+    assert!(store.faults().take_conflicts().is_empty(), "taken once");
+}

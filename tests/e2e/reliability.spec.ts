@@ -1,0 +1,139 @@
+// The store under stress, in a real Chromium: storage that is full, a page closed in the middle of a
+// batch append, two tabs writing to one customer, corrupted records. Each test checks what a user
+// would notice: a clear message, nothing lost, nothing stored twice, and a lab that goes on working.
+import { expect, test, type Page } from '@playwright/test';
+import { screenshotPath, trackConsoleErrors } from './support/console';
+import { LabPage } from './support/lab';
+
+const FULL = "The browser's storage is full; nothing was stored";
+
+/** Fills what is left of this origin's localStorage with other keys; returns how many it wrote. */
+async function fillLocalStorage(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    let chunk = 'x'.repeat(1 << 20);
+    let written = 0;
+    while (chunk.length > 0) {
+      try {
+        localStorage.setItem(`filler-${written}`, chunk);
+        written += 1;
+      } catch {
+        chunk = chunk.slice(0, chunk.length >> 1);
+      }
+    }
+    return written;
+  });
+}
+
+async function emptyFiller(page: Page) {
+  await page.evaluate(() => {
+    for (const key of Object.keys(localStorage)) {
+      if (key.startsWith('filler-')) localStorage.removeItem(key);
+    }
+  });
+}
+
+test('a full localStorage refuses the write with a clear message, keeps the log, and the lab goes on', async ({ page }) => {
+  const problems = trackConsoleErrors(page);
+  await page.addInitScript(() => {
+    Object.defineProperty(window, 'indexedDB', { value: undefined, configurable: true });
+  });
+  const lab = new LabPage(page);
+  await lab.open('localStorage');
+  await lab.createCustomer('Ada', '1000');
+  await lab.expectEventCount(1);
+
+  expect(await fillLocalStorage(page)).toBeGreaterThan(0);
+  await lab.placeOrder('250');
+  await expect(lab.orderForm.getByRole('alert')).toContainText(FULL);
+  await page.screenshot({ path: screenshotPath('reliability-local-full'), fullPage: true });
+  await lab.expectEventCount(1);
+  await expect(lab.orderRows).toHaveCount(0);
+
+  // Room again: the same command goes through, and the log is whole after a reload.
+  await emptyFiller(page);
+  await lab.placeOrder('250');
+  await expect(lab.orderForm.getByRole('status')).toContainText('Stored OrderCreated #2');
+  await page.reload();
+  await expect(lab.backend).toHaveText('Events kept in localStorage');
+  await lab.expectEventCount(2);
+  expect(problems.messages).toEqual([]);
+});
+
+test('IndexedDB refusing a write (quota) gives a clear message, stores nothing, and the lab goes on', async ({ page }) => {
+  const problems = trackConsoleErrors(page);
+  // Chromium's own quota for this origin, set below what any write needs (DevTools protocol).
+  // Chromium caches an origin's remaining space once it has used storage, so the quota is set
+  // before the lab first opens its database.
+  await page.goto('about:blank');
+  const cdp = await page.context().newCDPSession(page);
+  const origin = new URL(test.info().project.use.baseURL!).origin;
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 1 });
+  const lab = new LabPage(page);
+  try {
+    await lab.open();
+    await lab.createForm.getByLabel('Name').fill('Ada');
+    await lab.createForm.getByLabel('Credit limit ($)').fill('1000');
+    await lab.createForm.getByRole('button', { name: 'Create customer' }).click();
+    await expect(lab.createForm.getByRole('alert')).toContainText(FULL);
+    await page.screenshot({ path: screenshotPath('reliability-idb-full'), fullPage: true });
+    await expect(lab.customerRows).toHaveCount(0);
+    await lab.expectEventCount(0);
+  } finally {
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin });
+  }
+  // Room again: the same form, still filled in, goes through; nothing from the refused try is
+  // there, and the log is whole after a reload.
+  await lab.createForm.getByRole('button', { name: 'Create customer' }).click();
+  await expect(lab.createForm.getByRole('status')).toContainText('Stored CustomerCreated #1');
+  await page.reload();
+  await lab.expectEventCount(1);
+  expect(problems.messages).toEqual([]);
+});
+
+test('a page closed in the middle of a batch append leaves whole batches, and the app starts normally', async ({ context }) => {
+  const first = await context.newPage();
+  await first.goto('./snapshots');
+  await expect(first.locator('html')).toHaveAttribute('data-lab', 'ready');
+  await first.getByLabel('Events to generate').selectOption('1000000');
+  await first.getByRole('button', { name: 'Generate long history' }).click();
+  // At least one batch of 5,000 is in; more are being appended when the page goes.
+  const stored = first.getByLabel('Events stored');
+  await expect
+    .poll(async () => Number(await stored.getAttribute('value')), { timeout: 30_000 })
+    .toBeGreaterThanOrEqual(10_000);
+  await first.close();
+
+  const page = await context.newPage();
+  const problems = trackConsoleErrors(page);
+  await page.goto('./snapshots');
+  await expect(page.locator('html')).toHaveAttribute('data-lab', 'ready');
+  // Read the history store directly: every stream's versions run 1..n without a gap, and n is a
+  // whole number of batches.
+  const streams = await page.evaluate(
+    () =>
+      new Promise<Record<string, number[]>>((resolve, reject) => {
+        const open = indexedDB.open('foldlab-history');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const request = open.result.transaction('events').objectStore('events').getAll();
+          request.onerror = () => reject(request.error);
+          request.onsuccess = () => {
+            const versions: Record<string, number[]> = {};
+            for (const e of request.result) (versions[e.entity_id] ??= []).push(e.version);
+            open.result.close();
+            resolve(versions);
+          };
+        };
+      }),
+  );
+  const lengths = Object.values(streams).map((v) => v.length);
+  expect(lengths.length).toBe(1);
+  for (const versions of Object.values(streams)) {
+    expect(versions.length % 5000).toBe(0);
+    expect(versions).toEqual(versions.map((_, i) => i + 1));
+  }
+  // The page works: the history can be chosen and folded.
+  await expect(page.getByRole('button', { name: 'Generate long history' })).toBeEnabled();
+  await page.screenshot({ path: screenshotPath('reliability-closed-mid-batch'), fullPage: true });
+  expect(problems.messages).toEqual([]);
+});
