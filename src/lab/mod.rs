@@ -510,6 +510,15 @@ impl Lab {
         };
         let mut saved = Ok(());
         let backend = self.backend();
+        // Another tab may have added entries since this one last read the journal: start from what
+        // is saved, so neither tab's entries overwrite the other's.
+        if let Ok(stored) = journal::load(backend) {
+            if stored.last().map(|e| e.number)
+                > self.journal.with_untracked(|j| j.last().map(|e| e.number))
+            {
+                self.journal.set(stored);
+            }
+        }
         self.journal.update(|entries| {
             let number = entries.last().map_or(1, |e| e.number + 1);
             entries.push(Entry {

@@ -137,3 +137,73 @@ test('a page closed in the middle of a batch append leaves whole batches, and th
   await page.screenshot({ path: screenshotPath('reliability-closed-mid-batch'), fullPage: true });
   expect(problems.messages).toEqual([]);
 });
+
+/** Every event in the lab's IndexedDB database, read directly: [event_id, stream, version]. */
+async function storedEvents(page: Page): Promise<[number, string, number][]> {
+  return page.evaluate(
+    () =>
+      new Promise<[number, string, number][]>((resolve, reject) => {
+        const open = indexedDB.open('foldlab');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const request = open.result.transaction('events').objectStore('events').getAll();
+          request.onerror = () => reject(request.error);
+          request.onsuccess = () => {
+            open.result.close();
+            resolve(request.result.map((e) => [e.event_id, `${e.entity_type} ${e.entity_id}`, e.version]));
+          };
+        };
+      }),
+  );
+}
+
+test('two tabs writing to one customer at once: nothing lost or doubled, the loser retries, both show one log', async ({ context }) => {
+  const tabs = [await context.newPage(), await context.newPage()];
+  const problems = tabs.map((tab) => trackConsoleErrors(tab));
+  const [a, b] = tabs.map((tab) => new LabPage(tab));
+  await a.open();
+  await b.open();
+
+  await a.createCustomer('Ada', '1000');
+  // The other tab learns of the write without a reload.
+  await b.expectEventCount(1);
+  await expect(b.customerRows).toHaveCount(1);
+
+  // Both tabs change Ada's credit limit at the same moment, a few times over. Each command loads
+  // the Customer and appends at the version it loaded; when the other tab got there first, the
+  // append is refused, the Customer is loaded again and the command is decided again.
+  const rounds = 6;
+  const answers: string[] = [];
+  for (let round = 0; round < rounds; round++) {
+    for (const [tab, limit] of [
+      [a, 2000 + round],
+      [b, 3000 + round],
+    ] as const) {
+      await tab.rowCommand('Change the credit limit of Ada');
+      await tab.page.getByLabel('New credit limit for Ada ($)').fill(String(limit));
+    }
+    const before = await Promise.all([a, b].map(async (t) => Number(await t.tableFeedback.getAttribute('data-answered'))));
+    await Promise.all([a, b].map((t) => t.page.getByRole('button', { name: 'Save limit', exact: true }).click()));
+    for (const [i, t] of [a, b].entries()) {
+      await expect(t.tableFeedback).toHaveAttribute('data-answered', String(before[i] + 1));
+      answers.push(await t.tableFeedback.innerText());
+    }
+  }
+  // Every command was stored; at least one of them lost a race and said so.
+  expect(answers.filter((text) => text.includes('CreditLimitChanged'))).toHaveLength(2 * rounds);
+  const conflicts = answers.filter((text) => text.includes('Conflict: Customer'));
+  expect(conflicts.length).toBeGreaterThan(0);
+  expect(conflicts[0]).toContain('loaded again, decided again and retried');
+
+  // The store: one CustomerCreated and every change, versions 1..n without a gap, no id twice.
+  const stored = await storedEvents(a.page);
+  expect(stored).toHaveLength(1 + 2 * rounds);
+  expect(new Set(stored.map(([id]) => id)).size).toBe(stored.length);
+  expect(stored.map(([, , version]) => version)).toEqual(stored.map((_, i) => i + 1));
+
+  // Both tabs show that same log, without a reload.
+  for (const tab of [a, b]) await tab.expectEventCount(1 + 2 * rounds);
+  expect(await a.eventTypes()).toEqual(await b.eventTypes());
+  await b.page.screenshot({ path: screenshotPath('reliability-two-tabs'), fullPage: true });
+  for (const p of problems) expect(p.messages).toEqual([]);
+});
