@@ -33,7 +33,7 @@ pub use browser::{
 pub use fault_switch::{FaultSwitch, Faults};
 pub use memory::MemoryStore;
 pub use narrate::narrate;
-pub use notify::{Listener, Notifier};
+pub use notify::{Change, ChangeListener, Listener, Notifier};
 pub use projector::{
     CatchUp, Lag, Progress, Projected, ProjectionStatus, Projector, ProjectorControl,
     ProjectorError,

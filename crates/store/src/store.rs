@@ -227,7 +227,9 @@ pub trait EventStore {
     /// Deletes every event, checkpoint and snapshot ("Reset lab").
     async fn clear(&self) -> Result<(), StoreError>;
 
-    /// Calls `listener` with the new head after each successful append through this handle.
+    /// Calls `listener` with the new head after each successful append through this handle, and,
+    /// for the browser stores, after each append another handle on the same storage (another tab)
+    /// tells this one of.
     fn subscribe(&self, listener: Listener);
 }
 

@@ -13,8 +13,9 @@
 //! Upgrades are incremental: opening a version-1 database adds `snapshots` and touches nothing else,
 //! so the events and checkpoints a visitor already has are kept.
 
+use super::channel::Channel;
 use super::{global_property, Failure};
-use crate::notify::{Listener, Notifier};
+use crate::notify::{Change, ChangeListener, Listener, Notifier};
 use crate::store::{
     number_batch, Backend, Checkpoint, EventStore, ExpectedVersion, Snapshot, StoreError, StreamId,
 };
@@ -46,6 +47,8 @@ const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 pub struct IndexedDbStore {
     db: IdbDatabase,
     notifier: Notifier,
+    /// Tells other handles on this database (other tabs) of each committed write, and hears theirs.
+    channel: Channel,
     /// Closes this connection when another tab opens a newer version of the database, so that
     /// tab's upgrade goes ahead instead of waiting for this one to be closed.
     _on_version_change: Closure<dyn FnMut(web_sys::Event)>,
@@ -80,11 +83,25 @@ impl IndexedDbStore {
             move |_: web_sys::Event| db.close()
         });
         db.set_onversionchange(Some(on_version_change.as_ref().unchecked_ref()));
+        let notifier = Notifier::default();
         Ok(Self {
             db,
-            notifier: Notifier::default(),
+            channel: Channel::open(&format!("{name} IndexedDB"), notifier.clone()),
+            notifier,
             _on_version_change: on_version_change,
         })
+    }
+
+    /// Calls `listener` with each write another handle on this database commits (another tab, or
+    /// a second handle in this page). Its appends also reach [`EventStore::subscribe`]'s listeners.
+    /// Nothing is heard in a browser without `BroadcastChannel`.
+    pub fn on_external_change(&self, listener: ChangeListener) {
+        self.channel.on_external_change(listener);
+    }
+
+    /// Whether other handles learn of this one's writes (the browser has `BroadcastChannel`).
+    pub fn tells_other_tabs(&self) -> bool {
+        self.channel.is_open()
     }
 
     fn transaction(
@@ -215,6 +232,11 @@ impl EventStore for IndexedDbStore {
         }
         if let Some(last) = stored.last() {
             self.notifier.notify(last.event_id);
+            self.channel.post(Change::Appended {
+                stream: stream.clone(),
+                head: last.event_id,
+                count: stored.len() as u64,
+            });
         }
         Ok(stored)
     }
@@ -288,7 +310,11 @@ impl EventStore for IndexedDbStore {
             .map_err(|e| Failure::from_js(&e).into_store_error("saving a checkpoint"))?;
         done.outcome()
             .await
-            .map_err(|f| f.into_store_error("saving a checkpoint"))
+            .map_err(|f| f.into_store_error("saving a checkpoint"))?;
+        self.channel.post(Change::CheckpointSaved {
+            subscriber: checkpoint.subscriber.clone(),
+        });
+        Ok(())
     }
 
     async fn save_snapshot(&self, snapshot: &Snapshot) -> Result<(), StoreError> {
@@ -303,7 +329,11 @@ impl EventStore for IndexedDbStore {
             .map_err(|e| Failure::from_js(&e).into_store_error("saving a snapshot"))?;
         done.outcome()
             .await
-            .map_err(|f| f.into_store_error("saving a snapshot"))
+            .map_err(|f| f.into_store_error("saving a snapshot"))?;
+        self.channel.post(Change::SnapshotSaved {
+            stream: snapshot.stream(),
+        });
+        Ok(())
     }
 
     async fn load_snapshot(&self, stream: &StreamId) -> Result<Option<Snapshot>, StoreError> {
@@ -338,7 +368,9 @@ impl EventStore for IndexedDbStore {
         }
         done.outcome()
             .await
-            .map_err(|f| f.into_store_error("clearing the store"))
+            .map_err(|f| f.into_store_error("clearing the store"))?;
+        self.channel.post(Change::Cleared);
+        Ok(())
     }
 
     fn subscribe(&self, listener: Listener) {

@@ -13,8 +13,9 @@
 //! localStorage is synchronous and a tab's script runs on one thread, so the version check and the
 //! writes of one append happen with nothing in between.
 
+use super::channel::Channel;
 use super::{global_property, Failure};
-use crate::notify::{Listener, Notifier};
+use crate::notify::{Change, ChangeListener, Listener, Notifier};
 use crate::store::{
     number_batch, Backend, Checkpoint, EventStore, ExpectedVersion, Snapshot, StoreError, StreamId,
 };
@@ -28,6 +29,8 @@ pub struct LocalStorageStore {
     storage: Storage,
     prefix: String,
     notifier: Notifier,
+    /// Tells other handles on these keys (other tabs) of each write, and hears theirs.
+    channel: Channel,
 }
 
 /// The part of a stored envelope that places it in its stream: enough for the version check.
@@ -45,10 +48,12 @@ impl LocalStorageStore {
     /// refuses every write to it (some private modes have a quota of zero).
     pub fn open(prefix: &str) -> Result<Self, StoreError> {
         let storage: Storage = global_property("localStorage").map_err(StoreError::Unavailable)?;
+        let notifier = Notifier::default();
         let store = Self {
             storage,
             prefix: prefix.to_string(),
-            notifier: Notifier::default(),
+            channel: Channel::open(&format!("{prefix} localStorage"), notifier.clone()),
+            notifier,
         };
         let probe = store.key("probe");
         match store.storage.set_item(&probe, "") {
@@ -65,6 +70,18 @@ impl LocalStorageStore {
             }
         }
         Ok(store)
+    }
+
+    /// Calls `listener` with each write another handle on these keys makes (another tab, or a
+    /// second handle in this page). Its appends also reach [`EventStore::subscribe`]'s listeners.
+    /// Nothing is heard in a browser without `BroadcastChannel`.
+    pub fn on_external_change(&self, listener: ChangeListener) {
+        self.channel.on_external_change(listener);
+    }
+
+    /// Whether other handles learn of this one's writes (the browser has `BroadcastChannel`).
+    pub fn tells_other_tabs(&self) -> bool {
+        self.channel.is_open()
     }
 
     fn key(&self, rest: &str) -> String {
@@ -195,6 +212,11 @@ impl EventStore for LocalStorageStore {
             return Err(Failure::from_js(&e).into_store_error("storing the events"));
         }
         self.notifier.notify(new_head);
+        self.channel.post(Change::Appended {
+            stream: stream.clone(),
+            head: new_head,
+            count: stored.len() as u64,
+        });
         Ok(stored)
     }
 
@@ -254,7 +276,11 @@ impl EventStore for LocalStorageStore {
         })?;
         self.storage
             .set_item(&self.checkpoint_key(&checkpoint.subscriber), &json)
-            .map_err(|e| Failure::from_js(&e).into_store_error("saving a checkpoint"))
+            .map_err(|e| Failure::from_js(&e).into_store_error("saving a checkpoint"))?;
+        self.channel.post(Change::CheckpointSaved {
+            subscriber: checkpoint.subscriber.clone(),
+        });
+        Ok(())
     }
 
     async fn save_snapshot(&self, snapshot: &Snapshot) -> Result<(), StoreError> {
@@ -264,7 +290,9 @@ impl EventStore for LocalStorageStore {
         })?;
         self.storage
             .set_item(&self.snapshot_key(&stream), &json)
-            .map_err(|e| Failure::from_js(&e).into_store_error("saving a snapshot"))
+            .map_err(|e| Failure::from_js(&e).into_store_error("saving a snapshot"))?;
+        self.channel.post(Change::SnapshotSaved { stream });
+        Ok(())
     }
 
     async fn load_snapshot(&self, stream: &StreamId) -> Result<Option<Snapshot>, StoreError> {
@@ -293,6 +321,7 @@ impl EventStore for LocalStorageStore {
         for key in doomed {
             self.storage.remove_item(&key).map_err(failed)?;
         }
+        self.channel.post(Change::Cleared);
         Ok(())
     }
 
