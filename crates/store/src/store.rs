@@ -160,7 +160,11 @@ impl fmt::Display for StoreError {
                 write!(f, "The browser's storage is full; nothing was stored. ({detail})")
             }
             StoreError::Unavailable(detail) => write!(f, "The storage cannot be used: {detail}"),
-            StoreError::Corrupt(detail) => write!(f, "A stored record cannot be read: {detail}"),
+            StoreError::Corrupt(detail) => write!(
+                f,
+                "A stored record cannot be read: {detail}. {}",
+                crate::integrity::SEE_THE_REPORT
+            ),
         }
     }
 }
