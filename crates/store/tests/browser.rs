@@ -6,10 +6,12 @@
 
 use foldlab_domain::EventEnvelope;
 use foldlab_store::contract::{new_event, snapshot};
+use foldlab_store::integrity::{salvage, Salvage};
+use foldlab_store::sharing::{check_folds, read_lab_file, LabSettings};
 use foldlab_store::{
     open_browser_store, open_browser_store_with, Backend, BrowserStore, Change, Checkpoint,
     EventStore, ExpectedVersion, FaultSwitch, IndexedDbStore, LocalStorageStore, OpenOptions,
-    Snapshot, StoreError, StreamId,
+    ProblemKind, Snapshot, StoreError, StreamId,
 };
 use js_sys::{Object, Promise, Reflect};
 use std::cell::RefCell;
@@ -1018,4 +1020,268 @@ async fn local_storage_two_tabs_racing_on_a_customer_lose_nothing_after_a_retry(
     let (a, _) = open_browser_store_with(&name, &options).await;
     let b = a.open_again(&name).await.expect("second handle");
     a_customer_raced_by_two_tabs_keeps_every_event_once(a, b).await;
+}
+
+/// A small real lab in `store`: two customers, an order, every delivery made. The events are the
+/// domain's own, so the integrity check's decoding finds nothing wrong with them.
+async fn a_real_lab<S: EventStore>(store: S) -> Vec<EventEnvelope> {
+    use foldlab_domain::{CustomerId, Money, OrderId};
+    let engine = foldlab_store::engine::Engine::new(store, Box::new(|| 1_700_000_000_000));
+    for (id, name) in [("c1", "Ada"), ("c2", "Zoë")] {
+        engine
+            .create_customer(&CustomerId::new(id), name, Money::from_cents(10_000), "k")
+            .await
+            .expect("customer");
+    }
+    engine
+        .place_order(
+            &OrderId::new("o1"),
+            &CustomerId::new("c1"),
+            Money::from_cents(4_000),
+            "k",
+        )
+        .await
+        .expect("order");
+    while engine.step().await.expect("delivery").is_some() {}
+    engine.store().read_all(0, usize::MAX).await.expect("log")
+}
+
+/// The id of the `nth` (from 1) event of `entity_id` in `log`.
+fn nth_of(log: &[EventEnvelope], entity_id: &str, nth: usize) -> u64 {
+    log.iter()
+        .filter(|e| e.entity_id == entity_id)
+        .nth(nth - 1)
+        .unwrap_or_else(|| panic!("{entity_id} has an event number {nth}"))
+        .event_id
+}
+
+/// Opens the database `name` behind the store's back, as the browser's developer tools would.
+async fn raw_idb(name: &str) -> web_sys::IdbDatabase {
+    let factory: web_sys::IdbFactory = Reflect::get(&js_sys::global(), &"indexedDB".into())
+        .expect("indexedDB")
+        .unchecked_into();
+    settle(&factory.open(name).expect("open"))
+        .await
+        .expect("raw open")
+        .unchecked_into()
+}
+
+/// Rewrites event `event_id`'s record in the database `name` with `edit`, around the store.
+async fn edit_idb_event(name: &str, event_id: u64, edit: impl FnOnce(&Object)) {
+    let db = raw_idb(name).await;
+    let tx = db
+        .transaction_with_str_and_mode("events", web_sys::IdbTransactionMode::Readwrite)
+        .expect("transaction");
+    let events = tx.object_store("events").expect("events");
+    let record: Object = settle(
+        &events
+            .get(&JsValue::from_f64(event_id as f64))
+            .expect("get"),
+    )
+    .await
+    .expect("the record")
+    .unchecked_into();
+    edit(&record);
+    settle(&events.put(&record).expect("put"))
+        .await
+        .expect("the edited record is stored");
+    db.close();
+}
+
+/// How many records the database `name` holds in `store`.
+async fn idb_count(name: &str, store: &str) -> u32 {
+    let db = raw_idb(name).await;
+    let tx = db.transaction_with_str(store).expect("transaction");
+    let count = settle(
+        &tx.object_store(store)
+            .expect("store")
+            .count()
+            .expect("count"),
+    )
+    .await
+    .expect("counted")
+    .as_f64()
+    .expect("a number") as u32;
+    db.close();
+    count
+}
+
+/// The salvaged export of `report` goes through an import's checks.
+async fn salvage_imports_again(report: &foldlab_store::IntegrityReport) -> Salvage {
+    let salvage = salvage(report, LabSettings::default(), 7);
+    let text = serde_json::to_string(&salvage.file).expect("serializes");
+    let file = read_lab_file(&text).expect("the import reads the salvage");
+    check_folds(&file)
+        .await
+        .expect("the import replays the salvage");
+    salvage
+}
+
+#[wasm_bindgen_test]
+async fn indexed_db_records_edited_behind_the_stores_back_are_each_named_and_nothing_is_deleted() {
+    let name = fresh_name("idb-integrity");
+    let (store, _) = open_browser_store(&name).await;
+    let log = a_real_lab(store.open_again(&name).await.expect("handle")).await;
+    let c1 = StreamId::new("Customer", "c1");
+    let c2 = StreamId::new("Customer", "c2");
+    let o1 = order("o1");
+    // Bad event data in the middle of c1 (its second event), a field removed from o1's first
+    // event, and a version of the wrong type in c2's only event.
+    let bad_data = nth_of(&log, "c1", 2);
+    let no_type = nth_of(&log, "o1", 1);
+    let wrong_type = nth_of(&log, "c2", 1);
+    edit_idb_event(&name, bad_data, |r| {
+        Reflect::set(r, &"event_data".into(), &"{\"order_id\": ".into()).expect("set");
+    })
+    .await;
+    edit_idb_event(&name, no_type, |r| {
+        Reflect::delete_property(r, &"event_type".into()).expect("delete");
+    })
+    .await;
+    edit_idb_event(&name, wrong_type, |r| {
+        Reflect::set(r, &"version".into(), &"one".into()).expect("set");
+    })
+    .await;
+    let records_before = idb_count(&name, "events").await;
+
+    // The normal read path stops, naming a record and pointing at the report.
+    let error = store
+        .read_all(0, usize::MAX)
+        .await
+        .expect_err("corrupt")
+        .to_string();
+    assert!(
+        error.contains(&format!("event #{}", no_type.min(wrong_type)))
+            && error.contains("integrity report"),
+        "{error}"
+    );
+
+    let report = store.check_integrity().await.expect("the check runs");
+    let named: Vec<(ProblemKind, Option<u64>, Option<StreamId>)> = report
+        .problems
+        .iter()
+        .map(|p| (p.kind, p.event_id, p.stream.clone()))
+        .collect();
+    let mut expected = vec![
+        (
+            ProblemKind::UnreadableData,
+            Some(bad_data),
+            Some(c1.clone()),
+        ),
+        (ProblemKind::NotAnEvent, Some(no_type), Some(o1.clone())),
+        (ProblemKind::NotAnEvent, Some(wrong_type), Some(c2.clone())),
+    ];
+    expected.sort_by_key(|(_, id, _)| *id);
+    assert_eq!(named, expected, "{:#?}", report.problems);
+    assert!(report
+        .problems
+        .iter()
+        .any(|p| p.what.contains("event_type")));
+    let unreadable = [bad_data, no_type, wrong_type];
+    assert_eq!(
+        report.readable,
+        log.iter()
+            .filter(|e| !unreadable.contains(&e.event_id))
+            .cloned()
+            .collect::<Vec<_>>(),
+        "everything else reads"
+    );
+    assert_eq!(report.damaged_streams(), [c1, c2, o1].into_iter().collect());
+
+    // Nothing was deleted or repaired.
+    assert_eq!(idb_count(&name, "events").await, records_before);
+    assert_eq!(records_before as usize, log.len());
+    assert!(
+        store.read_all(0, usize::MAX).await.is_err(),
+        "still as it was"
+    );
+
+    // Every stream is damaged here, so the salvage holds no events, and says why for each.
+    let salvage = salvage_imports_again(&report).await;
+    assert!(salvage.file.events.is_empty());
+    assert_eq!(salvage.left_out.len(), 4, "{:#?}", salvage.left_out);
+}
+
+#[wasm_bindgen_test]
+async fn indexed_db_damage_in_one_stream_leaves_the_others_exportable() {
+    let name = fresh_name("idb-salvage");
+    let (store, _) = open_browser_store(&name).await;
+    let log = a_real_lab(store.open_again(&name).await.expect("handle")).await;
+    let bad = nth_of(&log, "c2", 1);
+    edit_idb_event(&name, bad, |r| {
+        Reflect::set(r, &"event_data".into(), &"{\"name\": 12}".into()).expect("set");
+    })
+    .await;
+    let report = store.check_integrity().await.expect("the check runs");
+    assert_eq!(report.problems.len(), 1, "{:#?}", report.problems);
+    assert_eq!(
+        report.problems[0].stream,
+        Some(StreamId::new("Customer", "c2"))
+    );
+    let salvage = salvage_imports_again(&report).await;
+    assert_eq!(
+        salvage.file.events.len(),
+        log.len() - 1,
+        "c1 and o1 are exported whole"
+    );
+    assert!(salvage.file.events.iter().all(|e| e.entity_id != "c2"));
+}
+
+#[wasm_bindgen_test]
+async fn local_storage_truncated_json_is_named_by_key_and_stream_and_nothing_is_deleted() {
+    let prefix = fresh_name("local-integrity");
+    let store = LocalStorageStore::open(&prefix).expect("open");
+    let log = a_real_lab(LocalStorageStore::open(&prefix).expect("handle")).await;
+    let victim = nth_of(&log, "o1", 1);
+    let key = format!("{prefix}/event/{victim}");
+    let raw = local_storage();
+    let json = raw.get_item(&key).expect("get").expect("the record");
+    let truncated = &json[..json.len() / 2];
+    raw.set_item(&key, truncated).expect("set");
+
+    let error = store
+        .read_all(0, usize::MAX)
+        .await
+        .expect_err("corrupt")
+        .to_string();
+    assert!(
+        error.contains(&format!("event #{victim}")) && error.contains("integrity report"),
+        "{error}"
+    );
+    let report = store.check_integrity().await.expect("the check runs");
+    assert!(!report.problems.is_empty());
+    let first = &report.problems[0];
+    assert_eq!(
+        (first.kind, first.event_id),
+        (ProblemKind::NotAnEvent, Some(victim)),
+        "{:#?}",
+        report.problems
+    );
+    assert!(first.record.contains(&key), "{}", first.record);
+    assert!(first.what.contains("cut short"), "{}", first.what);
+    // Half a record no longer says its stream; the gap it leaves in o1 does.
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.kind == ProblemKind::VersionGap && p.stream == Some(order("o1"))),
+        "{:#?}",
+        report.problems
+    );
+    assert_eq!(report.readable.len(), log.len() - 1);
+    // Nothing was deleted or repaired.
+    assert_eq!(raw.get_item(&key).expect("get").as_deref(), Some(truncated));
+    for event in &log {
+        assert!(raw
+            .get_item(&format!("{prefix}/event/{}", event.event_id))
+            .expect("get")
+            .is_some());
+    }
+    let salvage = salvage_imports_again(&report).await;
+    assert!(salvage.file.events.iter().all(|e| e.entity_id != "o1"));
+    assert_eq!(
+        salvage.file.events.len(),
+        log.iter().filter(|e| e.entity_id != "o1").count(),
+        "both customers are exported whole"
+    );
 }

@@ -15,6 +15,9 @@
 
 use super::channel::Channel;
 use super::{global_property, Failure};
+use crate::integrity::{
+    check_records, IntegrityReport, NotAnEvent, Problem, ProblemKind, RawEvent, RawRecord,
+};
 use crate::notify::{Change, ChangeListener, Listener, Notifier};
 use crate::store::{
     number_batch, Backend, Checkpoint, EventStore, ExpectedVersion, Snapshot, StoreError, StreamId,
@@ -84,6 +87,88 @@ impl LocalStorageStore {
         self.channel.is_open()
     }
 
+    /// Reads every record under this store's prefix on its own and reports what is damaged and
+    /// what reads ([`crate::integrity`]). Events written after the head (by an append that never
+    /// finished) are invisible by design and not checked. Changes nothing.
+    pub async fn check_integrity(&self) -> Result<IntegrityReport, StoreError> {
+        let failed = |e: JsValue| Failure::from_js(&e).into_store_error("reading localStorage");
+        let ours = self.key("");
+        let mut keys = Vec::new();
+        for i in 0..self.storage.length().map_err(failed)? {
+            if let Some(key) = self.storage.key(i).map_err(failed)? {
+                if let Some(rest) = key.strip_prefix(&ours) {
+                    keys.push(rest.to_string());
+                }
+            }
+        }
+        keys.sort();
+        let mut early = Vec::new();
+        let head_key = self.key("head");
+        let head = match self.current_head() {
+            Ok(head) => head,
+            Err(_) => {
+                // Without a head, every event record found counts.
+                let highest = keys
+                    .iter()
+                    .filter_map(|k| k.strip_prefix("event/")?.parse::<u64>().ok())
+                    .max()
+                    .unwrap_or(0);
+                early.push(Problem {
+                    kind: ProblemKind::UnreadableHead,
+                    record: format!("localStorage key {head_key}"),
+                    event_id: None,
+                    stream: None,
+                    what: format!(
+                        "the head (the highest event id) is {:?}, not a number; every event record up to #{highest} is checked instead",
+                        self.head_text().ok().flatten().unwrap_or_default()
+                    ),
+                });
+                highest
+            }
+        };
+        let mut events = Vec::new();
+        for event_id in 1..=head {
+            let key = self.event_key(event_id);
+            let Some(json) = self.get(&key)? else {
+                continue; // The analysis reports the missing id.
+            };
+            events.push(RawEvent {
+                record: format!("event #{event_id} (localStorage key {key})"),
+                filed_as: Some(event_id),
+                read: raw_event(&json),
+            });
+        }
+        let mut checkpoints = Vec::new();
+        let mut snapshots = Vec::new();
+        for rest in &keys {
+            let key = self.key(rest);
+            let Some(json) = self.get(&key)? else {
+                continue;
+            };
+            if let Some(subscriber) = rest.strip_prefix("checkpoint/") {
+                checkpoints.push(RawRecord {
+                    record: format!("the checkpoint of {subscriber} (localStorage key {key})"),
+                    stream: None,
+                    read: serde_json::from_str(&json).map_err(|e| e.to_string()),
+                });
+            } else if let Some(stream) = rest.strip_prefix("snapshot/") {
+                let stream = stream.split_once('/').map(|(t, id)| StreamId::new(t, id));
+                snapshots.push(RawRecord {
+                    record: format!("the snapshot under localStorage key {key}"),
+                    stream,
+                    read: serde_json::from_str(&json).map_err(|e| e.to_string()),
+                });
+            }
+        }
+        Ok(check_records(
+            events,
+            Some(head),
+            early,
+            checkpoints,
+            snapshots,
+        ))
+    }
+
     fn key(&self, rest: &str) -> String {
         format!("{}/{rest}", self.prefix)
     }
@@ -124,13 +209,17 @@ impl LocalStorageStore {
 
     /// The JSON of a visible event (one at or below the head): missing is corruption.
     fn event_json(&self, event_id: u64) -> Result<String, StoreError> {
-        self.get(&self.event_key(event_id))?
-            .ok_or_else(|| StoreError::Corrupt(format!("event {event_id} is missing")))
+        self.get(&self.event_key(event_id))?.ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "event #{event_id} is missing from localStorage (key {})",
+                self.event_key(event_id)
+            ))
+        })
     }
 
     fn event(&self, event_id: u64) -> Result<EventEnvelope, StoreError> {
         serde_json::from_str(&self.event_json(event_id)?)
-            .map_err(|e| StoreError::Corrupt(format!("event {event_id}: {e}")))
+            .map_err(|e| self.not_an_event(event_id, &e))
     }
 
     /// The stream's version: the version of its latest event, found by scanning back from the head
@@ -138,7 +227,7 @@ impl LocalStorageStore {
     fn stream_version(&self, stream: &StreamId, head: u64) -> Result<u64, StoreError> {
         for event_id in (1..=head).rev() {
             let placement: Placement = serde_json::from_str(&self.event_json(event_id)?)
-                .map_err(|e| StoreError::Corrupt(format!("event {event_id}: {e}")))?;
+                .map_err(|e| self.not_an_event(event_id, &e))?;
             if placement.entity_type == stream.entity_type
                 && placement.entity_id == stream.entity_id
             {
@@ -148,12 +237,38 @@ impl LocalStorageStore {
         Ok(0)
     }
 
+    fn not_an_event(&self, event_id: u64, error: &serde_json::Error) -> StoreError {
+        StoreError::Corrupt(format!(
+            "event #{event_id} in localStorage (key {}) is not an event ({error})",
+            self.event_key(event_id)
+        ))
+    }
+
     /// Removes keys written by an append that failed, so the store is as it was.
     fn undo(&self, keys: &[String]) {
         for key in keys {
             let _ = self.storage.remove_item(key);
         }
     }
+}
+
+/// One event record's JSON, read on its own: what of it can be told even when it is not an event.
+fn raw_event(json: &str) -> Result<EventEnvelope, NotAnEvent> {
+    serde_json::from_str::<EventEnvelope>(json).map_err(|e| {
+        let value = serde_json::from_str::<serde_json::Value>(json).ok();
+        let text = |name: &str| value.as_ref()?.get(name)?.as_str().map(str::to_string);
+        NotAnEvent {
+            why: if value.is_none() {
+                format!("its JSON is cut short or broken ({e})")
+            } else {
+                e.to_string()
+            },
+            stream: text("entity_type")
+                .zip(text("entity_id"))
+                .map(|(t, id)| StreamId::new(t, id)),
+            version: value.as_ref().and_then(|v| v.get("version")?.as_u64()),
+        }
+    })
 }
 
 impl EventStore for LocalStorageStore {

@@ -8,6 +8,7 @@ mod local;
 pub use idb::IndexedDbStore;
 pub use local::LocalStorageStore;
 
+use crate::integrity::IntegrityReport;
 use crate::memory::MemoryStore;
 use crate::notify::{ChangeListener, Listener};
 use crate::store::{
@@ -111,6 +112,18 @@ impl BrowserStore {
             BrowserStore::IndexedDb(s) => s.on_external_change(listener),
             BrowserStore::LocalStorage(s) => s.on_external_change(listener),
             BrowserStore::Memory(_) => {}
+        }
+    }
+
+    /// Reads every stored record on its own and reports what is damaged (naming each record, and
+    /// its stream when it can be told) and what reads ([`crate::integrity`]). Changes and deletes
+    /// nothing. [`crate::integrity::salvage`] turns the report's readable part into a lab export.
+    /// Fails only when the storage cannot be read at all.
+    pub async fn check_integrity(&self) -> Result<IntegrityReport, StoreError> {
+        match self {
+            BrowserStore::IndexedDb(s) => s.check_integrity().await,
+            BrowserStore::LocalStorage(s) => s.check_integrity().await,
+            BrowserStore::Memory(s) => Ok(s.check_integrity()),
         }
     }
 
