@@ -207,7 +207,11 @@ impl fmt::Display for EngineError {
                 f,
                 "The {subscriber} has not handled event #{event_id} yet (its checkpoint is at #{position}), so it cannot be delivered again; step through the deliveries instead."
             ),
-            EngineError::Decode { event_id, error } => write!(f, "Event #{event_id} cannot be read: {error}."),
+            EngineError::Decode { event_id, error } => write!(
+                f,
+                "Event #{event_id} cannot be read: {error}. {}",
+                crate::integrity::SEE_THE_REPORT
+            ),
             EngineError::Store(error) => write!(f, "{error}"),
             EngineError::Projection(error) => write!(f, "{error}"),
         }

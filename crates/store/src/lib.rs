@@ -10,6 +10,7 @@
 pub mod browser;
 pub mod engine;
 pub mod fault_switch;
+pub mod integrity;
 mod memory;
 mod narrate;
 mod notify;
@@ -31,9 +32,10 @@ pub use browser::{
     OpenOptions,
 };
 pub use fault_switch::{FaultSwitch, Faults};
+pub use integrity::{IntegrityReport, Problem, ProblemKind};
 pub use memory::MemoryStore;
 pub use narrate::narrate;
-pub use notify::{Listener, Notifier};
+pub use notify::{Change, ChangeListener, Listener, Notifier};
 pub use projector::{
     CatchUp, Lag, Progress, Projected, ProjectionStatus, Projector, ProjectorControl,
     ProjectorError,

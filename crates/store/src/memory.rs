@@ -1,6 +1,7 @@
 //! The in-memory backend: the reference every other backend is tested against, and the store of
 //! native tests and benchmarks.
 
+use crate::integrity::{check_log, IntegrityReport};
 use crate::notify::{Listener, Notifier};
 use crate::store::{
     number_batch, Backend, Checkpoint, EventStore, ExpectedVersion, Snapshot, StoreError, StreamId,
@@ -31,6 +32,19 @@ impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The integrity check ([`crate::integrity`]) of what the store holds: memory keeps typed
+    /// records, so only what they say can be wrong (event data, versions).
+    pub fn check_integrity(&self) -> IntegrityReport {
+        let inner = self.inner.borrow();
+        let mut snapshots: Vec<Snapshot> = inner.snapshots.values().cloned().collect();
+        snapshots.sort_by_key(Snapshot::stream);
+        check_log(
+            inner.events.clone(),
+            inner.checkpoints.values().cloned().collect(),
+            snapshots,
+        )
     }
 }
 

@@ -1,12 +1,47 @@
 //! How subscribers learn that new events exist without polling: a list of listeners called with the
-//! new head position after every successful append.
+//! new head position after every successful append; and the [`Change`]s one handle on a browser
+//! store tells the others (other tabs) about.
 
+use crate::store::StreamId;
+use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::fmt;
 use std::rc::Rc;
 
 /// Called with the new head position (the highest `event_id`) after an append.
 pub type Listener = Rc<dyn Fn(u64)>;
+
+/// Called with what another handle on the same storage (another tab, usually) changed.
+pub type ChangeListener = Rc<dyn Fn(&Change)>;
+
+/// A write another handle on the same storage committed: what a tab posts to the others so they
+/// can refresh without a reload. It says what changed, not the data: a listener reads the store.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum Change {
+    /// Events were appended to `stream`; the log's head is now `head`.
+    Appended {
+        /// The stream appended to.
+        stream: StreamId,
+        /// The highest `event_id` after the append.
+        head: u64,
+        /// How many events the append stored.
+        count: u64,
+    },
+    /// A subscriber's (or projection's) checkpoint was saved.
+    CheckpointSaved {
+        /// Whose.
+        subscriber: String,
+    },
+    /// A stream's snapshot was saved.
+    SnapshotSaved {
+        /// Whose.
+        stream: StreamId,
+    },
+    /// Every event, checkpoint and snapshot was deleted ("Reset lab", or an import about to
+    /// write).
+    Cleared,
+}
 
 /// The listeners of one store handle.
 #[derive(Default, Clone)]

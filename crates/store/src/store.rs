@@ -160,7 +160,11 @@ impl fmt::Display for StoreError {
                 write!(f, "The browser's storage is full; nothing was stored ({detail}). Free some space, for example by deleting generated histories on the Snapshots page or by exporting the lab and resetting it, then try again.")
             }
             StoreError::Unavailable(detail) => write!(f, "The storage cannot be used: {detail}"),
-            StoreError::Corrupt(detail) => write!(f, "A stored record cannot be read: {detail}"),
+            StoreError::Corrupt(detail) => write!(
+                f,
+                "A stored record cannot be read: {detail}. {}",
+                crate::integrity::SEE_THE_REPORT
+            ),
         }
     }
 }
@@ -227,7 +231,9 @@ pub trait EventStore {
     /// Deletes every event, checkpoint and snapshot ("Reset lab").
     async fn clear(&self) -> Result<(), StoreError>;
 
-    /// Calls `listener` with the new head after each successful append through this handle.
+    /// Calls `listener` with the new head after each successful append through this handle, and,
+    /// for the browser stores, after each append another handle on the same storage (another tab)
+    /// tells this one of.
     fn subscribe(&self, listener: Listener);
 }
 

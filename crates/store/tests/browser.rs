@@ -6,11 +6,16 @@
 
 use foldlab_domain::EventEnvelope;
 use foldlab_store::contract::{new_event, snapshot};
+use foldlab_store::integrity::{salvage, Salvage};
+use foldlab_store::sharing::{check_folds, read_lab_file, LabSettings};
 use foldlab_store::{
-    open_browser_store, open_browser_store_with, Backend, Checkpoint, EventStore, ExpectedVersion,
-    FaultSwitch, IndexedDbStore, LocalStorageStore, OpenOptions, Snapshot, StoreError, StreamId,
+    open_browser_store, open_browser_store_with, Backend, BrowserStore, Change, Checkpoint,
+    EventStore, ExpectedVersion, FaultSwitch, IndexedDbStore, LocalStorageStore, OpenOptions,
+    ProblemKind, Snapshot, StoreError, StreamId,
 };
 use js_sys::{Object, Promise, Reflect};
+use std::cell::RefCell;
+use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -699,4 +704,584 @@ async fn a_second_connection_behind_one_switchboard_races_an_append_into_a_confl
         "{two:?}"
     );
     assert_eq!(versions(&b, &order("a")).await, vec![1]);
+}
+
+/// Resolves after `ms` milliseconds, letting the browser deliver messages meanwhile.
+async fn sleep(ms: i32) {
+    let promise = Promise::new(&mut |resolve, _| {
+        let set_timeout: js_sys::Function = Reflect::get(&js_sys::global(), &"setTimeout".into())
+            .expect("setTimeout")
+            .unchecked_into();
+        let _ = set_timeout.call2(&JsValue::NULL, &resolve, &JsValue::from(ms));
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// Waits (up to two seconds) until `done` holds; whether it did.
+async fn eventually(done: impl Fn() -> bool) -> bool {
+    for _ in 0..100 {
+        if done() {
+            return true;
+        }
+        sleep(20).await;
+    }
+    done()
+}
+
+/// What one handle heard: heads from `subscribe`, changes from `on_external_change`.
+#[derive(Default)]
+struct Heard {
+    heads: Rc<RefCell<Vec<u64>>>,
+    changes: Rc<RefCell<Vec<Change>>>,
+}
+
+impl Heard {
+    fn listen_to(store: &BrowserStore) -> Self {
+        let heard = Heard::default();
+        let heads = Rc::clone(&heard.heads);
+        store.subscribe(Rc::new(move |head| heads.borrow_mut().push(head)));
+        let changes = Rc::clone(&heard.changes);
+        store.on_external_change(Rc::new(move |change: &Change| {
+            changes.borrow_mut().push(change.clone())
+        }));
+        heard
+    }
+}
+
+/// Two handles on one storage, as two tabs have: each learns of the other's appends, checkpoints,
+/// snapshots and clears without reading, and hears its own appends exactly once.
+async fn handles_hear_each_others_writes(tab_a: BrowserStore, tab_b: BrowserStore) {
+    assert!(tab_a.tells_other_tabs() && tab_b.tells_other_tabs());
+    let a = Heard::listen_to(&tab_a);
+    let b = Heard::listen_to(&tab_b);
+    let customer = StreamId::new("Customer", "c1");
+
+    tab_b
+        .append(
+            &customer,
+            ExpectedVersion::NoStream,
+            vec![
+                new_event("CustomerCreated", 1),
+                new_event("CreditLimitChanged", 2),
+            ],
+        )
+        .await
+        .expect("b appends");
+    assert!(
+        eventually(|| !a.changes.borrow().is_empty()).await,
+        "tab a never heard of tab b's append"
+    );
+    let appended = Change::Appended {
+        stream: customer.clone(),
+        head: 2,
+        count: 2,
+    };
+    assert_eq!(*a.changes.borrow(), vec![appended]);
+    assert_eq!(
+        *a.heads.borrow(),
+        vec![2],
+        "a's subscribers learn the new head"
+    );
+    // What a heard is really there to read.
+    assert_eq!(versions(&tab_a, &customer).await, vec![1, 2]);
+
+    tab_a
+        .append(
+            &customer,
+            ExpectedVersion::Exact(2),
+            vec![new_event("CreditLimitChanged", 3)],
+        )
+        .await
+        .expect("a appends");
+    assert!(eventually(|| !b.changes.borrow().is_empty()).await);
+    assert_eq!(*b.heads.borrow(), vec![2, 3]);
+    assert_eq!(*a.heads.borrow(), vec![2, 3]);
+
+    let checkpoint = Checkpoint {
+        subscriber: "customer-view".into(),
+        position: 3,
+        state: "null".into(),
+    };
+    tab_b
+        .save_checkpoint(&checkpoint)
+        .await
+        .expect("checkpoint");
+    tab_b
+        .save_snapshot(&snapshot("Customer", "c1", 3, 3))
+        .await
+        .expect("snapshot");
+    tab_b.clear().await.expect("clear");
+    assert!(eventually(|| a.changes.borrow().len() == 4).await);
+    assert_eq!(
+        a.changes.borrow()[1..],
+        [
+            Change::CheckpointSaved {
+                subscriber: "customer-view".into()
+            },
+            Change::SnapshotSaved {
+                stream: customer.clone()
+            },
+            Change::Cleared,
+        ]
+    );
+    assert_eq!(tab_a.head().await, Ok(0));
+
+    // Nothing arrives late or twice: each handle heard its own append once, the other's once.
+    sleep(200).await;
+    assert_eq!(*a.heads.borrow(), vec![2, 3]);
+    assert_eq!(*b.heads.borrow(), vec![2, 3]);
+    assert_eq!(a.changes.borrow().len(), 4);
+    assert_eq!(
+        *b.changes.borrow(),
+        vec![Change::Appended {
+            stream: customer,
+            head: 3,
+            count: 1
+        }]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn two_indexed_db_handles_hear_each_others_writes() {
+    let name = fresh_name("idb-broadcast");
+    let (a, _) = open_browser_store(&name).await;
+    assert_eq!(a.backend(), Backend::IndexedDb);
+    let b = a.open_again(&name).await.expect("second handle");
+    handles_hear_each_others_writes(a, b).await;
+}
+
+#[wasm_bindgen_test]
+async fn two_local_storage_handles_hear_each_others_writes() {
+    let name = fresh_name("local-broadcast");
+    let options = OpenOptions {
+        skip_indexed_db: Some("this test is about localStorage".into()),
+    };
+    let (a, _) = open_browser_store_with(&name, &options).await;
+    assert_eq!(a.backend(), Backend::LocalStorage);
+    let b = a.open_again(&name).await.expect("second handle");
+    handles_hear_each_others_writes(a, b).await;
+}
+
+#[wasm_bindgen_test]
+async fn an_indexed_db_handle_does_not_hear_local_storage_of_the_same_name() {
+    let name = fresh_name("broadcast-apart");
+    let (idb, _) = open_browser_store(&name).await;
+    let options = OpenOptions {
+        skip_indexed_db: Some("a second storage of the same name".into()),
+    };
+    let (local, _) = open_browser_store_with(&name, &options).await;
+    let heard = Heard::listen_to(&idb);
+    local
+        .append(
+            &order("a"),
+            ExpectedVersion::NoStream,
+            vec![new_event("OrderCreated", 1)],
+        )
+        .await
+        .expect("append");
+    sleep(200).await;
+    assert!(heard.changes.borrow().is_empty() && heard.heads.borrow().is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn without_broadcast_channel_the_stores_work_and_hear_nothing() {
+    let name = fresh_name("no-broadcast");
+    let (idb, again, local) = {
+        let _hidden = Hidden::new("BroadcastChannel");
+        let (idb, _) = open_browser_store(&name).await;
+        let again = idb.open_again(&name).await.expect("second handle");
+        let local = LocalStorageStore::open(&name).expect("localStorage");
+        (idb, again, local)
+    };
+    assert!(!idb.tells_other_tabs() && !local.tells_other_tabs());
+    let heard = Heard::listen_to(&again);
+    idb.append(
+        &order("a"),
+        ExpectedVersion::NoStream,
+        vec![new_event("OrderCreated", 1)],
+    )
+    .await
+    .expect("IndexedDB appends without BroadcastChannel");
+    local
+        .append(
+            &order("a"),
+            ExpectedVersion::NoStream,
+            vec![new_event("OrderCreated", 1)],
+        )
+        .await
+        .expect("localStorage appends without BroadcastChannel");
+    local
+        .save_checkpoint(&Checkpoint {
+            subscriber: "customer-view".into(),
+            position: 1,
+            state: "null".into(),
+        })
+        .await
+        .expect("checkpoint");
+    sleep(100).await;
+    assert!(heard.changes.borrow().is_empty());
+    assert_eq!(
+        again.head().await,
+        Ok(1),
+        "the second handle reads it all the same"
+    );
+}
+
+/// Two tabs append to one customer at once, each expecting the version it read: one wins, the
+/// other gets a conflict, reads again and retries. Both events are stored, versions run 1..=n
+/// without gap, and no event id is stored twice.
+async fn a_customer_raced_by_two_tabs_keeps_every_event_once(
+    tab_a: BrowserStore,
+    tab_b: BrowserStore,
+) {
+    let customer = StreamId::new("Customer", "c1");
+    tab_a
+        .append(
+            &customer,
+            ExpectedVersion::NoStream,
+            vec![new_event("CustomerCreated", 1000)],
+        )
+        .await
+        .expect("create");
+    for round in 0..4u64 {
+        let read_a = versions(&tab_a, &customer).await.len() as u64;
+        let read_b = versions(&tab_b, &customer).await.len() as u64;
+        assert_eq!(read_a, read_b, "both tabs read the same version");
+        let (a, b) = futures::future::join(
+            tab_a.append(
+                &customer,
+                ExpectedVersion::Exact(read_a),
+                vec![new_event("CreditLimitChanged", round)],
+            ),
+            tab_b.append(
+                &customer,
+                ExpectedVersion::Exact(read_b),
+                vec![new_event("CreditLimitChanged", 100 + round)],
+            ),
+        )
+        .await;
+        let (loser, conflict) = match (a, b) {
+            (Ok(_), Err(e)) => (&tab_b, e),
+            (Err(e), Ok(_)) => (&tab_a, e),
+            (a, b) => panic!("round {round}: exactly one tab must win, got {a:?} and {b:?}"),
+        };
+        assert_eq!(
+            conflict,
+            StoreError::Conflict {
+                stream: customer.clone(),
+                expected: ExpectedVersion::Exact(read_a),
+                actual: read_a + 1
+            }
+        );
+        // The losing tab reads again and retries against what it now sees.
+        let now = versions(loser, &customer).await.len() as u64;
+        loser
+            .append(
+                &customer,
+                ExpectedVersion::Exact(now),
+                vec![new_event("CreditLimitChanged", 200 + round)],
+            )
+            .await
+            .expect("the retry is stored");
+    }
+    let log_a = tab_a.read_all(0, usize::MAX).await.expect("read a");
+    let log_b = tab_b.read_all(0, usize::MAX).await.expect("read b");
+    assert_eq!(log_a, log_b, "both tabs show the same log");
+    assert_eq!(
+        log_a.iter().map(|e| e.version).collect::<Vec<_>>(),
+        (1..=9).collect::<Vec<u64>>()
+    );
+    assert_eq!(
+        log_a.iter().map(|e| e.event_id).collect::<Vec<_>>(),
+        (1..=9).collect::<Vec<u64>>(),
+        "every event id once, in order"
+    );
+    // Every write of both tabs is there: the creation, and per round the winner and the retry.
+    let mut data: Vec<String> = log_a.iter().map(|e| e.event_data.clone()).collect();
+    data.sort();
+    data.dedup();
+    assert_eq!(data.len(), 9, "no event stored twice: {data:?}");
+}
+
+#[wasm_bindgen_test]
+async fn indexed_db_two_tabs_racing_on_a_customer_lose_nothing_after_a_retry() {
+    let name = fresh_name("idb-customer-race");
+    let (a, _) = open_browser_store(&name).await;
+    let b = a.open_again(&name).await.expect("second handle");
+    a_customer_raced_by_two_tabs_keeps_every_event_once(a, b).await;
+}
+
+#[wasm_bindgen_test]
+async fn local_storage_two_tabs_racing_on_a_customer_lose_nothing_after_a_retry() {
+    let name = fresh_name("local-customer-race");
+    let options = OpenOptions {
+        skip_indexed_db: Some("this test is about localStorage".into()),
+    };
+    let (a, _) = open_browser_store_with(&name, &options).await;
+    let b = a.open_again(&name).await.expect("second handle");
+    a_customer_raced_by_two_tabs_keeps_every_event_once(a, b).await;
+}
+
+/// A small real lab in `store`: two customers, an order, every delivery made. The events are the
+/// domain's own, so the integrity check's decoding finds nothing wrong with them.
+async fn a_real_lab<S: EventStore>(store: S) -> Vec<EventEnvelope> {
+    use foldlab_domain::{CustomerId, Money, OrderId};
+    let engine = foldlab_store::engine::Engine::new(store, Box::new(|| 1_700_000_000_000));
+    for (id, name) in [("c1", "Ada"), ("c2", "Zoë")] {
+        engine
+            .create_customer(&CustomerId::new(id), name, Money::from_cents(10_000), "k")
+            .await
+            .expect("customer");
+    }
+    engine
+        .place_order(
+            &OrderId::new("o1"),
+            &CustomerId::new("c1"),
+            Money::from_cents(4_000),
+            "k",
+        )
+        .await
+        .expect("order");
+    while engine.step().await.expect("delivery").is_some() {}
+    engine.store().read_all(0, usize::MAX).await.expect("log")
+}
+
+/// The id of the `nth` (from 1) event of `entity_id` in `log`.
+fn nth_of(log: &[EventEnvelope], entity_id: &str, nth: usize) -> u64 {
+    log.iter()
+        .filter(|e| e.entity_id == entity_id)
+        .nth(nth - 1)
+        .unwrap_or_else(|| panic!("{entity_id} has an event number {nth}"))
+        .event_id
+}
+
+/// Opens the database `name` behind the store's back, as the browser's developer tools would.
+async fn raw_idb(name: &str) -> web_sys::IdbDatabase {
+    let factory: web_sys::IdbFactory = Reflect::get(&js_sys::global(), &"indexedDB".into())
+        .expect("indexedDB")
+        .unchecked_into();
+    settle(&factory.open(name).expect("open"))
+        .await
+        .expect("raw open")
+        .unchecked_into()
+}
+
+/// Rewrites event `event_id`'s record in the database `name` with `edit`, around the store.
+async fn edit_idb_event(name: &str, event_id: u64, edit: impl FnOnce(&Object)) {
+    let db = raw_idb(name).await;
+    let tx = db
+        .transaction_with_str_and_mode("events", web_sys::IdbTransactionMode::Readwrite)
+        .expect("transaction");
+    let events = tx.object_store("events").expect("events");
+    let record: Object = settle(
+        &events
+            .get(&JsValue::from_f64(event_id as f64))
+            .expect("get"),
+    )
+    .await
+    .expect("the record")
+    .unchecked_into();
+    edit(&record);
+    settle(&events.put(&record).expect("put"))
+        .await
+        .expect("the edited record is stored");
+    db.close();
+}
+
+/// How many records the database `name` holds in `store`.
+async fn idb_count(name: &str, store: &str) -> u32 {
+    let db = raw_idb(name).await;
+    let tx = db.transaction_with_str(store).expect("transaction");
+    let count = settle(
+        &tx.object_store(store)
+            .expect("store")
+            .count()
+            .expect("count"),
+    )
+    .await
+    .expect("counted")
+    .as_f64()
+    .expect("a number") as u32;
+    db.close();
+    count
+}
+
+/// The salvaged export of `report` goes through an import's checks.
+async fn salvage_imports_again(report: &foldlab_store::IntegrityReport) -> Salvage {
+    let salvage = salvage(report, LabSettings::default(), 7);
+    let text = serde_json::to_string(&salvage.file).expect("serializes");
+    let file = read_lab_file(&text).expect("the import reads the salvage");
+    check_folds(&file)
+        .await
+        .expect("the import replays the salvage");
+    salvage
+}
+
+#[wasm_bindgen_test]
+async fn indexed_db_records_edited_behind_the_stores_back_are_each_named_and_nothing_is_deleted() {
+    let name = fresh_name("idb-integrity");
+    let (store, _) = open_browser_store(&name).await;
+    let log = a_real_lab(store.open_again(&name).await.expect("handle")).await;
+    let c1 = StreamId::new("Customer", "c1");
+    let c2 = StreamId::new("Customer", "c2");
+    let o1 = order("o1");
+    // Bad event data in the middle of c1 (its second event), a field removed from o1's first
+    // event, and a version of the wrong type in c2's only event.
+    let bad_data = nth_of(&log, "c1", 2);
+    let no_type = nth_of(&log, "o1", 1);
+    let wrong_type = nth_of(&log, "c2", 1);
+    edit_idb_event(&name, bad_data, |r| {
+        Reflect::set(r, &"event_data".into(), &"{\"order_id\": ".into()).expect("set");
+    })
+    .await;
+    edit_idb_event(&name, no_type, |r| {
+        Reflect::delete_property(r, &"event_type".into()).expect("delete");
+    })
+    .await;
+    edit_idb_event(&name, wrong_type, |r| {
+        Reflect::set(r, &"version".into(), &"one".into()).expect("set");
+    })
+    .await;
+    let records_before = idb_count(&name, "events").await;
+
+    // The normal read path stops, naming a record and pointing at the report.
+    let error = store
+        .read_all(0, usize::MAX)
+        .await
+        .expect_err("corrupt")
+        .to_string();
+    assert!(
+        error.contains(&format!("event #{}", no_type.min(wrong_type)))
+            && error.contains("integrity report"),
+        "{error}"
+    );
+
+    let report = store.check_integrity().await.expect("the check runs");
+    let named: Vec<(ProblemKind, Option<u64>, Option<StreamId>)> = report
+        .problems
+        .iter()
+        .map(|p| (p.kind, p.event_id, p.stream.clone()))
+        .collect();
+    let mut expected = vec![
+        (
+            ProblemKind::UnreadableData,
+            Some(bad_data),
+            Some(c1.clone()),
+        ),
+        (ProblemKind::NotAnEvent, Some(no_type), Some(o1.clone())),
+        (ProblemKind::NotAnEvent, Some(wrong_type), Some(c2.clone())),
+    ];
+    expected.sort_by_key(|(_, id, _)| *id);
+    assert_eq!(named, expected, "{:#?}", report.problems);
+    assert!(report
+        .problems
+        .iter()
+        .any(|p| p.what.contains("event_type")));
+    let unreadable = [bad_data, no_type, wrong_type];
+    assert_eq!(
+        report.readable,
+        log.iter()
+            .filter(|e| !unreadable.contains(&e.event_id))
+            .cloned()
+            .collect::<Vec<_>>(),
+        "everything else reads"
+    );
+    assert_eq!(report.damaged_streams(), [c1, c2, o1].into_iter().collect());
+
+    // Nothing was deleted or repaired.
+    assert_eq!(idb_count(&name, "events").await, records_before);
+    assert_eq!(records_before as usize, log.len());
+    assert!(
+        store.read_all(0, usize::MAX).await.is_err(),
+        "still as it was"
+    );
+
+    // Every stream is damaged here, so the salvage holds no events, and says why for each.
+    let salvage = salvage_imports_again(&report).await;
+    assert!(salvage.file.events.is_empty());
+    assert_eq!(salvage.left_out.len(), 4, "{:#?}", salvage.left_out);
+}
+
+#[wasm_bindgen_test]
+async fn indexed_db_damage_in_one_stream_leaves_the_others_exportable() {
+    let name = fresh_name("idb-salvage");
+    let (store, _) = open_browser_store(&name).await;
+    let log = a_real_lab(store.open_again(&name).await.expect("handle")).await;
+    let bad = nth_of(&log, "c2", 1);
+    edit_idb_event(&name, bad, |r| {
+        Reflect::set(r, &"event_data".into(), &"{\"name\": 12}".into()).expect("set");
+    })
+    .await;
+    let report = store.check_integrity().await.expect("the check runs");
+    assert_eq!(report.problems.len(), 1, "{:#?}", report.problems);
+    assert_eq!(
+        report.problems[0].stream,
+        Some(StreamId::new("Customer", "c2"))
+    );
+    let salvage = salvage_imports_again(&report).await;
+    assert_eq!(
+        salvage.file.events.len(),
+        log.len() - 1,
+        "c1 and o1 are exported whole"
+    );
+    assert!(salvage.file.events.iter().all(|e| e.entity_id != "c2"));
+}
+
+#[wasm_bindgen_test]
+async fn local_storage_truncated_json_is_named_by_key_and_stream_and_nothing_is_deleted() {
+    let prefix = fresh_name("local-integrity");
+    let store = LocalStorageStore::open(&prefix).expect("open");
+    let log = a_real_lab(LocalStorageStore::open(&prefix).expect("handle")).await;
+    let victim = nth_of(&log, "o1", 1);
+    let key = format!("{prefix}/event/{victim}");
+    let raw = local_storage();
+    let json = raw.get_item(&key).expect("get").expect("the record");
+    let truncated = &json[..json.len() / 2];
+    raw.set_item(&key, truncated).expect("set");
+
+    let error = store
+        .read_all(0, usize::MAX)
+        .await
+        .expect_err("corrupt")
+        .to_string();
+    assert!(
+        error.contains(&format!("event #{victim}")) && error.contains("integrity report"),
+        "{error}"
+    );
+    let report = store.check_integrity().await.expect("the check runs");
+    assert!(!report.problems.is_empty());
+    let first = &report.problems[0];
+    assert_eq!(
+        (first.kind, first.event_id),
+        (ProblemKind::NotAnEvent, Some(victim)),
+        "{:#?}",
+        report.problems
+    );
+    assert!(first.record.contains(&key), "{}", first.record);
+    assert!(first.what.contains("cut short"), "{}", first.what);
+    // Half a record no longer says its stream; the gap it leaves in o1 does.
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.kind == ProblemKind::VersionGap && p.stream == Some(order("o1"))),
+        "{:#?}",
+        report.problems
+    );
+    assert_eq!(report.readable.len(), log.len() - 1);
+    // Nothing was deleted or repaired.
+    assert_eq!(raw.get_item(&key).expect("get").as_deref(), Some(truncated));
+    for event in &log {
+        assert!(raw
+            .get_item(&format!("{prefix}/event/{}", event.event_id))
+            .expect("get")
+            .is_some());
+    }
+    let salvage = salvage_imports_again(&report).await;
+    assert!(salvage.file.events.iter().all(|e| e.entity_id != "o1"));
+    assert_eq!(
+        salvage.file.events.len(),
+        log.iter().filter(|e| e.entity_id != "o1").count(),
+        "both customers are exported whole"
+    );
 }

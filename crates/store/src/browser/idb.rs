@@ -13,8 +13,10 @@
 //! Upgrades are incremental: opening a version-1 database adds `snapshots` and touches nothing else,
 //! so the events and checkpoints a visitor already has are kept.
 
+use super::channel::Channel;
 use super::{global_property, Failure};
-use crate::notify::{Listener, Notifier};
+use crate::integrity::{check_records, IntegrityReport, NotAnEvent, RawEvent, RawRecord};
+use crate::notify::{Change, ChangeListener, Listener, Notifier};
 use crate::store::{
     number_batch, Backend, Checkpoint, EventStore, ExpectedVersion, Snapshot, StoreError, StreamId,
 };
@@ -46,6 +48,8 @@ const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 pub struct IndexedDbStore {
     db: IdbDatabase,
     notifier: Notifier,
+    /// Tells other handles on this database (other tabs) of each committed write, and hears theirs.
+    channel: Channel,
     /// Closes this connection when another tab opens a newer version of the database, so that
     /// tab's upgrade goes ahead instead of waiting for this one to be closed.
     _on_version_change: Closure<dyn FnMut(web_sys::Event)>,
@@ -80,11 +84,92 @@ impl IndexedDbStore {
             move |_: web_sys::Event| db.close()
         });
         db.set_onversionchange(Some(on_version_change.as_ref().unchecked_ref()));
+        let notifier = Notifier::default();
         Ok(Self {
             db,
-            notifier: Notifier::default(),
+            channel: Channel::open(&format!("{name} IndexedDB"), notifier.clone()),
+            notifier,
             _on_version_change: on_version_change,
         })
+    }
+
+    /// Calls `listener` with each write another handle on this database commits (another tab, or
+    /// a second handle in this page). Its appends also reach [`EventStore::subscribe`]'s listeners.
+    /// Nothing is heard in a browser without `BroadcastChannel`.
+    pub fn on_external_change(&self, listener: ChangeListener) {
+        self.channel.on_external_change(listener);
+    }
+
+    /// Whether other handles learn of this one's writes (the browser has `BroadcastChannel`).
+    pub fn tells_other_tabs(&self) -> bool {
+        self.channel.is_open()
+    }
+
+    /// Reads every record of the database on its own and reports what is damaged and what reads
+    /// ([`crate::integrity`]). Changes nothing. Fails only when the database cannot be read at all.
+    pub async fn check_integrity(&self) -> Result<IntegrityReport, StoreError> {
+        let tx = self.transaction(
+            &[EVENTS, CHECKPOINTS, SNAPSHOTS],
+            IdbTransactionMode::Readonly,
+        )?;
+        // Every request is issued before any is awaited, so all six run in the one transaction.
+        let mut requests = Vec::new();
+        for name in [EVENTS, CHECKPOINTS, SNAPSHOTS] {
+            let store = tx.object_store(name).map_err(unavailable)?;
+            requests.push(Pending::new(&store.get_all_keys().map_err(unavailable)?));
+            requests.push(Pending::new(&store.get_all().map_err(unavailable)?));
+        }
+        let mut lists = Vec::new();
+        for request in requests {
+            let list: Array = request
+                .outcome()
+                .await
+                .map_err(reading)?
+                .dyn_into()
+                .map_err(|v| {
+                    StoreError::Corrupt(format!("expected a list of records, got {v:?}"))
+                })?;
+            lists.push(list);
+        }
+        let pairs = |i: usize| lists[i].iter().zip(lists[i + 1].iter());
+        let events = pairs(0)
+            .map(|(key, value)| raw_event(&key, value))
+            .collect();
+        let checkpoints = pairs(2)
+            .map(|(key, value)| {
+                let subscriber = key.as_string().unwrap_or_else(|| format!("{key:?}"));
+                RawRecord {
+                    record: format!("the checkpoint of {subscriber}"),
+                    stream: None,
+                    read: serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string()),
+                }
+            })
+            .collect();
+        let snapshots = pairs(4)
+            .map(|(key, value)| {
+                let part = |i| {
+                    js_sys::Reflect::get_u32(&key, i)
+                        .ok()
+                        .and_then(|v| v.as_string())
+                };
+                let stream = part(0).zip(part(1)).map(|(t, id)| StreamId::new(t, id));
+                RawRecord {
+                    record: match &stream {
+                        Some(stream) => format!("the snapshot of {stream}"),
+                        None => format!("the snapshot under key {key:?}"),
+                    },
+                    stream,
+                    read: serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string()),
+                }
+            })
+            .collect();
+        Ok(check_records(
+            events,
+            None,
+            Vec::new(),
+            checkpoints,
+            snapshots,
+        ))
     }
 
     fn transaction(
@@ -215,6 +300,11 @@ impl EventStore for IndexedDbStore {
         }
         if let Some(last) = stored.last() {
             self.notifier.notify(last.event_id);
+            self.channel.post(Change::Appended {
+                stream: stream.clone(),
+                head: last.event_id,
+                count: stored.len() as u64,
+            });
         }
         Ok(stored)
     }
@@ -288,7 +378,11 @@ impl EventStore for IndexedDbStore {
             .map_err(|e| Failure::from_js(&e).into_store_error("saving a checkpoint"))?;
         done.outcome()
             .await
-            .map_err(|f| f.into_store_error("saving a checkpoint"))
+            .map_err(|f| f.into_store_error("saving a checkpoint"))?;
+        self.channel.post(Change::CheckpointSaved {
+            subscriber: checkpoint.subscriber.clone(),
+        });
+        Ok(())
     }
 
     async fn save_snapshot(&self, snapshot: &Snapshot) -> Result<(), StoreError> {
@@ -303,7 +397,11 @@ impl EventStore for IndexedDbStore {
             .map_err(|e| Failure::from_js(&e).into_store_error("saving a snapshot"))?;
         done.outcome()
             .await
-            .map_err(|f| f.into_store_error("saving a snapshot"))
+            .map_err(|f| f.into_store_error("saving a snapshot"))?;
+        self.channel.post(Change::SnapshotSaved {
+            stream: snapshot.stream(),
+        });
+        Ok(())
     }
 
     async fn load_snapshot(&self, stream: &StreamId) -> Result<Option<Snapshot>, StoreError> {
@@ -338,7 +436,9 @@ impl EventStore for IndexedDbStore {
         }
         done.outcome()
             .await
-            .map_err(|f| f.into_store_error("clearing the store"))
+            .map_err(|f| f.into_store_error("clearing the store"))?;
+        self.channel.post(Change::Cleared);
+        Ok(())
     }
 
     fn subscribe(&self, listener: Listener) {
@@ -449,9 +549,35 @@ fn from_records(records: JsValue) -> Result<Vec<EventEnvelope>, StoreError> {
 fn from_record(record: JsValue) -> Result<EventEnvelope, StoreError> {
     let id = js_sys::Reflect::get(&record, &JsValue::from_str("event_id")).unwrap_or_default();
     serde_wasm_bindgen::from_value(record).map_err(|e| match id.as_f64() {
-        Some(id) => StoreError::Corrupt(format!("event {id}: {e}")),
-        None => StoreError::Corrupt(format!("an event without an event_id: {e}")),
+        Some(id) => StoreError::Corrupt(format!("event #{id} in IndexedDB is not an event ({e})")),
+        None => StoreError::Corrupt(format!("an event in IndexedDB has no event_id ({e})")),
     })
+}
+
+/// One record of `events` under `key`, read on its own: what of it can be told even when it is not
+/// an event.
+fn raw_event(key: &JsValue, value: JsValue) -> RawEvent {
+    let filed_as = whole_number(key);
+    let record = match filed_as {
+        Some(id) => format!("event #{id}"),
+        None => format!("the event under key {key:?}"),
+    };
+    let field = |name: &str| js_sys::Reflect::get(&value, &JsValue::from_str(name)).ok();
+    let text = |name: &str| field(name).and_then(|v| v.as_string());
+    let stream = text("entity_type")
+        .zip(text("entity_id"))
+        .map(|(t, id)| StreamId::new(t, id));
+    let version = field("version").and_then(|v| whole_number(&v));
+    let read = serde_wasm_bindgen::from_value::<EventEnvelope>(value).map_err(|e| NotAnEvent {
+        why: e.to_string(),
+        stream,
+        version,
+    });
+    RawEvent {
+        record,
+        filed_as,
+        read,
+    }
 }
 
 fn unavailable(e: JsValue) -> StoreError {

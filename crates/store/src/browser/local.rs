@@ -13,8 +13,12 @@
 //! localStorage is synchronous and a tab's script runs on one thread, so the version check and the
 //! writes of one append happen with nothing in between.
 
+use super::channel::Channel;
 use super::{global_property, Failure};
-use crate::notify::{Listener, Notifier};
+use crate::integrity::{
+    check_records, IntegrityReport, NotAnEvent, Problem, ProblemKind, RawEvent, RawRecord,
+};
+use crate::notify::{Change, ChangeListener, Listener, Notifier};
 use crate::store::{
     number_batch, Backend, Checkpoint, EventStore, ExpectedVersion, Snapshot, StoreError, StreamId,
 };
@@ -28,6 +32,8 @@ pub struct LocalStorageStore {
     storage: Storage,
     prefix: String,
     notifier: Notifier,
+    /// Tells other handles on these keys (other tabs) of each write, and hears theirs.
+    channel: Channel,
 }
 
 /// The part of a stored envelope that places it in its stream: enough for the version check.
@@ -45,10 +51,12 @@ impl LocalStorageStore {
     /// refuses every write to it (some private modes have a quota of zero).
     pub fn open(prefix: &str) -> Result<Self, StoreError> {
         let storage: Storage = global_property("localStorage").map_err(StoreError::Unavailable)?;
+        let notifier = Notifier::default();
         let store = Self {
             storage,
             prefix: prefix.to_string(),
-            notifier: Notifier::default(),
+            channel: Channel::open(&format!("{prefix} localStorage"), notifier.clone()),
+            notifier,
         };
         let probe = store.key("probe");
         match store.storage.set_item(&probe, "") {
@@ -65,6 +73,100 @@ impl LocalStorageStore {
             }
         }
         Ok(store)
+    }
+
+    /// Calls `listener` with each write another handle on these keys makes (another tab, or a
+    /// second handle in this page). Its appends also reach [`EventStore::subscribe`]'s listeners.
+    /// Nothing is heard in a browser without `BroadcastChannel`.
+    pub fn on_external_change(&self, listener: ChangeListener) {
+        self.channel.on_external_change(listener);
+    }
+
+    /// Whether other handles learn of this one's writes (the browser has `BroadcastChannel`).
+    pub fn tells_other_tabs(&self) -> bool {
+        self.channel.is_open()
+    }
+
+    /// Reads every record under this store's prefix on its own and reports what is damaged and
+    /// what reads ([`crate::integrity`]). Events written after the head (by an append that never
+    /// finished) are invisible by design and not checked. Changes nothing.
+    pub async fn check_integrity(&self) -> Result<IntegrityReport, StoreError> {
+        let failed = |e: JsValue| Failure::from_js(&e).into_store_error("reading localStorage");
+        let ours = self.key("");
+        let mut keys = Vec::new();
+        for i in 0..self.storage.length().map_err(failed)? {
+            if let Some(key) = self.storage.key(i).map_err(failed)? {
+                if let Some(rest) = key.strip_prefix(&ours) {
+                    keys.push(rest.to_string());
+                }
+            }
+        }
+        keys.sort();
+        let mut early = Vec::new();
+        let head_key = self.key("head");
+        let head = match self.current_head() {
+            Ok(head) => head,
+            Err(_) => {
+                // Without a head, every event record found counts.
+                let highest = keys
+                    .iter()
+                    .filter_map(|k| k.strip_prefix("event/")?.parse::<u64>().ok())
+                    .max()
+                    .unwrap_or(0);
+                early.push(Problem {
+                    kind: ProblemKind::UnreadableHead,
+                    record: format!("localStorage key {head_key}"),
+                    event_id: None,
+                    stream: None,
+                    what: format!(
+                        "the head (the highest event id) is {:?}, not a number; every event record up to #{highest} is checked instead",
+                        self.head_text().ok().flatten().unwrap_or_default()
+                    ),
+                });
+                highest
+            }
+        };
+        let mut events = Vec::new();
+        for event_id in 1..=head {
+            let key = self.event_key(event_id);
+            let Some(json) = self.get(&key)? else {
+                continue; // The analysis reports the missing id.
+            };
+            events.push(RawEvent {
+                record: format!("event #{event_id} (localStorage key {key})"),
+                filed_as: Some(event_id),
+                read: raw_event(&json),
+            });
+        }
+        let mut checkpoints = Vec::new();
+        let mut snapshots = Vec::new();
+        for rest in &keys {
+            let key = self.key(rest);
+            let Some(json) = self.get(&key)? else {
+                continue;
+            };
+            if let Some(subscriber) = rest.strip_prefix("checkpoint/") {
+                checkpoints.push(RawRecord {
+                    record: format!("the checkpoint of {subscriber} (localStorage key {key})"),
+                    stream: None,
+                    read: serde_json::from_str(&json).map_err(|e| e.to_string()),
+                });
+            } else if let Some(stream) = rest.strip_prefix("snapshot/") {
+                let stream = stream.split_once('/').map(|(t, id)| StreamId::new(t, id));
+                snapshots.push(RawRecord {
+                    record: format!("the snapshot under localStorage key {key}"),
+                    stream,
+                    read: serde_json::from_str(&json).map_err(|e| e.to_string()),
+                });
+            }
+        }
+        Ok(check_records(
+            events,
+            Some(head),
+            early,
+            checkpoints,
+            snapshots,
+        ))
     }
 
     fn key(&self, rest: &str) -> String {
@@ -107,13 +209,17 @@ impl LocalStorageStore {
 
     /// The JSON of a visible event (one at or below the head): missing is corruption.
     fn event_json(&self, event_id: u64) -> Result<String, StoreError> {
-        self.get(&self.event_key(event_id))?
-            .ok_or_else(|| StoreError::Corrupt(format!("event {event_id} is missing")))
+        self.get(&self.event_key(event_id))?.ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "event #{event_id} is missing from localStorage (key {})",
+                self.event_key(event_id)
+            ))
+        })
     }
 
     fn event(&self, event_id: u64) -> Result<EventEnvelope, StoreError> {
         serde_json::from_str(&self.event_json(event_id)?)
-            .map_err(|e| StoreError::Corrupt(format!("event {event_id}: {e}")))
+            .map_err(|e| self.not_an_event(event_id, &e))
     }
 
     /// The stream's version: the version of its latest event, found by scanning back from the head
@@ -121,7 +227,7 @@ impl LocalStorageStore {
     fn stream_version(&self, stream: &StreamId, head: u64) -> Result<u64, StoreError> {
         for event_id in (1..=head).rev() {
             let placement: Placement = serde_json::from_str(&self.event_json(event_id)?)
-                .map_err(|e| StoreError::Corrupt(format!("event {event_id}: {e}")))?;
+                .map_err(|e| self.not_an_event(event_id, &e))?;
             if placement.entity_type == stream.entity_type
                 && placement.entity_id == stream.entity_id
             {
@@ -131,12 +237,38 @@ impl LocalStorageStore {
         Ok(0)
     }
 
+    fn not_an_event(&self, event_id: u64, error: &serde_json::Error) -> StoreError {
+        StoreError::Corrupt(format!(
+            "event #{event_id} in localStorage (key {}) is not an event ({error})",
+            self.event_key(event_id)
+        ))
+    }
+
     /// Removes keys written by an append that failed, so the store is as it was.
     fn undo(&self, keys: &[String]) {
         for key in keys {
             let _ = self.storage.remove_item(key);
         }
     }
+}
+
+/// One event record's JSON, read on its own: what of it can be told even when it is not an event.
+fn raw_event(json: &str) -> Result<EventEnvelope, NotAnEvent> {
+    serde_json::from_str::<EventEnvelope>(json).map_err(|e| {
+        let value = serde_json::from_str::<serde_json::Value>(json).ok();
+        let text = |name: &str| value.as_ref()?.get(name)?.as_str().map(str::to_string);
+        NotAnEvent {
+            why: if value.is_none() {
+                format!("its JSON is cut short or broken ({e})")
+            } else {
+                e.to_string()
+            },
+            stream: text("entity_type")
+                .zip(text("entity_id"))
+                .map(|(t, id)| StreamId::new(t, id)),
+            version: value.as_ref().and_then(|v| v.get("version")?.as_u64()),
+        }
+    })
 }
 
 impl EventStore for LocalStorageStore {
@@ -195,6 +327,11 @@ impl EventStore for LocalStorageStore {
             return Err(Failure::from_js(&e).into_store_error("storing the events"));
         }
         self.notifier.notify(new_head);
+        self.channel.post(Change::Appended {
+            stream: stream.clone(),
+            head: new_head,
+            count: stored.len() as u64,
+        });
         Ok(stored)
     }
 
@@ -254,7 +391,11 @@ impl EventStore for LocalStorageStore {
         })?;
         self.storage
             .set_item(&self.checkpoint_key(&checkpoint.subscriber), &json)
-            .map_err(|e| Failure::from_js(&e).into_store_error("saving a checkpoint"))
+            .map_err(|e| Failure::from_js(&e).into_store_error("saving a checkpoint"))?;
+        self.channel.post(Change::CheckpointSaved {
+            subscriber: checkpoint.subscriber.clone(),
+        });
+        Ok(())
     }
 
     async fn save_snapshot(&self, snapshot: &Snapshot) -> Result<(), StoreError> {
@@ -264,7 +405,9 @@ impl EventStore for LocalStorageStore {
         })?;
         self.storage
             .set_item(&self.snapshot_key(&stream), &json)
-            .map_err(|e| Failure::from_js(&e).into_store_error("saving a snapshot"))
+            .map_err(|e| Failure::from_js(&e).into_store_error("saving a snapshot"))?;
+        self.channel.post(Change::SnapshotSaved { stream });
+        Ok(())
     }
 
     async fn load_snapshot(&self, stream: &StreamId) -> Result<Option<Snapshot>, StoreError> {
@@ -293,6 +436,7 @@ impl EventStore for LocalStorageStore {
         for key in doomed {
             self.storage.remove_item(&key).map_err(failed)?;
         }
+        self.channel.post(Change::Cleared);
         Ok(())
     }
 

@@ -1,14 +1,16 @@
 //! The browser backends (IndexedDB by default, localStorage as the fallback) and how the app opens
 //! the best one the browser offers, telling the user in plain words when it had to fall back.
 
+mod channel;
 mod idb;
 mod local;
 
 pub use idb::IndexedDbStore;
 pub use local::LocalStorageStore;
 
+use crate::integrity::IntegrityReport;
 use crate::memory::MemoryStore;
-use crate::notify::Listener;
+use crate::notify::{ChangeListener, Listener};
 use crate::store::{
     Backend, Checkpoint, EventStore, ExpectedVersion, Snapshot, StoreError, StreamId,
 };
@@ -96,6 +98,41 @@ impl BrowserStore {
             BrowserStore::Memory(_) => Err(StoreError::Unavailable(
                 "the events are kept in memory, which a second handle cannot share".to_string(),
             )),
+        }
+    }
+}
+
+impl BrowserStore {
+    /// Calls `listener` with each write another handle on the same storage commits: another tab
+    /// (or a second handle in this page) appended, saved a checkpoint or a snapshot, or cleared
+    /// the store. Another handle's appends also reach [`EventStore::subscribe`]'s listeners with
+    /// the new head. A memory store, or a browser without `BroadcastChannel`, hears nothing.
+    pub fn on_external_change(&self, listener: ChangeListener) {
+        match self {
+            BrowserStore::IndexedDb(s) => s.on_external_change(listener),
+            BrowserStore::LocalStorage(s) => s.on_external_change(listener),
+            BrowserStore::Memory(_) => {}
+        }
+    }
+
+    /// Reads every stored record on its own and reports what is damaged (naming each record, and
+    /// its stream when it can be told) and what reads ([`crate::integrity`]). Changes and deletes
+    /// nothing. [`crate::integrity::salvage`] turns the report's readable part into a lab export.
+    /// Fails only when the storage cannot be read at all.
+    pub async fn check_integrity(&self) -> Result<IntegrityReport, StoreError> {
+        match self {
+            BrowserStore::IndexedDb(s) => s.check_integrity().await,
+            BrowserStore::LocalStorage(s) => s.check_integrity().await,
+            BrowserStore::Memory(s) => Ok(s.check_integrity()),
+        }
+    }
+
+    /// Whether other tabs learn of this handle's writes (and it of theirs).
+    pub fn tells_other_tabs(&self) -> bool {
+        match self {
+            BrowserStore::IndexedDb(s) => s.tells_other_tabs(),
+            BrowserStore::LocalStorage(s) => s.tells_other_tabs(),
+            BrowserStore::Memory(_) => false,
         }
     }
 }

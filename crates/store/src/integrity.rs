@@ -1,0 +1,578 @@
+//! The integrity check: what in a store cannot be trusted, record by record, and what can still
+//! be read. The normal read path stops at the first bad record ([`StoreError::Corrupt`]); this
+//! reads every record on its own, so one bad record does not hide the others, and it changes
+//! nothing: a damaged store is reported, never repaired or wiped.
+//!
+//! [`check_log`] checks a log that is already typed (the memory store's); the browser stores
+//! (`BrowserStore::check_integrity`) read their raw records and hand them to the same analysis.
+//! [`salvage`] turns what is readable into a lab export that imports again.
+//!
+//! [`StoreError::Corrupt`]: crate::StoreError::Corrupt
+
+use crate::sharing::{LabFile, LabSettings, FORMAT, FORMAT_VERSION};
+use crate::store::{Checkpoint, Snapshot, StreamId};
+use foldlab_domain::codec::{decode, DomainEvent};
+use foldlab_domain::{CustomerEvent, EventEnvelope, OrderEvent};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+/// What every message about a record that cannot be read ends with: where to look next.
+pub const SEE_THE_REPORT: &str =
+    "Open the integrity report to see every record affected; what is readable can still be exported.";
+
+/// What is wrong with one record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// The record is not an event: a field is missing or of the wrong type, or (in localStorage)
+    /// the JSON is cut short or edited into something else.
+    NotAnEvent,
+    /// The envelope reads, but its `event_data` is not JSON or not what its event type holds
+    /// (the domain's decoder and upcasters refuse it).
+    UnreadableData,
+    /// The record is filed under one event id but says it is another.
+    Misfiled,
+    /// An event id below the head has no record.
+    MissingEvent,
+    /// A stream's versions skip one or more numbers.
+    VersionGap,
+    /// A stream holds the same version twice.
+    RepeatedVersion,
+    /// A stream's versions go down as the event ids go up.
+    OutOfOrder,
+    /// The store's head (localStorage) is not a number.
+    UnreadableHead,
+    /// A subscriber's checkpoint cannot be read.
+    UnreadableCheckpoint,
+    /// A stream's snapshot cannot be read.
+    UnreadableSnapshot,
+}
+
+/// One thing wrong in the store, in plain words.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// What kind of damage it is.
+    pub kind: ProblemKind,
+    /// The record: `event #7`, or the storage key when there is no event id to name.
+    pub record: String,
+    /// The event id concerned, when there is one.
+    pub event_id: Option<u64>,
+    /// The stream concerned, when it can be told.
+    pub stream: Option<StreamId>,
+    /// What is wrong, in plain words.
+    pub what: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.stream {
+            Some(stream) => write!(f, "{} ({stream}): {}", self.record, self.what),
+            None => write!(f, "{}: {}", self.record, self.what),
+        }
+    }
+}
+
+/// What the integrity check found: every record that reads, and every problem.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct IntegrityReport {
+    /// Every event that reads, data included, in `event_id` order (gaps where records are bad).
+    pub readable: Vec<EventEnvelope>,
+    /// Every checkpoint that reads.
+    pub checkpoints: Vec<Checkpoint>,
+    /// Every snapshot that reads.
+    pub snapshots: Vec<Snapshot>,
+    /// Everything wrong, events first (by event id), then checkpoints and snapshots.
+    pub problems: Vec<Problem>,
+}
+
+impl IntegrityReport {
+    /// Whether nothing is wrong.
+    pub fn is_intact(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    /// The streams some problem names: their events cannot all be trusted.
+    pub fn damaged_streams(&self) -> BTreeSet<StreamId> {
+        self.problems
+            .iter()
+            .filter_map(|p| p.stream.clone())
+            .collect()
+    }
+
+    /// A short summary for the user: "3 problems in 2 streams; 41 events readable".
+    pub fn summary(&self) -> String {
+        if self.is_intact() {
+            return format!(
+                "Every record reads: {} events, {} checkpoints, {} snapshots.",
+                self.readable.len(),
+                self.checkpoints.len(),
+                self.snapshots.len()
+            );
+        }
+        let streams = self.damaged_streams().len();
+        format!(
+            "{} {} found, {} {} affected; {} events read correctly. Nothing was changed or deleted.",
+            self.problems.len(),
+            plural(self.problems.len(), "problem", "problems"),
+            streams,
+            plural(streams, "stream", "streams"),
+            self.readable.len()
+        )
+    }
+}
+
+fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
+}
+
+/// One event record as a backend found it, before it is trusted.
+#[derive(Clone, Debug)]
+pub(crate) struct RawEvent {
+    /// Where it is: `event #7`, or a storage key.
+    pub(crate) record: String,
+    /// The event id the storage files it under (IndexedDB's key, the number in a localStorage key).
+    pub(crate) filed_as: Option<u64>,
+    /// The envelope, or why it is not one.
+    pub(crate) read: Result<EventEnvelope, NotAnEvent>,
+}
+
+/// Why a record is not an event, and what of it could still be told.
+#[derive(Clone, Debug)]
+pub(crate) struct NotAnEvent {
+    /// In plain words.
+    pub(crate) why: String,
+    /// Its stream, when `entity_type` and `entity_id` read as text.
+    pub(crate) stream: Option<StreamId>,
+    /// Its version, when it reads as a whole number.
+    pub(crate) version: Option<u64>,
+}
+
+/// A checkpoint or snapshot record as a backend found it.
+#[derive(Clone, Debug)]
+pub(crate) struct RawRecord<T> {
+    /// Where it is: its storage key, or `the checkpoint of customer-view`.
+    pub(crate) record: String,
+    /// The stream it belongs to (snapshots), when known.
+    pub(crate) stream: Option<StreamId>,
+    /// The value, or why it does not read.
+    pub(crate) read: Result<T, String>,
+}
+
+/// Checks a typed log with its checkpoints and snapshots (a memory store's, or anything read
+/// without error): event data that does not decode, version gaps and repeats, missing ids.
+pub fn check_log(
+    events: Vec<EventEnvelope>,
+    checkpoints: Vec<Checkpoint>,
+    snapshots: Vec<Snapshot>,
+) -> IntegrityReport {
+    let events = events
+        .into_iter()
+        .map(|e| RawEvent {
+            record: format!("event #{}", e.event_id),
+            filed_as: None,
+            read: Ok(e),
+        })
+        .collect();
+    let checkpoints = checkpoints
+        .into_iter()
+        .map(|c| RawRecord {
+            record: format!("the checkpoint of {}", c.subscriber),
+            stream: None,
+            read: Ok(c),
+        })
+        .collect();
+    let snapshots = snapshots
+        .into_iter()
+        .map(|s| RawRecord {
+            record: format!("the snapshot of {}", s.stream()),
+            stream: Some(s.stream()),
+            read: Ok(s),
+        })
+        .collect();
+    check_records(events, None, Vec::new(), checkpoints, snapshots)
+}
+
+/// The analysis every backend shares. `head` is the highest event id the store claims (ids
+/// 1..=head must all be there); without one, the highest id found. `early` holds problems the
+/// backend found before the events (an unreadable head).
+pub(crate) fn check_records(
+    events: Vec<RawEvent>,
+    head: Option<u64>,
+    early: Vec<Problem>,
+    checkpoints: Vec<RawRecord<Checkpoint>>,
+    snapshots: Vec<RawRecord<Snapshot>>,
+) -> IntegrityReport {
+    let mut report = IntegrityReport {
+        problems: early,
+        ..IntegrityReport::default()
+    };
+    let mut event_problems = Vec::new();
+    // (event id, stream, version) of every record whose place in its stream can be told.
+    let mut placed: Vec<(u64, StreamId, u64)> = Vec::new();
+    let mut present = BTreeSet::new();
+    for raw in events {
+        match raw.read {
+            Err(not) => {
+                if let Some(id) = raw.filed_as {
+                    present.insert(id);
+                    if let (Some(stream), Some(version)) = (&not.stream, not.version) {
+                        placed.push((id, stream.clone(), version));
+                    }
+                }
+                event_problems.push(Problem {
+                    kind: ProblemKind::NotAnEvent,
+                    record: raw.record,
+                    event_id: raw.filed_as,
+                    stream: not.stream,
+                    what: format!("the record is not an event: {}", not.why),
+                });
+            }
+            Ok(event) => {
+                let stream = StreamId::new(&event.entity_type, &event.entity_id);
+                if let Some(filed) = raw.filed_as.filter(|f| *f != event.event_id) {
+                    present.insert(filed);
+                    event_problems.push(Problem {
+                        kind: ProblemKind::Misfiled,
+                        record: raw.record,
+                        event_id: Some(filed),
+                        stream: Some(stream),
+                        what: format!(
+                            "it is stored as event #{filed} but says it is event #{}",
+                            event.event_id
+                        ),
+                    });
+                    continue;
+                }
+                present.insert(event.event_id);
+                placed.push((event.event_id, stream.clone(), event.version));
+                match data_problem(&event) {
+                    Some(what) => event_problems.push(Problem {
+                        kind: ProblemKind::UnreadableData,
+                        record: raw.record,
+                        event_id: Some(event.event_id),
+                        stream: Some(stream),
+                        what,
+                    }),
+                    None => report.readable.push(event),
+                }
+            }
+        }
+    }
+    let last = head.unwrap_or_else(|| present.last().copied().unwrap_or(0));
+    for missing in (1..=last).filter(|id| !present.contains(id)) {
+        event_problems.push(Problem {
+            kind: ProblemKind::MissingEvent,
+            record: format!("event #{missing}"),
+            event_id: Some(missing),
+            stream: None,
+            what: format!(
+                "there is no record of it, though the log runs to #{last}: it was deleted, or never finished writing"
+            ),
+        });
+    }
+    event_problems.extend(version_problems(placed));
+    event_problems.sort_by_key(|p| (p.event_id.unwrap_or(0), p.kind));
+    report.problems.extend(event_problems);
+    report.readable.sort_by_key(|e| e.event_id);
+
+    for raw in checkpoints {
+        match raw.read {
+            Ok(checkpoint) => report.checkpoints.push(checkpoint),
+            Err(why) => report.problems.push(Problem {
+                kind: ProblemKind::UnreadableCheckpoint,
+                record: raw.record,
+                event_id: None,
+                stream: None,
+                what: format!("the checkpoint cannot be read: {why}"),
+            }),
+        }
+    }
+    for raw in snapshots {
+        let read =
+            raw.read.and_then(
+                |s| match serde_json::from_str::<serde_json::Value>(&s.state) {
+                    Ok(_) => Ok(s),
+                    Err(e) => Err(format!("its state is not JSON ({e})")),
+                },
+            );
+        match read {
+            Ok(snapshot) => report.snapshots.push(snapshot),
+            Err(why) => report.problems.push(Problem {
+                kind: ProblemKind::UnreadableSnapshot,
+                record: raw.record,
+                event_id: None,
+                stream: raw.stream,
+                what: format!(
+                    "the snapshot cannot be read: {why}. A snapshot is only a shortcut: loads fold the stream's events instead"
+                ),
+            }),
+        }
+    }
+    report
+}
+
+/// Why an event's data cannot be read, if it cannot: not JSON, or not what the domain decodes
+/// (after its upcasters) for that event type.
+fn data_problem(event: &EventEnvelope) -> Option<String> {
+    if let Err(e) = serde_json::from_str::<serde_json::Value>(&event.event_data) {
+        return Some(format!(
+            "its event_data is not JSON ({e}), so the {} cannot be read",
+            event.event_type
+        ));
+    }
+    decode(event)
+        .err()
+        .map(|e| format!("its data cannot be decoded: {e}"))
+}
+
+/// Each stream's versions, in event id order, must run 1, 2, 3, … .
+fn version_problems(mut placed: Vec<(u64, StreamId, u64)>) -> Vec<Problem> {
+    placed.sort_by_key(|(id, _, _)| *id);
+    let mut problems = Vec::new();
+    // Per stream: the highest version so far, and the event id each version was seen at.
+    let mut streams: BTreeMap<StreamId, (u64, BTreeMap<u64, u64>)> = BTreeMap::new();
+    for (event_id, stream, version) in placed {
+        let (last, seen) = streams.entry(stream.clone()).or_default();
+        let problem = |kind, what| Problem {
+            kind,
+            record: format!("event #{event_id}"),
+            event_id: Some(event_id),
+            stream: Some(stream.clone()),
+            what,
+        };
+        if let Some(first) = seen.get(&version) {
+            problems.push(problem(
+                ProblemKind::RepeatedVersion,
+                format!("it is version {version} again (event #{first} is version {version} too)"),
+            ));
+        } else if version > *last + 1 {
+            let missing = if version == *last + 2 {
+                format!("version {} is missing", *last + 1)
+            } else {
+                format!("versions {} to {} are missing", *last + 1, version - 1)
+            };
+            problems.push(problem(
+                ProblemKind::VersionGap,
+                format!("the stream jumps from version {last} to {version}: {missing}"),
+            ));
+        } else if version <= *last {
+            problems.push(problem(
+                ProblemKind::OutOfOrder,
+                format!(
+                    "it is version {version}, but an earlier event is already version {last}: versions and event ids disagree"
+                ),
+            ));
+        }
+        seen.entry(version).or_insert(event_id);
+        *last = (*last).max(version);
+    }
+    problems
+}
+
+/// Something [`salvage`] left out of the export, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LeftOut {
+    /// What: `Customer c1 (4 readable events)`, `event #9`, `3 checkpoints`.
+    pub what: String,
+    /// Why, in plain words.
+    pub why: String,
+}
+
+/// What is readable, as a lab export that imports again, and what had to be left out of it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Salvage {
+    /// The export.
+    pub file: LabFile,
+    /// What the export does not hold, and why.
+    pub left_out: Vec<LeftOut>,
+}
+
+/// Turns what `report` found readable into a lab export ([`crate::sharing`]'s `foldlab-lab`
+/// format) that passes the import's checks, with the lab's `settings`, stamped `now_ms`.
+///
+/// What goes in, and why (an export must replay: ids run 1, 2, … and each stream's versions
+/// 1, 2, … without gaps):
+/// - **Only whole streams.** A stream any problem names is left out entirely, since folding it
+///   without the missing or unreadable event would give a state it never had. Streams of other
+///   aggregates than Customer and Order are left out too.
+/// - **Event ids are renumbered** 1, 2, … in their original order when something was left out.
+///   Causation ids follow their events; a reaction whose cause was left out keeps its data but
+///   loses its causation id (its cause is not in the file).
+/// - **Checkpoints** go in only when nothing was left out; otherwise none does (their positions
+///   count events that are gone, and a view's state holds what they said), so after an import
+///   every subscriber starts from the first event, the views are rebuilt, and the services
+///   recognise the reactions already stored.
+/// - **Snapshots** of the streams kept go in, pointed at their event's new id.
+/// - The journal is left empty: its entries name the old ids.
+///
+/// Records whose stream cannot be told are listed in [`Salvage::left_out`] too: a stream that
+/// looks whole may then lack its last events, and the list says so.
+pub fn salvage(report: &IntegrityReport, settings: LabSettings, now_ms: i64) -> Salvage {
+    let damaged = report.damaged_streams();
+    let mut left_out = Vec::new();
+    // Per stream left out: how many readable events it had, and why it was left out.
+    let mut dropped: BTreeMap<StreamId, (usize, String)> = BTreeMap::new();
+    for event in &report.readable {
+        let stream = StreamId::new(&event.entity_type, &event.entity_id);
+        let why = if damaged.contains(&stream) {
+            let mine: Vec<&Problem> = report
+                .problems
+                .iter()
+                .filter(|p| p.stream.as_ref() == Some(&stream))
+                .collect();
+            let more = match mine.len() {
+                0 | 1 => String::new(),
+                n => format!(
+                    " (and {} more {})",
+                    n - 1,
+                    plural(n - 1, "problem", "problems")
+                ),
+            };
+            mine.first()
+                .map(|p| format!("{}: {}{more}", p.record, p.what))
+        } else if ![CustomerEvent::ENTITY_TYPE, OrderEvent::ENTITY_TYPE]
+            .contains(&event.entity_type.as_str())
+        {
+            Some(format!(
+                "{} is not an aggregate of this lab (Customer or Order)",
+                event.entity_type
+            ))
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            dropped.entry(stream).or_insert((0, why)).0 += 1;
+        }
+    }
+    // Damaged streams with no readable event at all are left out as well; say so.
+    for stream in &damaged {
+        dropped.entry(stream.clone()).or_insert_with(|| {
+            let why = report
+                .problems
+                .iter()
+                .find(|p| p.stream.as_ref() == Some(stream))
+                .map(|p| format!("{}: {}", p.record, p.what))
+                .unwrap_or_default();
+            (0, why)
+        });
+    }
+    for (stream, (count, why)) in &dropped {
+        left_out.push(LeftOut {
+            what: format!(
+                "{stream} ({count} readable {})",
+                plural(*count, "event", "events")
+            ),
+            why: why.clone(),
+        });
+    }
+    for problem in report.problems.iter().filter(|p| {
+        p.stream.is_none()
+            && matches!(
+                p.kind,
+                ProblemKind::NotAnEvent | ProblemKind::MissingEvent | ProblemKind::Misfiled
+            )
+    }) {
+        left_out.push(LeftOut {
+            what: problem.record.clone(),
+            why: format!(
+                "{}. Its stream cannot be told, so a stream exported as whole may lack this event",
+                problem.what
+            ),
+        });
+    }
+
+    let kept: Vec<&EventEnvelope> = report
+        .readable
+        .iter()
+        .filter(|e| !dropped.contains_key(&StreamId::new(&e.entity_type, &e.entity_id)))
+        .collect();
+    let new_ids: BTreeMap<u64, u64> = kept
+        .iter()
+        .zip(1u64..)
+        .map(|(e, new)| (e.event_id, new))
+        .collect();
+    // Ids stay as they were when no event was left out and none had been lost before.
+    let renumbered =
+        kept.len() != report.readable.len() || new_ids.iter().any(|(old, new)| old != new);
+    let events: Vec<EventEnvelope> = kept
+        .iter()
+        .map(|e| {
+            let mut event = (*e).clone();
+            event.event_id = new_ids[&e.event_id];
+            event.metadata.causation_id = e
+                .metadata
+                .causation_id
+                .and_then(|cause| new_ids.get(&cause).copied());
+            event
+        })
+        .collect();
+
+    let checkpoints = if renumbered {
+        if !report.checkpoints.is_empty() {
+            left_out.push(LeftOut {
+                what: format!(
+                    "{} {}",
+                    report.checkpoints.len(),
+                    plural(report.checkpoints.len(), "checkpoint", "checkpoints")
+                ),
+                why: "they count positions in the log as it was; after an import every subscriber starts from the first event and the views are rebuilt".to_string(),
+            });
+        }
+        Vec::new()
+    } else {
+        report.checkpoints.clone()
+    };
+
+    let mut snapshots = Vec::new();
+    for snapshot in &report.snapshots {
+        let stream = snapshot.stream();
+        if dropped.contains_key(&stream) {
+            continue;
+        }
+        let fits = new_ids.get(&snapshot.event_id).and_then(|new| {
+            events
+                .get((*new - 1) as usize)
+                .filter(|e| {
+                    e.entity_type == snapshot.entity_type
+                        && e.entity_id == snapshot.entity_id
+                        && e.version == snapshot.version
+                })
+                .map(|_| *new)
+        });
+        match fits {
+            Some(new) => snapshots.push(Snapshot {
+                event_id: new,
+                ..snapshot.clone()
+            }),
+            None => left_out.push(LeftOut {
+                what: format!("the snapshot of {stream}"),
+                why: format!(
+                    "it folds up to version {} (event #{}), which is not among the events kept; loads fold the events instead",
+                    snapshot.version, snapshot.event_id
+                ),
+            }),
+        }
+    }
+
+    Salvage {
+        file: LabFile {
+            format: FORMAT.to_string(),
+            format_version: FORMAT_VERSION,
+            exported_at_ms: now_ms,
+            settings,
+            events,
+            checkpoints,
+            snapshots,
+            journal: Vec::new(),
+        },
+        left_out,
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests;
