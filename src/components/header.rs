@@ -34,6 +34,7 @@ pub fn Header() -> impl IntoView {
             <ResetLab />
         </header>
         {move || lab.load_error.get().map(|e| view! { <p class="banner error" role="alert">{e}</p> })}
+        <super::integrity::IntegrityPanel />
         {move || lab.loading.get().map(|(read, head)| view! {
             <p class="banner" role="status" data-testid="log-loading">
                 {format!("Reading the log into the tables: {read} of {head} events so far. Commands work already: they load each aggregate from its snapshot.")}

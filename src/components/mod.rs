@@ -11,6 +11,7 @@ pub mod event_table;
 pub mod events;
 pub mod faults;
 pub mod header;
+pub mod integrity;
 pub mod lab_page;
 pub mod lessons;
 pub mod projections;

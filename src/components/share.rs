@@ -151,6 +151,11 @@ fn ExportLab() -> impl IntoView {
 
 /// Offers `text` as a downloaded file; returns its name.
 fn download(text: &str) -> Result<String, String> {
+    download_as(text, "foldlab-lab")
+}
+
+/// Offers `text` as a downloaded JSON file named `<stem>-<date>.json`; returns its name.
+pub(crate) fn download_as(text: &str, stem: &str) -> Result<String, String> {
     let fail = |_| "The browser would not save the file.".to_string();
     let window = web_sys::window().ok_or("There is no window.")?;
     let document = window.document().ok_or("There is no document.")?;
@@ -163,7 +168,7 @@ fn download(text: &str) -> Result<String, String> {
         .to_iso_string()
         .as_string()
         .unwrap_or_default();
-    let name = format!("foldlab-lab-{}.json", date.get(..10).unwrap_or("export"));
+    let name = format!("{stem}-{}.json", date.get(..10).unwrap_or("export"));
     let link: web_sys::HtmlAnchorElement =
         document.create_element("a").map_err(fail)?.unchecked_into();
     link.set_href(&url);

@@ -5,7 +5,8 @@
 use foldlab_domain::{CustomerId, CustomerViews, EventEnvelope, Money, OrderId, WriteModel};
 use foldlab_store::browser::{open_browser_store_with, BrowserStore};
 use foldlab_store::engine::{Engine, EngineError, Outcome, StepReport, Subscriber};
-use foldlab_store::{narrate, Backend, EventStore, FaultSwitch};
+use foldlab_store::integrity::IntegrityReport;
+use foldlab_store::{narrate, Backend, Change, EventStore, FaultSwitch, StoreError};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::rc::Rc;
@@ -109,6 +110,8 @@ pub struct Lab {
     /// The next refresh reads the whole log again instead of only what is new (after a reset or an
     /// import, which replace the log rather than add to it).
     reload_next: StoredValue<bool>,
+    /// What the integrity check found, once a record could not be read (see [`Lab::check_integrity`]).
+    pub integrity: RwSignal<Option<IntegrityReport>>,
 }
 
 impl Lab {
@@ -126,10 +129,26 @@ impl Lab {
             syncing: StoredValue::new(false),
             sync_again: StoredValue::new(false),
             reload_next: StoredValue::new(false),
+            integrity: RwSignal::new(None),
         };
         spawn_local(async move {
             let (store, note) = open_browser_store_with(STORE_NAME, &faults::open_options()).await;
             let backend = store.backend();
+            // Another tab's writes: read what is new (or everything, after a reset or an import
+            // there), and its journal entries, so both tabs show one log without a reload.
+            store.on_external_change(Rc::new(move |change: &Change| {
+                let replaced = matches!(change, Change::Cleared);
+                spawn_local(async move {
+                    if let Ok(entries) = journal::load(lab.backend()) {
+                        lab.journal.set(entries);
+                    }
+                    if replaced {
+                        lab.reload().await;
+                    } else {
+                        lab.refresh().await;
+                    }
+                });
+            }));
             let engine = Engine::new(
                 FaultSwitch::new(store),
                 Box::new(|| js_sys::Date::now() as i64),
@@ -193,12 +212,25 @@ impl Lab {
         loop {
             self.sync_again.set_value(false);
             match self.sync(&engine).await {
-                Ok(()) => self.load_error.set(None),
+                Ok(()) => {
+                    self.load_error.set(None);
+                    // An event whose data the domain cannot read is a damaged record too.
+                    if self
+                        .snapshot
+                        .with_untracked(|s| !s.model.unreadable.is_empty())
+                        && self.integrity.with_untracked(Option::is_none)
+                    {
+                        self.check_integrity().await;
+                    }
+                }
                 Err(error) => {
                     self.loading.set(None);
                     self.load_error.set(Some(format!(
                         "The lab could not read its event store. {error}"
                     )));
+                    if matches!(error, EngineError::Store(StoreError::Corrupt(_))) {
+                        self.check_integrity().await;
+                    }
                     break;
                 }
             }
@@ -207,6 +239,18 @@ impl Lab {
             }
         }
         self.syncing.set_value(false);
+    }
+
+    /// Reads every record of the store on its own and shows what is damaged and what is readable
+    /// (the integrity panel at the top of every view). Changes nothing.
+    pub async fn check_integrity(&self) {
+        let Some(engine) = self.engine() else { return };
+        match engine.store().inner().check_integrity().await {
+            Ok(report) => self.integrity.set(Some(report)),
+            Err(error) => self.load_error.set(Some(format!(
+                "The lab could not check its event store either: {error}"
+            ))),
+        }
     }
 
     /// Reads the whole log again on the next refresh, and refreshes: for changes that replace the

@@ -506,23 +506,29 @@ pub async fn export<S: EventStore>(
         format: FORMAT.to_string(),
         format_version: FORMAT_VERSION,
         exported_at_ms: now_ms,
-        settings: LabSettings {
-            snapshot_every: SnapshotEvery {
-                customer: engine.snapshot_every(CustomerEvent::ENTITY_TYPE),
-                order: engine.snapshot_every(OrderEvent::ENTITY_TYPE),
-            },
-            paused: query
-                .controls()
-                .iter()
-                .filter(|c| c.is_paused())
-                .map(|c| c.name().to_string())
-                .collect(),
-        },
+        settings: settings_of(engine),
         events,
         checkpoints,
         snapshots,
         journal,
     })
+}
+
+/// The settings `engine` runs with: its snapshot policy and the projections paused.
+pub fn settings_of<S: EventStore>(engine: &Engine<S>) -> LabSettings {
+    LabSettings {
+        snapshot_every: SnapshotEvery {
+            customer: engine.snapshot_every(CustomerEvent::ENTITY_TYPE),
+            order: engine.snapshot_every(OrderEvent::ENTITY_TYPE),
+        },
+        paused: engine
+            .query_side()
+            .controls()
+            .iter()
+            .filter(|c| c.is_paused())
+            .map(|c| c.name().to_string())
+            .collect(),
+    }
 }
 
 /// base64url without padding (RFC 4648 §5): how a link carries a scenario in its fragment.
