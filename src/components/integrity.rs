@@ -5,7 +5,7 @@
 use crate::components::share::download_as;
 use crate::lab::Lab;
 use foldlab_store::integrity::salvage;
-use foldlab_store::sharing::settings_of;
+use foldlab_store::sharing::lab_settings;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -22,7 +22,7 @@ pub fn IntegrityPanel() -> impl IntoView {
         let Some(report) = lab.integrity.get_untracked() else {
             return;
         };
-        let saved = salvage(&report, settings_of(&engine), js_sys::Date::now() as i64);
+        let saved = salvage(&report, lab_settings(&engine), js_sys::Date::now() as i64);
         let outcome = serde_json::to_string(&saved.file)
             .map_err(|e| format!("The readable part could not be written out: {e}"))
             .and_then(|text| download_as(&text, "foldlab-readable"))

@@ -468,6 +468,23 @@ pub async fn restore<S: EventStore>(engine: &Engine<S>, file: &LabFile) -> Resul
     Ok(())
 }
 
+/// The settings `engine` runs with: its snapshot policy and the projections paused.
+pub fn lab_settings<S: EventStore>(engine: &Engine<S>) -> LabSettings {
+    LabSettings {
+        snapshot_every: SnapshotEvery {
+            customer: engine.snapshot_every(CustomerEvent::ENTITY_TYPE),
+            order: engine.snapshot_every(OrderEvent::ENTITY_TYPE),
+        },
+        paused: engine
+            .query_side()
+            .controls()
+            .iter()
+            .filter(|c| c.is_paused())
+            .map(|c| c.name().to_string())
+            .collect(),
+    }
+}
+
 /// Everything in `engine`'s store as a file, with the app's `journal`.
 pub async fn export<S: EventStore>(
     engine: &Engine<S>,
@@ -506,29 +523,12 @@ pub async fn export<S: EventStore>(
         format: FORMAT.to_string(),
         format_version: FORMAT_VERSION,
         exported_at_ms: now_ms,
-        settings: settings_of(engine),
+        settings: lab_settings(engine),
         events,
         checkpoints,
         snapshots,
         journal,
     })
-}
-
-/// The settings `engine` runs with: its snapshot policy and the projections paused.
-pub fn settings_of<S: EventStore>(engine: &Engine<S>) -> LabSettings {
-    LabSettings {
-        snapshot_every: SnapshotEvery {
-            customer: engine.snapshot_every(CustomerEvent::ENTITY_TYPE),
-            order: engine.snapshot_every(OrderEvent::ENTITY_TYPE),
-        },
-        paused: engine
-            .query_side()
-            .controls()
-            .iter()
-            .filter(|c| c.is_paused())
-            .map(|c| c.name().to_string())
-            .collect(),
-    }
 }
 
 /// base64url without padding (RFC 4648 §5): how a link carries a scenario in its fragment.

@@ -1,6 +1,7 @@
-//! A memory store that fails on demand, the way real deployments fail: a subscriber that crashes
-//! after its effect but before saving its checkpoint, and operations of concurrent tasks that
-//! interleave between a read and the append that follows it.
+//! A store that fails on demand, the way real deployments fail: a subscriber that crashes after
+//! its effect but before saving its checkpoint, and operations of concurrent tasks that interleave
+//! between a read and the append that follows it. In front of memory natively; in front of
+//! IndexedDB for the simulator's run in the browser.
 
 use crate::notify::Listener;
 use crate::store::{
@@ -14,11 +15,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-/// A [`MemoryStore`] with two switches: crash a subscriber before its next checkpoint, and yield to
-/// other tasks before every operation.
+/// A store (a [`MemoryStore`] unless said otherwise) with two switches: crash a subscriber before
+/// its next checkpoint, and yield to other tasks before every operation.
 #[derive(Default)]
-pub struct FaultyStore {
-    inner: MemoryStore,
+pub struct FaultyStore<S = MemoryStore> {
+    inner: S,
     /// Subscribers (by name) whose next `save_checkpoint` fails.
     crash_before_checkpoint: RefCell<BTreeSet<String>>,
     /// Whether every operation first lets other tasks run.
@@ -28,9 +29,26 @@ pub struct FaultyStore {
 }
 
 impl FaultyStore {
-    /// An empty store with no fault armed.
+    /// An empty memory store with no fault armed.
     pub fn new() -> Self {
         Self::default()
+    }
+}
+
+impl<S> FaultyStore<S> {
+    /// `inner` with no fault armed.
+    pub fn over(inner: S) -> Self {
+        Self {
+            inner,
+            crash_before_checkpoint: RefCell::default(),
+            yielding: Cell::default(),
+            writes: Cell::default(),
+        }
+    }
+
+    /// The store behind the switches.
+    pub fn inner(&self) -> &S {
+        &self.inner
     }
 
     /// The next checkpoint `subscriber` saves fails, as if the process stopped right after the
@@ -93,7 +111,7 @@ pub fn crash_error(subscriber: &str) -> StoreError {
     ))
 }
 
-impl EventStore for FaultyStore {
+impl<S: EventStore> EventStore for FaultyStore<S> {
     fn backend(&self) -> Backend {
         self.inner.backend()
     }

@@ -72,9 +72,9 @@ impl Generator {
     }
 
     /// Draws with every aggregate as the log folds it now.
-    async fn with_model<T>(
+    async fn with_model<T, S: EventStore>(
         &mut self,
-        harness: &Harness,
+        harness: &Harness<S>,
         draw: impl FnOnce(&mut Self, &WriteModel) -> T,
     ) -> Result<T, Violation> {
         let new = harness
@@ -100,7 +100,7 @@ impl Generator {
     }
 
     /// The next step for the lab as it stands.
-    pub async fn next(&mut self, harness: &Harness) -> Result<Step, Violation> {
+    pub async fn next<S: EventStore>(&mut self, harness: &Harness<S>) -> Result<Step, Violation> {
         let roll = self.rng.below(100);
         Ok(match roll {
             0..=10 => self.create_customer(),
@@ -244,9 +244,9 @@ impl Generator {
         })
     }
 
-    async fn pending_subscriber(
+    async fn pending_subscriber<S: EventStore>(
         &mut self,
-        harness: &Harness,
+        harness: &Harness<S>,
     ) -> Result<Option<Subscriber>, Violation> {
         let pending: Vec<Subscriber> = harness
             .engine()
@@ -261,7 +261,10 @@ impl Generator {
 
     /// An event the subscriber has handled (it subscribes to it and it is at or below its
     /// checkpoint), to deliver again.
-    async fn redelivery(&mut self, harness: &Harness) -> Result<Option<Step>, Violation> {
+    async fn redelivery<S: EventStore>(
+        &mut self,
+        harness: &Harness<S>,
+    ) -> Result<Option<Step>, Violation> {
         let positions = harness
             .engine()
             .positions()
@@ -285,7 +288,7 @@ impl Generator {
     }
 
     /// Two or three things at once: commands, and deliveries or crashes of distinct subscribers.
-    async fn race(&mut self, harness: &Harness) -> Result<Step, Violation> {
+    async fn race<S: EventStore>(&mut self, harness: &Harness<S>) -> Result<Step, Violation> {
         let mut steps = Vec::new();
         let mut busy = Vec::new();
         let size = 2 + self.rng.below(2);

@@ -1,11 +1,13 @@
-//! The harness that carries out steps: an engine over a [`FaultyStore`], what each step did, and
-//! what the handlers owe after a crash (the redelivered event must be discarded as a duplicate).
+//! The harness that carries out steps: an engine over a [`FaultyStore`] (in front of memory, or of
+//! any other store), what each step did, and what the handlers owe after a crash (the redelivered
+//! event must be discarded as a duplicate).
 
 use super::faulty::{crash_error, FaultyStore};
 use super::invariants::Checked;
 use super::step::{Crash, Deliver, ProjectionStep, Redeliver, Repeat, Step};
 use crate::engine::{Delivery, Engine, EngineError, Outcome, StepReport, Subscriber};
 use crate::store::{EventStore, StoreError};
+use crate::MemoryStore;
 use foldlab_domain::codec::DomainEvent;
 use foldlab_domain::{CustomerEvent, OrderEvent};
 use foldlab_domain::{CustomerId, EventEnvelope, Money, OrderId};
@@ -167,9 +169,9 @@ impl SnapshotEvery {
     }
 }
 
-/// An engine over a faulty memory store, ready to carry out steps.
-pub struct Harness {
-    engine: Engine<FaultyStore>,
+/// An engine over a faulty store (memory unless said otherwise), ready to carry out steps.
+pub struct Harness<S = MemoryStore> {
+    engine: Engine<FaultyStore<S>>,
     /// Per subscriber, an event whose effect is stored but whose checkpoint is not: when it comes
     /// again it must be discarded as a duplicate.
     owed: RefCell<BTreeMap<Subscriber, u64>>,
@@ -179,28 +181,37 @@ pub struct Harness {
 }
 
 impl Harness {
-    /// An empty lab whose clock starts at `clock_start_ms` and ticks once per event batch.
+    /// An empty lab in memory whose clock starts at `clock_start_ms` and ticks once per event
+    /// batch.
     pub fn new(clock_start_ms: i64) -> Self {
+        Self::over(MemoryStore::new(), clock_start_ms, SnapshotEvery::default())
+    }
+
+    /// An empty lab like [`Harness::new`] whose engine keeps snapshots as `snapshots` says.
+    pub fn with_snapshots(clock_start_ms: i64, snapshots: SnapshotEvery) -> Self {
+        Self::over(MemoryStore::new(), clock_start_ms, snapshots)
+    }
+}
+
+impl<S: EventStore> Harness<S> {
+    /// A lab over `store`, which must be empty (an IndexedDB database of its own, say), with
+    /// the fault switches in front of it, a clock that starts at `clock_start_ms` and ticks once
+    /// per event batch, and snapshots kept as `snapshots` says.
+    pub fn over(store: S, clock_start_ms: i64, snapshots: SnapshotEvery) -> Self {
         let tick = Cell::new(clock_start_ms);
         let clock = Box::new(move || {
             tick.set(tick.get() + 1);
             tick.get()
         });
+        let engine = Engine::new(FaultyStore::over(store), clock);
+        engine.set_snapshot_every(CustomerEvent::ENTITY_TYPE, snapshots.customer);
+        engine.set_snapshot_every(OrderEvent::ENTITY_TYPE, snapshots.order);
         Self {
-            engine: Engine::new(FaultyStore::new(), clock),
+            engine,
             owed: RefCell::new(BTreeMap::new()),
             correlations: Cell::new(0),
             checked: RefCell::new(Checked::default()),
         }
-    }
-
-    /// An empty lab like [`Harness::new`] whose engine keeps snapshots as `snapshots` says.
-    pub fn with_snapshots(clock_start_ms: i64, snapshots: SnapshotEvery) -> Self {
-        let harness = Self::new(clock_start_ms);
-        let engine = &harness.engine;
-        engine.set_snapshot_every(CustomerEvent::ENTITY_TYPE, snapshots.customer);
-        engine.set_snapshot_every(OrderEvent::ENTITY_TYPE, snapshots.order);
-        harness
     }
 
     /// Takes what the last successful check saw, leaving "nothing checked yet" in its place.
@@ -214,7 +225,7 @@ impl Harness {
     }
 
     /// The engine.
-    pub fn engine(&self) -> &Engine<FaultyStore> {
+    pub fn engine(&self) -> &Engine<FaultyStore<S>> {
         &self.engine
     }
 

@@ -46,7 +46,7 @@ pub struct Checked {
 }
 
 /// Checks every invariant that holds between any two steps.
-pub async fn check_always(harness: &Harness) -> Result<(), Violation> {
+pub async fn check_always<S: EventStore>(harness: &Harness<S>) -> Result<(), Violation> {
     let writes = harness.engine().store().writes();
     // Taken rather than borrowed: if a check fails, the next starts from nothing.
     let checked = harness.take_checked();
@@ -64,7 +64,10 @@ pub async fn check_always(harness: &Harness) -> Result<(), Violation> {
     Ok(())
 }
 
-async fn check_store(harness: &Harness, checked: Checked) -> Result<Checked, Violation> {
+async fn check_store<S: EventStore>(
+    harness: &Harness<S>,
+    checked: Checked,
+) -> Result<Checked, Violation> {
     let log = harness.log().await?;
     no_event_lost_or_stored_twice(&log)?;
     // The log only grows (its ids and versions were just checked), so the events up to the last
@@ -132,7 +135,7 @@ fn view_equals_a_rebuild(
 /// Checks what holds once nothing is pending, from position 0: every aggregate loads as it folds,
 /// every order ended with its credit where its status says, every reservation held for an approved
 /// or shipped order, and the view caught up with the log and agreeing with the aggregates.
-pub async fn check_quiescent(harness: &Harness) -> Result<(), Violation> {
+pub async fn check_quiescent<S: EventStore>(harness: &Harness<S>) -> Result<(), Violation> {
     let engine = harness.engine();
     let pending = engine
         .pending_deliveries()
@@ -323,8 +326,8 @@ pub(super) fn the_view_agrees_with_the_command_side(
 /// Loading each aggregate the way commands do — from its latest snapshot when the run keeps them —
 /// gives the same state as folding all its events, at the stream's last version, and trusts every
 /// snapshot it finds (none is ever detached or of another schema here, so none is skipped).
-async fn loads_equal_the_full_fold(
-    harness: &Harness,
+async fn loads_equal_the_full_fold<S: EventStore>(
+    harness: &Harness<S>,
     log: &[EventEnvelope],
     model: &WriteModel,
 ) -> Result<(), Violation> {

@@ -27,9 +27,13 @@ pub use step::{
 };
 
 use crate::scenario::{Expect, Scenario, Settings as ScenarioSettings};
+use crate::store::{EventStore, StoreError};
+use crate::MemoryStore;
 use foldlab_domain::EventEnvelope;
 use futures::executor::block_on;
+use futures::FutureExt;
 use std::fmt;
+use std::future::Future;
 
 /// The clock every simulated run starts at (milliseconds since the Unix epoch).
 pub const CLOCK_START_MS: i64 = 1_700_000_000_000;
@@ -72,8 +76,8 @@ enum Checks {
 }
 
 /// Carries out `step` and checks the invariants that hold at any time.
-async fn apply_checked(
-    harness: &Harness,
+async fn apply_checked<S: EventStore>(
+    harness: &Harness<S>,
     step: &Step,
     checks: Checks,
 ) -> Result<StepResult, Violation> {
@@ -85,7 +89,11 @@ async fn apply_checked(
 }
 
 /// Makes every pending delivery and checks what holds at quiescence.
-async fn finish(harness: &Harness, run: &mut Run, checks: Checks) -> Result<(), Failure> {
+async fn finish<S: EventStore>(
+    harness: &Harness<S>,
+    run: &mut Run,
+    checks: Checks,
+) -> Result<(), Failure> {
     let all = Step::Deliver(Deliver::All);
     run.steps.push(all.clone());
     let result = apply_checked(harness, &all, checks).await;
@@ -112,70 +120,111 @@ async fn finish(harness: &Harness, run: &mut Run, checks: Checks) -> Result<(), 
 
 /// Draws and runs the steps of `seed`, then delivers everything, checking every invariant.
 pub fn run_seed(seed: u64, settings: Settings) -> Result<Run, Failure> {
-    run_generated(seed, settings, Checks::On)
+    block_on(run_generated(
+        seed,
+        settings,
+        MemoryStore::new(),
+        Checks::On,
+    ))
 }
 
-fn run_generated(seed: u64, settings: Settings, checks: Checks) -> Result<Run, Failure> {
-    block_on(async {
-        let mut generator = Generator::new(seed, settings);
-        let harness = Harness::with_snapshots(CLOCK_START_MS, generator.snapshots());
-        let mut run = Run {
-            snapshots: generator.snapshots(),
-            steps: Vec::new(),
-            results: Vec::new(),
-            log: Vec::new(),
-        };
-        for _ in 0..settings.steps {
-            let step = generator
-                .next(&harness)
-                .await
-                .map_err(|violation| Failure {
-                    steps: run.steps.clone(),
-                    violation,
-                })?;
-            run.steps.push(step.clone());
-            let result = apply_checked(&harness, &step, checks)
-                .await
-                .map_err(|violation| Failure {
-                    steps: run.steps.clone(),
-                    violation,
-                })?;
-            run.results.push(result);
-        }
-        finish(&harness, &mut run, checks).await?;
-        Ok(run)
-    })
+/// [`run_seed`] over `store`, which must be empty (a fresh IndexedDB database, say): the same
+/// steps drawn from the seed, and the same invariants checked after each.
+pub async fn run_seed_on<S: EventStore>(
+    seed: u64,
+    settings: Settings,
+    store: S,
+) -> Result<Run, Failure> {
+    run_generated(seed, settings, store, Checks::On).await
+}
+
+async fn run_generated<S: EventStore>(
+    seed: u64,
+    settings: Settings,
+    store: S,
+    checks: Checks,
+) -> Result<Run, Failure> {
+    let mut generator = Generator::new(seed, settings);
+    let harness = Harness::over(store, CLOCK_START_MS, generator.snapshots());
+    let mut run = Run {
+        snapshots: generator.snapshots(),
+        steps: Vec::new(),
+        results: Vec::new(),
+        log: Vec::new(),
+    };
+    for _ in 0..settings.steps {
+        let step = generator
+            .next(&harness)
+            .await
+            .map_err(|violation| Failure {
+                steps: run.steps.clone(),
+                violation,
+            })?;
+        run.steps.push(step.clone());
+        let result = apply_checked(&harness, &step, checks)
+            .await
+            .map_err(|violation| Failure {
+                steps: run.steps.clone(),
+                violation,
+            })?;
+        run.results.push(result);
+    }
+    finish(&harness, &mut run, checks).await?;
+    Ok(run)
 }
 
 /// Runs recorded steps with a snapshot policy (a trailing "deliver all" is made whether or not they
 /// end with one).
 pub fn replay(snapshots: SnapshotEvery, steps: &[Step]) -> Result<Run, Failure> {
-    block_on(async {
-        let harness = Harness::with_snapshots(CLOCK_START_MS, snapshots);
-        let mut run = Run {
-            snapshots,
-            steps: Vec::new(),
-            results: Vec::new(),
-            log: Vec::new(),
-        };
-        for step in steps {
-            run.steps.push(step.clone());
-            let result = apply_checked(&harness, step, Checks::On)
-                .await
-                .map_err(|violation| Failure {
-                    steps: run.steps.clone(),
-                    violation,
-                })?;
-            run.results.push(result);
-        }
-        finish(&harness, &mut run, Checks::On).await?;
-        Ok(run)
-    })
+    block_on(replay_on(MemoryStore::new(), snapshots, steps))
+}
+
+/// [`replay`] over `store`, which must be empty.
+pub async fn replay_on<S: EventStore>(
+    store: S,
+    snapshots: SnapshotEvery,
+    steps: &[Step],
+) -> Result<Run, Failure> {
+    let harness = Harness::over(store, CLOCK_START_MS, snapshots);
+    let mut run = Run {
+        snapshots,
+        steps: Vec::new(),
+        results: Vec::new(),
+        log: Vec::new(),
+    };
+    for step in steps {
+        run.steps.push(step.clone());
+        let result = apply_checked(&harness, step, Checks::On)
+            .await
+            .map_err(|violation| Failure {
+                steps: run.steps.clone(),
+                violation,
+            })?;
+        run.results.push(result);
+    }
+    finish(&harness, &mut run, Checks::On).await?;
+    Ok(run)
 }
 
 /// The shortest sub-list of `steps` it finds for which `fails` still holds: removes chunks of
 /// halving size while the run keeps failing, then runs racing steps one after another.
-pub fn shrink(mut steps: Vec<Step>, mut fails: impl FnMut(&[Step]) -> bool) -> Vec<Step> {
+pub fn shrink(steps: Vec<Step>, mut fails: impl FnMut(&[Step]) -> bool) -> Vec<Step> {
+    // Every future `fails` gives is ready at once, so one poll finishes the search, without an
+    // executor (which `fails` may well use itself).
+    shrink_async(steps.clone(), |candidate| {
+        std::future::ready(fails(&candidate))
+    })
+    .now_or_never()
+    .unwrap_or(steps)
+}
+
+/// [`shrink`] with a test that takes its time: `fails` replays the steps it is given (on a fresh
+/// IndexedDB database, say) and says whether the run still fails.
+pub async fn shrink_async<F, Fut>(mut steps: Vec<Step>, mut fails: F) -> Vec<Step>
+where
+    F: FnMut(Vec<Step>) -> Fut,
+    Fut: Future<Output = bool>,
+{
     loop {
         let before = steps.len();
         let mut chunk = (steps.len() / 2).max(1);
@@ -184,7 +233,7 @@ pub fn shrink(mut steps: Vec<Step>, mut fails: impl FnMut(&[Step]) -> bool) -> V
             while start < steps.len() {
                 let mut candidate = steps.clone();
                 candidate.drain(start..(start + chunk).min(steps.len()));
-                if fails(&candidate) {
+                if fails(candidate.clone()).await {
                     steps = candidate;
                 } else {
                     start += chunk;
@@ -199,7 +248,7 @@ pub fn shrink(mut steps: Vec<Step>, mut fails: impl FnMut(&[Step]) -> bool) -> V
             if let Step::Race(racing) = &steps[i] {
                 let mut candidate = steps.clone();
                 candidate.splice(i..=i, racing.iter().cloned());
-                if fails(&candidate) {
+                if fails(candidate.clone()).await {
                     steps = candidate;
                     break;
                 }
@@ -215,7 +264,12 @@ pub fn shrink(mut steps: Vec<Step>, mut fails: impl FnMut(&[Step]) -> bool) -> V
 /// report names the seed and the shortest failing run found, as a scenario file.
 pub fn check_seed(seed: u64, settings: Settings) -> Result<Run, String> {
     let first = run_seed(seed, settings);
-    let second = run_generated(seed, settings, Checks::Off);
+    let second = block_on(run_generated(
+        seed,
+        settings,
+        MemoryStore::new(),
+        Checks::Off,
+    ));
     match (first, second) {
         (Ok(a), Ok(b)) if a == b => Ok(a),
         (Ok(a), Ok(b)) => Err(format!(
@@ -234,13 +288,69 @@ pub fn check_seed(seed: u64, settings: Settings) -> Result<Run, String> {
                 Err(shrunk) => shrunk.to_string(),
                 Ok(_) => failure.to_string(),
             };
-            Err(format!(
-                "seed {seed} failed {failure}\n\nshortest failing run found ({} steps; then everything is delivered): {why}\nsave it as a file and replay it with `cargo run -p foldlab-store --bin scenario -- FILE`:\n{}",
-                shortest.len(),
-                scenario_json(seed, snapshots, &shortest)
-            ))
+            Err(failure_report(seed, snapshots, &failure, &shortest, &why))
         }
     }
+}
+
+/// [`check_seed`] against another backend: runs `seed` on a store `open` gives (it must give a
+/// fresh, empty one each time: a new IndexedDB database, say), checking every invariant. On
+/// failure it shrinks the run, replaying each candidate on a fresh store, and reports the seed and
+/// the shortest failing run as a scenario file, as the native runner does.
+///
+/// Unlike [`check_seed`] it does not run the seed a second time to compare: a browser store's
+/// operations take real turns of the event loop, so which of two racing commands wins may differ
+/// from run to run there, and that is not a bug.
+pub async fn check_seed_on<S, F, Fut>(
+    seed: u64,
+    settings: Settings,
+    mut open: F,
+) -> Result<Run, String>
+where
+    S: EventStore,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<S, StoreError>>,
+{
+    let store = open()
+        .await
+        .map_err(|e| format!("seed {seed}: the store cannot be opened: {e}"))?;
+    let failure = match run_seed_on(seed, settings, store).await {
+        Ok(run) => return Ok(run),
+        Err(failure) => failure,
+    };
+    let snapshots = Generator::new(seed, settings).snapshots();
+    let shortest = shrink_async(failure.steps.clone(), |steps| {
+        let store = open();
+        async move {
+            match store.await {
+                Ok(store) => replay_on(store, snapshots, &steps).await.is_err(),
+                Err(_) => false,
+            }
+        }
+    })
+    .await;
+    let why = match open().await {
+        Ok(store) => match replay_on(store, snapshots, &shortest).await {
+            Err(shrunk) => shrunk.to_string(),
+            Ok(_) => failure.to_string(),
+        },
+        Err(_) => failure.to_string(),
+    };
+    Err(failure_report(seed, snapshots, &failure, &shortest, &why))
+}
+
+fn failure_report(
+    seed: u64,
+    snapshots: SnapshotEvery,
+    failure: &Failure,
+    shortest: &[Step],
+    why: &str,
+) -> String {
+    format!(
+        "seed {seed} failed {failure}\n\nshortest failing run found ({} steps; then everything is delivered): {why}\nsave it as a file and replay it with `cargo run -p foldlab-store --bin scenario -- FILE`:\n{}",
+        shortest.len(),
+        scenario_json(seed, snapshots, shortest)
+    )
 }
 
 fn steps_json(steps: &[Step]) -> String {

@@ -458,3 +458,15 @@ fn the_checks_catch_a_view_that_disagrees_with_the_command_side() {
         "{violation}"
     );
 }
+
+#[test]
+fn the_runner_for_any_store_gives_the_native_run_when_the_store_is_memory() {
+    for seed in 0..20 {
+        let native = run_seed(seed, Settings::default()).expect("runs");
+        let generic = block_on(check_seed_on(seed, Settings::default(), || {
+            std::future::ready(Ok::<_, StoreError>(crate::MemoryStore::new()))
+        }))
+        .expect("runs");
+        assert_eq!(generic, native, "seed {seed}");
+    }
+}
