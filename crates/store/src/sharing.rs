@@ -235,8 +235,17 @@ pub fn read_lab_file(text: &str) -> Result<LabFile, ImportError> {
             )))
         }
     }
-    let file: LabFile = serde_json::from_value(value.clone())
-        .map_err(|e| ImportError::WrongShape(e.to_string()))?;
+    // Read again from the text, not from `value`: the events' `Deserialize` is then the one the
+    // stores already use (from JSON text), not a second copy for `Value` in the wasm.
+    let file: LabFile = serde_json::from_str(text).map_err(|e| {
+        ImportError::WrongShape(
+            e.to_string()
+                .split(" at line ")
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+        )
+    })?;
     check_text(&value, "")?;
     Ok(file)
 }
