@@ -10,6 +10,7 @@
 pub mod browser;
 pub mod engine;
 pub mod fault_switch;
+pub mod json;
 mod memory;
 mod narrate;
 mod notify;
