@@ -26,8 +26,7 @@ pub fn release(project: &Project, public_url: &str, dist: &Path) -> Result<PathB
     run(&mut trunk)?;
     let index = dist.join("index.html");
     let page = fs::read_to_string(&index).context(format!("reading {}", index.display()))?;
-    fs::write(&index, csp::with_policy(&page)?)
-        .context(format!("writing {}", index.display()))?;
+    fs::write(&index, csp::with_policy(&page)?).context(format!("writing {}", index.display()))?;
     let not_found = dist.join("404.html");
     fs::copy(&index, &not_found).context(format!(
         "copying {} to {}",

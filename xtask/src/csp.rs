@@ -78,12 +78,11 @@ pub fn inline_scripts(html: &str) -> Result<Vec<&str>> {
 /// already has a policy or has no charset meta to put it after.
 pub fn with_policy(html: &str) -> Result<String> {
     if html.contains("Content-Security-Policy") {
-        return Err(Error::new("csp: the page already has a Content-Security-Policy"));
+        return Err(Error::new(
+            "csp: the page already has a Content-Security-Policy",
+        ));
     }
-    let hashes: Vec<String> = inline_scripts(html)?
-        .into_iter()
-        .map(hash_source)
-        .collect();
+    let hashes: Vec<String> = inline_scripts(html)?.into_iter().map(hash_source).collect();
     let charset = html
         .find("<meta charset")
         .ok_or_else(|| Error::new("csp: the page has no <meta charset> to put the policy after"))?;
@@ -138,7 +137,14 @@ mod tests {
         assert!(out.contains("default-src 'none';"));
         assert!(!out.contains("unsafe-inline"));
         // The rest of the page is unchanged.
-        assert_eq!(out.replace(&out[out.find("\n    <meta http-equiv").expect("meta")..out.find("\n    <base").expect("base")], ""), PAGE);
+        assert_eq!(
+            out.replace(
+                &out[out.find("\n    <meta http-equiv").expect("meta")
+                    ..out.find("\n    <base").expect("base")],
+                ""
+            ),
+            PAGE
+        );
     }
 
     #[test]

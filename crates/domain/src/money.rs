@@ -183,8 +183,13 @@ mod tests {
             message,
             format!("\u{201c}{}\u{2026}\u{201d} is not an amount: use digits, for example 250 or 99.95.", "9".repeat(24))
         );
-        let short = Money::parse("12.345").expect_err("three decimals").to_string();
-        assert!(short.starts_with("\u{201c}12.345\u{201d} has more"), "{short}");
+        let short = Money::parse("12.345")
+            .expect_err("three decimals")
+            .to_string();
+        assert!(
+            short.starts_with("\u{201c}12.345\u{201d} has more"),
+            "{short}"
+        );
     }
 
     #[test]

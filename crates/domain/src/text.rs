@@ -18,9 +18,12 @@ pub fn refused_in_names(text: &str) -> Option<String> {
     if let Some(c) = text.chars().find(|c| c.is_control()) {
         return Some(format!("a control character (U+{:04X})", c as u32));
     }
-    text.chars()
-        .find(|c| is_bidi_control(*c))
-        .map(|c| format!("a right-to-left or left-to-right control (U+{:04X})", c as u32))
+    text.chars().find(|c| is_bidi_control(*c)).map(|c| {
+        format!(
+            "a right-to-left or left-to-right control (U+{:04X})",
+            c as u32
+        )
+    })
 }
 
 /// The embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069): they reorder how
@@ -35,7 +38,14 @@ mod tests {
 
     #[test]
     fn plain_names_in_any_script_are_fine() {
-        for name in ["Ada Lovelace", "O'Brien & Sons", "Zoë Ærø", "محمد", "李小龙", "a > b?"] {
+        for name in [
+            "Ada Lovelace",
+            "O'Brien & Sons",
+            "Zoë Ærø",
+            "محمد",
+            "李小龙",
+            "a > b?",
+        ] {
             let expected = name.contains('>').then(|| "\u{201c}>\u{201d}".to_string());
             assert_eq!(refused_in_names(name), expected, "{name}");
         }

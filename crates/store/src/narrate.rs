@@ -95,7 +95,9 @@ fn lower(label: &str) -> String {
     let mut chars = label.chars();
     match chars.next() {
         Some(first) if label.starts_with("Customer view") => {
-            std::iter::once(first.to_ascii_lowercase()).chain(chars).collect()
+            std::iter::once(first.to_ascii_lowercase())
+                .chain(chars)
+                .collect()
         }
         _ => label.to_string(),
     }
