@@ -87,18 +87,20 @@ fn arrow(from: Lane, to: Lane, row: u8, label: String) -> impl IntoView {
     let (a, b) = (from as u8, to as u8);
     let (start, end) = (a.min(b), a.max(b));
     let direction = if b >= a { "msg right" } else { "msg left" };
-    let style = format!(
-        "grid-row: {row}; grid-column: {start} / {}; --span: {};",
-        end + 1,
-        end - start + 1
-    );
-    view! { <div class=direction style=style>{label}</div> }
+    // Placed through the CSSOM (`style:`), never a `style` attribute, which the page's
+    // Content-Security-Policy blocks; the arrow runs between the middles of its end lanes.
+    let columns = format!("{start} / {}", end + 1);
+    let inset = format!("calc(50% / {})", end - start + 1);
+    view! {
+        <div class=direction style:grid-row=row.to_string() style:grid-column=columns style:margin-inline=inset>
+            {label}
+        </div>
+    }
 }
 
 /// A note placed in one lane of a row.
 fn chip(lane: Lane, class: &'static str, text: String) -> impl IntoView {
-    let style = format!("grid-row: 2; grid-column: {};", lane as u8);
-    view! { <div class=class style=style>{text}</div> }
+    view! { <div class=class style:grid-row="2" style:grid-column=(lane as u8).to_string()>{text}</div> }
 }
 
 /// One journal entry drawn across the lanes.
@@ -106,8 +108,7 @@ fn lane_row(entry: &Entry, events: &[EventEnvelope], current: bool) -> impl Into
     let guides = LANES
         .iter()
         .map(|(lane, _)| {
-            let style = format!("grid-column: {}; grid-row: 1 / 4;", *lane as u8);
-            view! { <div class="guide" style=style aria-hidden="true"></div> }
+            view! { <div class="guide" style:grid-column=(*lane as u8).to_string() aria-hidden="true"></div> }
         })
         .collect_view();
     let receiver;
@@ -157,13 +158,13 @@ fn lane_row(entry: &Entry, events: &[EventEnvelope], current: bool) -> impl Into
     };
     view! {
         <li class=class data-testid="lane-row" data-step=entry.number aria-current=current.then_some("step")>
-            <span class="step-no" style="grid-row: 1 / 4; grid-column: 1;">{entry.number}</span>
+            <span class="step-no">{entry.number}</span>
             {guides}
             {first}
             {origin}
             {outcome}
             {second}
-            <p class="sentence" style="grid-row: 4; grid-column: 2 / -1;">{entry.sentence.clone()}</p>
+            <p class="sentence">{entry.sentence.clone()}</p>
         </li>
     }
 }

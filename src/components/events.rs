@@ -103,13 +103,14 @@ pub fn EventsPage() -> impl IntoView {
     // Indexes into the log of the rows that pass the filters.
     let rows = Memo::new(move |_| {
         let (t, id, et) = (entity_type.get(), entity_id.get(), event_type.get());
-        let id = id.trim().to_lowercase();
+        // Ids are ASCII (`c-1f2e`): matched without case in ASCII, with no Unicode case tables.
+        let id = id.trim().to_ascii_lowercase();
         lab.snapshot.with(|s| {
             s.events
                 .iter()
                 .enumerate()
                 .filter(|(_, e)| t.is_empty() || e.entity_type == t)
-                .filter(|(_, e)| id.is_empty() || e.entity_id.to_lowercase().contains(&id))
+                .filter(|(_, e)| id.is_empty() || e.entity_id.to_ascii_lowercase().contains(&id))
                 .filter(|(_, e)| et.is_empty() || e.event_type == et)
                 .map(|(i, _)| i)
                 .collect::<Vec<_>>()

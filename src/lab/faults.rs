@@ -541,7 +541,8 @@ async fn position_of(engine: &LabEngine, subscriber: Subscriber) -> Result<u64, 
 
 /// JSON text indented for reading; the text itself if it is not JSON.
 pub fn pretty(json: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(json)
-        .and_then(|v| serde_json::to_string_pretty(&v))
-        .unwrap_or_else(|_| json.to_string())
+    match serde_json::from_str::<serde_json::Value>(json) {
+        Ok(value) => foldlab_store::json::to_pretty(&value).unwrap_or_else(|_| json.to_string()),
+        Err(_) => json.to_string(),
+    }
 }

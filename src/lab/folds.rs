@@ -774,8 +774,8 @@ impl Folded {
 
     fn json(&self) -> String {
         let json = match self {
-            Folded::Customer(state) => serde_json::to_string_pretty(state),
-            Folded::Order(state) => serde_json::to_string_pretty(state),
+            Folded::Customer(state) => foldlab_store::json::to_pretty(state),
+            Folded::Order(state) => foldlab_store::json::to_pretty(state),
         };
         json.unwrap_or_else(|e| format!("(cannot show: {e})"))
     }

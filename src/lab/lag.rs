@@ -435,7 +435,7 @@ impl Projections {
         let event = event_at(engine, position).await;
         let sentence = format!(
             "The {} {what} and saved its checkpoint at #{position}: the view is the fold of the events up to it.",
-            label.to_lowercase()
+            label.to_ascii_lowercase()
         );
         self.lab
             .record(

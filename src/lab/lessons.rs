@@ -204,7 +204,9 @@ pub fn describe(step: &Step) -> String {
             steps.iter().map(describe).collect::<Vec<_>>().join("; ")
         ),
         Step::Repeat(r) => format!("{} rounds of {} steps", r.times, r.steps.len()),
-        Step::Projection(p) => format!("Projection {}: {:?}", p.name, p.action).to_lowercase(),
+        Step::Projection(p) => {
+            format!("Projection {}: {:?}", p.name, p.action).to_ascii_lowercase()
+        }
     }
 }
 

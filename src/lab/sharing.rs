@@ -30,7 +30,7 @@ impl Lab {
         let file = sharing::export(&engine, journal, js_sys::Date::now() as i64)
             .await
             .map_err(|e| format!("The lab could not be exported: {e}"))?;
-        let text = serde_json::to_string_pretty(&file)
+        let text = foldlab_store::json::to_pretty(&file)
             .map_err(|e| format!("The lab could not be written as JSON: {e}"))?;
         Ok((text, file))
     }

@@ -6,13 +6,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::process::{run, say};
-use crate::{setup, Context, Project, Result};
+use crate::{csp, setup, Context, Project, Result};
 
 /// The address `cargo xtask serve` listens on.
 pub const SERVE_URL: &str = "http://127.0.0.1:8080/";
 
 /// A release build of the app into `dist` (relative to the repository root unless absolute),
-/// with asset paths under `public_url`, then `404.html`.
+/// with asset paths under `public_url`, its Content-Security-Policy (see [`csp`]), then
+/// `404.html`.
 ///
 /// GitHub Pages answers an unknown path with the site's 404.html, so a copy of index.html makes
 /// deep links and reloads on any client-side route boot the app instead of showing an error.
@@ -24,6 +25,8 @@ pub fn release(project: &Project, public_url: &str, dist: &Path) -> Result<PathB
         .arg(&dist);
     run(&mut trunk)?;
     let index = dist.join("index.html");
+    let page = fs::read_to_string(&index).context(format!("reading {}", index.display()))?;
+    fs::write(&index, csp::with_policy(&page)?).context(format!("writing {}", index.display()))?;
     let not_found = dist.join("404.html");
     fs::copy(&index, &not_found).context(format!(
         "copying {} to {}",
@@ -31,7 +34,7 @@ pub fn release(project: &Project, public_url: &str, dist: &Path) -> Result<PathB
         not_found.display()
     ))?;
     say(format!(
-        "build: {} (public url {public_url}, with 404.html)",
+        "build: {} (public url {public_url}, with its Content-Security-Policy and 404.html)",
         dist.display()
     ));
     Ok(dist)

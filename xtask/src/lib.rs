@@ -7,6 +7,7 @@
 
 pub mod build;
 pub mod cli;
+pub mod csp;
 pub mod pipeline;
 pub mod process;
 pub mod setup;

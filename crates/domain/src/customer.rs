@@ -206,6 +206,8 @@ pub enum CustomerError {
     EmptyName,
     /// The name is longer than [`MAX_NAME_CHARS`].
     NameTooLong,
+    /// The name holds markup, script or a control character (see [`crate::text`]); says which.
+    NameNotPlain(String),
     /// The credit limit is zero or negative.
     CreditLimitNotPositive(Money),
     /// There is no such customer.
@@ -242,6 +244,10 @@ impl fmt::Display for CustomerError {
             CustomerError::NameTooLong => {
                 write!(f, "A name can be at most {MAX_NAME_CHARS} characters long.")
             }
+            CustomerError::NameNotPlain(found) => write!(
+                f,
+                "A name cannot contain {found}: names hold no markup, script or control characters."
+            ),
             CustomerError::CreditLimitNotPositive(limit) => {
                 write!(
                     f,
@@ -295,6 +301,9 @@ impl CustomerDecider {
         }
         if name.chars().count() > MAX_NAME_CHARS {
             return Err(CustomerError::NameTooLong);
+        }
+        if let Some(found) = crate::text::refused_in_names(name) {
+            return Err(CustomerError::NameNotPlain(found));
         }
         if !credit_limit.is_positive() {
             return Err(CustomerError::CreditLimitNotPositive(credit_limit));
@@ -534,6 +543,14 @@ mod tests {
             credit_limit: Money::from_cents(1),
         };
         assert_eq!(check(&[], long), Err(CustomerError::NameTooLong));
+        let markup = CustomerCommand::Create {
+            name: "<b>Ada</b>".into(),
+            credit_limit: Money::from_cents(1),
+        };
+        assert_eq!(
+            check(&[], markup),
+            Err(CustomerError::NameNotPlain("\u{201c}<\u{201d}".into()))
+        );
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub mod projection;
 pub mod snapshot;
 #[cfg(test)]
 mod testing;
+pub mod text;
 pub mod upcast;
 pub mod view;
 pub mod write_model;

@@ -134,9 +134,11 @@ impl fmt::Display for MoneyParseError {
         match self {
             MoneyParseError::Empty => f.write_str("Enter an amount, for example 250 or 99.95."),
             MoneyParseError::NotANumber(text) => {
+                let text = shortened(text);
                 write!(f, "\u{201c}{text}\u{201d} is not an amount: use digits, for example 250 or 99.95.")
             }
             MoneyParseError::TooManyDecimals(text) => {
+                let text = shortened(text);
                 write!(f, "\u{201c}{text}\u{201d} has more than two decimals: amounts are kept in whole cents.")
             }
             MoneyParseError::TooLarge => {
@@ -147,6 +149,16 @@ impl fmt::Display for MoneyParseError {
 }
 
 impl std::error::Error for MoneyParseError {}
+
+/// What was typed, as quoted back in a message: at most 24 characters, then "…", so that a pasted
+/// page of text gives a message of one line.
+fn shortened(text: &str) -> String {
+    const QUOTED: usize = 24;
+    match text.char_indices().nth(QUOTED) {
+        Some((end, _)) => format!("{}\u{2026}", &text[..end]),
+        None => text.to_string(),
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -161,6 +173,23 @@ mod tests {
         assert_eq!(Money::parse("$1,250.00"), Ok(Money::from_cents(125_000)));
         assert_eq!(Money::parse("-3"), Ok(Money::from_cents(-300)));
         assert_eq!(Money::parse("0"), Ok(Money::ZERO));
+    }
+
+    #[test]
+    fn a_long_refused_text_is_quoted_shortened() {
+        let long = "9".repeat(30) + "x";
+        let message = Money::parse(&long).expect_err("not a number").to_string();
+        assert_eq!(
+            message,
+            format!("\u{201c}{}\u{2026}\u{201d} is not an amount: use digits, for example 250 or 99.95.", "9".repeat(24))
+        );
+        let short = Money::parse("12.345")
+            .expect_err("three decimals")
+            .to_string();
+        assert!(
+            short.starts_with("\u{201c}12.345\u{201d} has more"),
+            "{short}"
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod browser;
 pub mod engine;
 pub mod fault_switch;
 pub mod integrity;
+pub mod json;
 mod memory;
 mod narrate;
 mod notify;

@@ -235,8 +235,17 @@ pub fn read_lab_file(text: &str) -> Result<LabFile, ImportError> {
             )))
         }
     }
-    let file: LabFile = serde_json::from_value(value.clone())
-        .map_err(|e| ImportError::WrongShape(e.to_string()))?;
+    // Read again from the text, not from `value`: the events' `Deserialize` is then the one the
+    // stores already use (from JSON text), not a second copy for `Value` in the wasm.
+    let file: LabFile = serde_json::from_str(text).map_err(|e| {
+        ImportError::WrongShape(
+            e.to_string()
+                .split(" at line ")
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+        )
+    })?;
     check_text(&value, "")?;
     Ok(file)
 }
@@ -302,17 +311,10 @@ fn check_text(value: &Value, path: &str) -> Result<(), ImportError> {
     }
 }
 
-/// What in `text` could be markup or script, if anything.
+/// What in `text` could be markup or script, if anything: the rule the Customer applies to a typed
+/// name, so that a lab the app made can always be imported again.
 fn hostile(text: &str) -> Option<String> {
-    if let Some(c) = text.chars().find(|c| *c == '<' || *c == '>') {
-        return Some(format!("\u{201c}{c}\u{201d}"));
-    }
-    if text.to_ascii_lowercase().contains("javascript:") {
-        return Some("\u{201c}javascript:\u{201d}".to_string());
-    }
-    text.chars()
-        .find(|c| c.is_control())
-        .map(|c| format!("a control character (U+{:04X})", c as u32))
+    foldlab_domain::text::refused_in_names(text)
 }
 
 /// Replays `file` into a fresh memory store and refuses it unless every event decodes and folds,

@@ -373,7 +373,7 @@ pub fn scenario_json(seed: u64, snapshots: SnapshotEvery, steps: &[Step]) -> Str
         steps,
         expect: Expect::default(),
     };
-    serde_json::to_string_pretty(&scenario).unwrap_or_else(|e| format!("<unprintable: {e}>"))
+    crate::json::to_pretty(&scenario).unwrap_or_else(|e| format!("<unprintable: {e}>"))
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
