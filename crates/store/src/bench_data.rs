@@ -75,18 +75,18 @@ pub const LAB_CUSTOMERS: u64 = 200;
 pub const LAB_SNAPSHOT_EVERY: u64 = 100;
 
 /// A lab log of at least `events` events, made by the engine itself over a memory store:
-/// [`LAB_CUSTOMERS`] customers, then orders placed round-robin, each delivered to the services
+/// `customers` customers ([`LAB_CUSTOMERS`] in the benchmarks), then orders placed round-robin, each delivered to the services
 /// (OrderCreated, then CreditReserved or CreditLimitExceeded, then OrderApproved or
 /// OrderCancelled) and the views, with snapshots every [`LAB_SNAPSHOT_EVERY`] events as the lab's
 /// default setting takes them. Every projection is caught up at the end, so every checkpoint stands
 /// at the head. One order in seven asks for more than the customer's limit and is cancelled.
-pub async fn lab_log(events: u64) -> Result<Engine<MemoryStore>, EngineError> {
+pub async fn lab_log(events: u64, customers: u64) -> Result<Engine<MemoryStore>, EngineError> {
     let clock_start = 1_700_000_000_000i64;
     let engine = Engine::new(MemoryStore::new(), Box::new(move || clock_start));
     let every = NonZeroU64::new(LAB_SNAPSHOT_EVERY);
     engine.set_snapshot_every(CustomerEvent::ENTITY_TYPE, every);
     engine.set_snapshot_every(OrderEvent::ENTITY_TYPE, every);
-    for c in 0..LAB_CUSTOMERS {
+    for c in 0..customers.max(1) {
         engine
             .create_customer(
                 &customer_id(c),
@@ -105,7 +105,7 @@ pub async fn lab_log(events: u64) -> Result<Engine<MemoryStore>, EngineError> {
     }
     let mut order = 0u64;
     while engine.store().head().await? < events {
-        let customer = customer_id(order % LAB_CUSTOMERS);
+        let customer = customer_id(order % customers.max(1));
         let total = if order % 7 == 6 {
             Money::from_cents(900_000_000)
         } else {
@@ -178,13 +178,13 @@ mod tests {
 
     #[test]
     fn a_lab_log_has_customers_orders_deliveries_checkpoints_and_snapshots() {
-        let engine = block_on(lab_log(3_000)).expect("generated");
+        let engine = block_on(lab_log(3_000, 10)).expect("generated");
         let store = engine.store();
         let head = block_on(store.head()).expect("head");
         assert!((3_000..3_200).contains(&head), "{head}");
         let log = block_on(store.read_all(0, usize::MAX)).expect("read");
         let count = |t: &str| log.iter().filter(|e| e.event_type == t).count();
-        assert_eq!(count("CustomerCreated"), LAB_CUSTOMERS as usize);
+        assert_eq!(count("CustomerCreated"), 10);
         let orders = count("OrderCreated");
         assert_eq!(count("OrderApproved") + count("OrderCancelled"), orders);
         assert!(count("CreditLimitExceeded") > 0);
