@@ -188,7 +188,11 @@ mod tests {
         let orders = count("OrderCreated");
         assert_eq!(count("OrderApproved") + count("OrderCancelled"), orders);
         assert!(count("CreditLimitExceeded") > 0);
-        assert_eq!(block_on(engine.pending()).expect("pending"), 0, "every delivery made");
+        assert_eq!(
+            block_on(engine.pending()).expect("pending"),
+            0,
+            "every delivery made"
+        );
         let snapshots = block_on(lab_snapshots(&engine)).expect("snapshots");
         assert!(
             snapshots.iter().any(|s| s.entity_type == "Customer"),
