@@ -438,12 +438,78 @@ fn to_record<T: Serialize>(value: &T, what: impl Display) -> Result<JsValue, Sto
         .map_err(|e| StoreError::Unavailable(format!("{what} cannot be stored: {e}")))
 }
 
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/src/browser/records.js")]
+extern "C" {
+    /// `[strings joined by NUL, Float64Array of numbers]` for plain records, `null` otherwise.
+    #[wasm_bindgen(js_name = packRecords)]
+    fn pack_records(records: &Array) -> JsValue;
+}
+
 /// The envelopes in a `getAll` result.
+///
+/// Records of the shape [`to_record`] writes are read in two transfers (see `records.js`); a
+/// record of any other shape makes the whole list go through [`from_record`], one by one, which
+/// names what is wrong.
 fn from_records(records: JsValue) -> Result<Vec<EventEnvelope>, StoreError> {
     let records: Array = records
         .dyn_into()
         .map_err(|v| StoreError::Corrupt(format!("expected a list of events, got {v:?}")))?;
+    if let Some(events) = unpack_records(&records) {
+        return Ok(events);
+    }
     records.iter().map(from_record).collect()
+}
+
+/// The packed form of `records`, decoded; `None` when any record is not plain or a number is out
+/// of its field's range.
+fn unpack_records(records: &Array) -> Option<Vec<EventEnvelope>> {
+    let n = records.length() as usize;
+    if n == 0 {
+        return Some(Vec::new());
+    }
+    let packed: Array = pack_records(records).dyn_into().ok()?;
+    let text = packed.get(0).as_string()?;
+    let numbers = js_sys::Float64Array::new(&packed.get(1)).to_vec();
+    if numbers.len() != n * 5 {
+        return None;
+    }
+    let mut strings = text.split('\0');
+    let mut events = Vec::with_capacity(n);
+    for number in numbers.chunks_exact(5) {
+        let mut next = || strings.next().map(str::to_owned);
+        let (entity_type, entity_id, event_type) = (next()?, next()?, next()?);
+        let (event_data, actor, correlation_id) = (next()?, next()?, next()?);
+        let causation_id = if number[4].is_nan() {
+            None
+        } else {
+            Some(whole(number[4])?)
+        };
+        let recorded_at = number[3];
+        if recorded_at.fract() != 0.0 || recorded_at.abs() > MAX_SAFE_INTEGER {
+            return None;
+        }
+        events.push(EventEnvelope {
+            event_id: whole(number[0])?,
+            entity_type,
+            entity_id,
+            version: whole(number[1])?,
+            event_type,
+            schema_version: u32::try_from(whole(number[2])?).ok()?,
+            event_data,
+            recorded_at: recorded_at as i64,
+            metadata: foldlab_domain::Metadata {
+                actor,
+                correlation_id,
+                causation_id,
+            },
+        });
+    }
+    strings.next().is_none().then_some(events)
+}
+
+/// `n` as a whole number from 0 to 2^53 - 1.
+fn whole(n: f64) -> Option<u64> {
+    ((0.0..=MAX_SAFE_INTEGER).contains(&n) && n.fract() == 0.0).then_some(n as u64)
 }
 
 fn from_record(record: JsValue) -> Result<EventEnvelope, StoreError> {
