@@ -700,3 +700,56 @@ async fn a_second_connection_behind_one_switchboard_races_an_append_into_a_confl
     );
     assert_eq!(versions(&b, &order("a")).await, vec![1]);
 }
+
+#[wasm_bindgen_test]
+async fn reading_the_log_keeps_every_field_and_still_names_a_bad_record() {
+    let name = fresh_name("idb-decode");
+    let store = IndexedDbStore::open(&name).await.expect("open");
+    // Strings the packed reader must pass through untouched: non-ASCII, an empty event type, an
+    // escaped NUL in the JSON; and a stream id with a real NUL, which takes the one-by-one path.
+    let stream = StreamId::new("Customer", "ü é 🦀");
+    let mut events = vec![new_event("CustomerCreated", 1), new_event("", 2)];
+    events[0].metadata.causation_id = Some(7);
+    events[1].event_data = "{\"note\":\"a\\u0000b ü\"}".into();
+    let stored = store
+        .append(&stream, ExpectedVersion::NoStream, events)
+        .await
+        .expect("append");
+    assert_eq!(store.read_stream(&stream, 0).await.expect("read"), stored);
+    assert_eq!(store.read_all(0, usize::MAX).await.expect("read"), stored);
+    let odd = StreamId::new("Customer", "a\u{0}b");
+    let more = store
+        .append(&odd, ExpectedVersion::NoStream, vec![new_event("X", 3)])
+        .await
+        .expect("append");
+    let all = store.read_all(0, usize::MAX).await.expect("read");
+    assert_eq!(all[..2], stored[..]);
+    assert_eq!(all[2..], more[..]);
+
+    // A record edited around the store: its version is no longer a whole number.
+    let factory: web_sys::IdbFactory = Reflect::get(&js_sys::global(), &"indexedDB".into())
+        .expect("indexedDB")
+        .unchecked_into();
+    let db: web_sys::IdbDatabase = settle(&factory.open(&name).expect("open"))
+        .await
+        .expect("raw open")
+        .unchecked_into();
+    let tx = db
+        .transaction_with_str_and_mode("events", web_sys::IdbTransactionMode::Readwrite)
+        .expect("transaction");
+    let records = tx.object_store("events").expect("events");
+    let second = settle(&records.get(&JsValue::from_f64(2.0)).expect("get"))
+        .await
+        .expect("read the second record");
+    Reflect::set(&second, &"version".into(), &JsValue::from_f64(2.5)).expect("edit");
+    settle(&records.put(&second).expect("put"))
+        .await
+        .expect("put back");
+    db.close();
+    match store.read_all(0, usize::MAX).await {
+        Err(StoreError::Corrupt(detail)) => assert!(detail.contains("event 2"), "{detail}"),
+        other => panic!("the edited record must be reported, got {other:?}"),
+    }
+    // The first event alone still reads.
+    assert_eq!(store.read_all(0, 1).await.expect("read"), stored[..1]);
+}
