@@ -753,3 +753,54 @@ async fn reading_the_log_keeps_every_field_and_still_names_a_bad_record() {
     // The first event alone still reads.
     assert_eq!(store.read_all(0, 1).await.expect("read"), stored[..1]);
 }
+
+#[wasm_bindgen_test]
+async fn an_append_after_another_handle_wrote_is_numbered_from_the_stored_head() {
+    let name = fresh_name("idb-stale-head");
+    let tab_a = IndexedDbStore::open(&name).await.expect("open a");
+    let tab_b = IndexedDbStore::open(&name).await.expect("open b");
+    let first = tab_a
+        .append(
+            &order("a"),
+            ExpectedVersion::NoStream,
+            vec![new_event("A", 1)],
+        )
+        .await
+        .expect("a");
+    // Tab B moves the head past what tab A last saw.
+    tab_b
+        .append(
+            &order("b"),
+            ExpectedVersion::NoStream,
+            vec![new_event("B", 1), new_event("B", 2)],
+        )
+        .await
+        .expect("b");
+    let next = tab_a
+        .append(
+            &order("a"),
+            ExpectedVersion::Exact(1),
+            vec![new_event("A", 2)],
+        )
+        .await
+        .expect("a again");
+    assert_eq!(first[0].event_id, 1);
+    assert_eq!((next[0].event_id, next[0].version), (4, 2));
+    let log = tab_b.read_all(0, usize::MAX).await.expect("read");
+    assert_eq!(
+        log.iter().map(|e| e.event_id).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4]
+    );
+    // A stale expected version is still a conflict, with nothing stored.
+    assert!(matches!(
+        tab_a
+            .append(
+                &order("a"),
+                ExpectedVersion::Exact(1),
+                vec![new_event("A", 3)]
+            )
+            .await,
+        Err(StoreError::Conflict { actual: 2, .. })
+    ));
+    assert_eq!(tab_b.head().await, Ok(4));
+}

@@ -49,3 +49,21 @@ export function packRecords(records) {
   }
   return [parts.join(SEP), nums];
 }
+
+// One event record as the store writes it, built in one call instead of a call per field.
+export function eventRecord(
+  eventId, entityType, entityId, version, eventType, schemaVersion, eventData, recordedAt,
+  actor, correlationId, causationId,
+) {
+  return {
+    event_id: eventId,
+    entity_type: entityType,
+    entity_id: entityId,
+    version,
+    event_type: eventType,
+    schema_version: schemaVersion,
+    event_data: eventData,
+    recorded_at: recordedAt,
+    metadata: { actor, correlation_id: correlationId, causation_id: causationId },
+  };
+}
