@@ -667,10 +667,28 @@ async fn fill_history(
     size: u64,
     progress: &dyn Fn(String),
 ) -> Result<(), String> {
-    store.clear().await.map_err(store_error)?;
     let stream = StreamId::new("Customer", "c1");
     let snapshot_at = size.saturating_sub(TAIL).max(1);
-    let mut version = 0;
+    // A fill that was cut short goes on where it stopped: the database holds only c1's events,
+    // numbered from 1, so the head is the version reached. Anything else starts again.
+    let mut version = store.head().await.map_err(store_error)?;
+    let snapshot_missing = version >= snapshot_at
+        && store
+            .load_snapshot(&stream)
+            .await
+            .map_err(store_error)?
+            .is_none_or(|s| s.version != snapshot_at);
+    let resumable = version < size
+        && store
+            .read_stream(&stream, version.saturating_sub(1))
+            .await
+            .map_err(store_error)?
+            .len()
+            == usize::from(version > 0);
+    if !resumable || snapshot_missing {
+        store.clear().await.map_err(store_error)?;
+        version = 0;
+    }
     while version < size {
         let last = (version + FILL_BATCH)
             .min(size)
