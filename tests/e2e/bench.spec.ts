@@ -33,5 +33,6 @@ test('the benchmark page measures every figure in quick mode', async ({ page }) 
   await expect(measured).toContainText('Measured in this browser on');
   await expect(measured).toContainText('load a customer of 20000 events');
   await expect(measured.getByRole('link', { name: 'All figures, and run them again' })).toBeVisible();
+  await measured.screenshot({ path: screenshotPath('bench-measured-here') });
   expect(problems.messages).toEqual([]);
 });
