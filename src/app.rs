@@ -2,6 +2,7 @@
 //! under the base path the page was built for (`/` locally, `/foldlab/` on GitHub Pages), read from
 //! the `<base href>` Trunk writes into index.html.
 
+use crate::components::bench::BenchPage;
 use crate::components::{about::About, header::Header, lab_page::LabPage};
 use crate::components::{choreography_page::ChoreographyPage, time_travel::TimeTravel};
 use crate::components::{events::EventsPage, faults::FaultsPage};
@@ -77,6 +78,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projections") view=ProjectionsPage />
                     <Route path=path!("/events") view=EventsPage />
                     <Route path=path!("/faults") view=FaultsPage />
+                    <Route path=path!("/bench") view=BenchPage />
                 </Routes>
             </main>
         </Router>

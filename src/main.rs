@@ -1,6 +1,7 @@
 //! Foldlab's browser entry point: installs the panic hook and mounts the app.
 
 mod app;
+mod bench;
 mod components;
 mod lab;
 

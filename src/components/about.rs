@@ -34,6 +34,12 @@ pub fn About() -> impl IntoView {
             <p>
                 "Queries that join data of several services, such as a customer with their recent orders, are answered by a materialized view that subscribes to the events. It is updated after the command side, so a client that updates an aggregate and immediately reads the view may see the previous state. The lab lets you watch that lag by stepping the deliveries yourself."
             </p>
+            <h3>"How fast is it?"</h3>
+            <p>
+                "The store's speed is measured against plain IndexedDB code in your own browser on the "
+                <a href=crate::app::href("/bench")>"benchmark page"</a>
+                "."
+            </p>
             <h3>"Sources"</h3>
             <ul>
                 <li>"Chris Richardson, “Developing Transactional Microservices Using Aggregates, Event Sourcing and CQRS”, parts 1 and 2, InfoQ (part 2 posted on 13 January 2017)."</li>

@@ -330,6 +330,7 @@ pub fn EventsPage() -> impl IntoView {
             <Show when=move || lab.snapshot.with(|s| s.events.is_empty())>
                 <p class="empty">"No events yet. Create a customer on the Lab page to store the first one."</p>
             </Show>
+            <crate::components::bench::MeasuredHere ids=&["c"] />
         </section>
     }
 }

@@ -39,6 +39,7 @@ pub fn SnapshotsPage() -> impl IntoView {
                 {move || folds.state.with(|st| st.run_note.clone())}
             </p>
             {move || folds.state.with(|st| st.run_error.clone()).map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <crate::components::bench::MeasuredHere ids=&["d", "e"] />
         </section>
     }
 }

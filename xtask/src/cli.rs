@@ -43,6 +43,11 @@ pub enum Task {
     Size,
     /// The whole test pipeline (or the selected stages).
     Test(TestStages),
+    /// The performance figures: the benchmark page in headless Chromium plus the native fold.
+    Bench {
+        /// Small sizes, for a quick look.
+        quick: bool,
+    },
     /// Print usage.
     Help,
 }
@@ -66,6 +71,10 @@ tasks:
                         leave out a stage while iterating
      --e2e-only         only (c) and (d)
      --e2e-no-build     only (d), against the existing dist-pages/foldlab
+  bench [--quick]       setup, release build into dist-bench/foldlab, the native fold
+                        (criterion), then /bench and cold starts in headless Chromium:
+                        one table, target/bench/bench.json (docs/benchmarks.json after a
+                        full run); --quick uses small sizes
 ";
 
 /// Parses the arguments after `cargo xtask`.
@@ -85,6 +94,11 @@ where
         "size" => no_options("size", &rest).map(|()| Task::Size),
         "build" => parse_build(&rest),
         "test" => parse_test(&rest),
+        "bench" => match rest.as_slice() {
+            [] => Ok(Task::Bench { quick: false }),
+            [flag] if flag == "--quick" => Ok(Task::Bench { quick: true }),
+            [other, ..] => Err(Error::new(format!("`bench` does not know `{other}`"))),
+        },
         "help" | "-h" | "--help" => Ok(Task::Help),
         other => Err(Error::new(format!("unknown task `{other}`"))),
     }
@@ -246,6 +260,16 @@ mod tests {
                 build: true,
                 e2e: false,
             })),
+        );
+    }
+
+    #[test]
+    fn bench_takes_an_optional_quick_flag() {
+        check(&["bench"], Ok(Task::Bench { quick: false }));
+        check(&["bench", "--quick"], Ok(Task::Bench { quick: true }));
+        check(
+            &["bench", "--fast"],
+            Err(Error::new("`bench` does not know `--fast`")),
         );
     }
 

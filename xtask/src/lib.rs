@@ -5,6 +5,7 @@
 //! pure parts (argument parsing, Cargo.lock reading, size formatting, summary-line parsing) are
 //! unit tested by the native test stage.
 
+pub mod bench;
 pub mod build;
 pub mod cli;
 pub mod csp;

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use xtask::cli::{self, Task};
-use xtask::{build, pipeline, setup, size, Project, Result};
+use xtask::{bench, build, pipeline, setup, size, Project, Result};
 
 fn main() -> ExitCode {
     let task = match cli::parse(std::env::args().skip(1)) {
@@ -37,6 +37,7 @@ fn run(task: Task) -> Result<()> {
         Task::Build { public_url, dist } => build::build(&project, &public_url, &dist),
         Task::Size => size::size(&project),
         Task::Test(stages) => pipeline::test(&project, stages),
+        Task::Bench { quick } => bench::bench(&project, quick),
         Task::Help => Ok(()),
     }
 }

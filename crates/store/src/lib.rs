@@ -6,6 +6,7 @@
 //! the choreography under injected faults, and [`scenario`]s: such runs written as data.
 #![deny(missing_docs)]
 
+pub mod bench_data;
 #[cfg(target_arch = "wasm32")]
 pub mod browser;
 pub mod engine;

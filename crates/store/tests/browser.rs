@@ -1396,3 +1396,107 @@ async fn a_broken_backend_fails_the_simulator_in_the_browser_with_its_seed_and_a
     // Two events are the least that show the fault; a command stores at most two here.
     assert!(scenario.steps.len() <= 3, "shrunk: {:?}", scenario.steps);
 }
+
+#[wasm_bindgen_test]
+async fn reading_the_log_keeps_every_field_and_still_names_a_bad_record() {
+    let name = fresh_name("idb-decode");
+    let store = IndexedDbStore::open(&name).await.expect("open");
+    // Strings the packed reader must pass through untouched: non-ASCII, an empty event type, an
+    // escaped NUL in the JSON; and a stream id with a real NUL, which takes the one-by-one path.
+    let stream = StreamId::new("Customer", "ü é 🦀");
+    let mut events = vec![new_event("CustomerCreated", 1), new_event("", 2)];
+    events[0].metadata.causation_id = Some(7);
+    events[1].event_data = "{\"note\":\"a\\u0000b ü\"}".into();
+    let stored = store
+        .append(&stream, ExpectedVersion::NoStream, events)
+        .await
+        .expect("append");
+    assert_eq!(store.read_stream(&stream, 0).await.expect("read"), stored);
+    assert_eq!(store.read_all(0, usize::MAX).await.expect("read"), stored);
+    let odd = StreamId::new("Customer", "a\u{0}b");
+    let more = store
+        .append(&odd, ExpectedVersion::NoStream, vec![new_event("X", 3)])
+        .await
+        .expect("append");
+    let all = store.read_all(0, usize::MAX).await.expect("read");
+    assert_eq!(all[..2], stored[..]);
+    assert_eq!(all[2..], more[..]);
+
+    // A record edited around the store: its version is no longer a whole number.
+    let factory: web_sys::IdbFactory = Reflect::get(&js_sys::global(), &"indexedDB".into())
+        .expect("indexedDB")
+        .unchecked_into();
+    let db: web_sys::IdbDatabase = settle(&factory.open(&name).expect("open"))
+        .await
+        .expect("raw open")
+        .unchecked_into();
+    let tx = db
+        .transaction_with_str_and_mode("events", web_sys::IdbTransactionMode::Readwrite)
+        .expect("transaction");
+    let records = tx.object_store("events").expect("events");
+    let second = settle(&records.get(&JsValue::from_f64(2.0)).expect("get"))
+        .await
+        .expect("read the second record");
+    Reflect::set(&second, &"version".into(), &JsValue::from_f64(2.5)).expect("edit");
+    settle(&records.put(&second).expect("put"))
+        .await
+        .expect("put back");
+    db.close();
+    match store.read_all(0, usize::MAX).await {
+        Err(StoreError::Corrupt(detail)) => assert!(detail.contains("event 2"), "{detail}"),
+        other => panic!("the edited record must be reported, got {other:?}"),
+    }
+    // The first event alone still reads.
+    assert_eq!(store.read_all(0, 1).await.expect("read"), stored[..1]);
+}
+
+#[wasm_bindgen_test]
+async fn an_append_after_another_handle_wrote_is_numbered_from_the_stored_head() {
+    let name = fresh_name("idb-stale-head");
+    let tab_a = IndexedDbStore::open(&name).await.expect("open a");
+    let tab_b = IndexedDbStore::open(&name).await.expect("open b");
+    let first = tab_a
+        .append(
+            &order("a"),
+            ExpectedVersion::NoStream,
+            vec![new_event("A", 1)],
+        )
+        .await
+        .expect("a");
+    // Tab B moves the head past what tab A last saw.
+    tab_b
+        .append(
+            &order("b"),
+            ExpectedVersion::NoStream,
+            vec![new_event("B", 1), new_event("B", 2)],
+        )
+        .await
+        .expect("b");
+    let next = tab_a
+        .append(
+            &order("a"),
+            ExpectedVersion::Exact(1),
+            vec![new_event("A", 2)],
+        )
+        .await
+        .expect("a again");
+    assert_eq!(first[0].event_id, 1);
+    assert_eq!((next[0].event_id, next[0].version), (4, 2));
+    let log = tab_b.read_all(0, usize::MAX).await.expect("read");
+    assert_eq!(
+        log.iter().map(|e| e.event_id).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4]
+    );
+    // A stale expected version is still a conflict, with nothing stored.
+    assert!(matches!(
+        tab_a
+            .append(
+                &order("a"),
+                ExpectedVersion::Exact(1),
+                vec![new_event("A", 3)]
+            )
+            .await,
+        Err(StoreError::Conflict { actual: 2, .. })
+    ));
+    assert_eq!(tab_b.head().await, Ok(4));
+}

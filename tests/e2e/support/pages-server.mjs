@@ -14,7 +14,10 @@ import { fileURLToPath } from 'node:url';
 const host = '127.0.0.1';
 const port = Number(process.env.PORT ?? 4173);
 const site = 'foldlab';
-const root = resolve(fileURLToPath(new URL('../../../dist-pages', import.meta.url)));
+// FOLDLAB_DIST_ROOT serves another build the same way (`cargo xtask bench` uses dist-bench).
+const root = process.env.FOLDLAB_DIST_ROOT
+  ? resolve(process.env.FOLDLAB_DIST_ROOT)
+  : resolve(fileURLToPath(new URL('../../../dist-pages', import.meta.url)));
 const notFoundPage = join(root, site, '404.html');
 
 const contentTypes = {

@@ -2,13 +2,14 @@
 
 use criterion::{Criterion, SamplingMode, Throughput};
 use foldlab_domain::codec::DomainEvent;
-use foldlab_domain::customer::{CreditLimitExceeded, CreditReserved, CustomerCreated};
+use foldlab_domain::customer::{CreditReserved, CustomerCreated};
 use foldlab_domain::order::OrderCreated;
 use foldlab_domain::LineItem;
 use foldlab_domain::{
-    fold, CustomerDecider, CustomerEvent, CustomerId, CustomerViews, Decider, Metadata, Money,
-    NewEvent, OrderEvent, OrderId,
+    CustomerDecider, CustomerEvent, CustomerId, CustomerViews, Metadata, Money, NewEvent,
+    OrderEvent, OrderId,
 };
+use foldlab_store::bench_data::{fold_history, history_events, history_new_events};
 use foldlab_store::engine::Engine;
 use foldlab_store::{EventStore, ExpectedVersion, MemoryStore, StreamId};
 use futures::executor::block_on;
@@ -20,9 +21,6 @@ use std::time::{Duration, Instant};
 const HISTORY: u64 = 1_000_000;
 /// Events after the snapshot: half of N for a policy of every 1,000 events, the average tail.
 const TAIL: u64 = 500;
-/// One event in this many is a CreditReserved; the rest are refused attempts.
-const RESERVED_EVERY: u64 = 1_000;
-/// Events per append while building the history.
 const BATCH: u64 = 10_000;
 /// The snapshot load may take at most this share of the full fold's time.
 const BUDGET: f64 = 0.01;
@@ -35,37 +33,11 @@ fn metadata() -> Metadata {
     }
 }
 
-/// Event `n` (1-based) of the long history. The Customer state holds one entry per reservation, so
-/// reservations are kept to one in [`RESERVED_EVERY`]: the state (the snapshot) stays about a
-/// thousand entries while the history grows to a million events, the case snapshots are for. The
-/// rest are CreditLimitExceeded, attempts refused without changing the state.
-fn history_event(n: u64) -> CustomerEvent {
-    if n == 1 {
-        CustomerEvent::Created(CustomerCreated {
-            name: "Ada".into(),
-            credit_limit: Money::from_cents(1_000_000_000),
-        })
-    } else if n % RESERVED_EVERY == 0 {
-        CustomerEvent::CreditReserved(CreditReserved {
-            order_id: OrderId::new(format!("o{n}")),
-            amount: Money::from_cents(1_000),
-        })
-    } else {
-        CustomerEvent::CreditLimitExceeded(CreditLimitExceeded {
-            order_id: OrderId::new(format!("o{n}")),
-            amount: Money::from_cents(5_000_000_000),
-            available: Money::from_cents(999_000_000),
-        })
-    }
-}
-
 fn append_history(store: &MemoryStore, stream: &StreamId, from: u64, to: u64) {
     let mut n = from;
     while n <= to {
         let last = (n + BATCH - 1).min(to);
-        let batch: Vec<NewEvent> = (n..=last)
-            .map(|i| history_event(i).to_new_event(1_700_000_000_000 + i as i64, metadata()))
-            .collect();
+        let batch: Vec<NewEvent> = history_new_events(n, last);
         block_on(store.append(stream, ExpectedVersion::Any, batch)).expect("append");
         n = last + 1;
     }
@@ -101,8 +73,10 @@ fn snapshots_on(engine: &Engine<MemoryStore>, on: bool) {
     );
 }
 
-fn bench_loads(c: &mut Criterion, engine: &Engine<MemoryStore>) {
-    let decoded: Vec<CustomerEvent> = (1..=HISTORY).map(history_event).collect();
+/// The fold alone, over the same generated events the browser's benchmark page folds in wasm
+/// (`foldlab_store::bench_data`): `cargo xtask bench` compares the two.
+fn bench_fold(c: &mut Criterion) {
+    let decoded: Vec<CustomerEvent> = history_events(1, HISTORY);
     let mut group = c.benchmark_group("customer with 1,000,000 events");
     group
         .sample_size(10)
@@ -111,8 +85,19 @@ fn bench_loads(c: &mut Criterion, engine: &Engine<MemoryStore>) {
         .measurement_time(Duration::from_secs(8));
     group.throughput(Throughput::Elements(HISTORY));
     group.bench_function("evolve only (events already decoded)", |b| {
-        b.iter(|| fold::<CustomerDecider>(CustomerDecider::initial_state(), black_box(&decoded)))
+        b.iter(|| fold_history(black_box(&decoded)))
     });
+    group.finish();
+}
+
+fn bench_loads(c: &mut Criterion, engine: &Engine<MemoryStore>) {
+    let mut group = c.benchmark_group("customer with 1,000,000 events");
+    group
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(8));
+    group.throughput(Throughput::Elements(HISTORY));
     snapshots_on(engine, false);
     group.bench_function("full load (read + decode + fold)", |b| {
         b.iter(|| load(engine, false))
@@ -282,8 +267,16 @@ fn summary(engine: &Engine<MemoryStore>) -> bool {
 }
 
 /// Runs every benchmark, then the summary; exits with 1 when the snapshot load is over budget.
+///
+/// With `FOLDLAB_BENCH=fold` only the fold runs (what `cargo xtask bench` needs for its wasm/native
+/// figure), without building the long store.
 pub fn main() {
     let mut criterion = Criterion::default().configure_from_args();
+    bench_fold(&mut criterion);
+    if std::env::var("FOLDLAB_BENCH").as_deref() == Ok("fold") {
+        criterion.final_summary();
+        return;
+    }
     let engine = long_customer();
     bench_loads(&mut criterion, &engine);
     bench_commands(&mut criterion);

@@ -50,6 +50,10 @@ pub struct IndexedDbStore {
     notifier: Notifier,
     /// Tells other handles on this database (other tabs) of each committed write, and hears theirs.
     channel: Channel,
+    /// The head this handle last saw (after its own append): a guess that lets the next append
+    /// with a known expected version issue its writes without waiting for its reads (see
+    /// [`IndexedDbStore::append`]); the reads still decide whether they are kept.
+    head_hint: std::cell::Cell<Option<u64>>,
     /// Closes this connection when another tab opens a newer version of the database, so that
     /// tab's upgrade goes ahead instead of waiting for this one to be closed.
     _on_version_change: Closure<dyn FnMut(web_sys::Event)>,
@@ -89,6 +93,7 @@ impl IndexedDbStore {
             db,
             channel: Channel::open(&format!("{name} IndexedDB"), notifier.clone()),
             notifier,
+            head_hint: std::cell::Cell::new(None),
             _on_version_change: on_version_change,
         })
     }
@@ -255,36 +260,55 @@ impl EventStore for IndexedDbStore {
         // runs readwrite transactions over the same store one after another, across tabs too, so
         // what is read here cannot change before the puts land; and if anything fails the whole
         // transaction aborts and none of the batch is stored.
-        let tx = self.transaction(&[EVENTS], IdbTransactionMode::Readwrite)?;
-        let done = Completion::new(&tx);
-        let last_version = last_version_request(&tx, stream)?;
-        let last_event = last_event_request(&tx)?;
-        let actual = cursor_version(last_version.outcome().await.map_err(reading)?)?;
-        let head = cursor_event_id(last_event.outcome().await.map_err(reading)?)?;
-        if !expected.admits(actual) {
-            // Only reads happened; aborting just ends the transaction early.
-            let _ = tx.abort();
-            return Err(StoreError::Conflict {
-                stream: stream.clone(),
-                expected,
-                actual,
-            });
-        }
-        let stored: Vec<EventEnvelope> = number_batch(stream, head, actual, events);
-        let store = tx.object_store(EVENTS).map_err(unavailable)?;
-        // Every add is issued before anything is awaited: the requests queue up inside the one
-        // transaction, and only its completion is waited for, so a batch costs about what a plain
-        // put loop does. `add` (not `put`) also refuses to replace an existing event id.
-        for envelope in &stored {
-            let record = to_record(envelope, format_args!("event {}", envelope.event_id))
-                .inspect_err(|_| {
-                    let _ = tx.abort();
-                })?;
-            if let Err(e) = store.add(&record) {
+        // With a guess of the head and a version the caller states, the writes are issued at once,
+        // queued behind the reads, and kept only if the reads confirm the guess; otherwise the
+        // transaction is aborted (nothing stored) and the append is made again the plain way. A
+        // single-event command then costs one round trip instead of two.
+        let mut events = events;
+        let mut guess = self.head_hint.get().zip(match expected {
+            ExpectedVersion::Exact(v) => Some(v),
+            ExpectedVersion::NoStream => Some(0),
+            ExpectedVersion::Any => None,
+        });
+        let (done, stored) = loop {
+            let tx = self.transaction(&[EVENTS], IdbTransactionMode::Readwrite)?;
+            let done = Completion::new(&tx);
+            let last_version = last_version_request(&tx, stream)?;
+            let last_event = last_event_request(&tx)?;
+            let early = match guess {
+                Some((head, version)) => {
+                    let stored = number_batch(stream, head, version, std::mem::take(&mut events));
+                    add_all(&tx, &stored)?;
+                    Some((head, stored))
+                }
+                None => None,
+            };
+            let actual = cursor_version(last_version.outcome().await.map_err(reading)?)?;
+            let head = cursor_event_id(last_event.outcome().await.map_err(reading)?)?;
+            if !expected.admits(actual) {
+                // Only reads happened, or writes that the abort undoes.
                 let _ = tx.abort();
-                return Err(Failure::from_js(&e).into_store_error("storing the events"));
+                return Err(StoreError::Conflict {
+                    stream: stream.clone(),
+                    expected,
+                    actual,
+                });
             }
-        }
+            match early {
+                Some((guessed, stored)) if guessed == head => break (done, stored),
+                Some((_, stored)) => {
+                    // Another handle wrote meanwhile: undo, and number the batch from what was read.
+                    let _ = tx.abort();
+                    events = stored.into_iter().map(new_event_of).collect();
+                    guess = None;
+                }
+                None => {
+                    let stored = number_batch(stream, head, actual, std::mem::take(&mut events));
+                    add_all(&tx, &stored)?;
+                    break (done, stored);
+                }
+            }
+        };
         match done.outcome().await {
             Ok(()) => {}
             // The unique index (or the event id key) refused a record: another writer got there
@@ -299,6 +323,7 @@ impl EventStore for IndexedDbStore {
             Err(f) => return Err(f.into_store_error("storing the events")),
         }
         if let Some(last) = stored.last() {
+            self.head_hint.set(Some(last.event_id));
             self.notifier.notify(last.event_id);
             self.channel.post(Change::Appended {
                 stream: stream.clone(),
@@ -426,6 +451,7 @@ impl EventStore for IndexedDbStore {
     }
 
     async fn clear(&self) -> Result<(), StoreError> {
+        self.head_hint.set(None);
         let stores = [EVENTS, CHECKPOINTS, SNAPSHOTS];
         let tx = self.transaction(&stores, IdbTransactionMode::Readwrite)?;
         let done = Completion::new(&tx);
@@ -538,12 +564,150 @@ fn to_record<T: Serialize>(value: &T, what: impl Display) -> Result<JsValue, Sto
         .map_err(|e| StoreError::Unavailable(format!("{what} cannot be stored: {e}")))
 }
 
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/src/browser/records.js")]
+extern "C" {
+    /// `[strings joined by NUL, Float64Array of numbers]` for plain records, `null` otherwise.
+    #[wasm_bindgen(js_name = packRecords)]
+    fn pack_records(records: &Array) -> JsValue;
+
+    /// A plain record with the envelope's fields (see [`event_record`]).
+    #[wasm_bindgen(js_name = eventRecord)]
+    #[allow(clippy::too_many_arguments)]
+    fn make_event_record(
+        event_id: f64,
+        entity_type: &str,
+        entity_id: &str,
+        version: f64,
+        event_type: &str,
+        schema_version: u32,
+        event_data: &str,
+        recorded_at: f64,
+        actor: &str,
+        correlation_id: &str,
+        causation_id: JsValue,
+    ) -> JsValue;
+}
+
+/// Issues an `add` of every envelope in `tx` (nothing is awaited), aborting `tx` if one cannot be
+/// issued. `add` (not `put`) also refuses to replace an existing event id.
+fn add_all(tx: &IdbTransaction, stored: &[EventEnvelope]) -> Result<(), StoreError> {
+    let store = tx.object_store(EVENTS).map_err(unavailable)?;
+    for envelope in stored {
+        let record = event_record(envelope).inspect_err(|_| {
+            let _ = tx.abort();
+        })?;
+        if let Err(e) = store.add(&record) {
+            let _ = tx.abort();
+            return Err(Failure::from_js(&e).into_store_error("storing the events"));
+        }
+    }
+    Ok(())
+}
+
+/// The event an envelope was numbered from.
+fn new_event_of(envelope: EventEnvelope) -> NewEvent {
+    NewEvent {
+        event_type: envelope.event_type,
+        schema_version: envelope.schema_version,
+        event_data: envelope.event_data,
+        recorded_at: envelope.recorded_at,
+        metadata: envelope.metadata,
+    }
+}
+
+/// An envelope as its record: what [`to_record`] makes, in one call to `records.js`. A number
+/// beyond 2^53 goes through [`to_record`], which refuses it with an error.
+fn event_record(envelope: &EventEnvelope) -> Result<JsValue, StoreError> {
+    let safe = |n: u64| n as f64 <= MAX_SAFE_INTEGER;
+    let m = &envelope.metadata;
+    if !(safe(envelope.event_id)
+        && safe(envelope.version)
+        && envelope.recorded_at.unsigned_abs() <= MAX_SAFE_INTEGER as u64
+        && m.causation_id.is_none_or(safe))
+    {
+        return to_record(envelope, format_args!("event {}", envelope.event_id));
+    }
+    Ok(make_event_record(
+        envelope.event_id as f64,
+        &envelope.entity_type,
+        &envelope.entity_id,
+        envelope.version as f64,
+        &envelope.event_type,
+        envelope.schema_version,
+        &envelope.event_data,
+        envelope.recorded_at as f64,
+        &m.actor,
+        &m.correlation_id,
+        m.causation_id
+            .map_or(JsValue::NULL, |c| JsValue::from_f64(c as f64)),
+    ))
+}
+
 /// The envelopes in a `getAll` result.
+///
+/// Records of the shape [`to_record`] writes are read in two transfers (see `records.js`); a
+/// record of any other shape makes the whole list go through [`from_record`], one by one, which
+/// names what is wrong.
 fn from_records(records: JsValue) -> Result<Vec<EventEnvelope>, StoreError> {
     let records: Array = records
         .dyn_into()
         .map_err(|v| StoreError::Corrupt(format!("expected a list of events, got {v:?}")))?;
+    if let Some(events) = unpack_records(&records) {
+        return Ok(events);
+    }
     records.iter().map(from_record).collect()
+}
+
+/// The packed form of `records`, decoded; `None` when any record is not plain or a number is out
+/// of its field's range.
+fn unpack_records(records: &Array) -> Option<Vec<EventEnvelope>> {
+    let n = records.length() as usize;
+    if n == 0 {
+        return Some(Vec::new());
+    }
+    let packed: Array = pack_records(records).dyn_into().ok()?;
+    let text = packed.get(0).as_string()?;
+    let numbers = js_sys::Float64Array::new(&packed.get(1)).to_vec();
+    if numbers.len() != n * 5 {
+        return None;
+    }
+    let mut strings = text.split('\0');
+    let mut events = Vec::with_capacity(n);
+    for number in numbers.chunks_exact(5) {
+        let mut next = || strings.next().map(str::to_owned);
+        let (entity_type, entity_id, event_type) = (next()?, next()?, next()?);
+        let (event_data, actor, correlation_id) = (next()?, next()?, next()?);
+        let causation_id = if number[4].is_nan() {
+            None
+        } else {
+            Some(whole(number[4])?)
+        };
+        let recorded_at = number[3];
+        if recorded_at.fract() != 0.0 || recorded_at.abs() > MAX_SAFE_INTEGER {
+            return None;
+        }
+        events.push(EventEnvelope {
+            event_id: whole(number[0])?,
+            entity_type,
+            entity_id,
+            version: whole(number[1])?,
+            event_type,
+            schema_version: u32::try_from(whole(number[2])?).ok()?,
+            event_data,
+            recorded_at: recorded_at as i64,
+            metadata: foldlab_domain::Metadata {
+                actor,
+                correlation_id,
+                causation_id,
+            },
+        });
+    }
+    strings.next().is_none().then_some(events)
+}
+
+/// `n` as a whole number from 0 to 2^53 - 1.
+fn whole(n: f64) -> Option<u64> {
+    ((0.0..=MAX_SAFE_INTEGER).contains(&n) && n.fract() == 0.0).then_some(n as u64)
 }
 
 fn from_record(record: JsValue) -> Result<EventEnvelope, StoreError> {
@@ -657,5 +821,23 @@ impl Completion {
                 },
             }),
         }
+    }
+}
+
+impl IndexedDbStore {
+    /// Writes events that already carry their ids and versions (a log the engine built in another
+    /// store, for the benchmarks and their seeded labs) in one transaction: all of them or, if any
+    /// id or stream version is already taken, none. The listeners are told of the new head.
+    pub async fn write_log(&self, events: &[EventEnvelope]) -> Result<(), StoreError> {
+        let tx = self.transaction(&[EVENTS], IdbTransactionMode::Readwrite)?;
+        let done = Completion::new(&tx);
+        add_all(&tx, events)?;
+        done.outcome()
+            .await
+            .map_err(|f| f.into_store_error("storing the events"))?;
+        if let Some(last) = events.last() {
+            self.notifier.notify(last.event_id);
+        }
+        Ok(())
     }
 }

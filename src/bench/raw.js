@@ -1,0 +1,103 @@
+// The benchmark's baselines: the same work written directly against IndexedDB, with no Rust and no
+// library in between. Loaded by wasm-bindgen as a module file (no eval, no inline script), and
+// called from src/bench/mod.rs, which times every call the same way it times the store.
+//
+// The schema is the one crates/store/src/browser/idb.rs creates (database version 2): `events`
+// keyed by `event_id` with the unique index `stream` on [entity_type, entity_id, version], then
+// `checkpoints` and `snapshots`, so a raw put pays for the same index as the store's add.
+
+export function rawOpen(name) {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.open(name, 2);
+    request.onupgradeneeded = (event) => {
+      const db = request.result;
+      if (event.oldVersion < 1) {
+        const events = db.createObjectStore('events', { keyPath: 'event_id' });
+        events.createIndex('stream', ['entity_type', 'entity_id', 'version'], { unique: true });
+        db.createObjectStore('checkpoints', { keyPath: 'subscriber' });
+      }
+      if (event.oldVersion < 2) {
+        db.createObjectStore('snapshots', { keyPath: ['entity_type', 'entity_id'] });
+      }
+    };
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+export function rawClose(db) {
+  db.close();
+}
+
+export function rawDelete(name) {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.deleteDatabase(name);
+    request.onsuccess = () => resolve();
+    request.onerror = () => reject(request.error);
+    request.onblocked = () => reject(new Error(`deleting ${name} is blocked by an open connection`));
+  });
+}
+
+// The highest event_id stored (0 when empty).
+export function rawHead(db) {
+  return new Promise((resolve, reject) => {
+    const request = db.transaction('events').objectStore('events').openKeyCursor(null, 'prev');
+    request.onsuccess = () => resolve(request.result ? request.result.key : 0);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+// One record as the store writes it: the envelope's fields, event_data a JSON string.
+function record(id, entityId, version, template, type, data) {
+  return {
+    event_id: id,
+    entity_type: template.entity_type,
+    entity_id: entityId,
+    version,
+    event_type: type,
+    schema_version: template.schema_version,
+    event_data: data,
+    recorded_at: template.recorded_at,
+    metadata: {
+      actor: template.actor,
+      correlation_id: template.correlation_id,
+      causation_id: template.causation_id,
+    },
+  };
+}
+
+function done(tx) {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onabort = () => reject(tx.error);
+  });
+}
+
+// Figure a's baseline: `datas.length` events of stream `entityId` (versions 1..) with ids from
+// `firstId`, put in one readwrite transaction; resolves when it has committed.
+export function rawBatch(db, firstId, entityId, template, types, datas) {
+  const tx = db.transaction('events', 'readwrite');
+  const store = tx.objectStore('events');
+  for (let i = 0; i < datas.length; i++) {
+    store.put(record(firstId + i, entityId, i + 1, template, types[i], datas[i]));
+  }
+  return done(tx);
+}
+
+// Figure b's baseline: the same events, one put per transaction, each awaited before the next.
+export async function rawSingles(db, firstId, entityId, template, types, datas) {
+  for (let i = 0; i < datas.length; i++) {
+    const tx = db.transaction('events', 'readwrite');
+    tx.objectStore('events').put(record(firstId + i, entityId, i + 1, template, types[i], datas[i]));
+    await done(tx);
+  }
+}
+
+// Figure c's baseline: every event in one getAll; resolves with how many were read.
+export function rawGetAll(db) {
+  return new Promise((resolve, reject) => {
+    const request = db.transaction('events').objectStore('events').getAll();
+    request.onsuccess = () => resolve(request.result.length);
+    request.onerror = () => reject(request.error);
+  });
+}

@@ -1,0 +1,276 @@
+// The browser half of `cargo xtask bench`: serves the benchmark build (dist-bench/) like GitHub
+// Pages, runs /bench in headless Chromium (Debian's, through Playwright), measures the cold start
+// by fresh page loads, adds what xtask measured natively (the criterion fold, the shipped size),
+// prints one table and writes the results as JSON.
+//
+// Environment (set by xtask/src/bench.rs):
+//   PORT                 the port to serve on (127.0.0.1 and localhost, two origins)
+//   BENCH_MODE           full | quick
+//   BENCH_OUT            where to write the JSON
+//   BENCH_PROFILE        Chromium's profile directory (kept, so generated databases are reused)
+//   NATIVE_FOLD_NS       the native fold's median time per event, in ns (criterion)
+//   NATIVE_FOLD_EVENTS   how many events the native fold folded
+//   SHIPPED_BROTLI       wasm + JS shipped, brotli, in bytes
+import { chromium } from '@playwright/test';
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const port = Number(process.env.PORT ?? 4181);
+const mode = process.env.BENCH_MODE === 'full' ? 'full' : 'quick';
+const out = process.env.BENCH_OUT ?? join(root, 'target', 'bench', 'bench.json');
+const profile = process.env.BENCH_PROFILE ?? join(root, 'target', 'bench', 'profile');
+const distRoot = join(root, 'dist-bench');
+const loads = 11;
+const labEvents = mode === 'full' ? 100_000 : 5_000;
+
+const flags = [
+  '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic',
+  '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+function log(line) {
+  process.stdout.write(`bench: ${line}\n`);
+}
+
+async function startServer() {
+  const server = spawn(process.execPath, [join(root, 'tests/e2e/support/pages-server.mjs')], {
+    env: { ...process.env, PORT: String(port), FOLDLAB_DIST_ROOT: distRoot },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise((ok, fail) => {
+    server.stdout.on('data', (d) => (String(d).includes('serving') ? ok() : null));
+    server.on('exit', (code) => fail(new Error(`pages-server exited with ${code}`)));
+  });
+  return server;
+}
+
+function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  const n = s.length;
+  return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+function stats(runs) {
+  return { median_ms: median(runs), min_ms: Math.min(...runs), max_ms: Math.max(...runs), runs_ms: runs };
+}
+
+// Deletes the lab's database and storage on an origin, from a page of that origin that does not
+// run the app (the wasm-bindgen glue file), so no connection holds the database open.
+async function wipeLab(context, origin) {
+  const glue = readdirSync(join(distRoot, 'foldlab')).find((f) => f.endsWith('.js'));
+  const page = await context.newPage();
+  await page.goto(`${origin}/foldlab/${glue}`);
+  await page.evaluate(async () => {
+    const names = (await indexedDB.databases()).map((d) => d.name).filter((n) => !n.startsWith('foldlab-bench'));
+    for (const name of names) {
+      await new Promise((ok, fail) => {
+        const r = indexedDB.deleteDatabase(name);
+        r.onsuccess = ok;
+        r.onerror = () => fail(r.error);
+        r.onblocked = () => fail(new Error(`deleting ${name} is blocked`));
+      });
+    }
+    const keep = localStorage.getItem('foldlab-bench');
+    localStorage.clear();
+    if (keep) localStorage.setItem('foldlab-bench', keep);
+  });
+  await page.close();
+}
+
+// Collects console errors and uncaught exceptions, leaving out the one the server causes on
+// purpose: a deep link (/bench) is answered with 404.html and status 404, as GitHub Pages does,
+// and Chromium logs that document's status (as tests/e2e/support/console.ts explains).
+function watch(page, problems) {
+  let deepLink = false;
+  page.on('response', (r) => {
+    if (r.status() === 404 && r.request().isNavigationRequest()) deepLink = true;
+  });
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    if (deepLink && m.text().includes('the server responded with a status of 404')) return;
+    problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(e.message));
+}
+
+// One fresh page load: ms from navigation start to <html data-lab="ready">.
+async function coldStart(context, url) {
+  const page = await context.newPage();
+  await page.goto(url, { waitUntil: 'commit' });
+  await page.waitForSelector('html[data-lab="ready"]', { state: 'attached', timeout: 300_000 });
+  const ready = await page.evaluate(() => window.__labReadyAt ?? null);
+  const events = await page.evaluate(() => document.title);
+  await page.close();
+  if (ready === null) throw new Error('the page became ready before the observer saw it');
+  void events;
+  return ready;
+}
+
+async function main() {
+  const server = await startServer();
+  mkdirSync(profile, { recursive: true });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    args: flags,
+    headless: true,
+    viewport: { width: 1280, height: 900 },
+  });
+  // Records when the lab marks itself ready, on every page of the context, from navigation start.
+  await context.addInitScript(() => {
+    const seen = () => {
+      if (window.__labReadyAt === undefined && document.documentElement?.getAttribute('data-lab') === 'ready') {
+        window.__labReadyAt = performance.now();
+      }
+    };
+    new MutationObserver(seen).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-lab'] });
+  });
+  const problems = [];
+  try {
+    const empty = `http://localhost:${port}/foldlab/`;
+    const seeded = `http://127.0.0.1:${port}/foldlab/`;
+    await wipeLab(context, `http://localhost:${port}`);
+    await wipeLab(context, `http://127.0.0.1:${port}`);
+
+    // Figures a to e, in the page (its own databases, on the origin whose lab stays empty).
+    log(`running ${empty}bench?run=${mode} (figures a–e)…`);
+    const page = await context.newPage();
+    watch(page, problems);
+    page.on('console', (m) => m.type() === 'log' && log(`page: ${m.text()}`));
+    await page.goto(`${empty}bench?run=${mode}`);
+    let last = '';
+    const deadline = Date.now() + 60 * 60 * 1000;
+    let results = null;
+    while (Date.now() < deadline) {
+      results = await page.evaluate(() => window.foldlabBench ?? null);
+      if (results) break;
+      const failed = await page.locator('[role="alert"]').allTextContents();
+      if (failed.length) throw new Error(failed.join(' '));
+      const status = await page.getByTestId('bench-status').textContent();
+      if (status && status !== last) {
+        log(status);
+        last = status;
+      }
+      await page.waitForTimeout(1000);
+    }
+    if (!results) throw new Error('the benchmark page did not finish within an hour');
+    await page.screenshot({ path: join(dirname(out), 'bench-page.png'), fullPage: true });
+    await page.close();
+
+    // Figure d: the native side, from criterion.
+    const nativeNs = Number(process.env.NATIVE_FOLD_NS);
+    const fold = results.figures.find((f) => f.id === 'd');
+    if (fold && nativeNs > 0) {
+      const events = results.sizes.fold;
+      const wasmNs = (fold.ours.median_ms * 1e6) / events;
+      const nativeEvents = Number(process.env.NATIVE_FOLD_EVENTS ?? 1_000_000);
+      fold.baseline = {
+        median_ms: (nativeNs * nativeEvents) / 1e6,
+        min_ms: null,
+        max_ms: null,
+        runs_ms: [],
+        note: `criterion median of the native fold of ${nativeEvents} events`,
+      };
+      fold.ratio = wasmNs / nativeNs;
+      fold.met = fold.ratio <= fold.goal;
+      fold.note = `${wasmNs.toFixed(2)} ns per event in wasm, ${nativeNs.toFixed(2)} ns natively`;
+    }
+
+    // Figure f: cold start, fresh page loads, the seeded lab against an empty one.
+    log(`seeding the lab on ${seeded} with ${labEvents} events…`);
+    const seed = await context.newPage();
+    watch(seed, problems);
+    await seed.goto(`${seeded}bench?seed-lab=${labEvents}`);
+    await seed.getByTestId('bench-seeded').waitFor({ timeout: 30 * 60 * 1000 });
+    log(await seed.getByTestId('bench-seeded').textContent());
+    await seed.close();
+    const full = [];
+    const none = [];
+    for (let i = 0; i <= loads; i++) {
+      const a = await coldStart(context, seeded);
+      const b = await coldStart(context, empty);
+      if (i > 0) {
+        full.push(a);
+        none.push(b);
+      }
+      log(`cold start ${i === 0 ? 'warm-up' : i}: ${a.toFixed(0)} ms with ${labEvents} events, ${b.toFixed(0)} ms empty`);
+    }
+    const f = {
+      id: 'f',
+      name: `cold start to interactive with ${labEvents} events stored`,
+      ours_label: `fresh load, ${labEvents} events with checkpoints and snapshots`,
+      baseline_label: 'fresh load, empty store',
+      ours: stats(full),
+      baseline: stats(none),
+      ratio_rule: 'time with the events / time with an empty store (to <html data-lab="ready">)',
+      goal_op: '<=',
+      goal: 3,
+      note: `${loads} fresh page loads each after one warm-up, from navigation start`,
+    };
+    f.ratio = f.ours.median_ms / f.baseline.median_ms;
+    f.met = f.ratio <= f.goal;
+    results.figures.push(f);
+
+    // Figure g: the shipped size.
+    const shipped = Number(process.env.SHIPPED_BROTLI);
+    if (shipped > 0) {
+      results.figures.push({
+        id: 'g',
+        name: 'wasm + JS shipped, brotli',
+        ours_label: 'dist-bench/foldlab, brotli -q 11',
+        baseline_label: '',
+        ours: { median_ms: null, bytes: shipped },
+        baseline: null,
+        ratio_rule: 'kilobytes (1 KB = 1000 bytes), not a ratio',
+        ratio: shipped / 1000,
+        goal_op: '<=',
+        goal: 250,
+        met: shipped <= 250_000,
+        note: 'includes the benchmark page itself',
+      });
+    }
+    results.console_errors = problems;
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+    printTable(results);
+    log(`results written to ${out}`);
+    if (problems.length) {
+      log(`console errors: ${problems.join(' | ')}`);
+      process.exitCode = 1;
+    }
+  } finally {
+    await context.close();
+    server.kill();
+  }
+}
+
+function fmtMs(v) {
+  if (v === null || v === undefined) return '—';
+  return v < 10 ? `${v.toFixed(2)} ms` : `${v.toFixed(0)} ms`;
+}
+
+function printTable(results) {
+  const rows = [['figure', 'ours', 'baseline', 'ratio', 'goal', 'met?']];
+  for (const f of results.figures) {
+    const ours = f.id === 'g' ? `${(f.ours.bytes / 1000).toFixed(1)} KB` : `${fmtMs(f.ours.median_ms)} (${fmtMs(f.ours.min_ms)}–${fmtMs(f.ours.max_ms)})`;
+    const base = f.baseline ? `${fmtMs(f.baseline.median_ms)}${f.baseline.min_ms != null ? ` (${fmtMs(f.baseline.min_ms)}–${fmtMs(f.baseline.max_ms)})` : ''}` : '—';
+    const ratio = f.ratio === null || f.ratio === undefined ? '—' : f.id === 'g' ? `${f.ratio.toFixed(1)} KB` : f.ratio < 0.1 ? f.ratio.toFixed(4) : f.ratio.toFixed(2);
+    const met = f.met === true ? 'yes' : f.met === false ? 'NO' : '—';
+    rows.push([`${f.id}. ${f.name}`, ours, base, ratio, `${f.goal_op} ${f.goal}`, met]);
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const line = (r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  console.log('');
+  console.log(`bench: ${results.mode} run, ${results.date}, ${results.user_agent}`);
+  console.log(line(rows[0]));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const r of rows.slice(1)) console.log(line(r));
+  console.log('');
+}
+
+main().catch((e) => {
+  console.error(`bench: failed: ${e.stack ?? e}`);
+  process.exit(1);
+});

@@ -1,0 +1,38 @@
+// The benchmark page in its quick mode: it measures every figure the page can (a to e) in this
+// browser and shows them with their goals, without a console error. The figures' values are what
+// `cargo xtask bench` reports; this only checks the page produces them.
+import { expect, test } from '@playwright/test';
+import { screenshotPath, trackConsoleErrors } from './support/console';
+
+test('the benchmark page measures every figure in quick mode', async ({ page }) => {
+  test.setTimeout(300_000);
+  const problems = trackConsoleErrors(page);
+  await page.goto('./bench?run=quick');
+  await expect(page.getByRole('heading', { name: 'How fast is this?' })).toBeVisible();
+  const table = page.getByTestId('bench-table');
+  await expect(table).toBeVisible({ timeout: 280_000 });
+  for (const id of ['a', 'b', 'b+', 'c', 'd', 'e']) {
+    const row = page.getByTestId(`bench-row-${id}`);
+    await expect(row).toBeVisible();
+    // Every measured side shows a median time.
+    await expect(row.locator('td').first()).toContainText(/\d ms/);
+  }
+  // a, b, c and e have their ratio judged against the goal in the page; d needs the native side.
+  for (const id of ['a', 'b', 'c', 'e']) {
+    await expect(page.getByTestId(`bench-row-${id}`)).toHaveAttribute('data-verdict', /^(met|missed)$/);
+  }
+  await expect(page.getByTestId('bench-row-d')).toHaveAttribute('data-verdict', 'needs cargo xtask bench');
+  const results = await page.evaluate(() => (window as unknown as { foldlabBench: { figures: { id: string; ours: { runs_ms: number[] } }[] } }).foldlabBench);
+  expect(results.figures.map((f) => f.id)).toEqual(['a', 'b', 'b+', 'c', 'd', 'e']);
+  for (const f of results.figures) expect(f.ours.runs_ms.length).toBeGreaterThanOrEqual(10);
+  await page.screenshot({ path: screenshotPath('bench-quick'), fullPage: true });
+
+  // The Snapshots view tells what this browser measured, with a link back.
+  await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Snapshots' }).click();
+  const measured = page.getByTestId('measured-here');
+  await expect(measured).toContainText('Measured in this browser on');
+  await expect(measured).toContainText('load a customer of 20000 events');
+  await expect(measured.getByRole('link', { name: 'All figures, and run them again' })).toBeVisible();
+  await measured.screenshot({ path: screenshotPath('bench-measured-here') });
+  expect(problems.messages).toEqual([]);
+});

@@ -1,0 +1,31 @@
+// The event table with 100,000 events in the lab's store: only a window of rows is rendered, and
+// scrolling to the end shows the last event. The lab is seeded by the benchmark page (a log the
+// engine made: customers, orders and their deliveries, with checkpoints and snapshots).
+import { expect, test } from '@playwright/test';
+import { screenshotPath, trackConsoleErrors } from './support/console';
+
+test('the event table stays a window of rows with 100,000 events', async ({ page }) => {
+  test.setTimeout(600_000);
+  const problems = trackConsoleErrors(page);
+  await page.goto('./bench?seed-lab=100000');
+  await expect(page.getByTestId('bench-seeded')).toHaveText(/The lab now holds \d+ events\./, { timeout: 540_000 });
+  const seeded = Number((await page.getByTestId('bench-seeded').textContent())?.match(/\d+/)?.[0]);
+  expect(seeded).toBeGreaterThanOrEqual(100_000);
+
+  await page.goto('./events');
+  await expect(page.getByTestId('shown')).toHaveText(`${seeded} events`, { timeout: 120_000 });
+  const rows = page.getByRole('table', { name: 'Event store' }).locator('[role="row"][data-event-id]');
+  const rendered = await rows.count();
+  expect(rendered).toBeGreaterThan(0);
+  expect(rendered).toBeLessThan(100);
+
+  const table = page.getByRole('table', { name: 'Event store' });
+  await expect(table.locator('[data-event-id="1"]')).toBeVisible();
+  await expect(table.locator(`[data-event-id="${seeded}"]`)).toHaveCount(0);
+  await page.getByTestId('inspector-scroll').evaluate((el) => { el.scrollTop = el.scrollHeight; });
+  await expect(table.locator(`[data-event-id="${seeded}"]`)).toBeVisible();
+  await expect(table.locator('[data-event-id="1"]')).toHaveCount(0);
+  expect(await rows.count()).toBeLessThan(100);
+  await page.screenshot({ path: screenshotPath('events-100k-end') });
+  expect(problems.messages).toEqual([]);
+});

@@ -1,0 +1,112 @@
+//! `cargo xtask bench`: the performance figures of issue 5. Installs what is missing, makes a
+//! release build of its own (dist-bench/foldlab), measures the shipped size, runs the native
+//! criterion fold, then `tests/bench/run.mjs`, which serves the build, runs `/bench` and the cold
+//! starts in headless Chromium, prints the one table and writes target/bench/bench.json (copied
+//! to docs/benchmarks.json after a full run).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::cli::PAGES_PUBLIC_URL;
+use crate::process::{run, say};
+use crate::{build, setup, size, Context, Error, Project, Result};
+
+/// Where the benchmark's build goes (served under /foldlab/ like the Pages build).
+pub const BENCH_DIST: &str = "dist-bench/foldlab";
+
+/// The port the benchmark's server listens on unless FOLDLAB_E2E_PORT says otherwise.
+const DEFAULT_PORT: &str = "4180";
+
+/// How many events the native fold benchmark folds (`HISTORY` in benches/throughput/native.rs).
+const NATIVE_FOLD_EVENTS: u64 = 1_000_000;
+
+/// The criterion benchmark whose median is the native side of the fold figure.
+const FOLD_BENCH: &str = "customer with 1,000,000 events/evolve only (events already decoded)";
+
+/// Runs the benchmark; `quick` uses small sizes in the page.
+pub fn bench(project: &Project, quick: bool) -> Result<()> {
+    setup::all(project)?;
+    say("bench: release build for the benchmark");
+    let dist = build::release(project, PAGES_PUBLIC_URL, Path::new(BENCH_DIST))?;
+    let rows = size::measure(&dist)?;
+    let shipped: u64 = rows.iter().map(|r| r.brotli).sum();
+    say(format!(
+        "bench: shipped (wasm + JS, brotli): {}",
+        size::kb(shipped)
+    ));
+
+    say("bench: the native fold (criterion)");
+    let out_dir = target_dir(project).join("bench");
+    let criterion_home = out_dir.join("criterion");
+    run(project
+        .cargo()
+        .args(["bench", "-p", "foldlab-store", "--bench", "throughput"])
+        .env("FOLDLAB_BENCH", "fold")
+        .env("CRITERION_HOME", &criterion_home))?;
+    let estimates = criterion_home
+        .join(FOLD_BENCH)
+        .join("new")
+        .join("estimates.json");
+    let text =
+        fs::read_to_string(&estimates).context(format!("reading {}", estimates.display()))?;
+    let median_ns = median_point_estimate(&text)
+        .ok_or_else(|| Error::new(format!("no median in {}", estimates.display())))?;
+    let per_event = median_ns / NATIVE_FOLD_EVENTS as f64;
+    say(format!(
+        "bench: native fold: {:.1} ms for {NATIVE_FOLD_EVENTS} events ({per_event:.2} ns per event)",
+        median_ns / 1e6
+    ));
+
+    let mode = if quick { "quick" } else { "full" };
+    let out = out_dir.join("bench.json");
+    let port = std::env::var("FOLDLAB_E2E_PORT").unwrap_or_else(|_| DEFAULT_PORT.to_string());
+    run(project
+        .command("node")
+        .arg(project.path("tests/bench/run.mjs"))
+        .env("PORT", port)
+        .env("BENCH_MODE", mode)
+        .env("BENCH_OUT", &out)
+        .env("BENCH_PROFILE", out_dir.join("profile"))
+        .env("NATIVE_FOLD_NS", format!("{per_event}"))
+        .env("NATIVE_FOLD_EVENTS", NATIVE_FOLD_EVENTS.to_string())
+        .env("SHIPPED_BROTLI", shipped.to_string()))?;
+    if !quick {
+        let docs = project.path("docs/benchmarks.json");
+        fs::copy(&out, &docs).context(format!(
+            "copying {} to {}",
+            out.display(),
+            docs.display()
+        ))?;
+        say(format!("bench: copied to {}", docs.display()));
+    }
+    Ok(())
+}
+
+/// The target directory cargo uses for this checkout.
+fn target_dir(project: &Project) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| project.path("target"))
+}
+
+/// The median's point estimate (ns) in criterion's `estimates.json`.
+pub fn median_point_estimate(json: &str) -> Option<f64> {
+    let median = &json[json.find("\"median\"")?..];
+    let value = &median[median.find("\"point_estimate\":")? + "\"point_estimate\":".len()..];
+    let end = value
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '-' | '+')))
+        .unwrap_or(value.len());
+    value[..end].trim().parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_median_is_read_from_criterion_estimates() {
+        let json = r#"{"mean":{"confidence_interval":{"confidence_level":0.95,"lower_bound":1.0,"upper_bound":2.0},"point_estimate":54705233.15,"standard_error":1.0},"median":{"confidence_interval":{"confidence_level":0.95,"lower_bound":3.0,"upper_bound":4.0},"point_estimate":57370659.09,"standard_error":2.0}}"#;
+        assert_eq!(median_point_estimate(json), Some(57370659.09));
+        assert_eq!(median_point_estimate("{}"), None);
+    }
+}
