@@ -1443,7 +1443,7 @@ async fn reading_the_log_keeps_every_field_and_still_names_a_bad_record() {
         .expect("put back");
     db.close();
     match store.read_all(0, usize::MAX).await {
-        Err(StoreError::Corrupt(detail)) => assert!(detail.contains("event 2"), "{detail}"),
+        Err(StoreError::Corrupt(detail)) => assert!(detail.contains("event #2"), "{detail}"),
         other => panic!("the edited record must be reported, got {other:?}"),
     }
     // The first event alone still reads.
