@@ -227,13 +227,7 @@ async fn the_stream_index_refuses_a_second_event_with_the_same_version() {
         .expect("append");
 
     // Go around the store, as buggy code in another tab might: a new event id, the same version.
-    let factory: web_sys::IdbFactory = Reflect::get(&js_sys::global(), &"indexedDB".into())
-        .expect("indexedDB")
-        .unchecked_into();
-    let db: web_sys::IdbDatabase = settle(&factory.open(&name).expect("open"))
-        .await
-        .expect("raw open")
-        .unchecked_into();
+    let db = raw_idb(&name).await;
     let tx = db
         .transaction_with_str_and_mode("events", web_sys::IdbTransactionMode::Readwrite)
         .expect("transaction");
@@ -1423,13 +1417,7 @@ async fn reading_the_log_keeps_every_field_and_still_names_a_bad_record() {
     assert_eq!(all[2..], more[..]);
 
     // A record edited around the store: its version is no longer a whole number.
-    let factory: web_sys::IdbFactory = Reflect::get(&js_sys::global(), &"indexedDB".into())
-        .expect("indexedDB")
-        .unchecked_into();
-    let db: web_sys::IdbDatabase = settle(&factory.open(&name).expect("open"))
-        .await
-        .expect("raw open")
-        .unchecked_into();
+    let db = raw_idb(&name).await;
     let tx = db
         .transaction_with_str_and_mode("events", web_sys::IdbTransactionMode::Readwrite)
         .expect("transaction");
