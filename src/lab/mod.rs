@@ -179,6 +179,11 @@ impl Lab {
             lab.busy.set(false);
             mark_ready();
             lab.refresh().await;
+            // Once per page load, after the log is in: every record on its own, so damage the
+            // normal read does not trip over (a version edited into a gap, say) is found too.
+            if lab.integrity.with_untracked(Option::is_none) {
+                lab.check_integrity().await;
+            }
         });
         lab
     }
