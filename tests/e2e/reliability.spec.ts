@@ -344,3 +344,24 @@ test('a truncated record in localStorage is found on load and named; the rest st
   expect(await page.evaluate((k) => localStorage.getItem(k), key)).toBe(whole!.slice(0, whole!.length / 2));
   expect(problems.messages).toEqual([]);
 });
+
+test('a version edited into a gap is found on load too, though every record still reads', async ({ page }) => {
+  const problems = trackConsoleErrors(page);
+  const lab = new LabPage(page);
+  await lab.open();
+  await lab.createCustomer('Ada', '1000');
+  await lab.rowCommand('Change the credit limit of Ada');
+  await page.getByLabel('New credit limit for Ada ($)').fill('900');
+  await lab.rowCommand('Save limit');
+  await lab.expectEventCount(2);
+  const [, [, stream]] = await storedEvents(page);
+
+  await editStoredEvent(page, 2, { version: 5 });
+  await page.reload();
+  const panel = page.getByTestId('integrity');
+  await expect(panel).toContainText(`(${stream})`);
+  await expect(panel).toContainText('event #2');
+  // The log itself still reads, so the tables show it, under the warning.
+  await lab.expectEventCount(2);
+  expect(problems.messages).toEqual([]);
+});
