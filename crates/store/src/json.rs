@@ -8,6 +8,16 @@
 
 use serde::Serialize;
 
+/// serde_json's message for `error` without the " at line L column C" it appends, for messages
+/// that report the position apart (or not at all).
+pub fn message_without_position(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    text.split(" at line ")
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// `value` as indented JSON, exactly as `serde_json::to_string_pretty` would write it.
 pub fn to_pretty<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
     serde_json::to_string(value).map(|compact| indent(&compact))

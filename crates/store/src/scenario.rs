@@ -242,13 +242,7 @@ impl Scenario {
     pub fn parse(text: &str) -> Result<Scenario, ScenarioError> {
         let scenario: Scenario =
             serde_json::from_str(text).map_err(|e| ScenarioError::Malformed {
-                // serde_json appends " at line L column C"; the position is reported apart.
-                message: e
-                    .to_string()
-                    .split(" at line ")
-                    .next()
-                    .unwrap_or_default()
-                    .to_string(),
+                message: crate::json::message_without_position(&e),
                 line: e.line(),
                 column: e.column(),
             })?;

@@ -187,13 +187,7 @@ pub fn check_size_and_depth(text: &str, limit: usize) -> Result<(), ImportError>
 
 fn parse_json(text: &str) -> Result<Value, ImportError> {
     serde_json::from_str(text).map_err(|e| ImportError::Malformed {
-        // serde_json appends " at line L column C"; the position is reported apart.
-        message: e
-            .to_string()
-            .split(" at line ")
-            .next()
-            .unwrap_or_default()
-            .to_string(),
+        message: crate::json::message_without_position(&e),
         line: e.line(),
         column: e.column(),
     })
@@ -237,15 +231,8 @@ pub fn read_lab_file(text: &str) -> Result<LabFile, ImportError> {
     }
     // Read again from the text, not from `value`: the events' `Deserialize` is then the one the
     // stores already use (from JSON text), not a second copy for `Value` in the wasm.
-    let file: LabFile = serde_json::from_str(text).map_err(|e| {
-        ImportError::WrongShape(
-            e.to_string()
-                .split(" at line ")
-                .next()
-                .unwrap_or_default()
-                .to_string(),
-        )
-    })?;
+    let file: LabFile = serde_json::from_str(text)
+        .map_err(|e| ImportError::WrongShape(crate::json::message_without_position(&e)))?;
     check_text(&value, "")?;
     Ok(file)
 }

@@ -848,10 +848,7 @@ async fn two_indexed_db_handles_hear_each_others_writes() {
 #[wasm_bindgen_test]
 async fn two_local_storage_handles_hear_each_others_writes() {
     let name = fresh_name("local-broadcast");
-    let options = OpenOptions {
-        skip_indexed_db: Some("this test is about localStorage".into()),
-    };
-    let (a, _) = open_browser_store_with(&name, &options).await;
+    let a = open_local(&name).await;
     assert_eq!(a.backend(), Backend::LocalStorage);
     let b = a.open_again(&name).await.expect("second handle");
     handles_hear_each_others_writes(a, b).await;
@@ -1009,10 +1006,7 @@ async fn indexed_db_two_tabs_racing_on_a_customer_lose_nothing_after_a_retry() {
 #[wasm_bindgen_test]
 async fn local_storage_two_tabs_racing_on_a_customer_lose_nothing_after_a_retry() {
     let name = fresh_name("local-customer-race");
-    let options = OpenOptions {
-        skip_indexed_db: Some("this test is about localStorage".into()),
-    };
-    let (a, _) = open_browser_store_with(&name, &options).await;
+    let a = open_local(&name).await;
     let b = a.open_again(&name).await.expect("second handle");
     a_customer_raced_by_two_tabs_keeps_every_event_once(a, b).await;
 }
@@ -1487,4 +1481,12 @@ async fn an_append_after_another_handle_wrote_is_numbered_from_the_stored_head()
         Err(StoreError::Conflict { actual: 2, .. })
     ));
     assert_eq!(tab_b.head().await, Ok(4));
+}
+
+/// The store `name` opened as the app opens it when IndexedDB is off: localStorage.
+async fn open_local(name: &str) -> BrowserStore {
+    let options = OpenOptions {
+        skip_indexed_db: Some("this test is about localStorage".into()),
+    };
+    open_browser_store_with(name, &options).await.0
 }
