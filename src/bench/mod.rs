@@ -5,11 +5,11 @@
 //! and only when it is empty (for the cold-start figure, which `cargo xtask bench` measures).
 
 use foldlab_domain::{CustomerDecider, CustomerId, NewEvent};
-use foldlab_store::bench_data::{
+use foldlab_engine::replay::generated_limit;
+use foldlab_engine::{snapshot_of, Engine, Subscriber};
+use foldlab_lab::bench_data::{
     fold_history, history_events, history_new_events, lab_log, lab_snapshots, LAB_CUSTOMERS,
 };
-use foldlab_store::engine::{snapshot_of, Engine, Subscriber};
-use foldlab_store::replay::generated_limit;
 use foldlab_store::{Checkpoint, EventStore, ExpectedVersion, IndexedDbStore, StreamId};
 use serde::{Deserialize, Serialize};
 use std::hint::black_box;

@@ -4,8 +4,8 @@
 
 use crate::components::share::download_as;
 use crate::lab::Lab;
-use foldlab_store::integrity::salvage;
-use foldlab_store::sharing::lab_settings;
+use foldlab_lab::salvage::salvage;
+use foldlab_lab::sharing::lab_settings;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 

@@ -5,7 +5,7 @@
 use crate::lab::folds::group;
 use crate::lab::lag::{Projections, DELAYS, LATE_PROJECTION, SAMPLE_MS, WINDOW_MS};
 use crate::lab::Lab;
-use foldlab_store::ProjectionStatus;
+use foldlab_engine::ProjectionStatus;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::time::Duration;

@@ -3,7 +3,7 @@
 
 use super::command_side::StatusBadge;
 use crate::lab::Lab;
-use foldlab_store::engine::Subscriber;
+use foldlab_engine::Subscriber;
 use leptos::prelude::*;
 
 /// The customer view and its lag.

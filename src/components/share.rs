@@ -7,8 +7,8 @@ use crate::app::href;
 use crate::lab::lessons::{describe, outcome, Progress};
 use crate::lab::sharing::CheckedImport;
 use crate::lab::Lab;
-use foldlab_store::scenario::Scenario;
-use foldlab_store::sharing::{
+use foldlab_lab::scenario::Scenario;
+use foldlab_lab::sharing::{
     base64url, read_scenario, ImportError, MAX_LAB_FILE_BYTES, MAX_SCENARIO_BYTES,
 };
 use leptos::prelude::*;

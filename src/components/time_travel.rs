@@ -7,7 +7,7 @@ use super::transport::{Transport, SPEEDS};
 use crate::app::keep_query;
 use crate::lab::as_of::{model_at, views_at};
 use crate::lab::Lab;
-use foldlab_store::timeline::{requested_position, view_at};
+use foldlab_lab::timeline::{requested_position, view_at};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 

@@ -9,7 +9,7 @@ use foldlab_domain::{
     LowCreditLimits, NewCustomersProjection, NewCustomersWithHighValueOrders, OrderHistories,
     OrderHistoryProjection, UnreadableEvent, WriteModel,
 };
-use foldlab_store::QuerySide;
+use foldlab_engine::QuerySide;
 
 /// Every projection's checkpoint at one moment, and the state it held then.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -6,9 +6,9 @@ use super::{checkpoints, short_id, Lab, LabEngine, LabStore, STORE_NAME};
 use foldlab_domain::codec::{decode, DomainEvent, StoredEvent};
 use foldlab_domain::order::OrderEvent;
 use foldlab_domain::{CustomerId, EventEnvelope, Metadata, Money, NewEvent, OrderId};
-use foldlab_store::engine::{Engine, EngineError, Outcome, StepReport, Subscriber};
-use foldlab_store::fault_switch::{crash_error, deliver_at_once};
-use foldlab_store::{EventStore, ExpectedVersion, OpenOptions, StreamId};
+use foldlab_engine::deliver_at_once;
+use foldlab_engine::{Engine, EngineError, Outcome, StepReport, Subscriber};
+use foldlab_store::{EventStore, ExpectedVersion, OpenOptions, StoreError, StreamId};
 use gloo_storage::{LocalStorage, Storage};
 
 /// The localStorage key that, when set, makes the next page load skip IndexedDB. Outside the
@@ -247,7 +247,7 @@ impl Lab {
             let crashed = engine.step_for(subscriber).await;
             engine.store().faults().disarm_crash(subscriber.name());
             match crashed {
-                Err(EngineError::Store(error)) if error == crash_error(subscriber.name()) => {}
+                Err(EngineError::Store(StoreError::Crashed { .. })) => {}
                 Err(other) => return Err(failed(other)),
                 Ok(_) => return Err("The crash did not happen: the Customer service saved its checkpoint.".to_string()),
             }
@@ -345,7 +345,7 @@ impl Lab {
                 .store()
                 .faults()
                 .race_next_appends(StreamId::new("Customer", customer.as_str()), 2);
-            let to_service = |event: &EventEnvelope| foldlab_store::engine::Delivery {
+            let to_service = |event: &EventEnvelope| foldlab_engine::Delivery {
                 subscriber,
                 event: event.clone(),
             };
@@ -542,7 +542,7 @@ async fn position_of(engine: &LabEngine, subscriber: Subscriber) -> Result<u64, 
 /// JSON text indented for reading; the text itself if it is not JSON.
 pub fn pretty(json: &str) -> String {
     match serde_json::from_str::<serde_json::Value>(json) {
-        Ok(value) => foldlab_store::json::to_pretty(&value).unwrap_or_else(|_| json.to_string()),
+        Ok(value) => foldlab_lab::json::to_pretty(&value).unwrap_or_else(|_| json.to_string()),
         Err(_) => json.to_string(),
     }
 }

@@ -12,10 +12,10 @@ use foldlab_domain::{
     CustomerDecider, CustomerEvent, CustomerState, Decider, EventEnvelope, OrderDecider,
     OrderEvent, OrderState, Snapshotting,
 };
+use foldlab_engine::replay::{latest_multiple, HistoryGenerator, Replay};
+use foldlab_engine::Engine;
+use foldlab_engine::{EngineError, SnapshotSkipped};
 use foldlab_store::browser::open_browser_store;
-use foldlab_store::engine::Engine;
-use foldlab_store::engine::{EngineError, SnapshotSkipped};
-use foldlab_store::replay::{latest_multiple, HistoryGenerator, Replay};
 use foldlab_store::{Backend, EventStore, ExpectedVersion, Snapshot, StreamId};
 use gloo_storage::{LocalStorage, Storage};
 use leptos::prelude::*;
@@ -774,8 +774,8 @@ impl Folded {
 
     fn json(&self) -> String {
         let json = match self {
-            Folded::Customer(state) => foldlab_store::json::to_pretty(state),
-            Folded::Order(state) => foldlab_store::json::to_pretty(state),
+            Folded::Customer(state) => foldlab_lab::json::to_pretty(state),
+            Folded::Order(state) => foldlab_lab::json::to_pretty(state),
         };
         json.unwrap_or_else(|e| format!("(cannot show: {e})"))
     }

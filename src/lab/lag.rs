@@ -8,7 +8,8 @@
 use super::{Lab, LabEngine};
 use crate::lab::folds::now_ms;
 use foldlab_domain::{CustomerId, CustomerViews, EventEnvelope, Money, OrderId};
-use foldlab_store::{EventStore, Progress, ProjectionStatus};
+use foldlab_engine::{Progress, ProjectionStatus};
+use foldlab_store::EventStore;
 use gloo_storage::{LocalStorage, Storage};
 use leptos::prelude::*;
 use leptos::task::spawn_local;

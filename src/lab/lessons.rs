@@ -5,11 +5,12 @@
 
 use super::{Lab, LabEngine, LabStore};
 use foldlab_domain::EventEnvelope;
-use foldlab_store::engine::{Engine, Outcome, StepReport};
-use foldlab_store::scenario::runner::{Runner, Watcher};
-use foldlab_store::scenario::Settings;
-use foldlab_store::sim::{Deliver, ProjectionAction, Step, StepResult};
-use foldlab_store::{narrate, EventStore};
+use foldlab_engine::{Engine, Outcome, StepReport};
+use foldlab_lab::narrate;
+use foldlab_lab::scenario::runner::{Runner, Watcher};
+use foldlab_lab::scenario::Settings;
+use foldlab_lab::sim::{Deliver, ProjectionAction, Step, StepResult};
+use foldlab_store::EventStore;
 use gloo_storage::{LocalStorage, Storage};
 use serde::{Deserialize, Serialize};
 

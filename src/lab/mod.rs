@@ -3,10 +3,11 @@
 //! rules themselves stay in the domain crate.
 
 use foldlab_domain::{CustomerId, CustomerViews, EventEnvelope, Money, OrderId, WriteModel};
+use foldlab_engine::{Engine, EngineError, Outcome, StepReport, Subscriber};
+use foldlab_lab::narrate;
 use foldlab_store::browser::{open_browser_store_with, BrowserStore};
-use foldlab_store::engine::{Engine, EngineError, Outcome, StepReport, Subscriber};
 use foldlab_store::integrity::IntegrityReport;
-use foldlab_store::{narrate, Backend, Change, EventStore, FaultSwitch, StoreError};
+use foldlab_store::{Backend, Change, EventStore, FaultSwitch, StoreError};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::rc::Rc;
@@ -231,7 +232,8 @@ impl Lab {
                 Err(error) => {
                     self.loading.set(None);
                     self.load_error.set(Some(format!(
-                        "The lab could not read its event store. {error}"
+                        "The lab could not read its event store. {}",
+                        said(&error)
                     )));
                     if matches!(error, EngineError::Store(StoreError::Corrupt(_))) {
                         self.check_integrity().await;
@@ -348,7 +350,7 @@ impl Lab {
             let stored = engine
                 .create_customer(&id, &name, limit, &short_id("k"))
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| said(&e))?;
             lab.log_command(&engine, &stored).await;
             Ok(format!(
                 "Stored {}: customer {} was created with a {limit} credit limit.{}",
@@ -377,7 +379,7 @@ impl Lab {
             let stored = engine
                 .place_order(&id, &customer, total, &short_id("k"))
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| said(&e))?;
             lab.log_command(&engine, &stored).await;
             Ok(format!(
                 "Stored {}: order {id} is NEW. Step through the deliveries to see the Customer service react.{}",
@@ -444,7 +446,7 @@ impl Lab {
     ) -> Result<String, String> {
         let lab = *self;
         self.with_engine(async move |engine| {
-            let stored = command(&engine).await.map_err(|e| e.to_string())?;
+            let stored = command(&engine).await.map_err(|e| said(&e))?;
             lab.log_command(&engine, &stored).await;
             Ok(format!("{}{}", ids(&stored), lost_races(&engine)))
         })
@@ -694,4 +696,20 @@ fn ids(events: &[EventEnvelope]) -> String {
 fn short_id(prefix: &str) -> String {
     let uuid = uuid::Uuid::new_v4().simple().to_string();
     format!("{prefix}-{}", &uuid[..8])
+}
+
+/// Where a learner looks next when a stored record cannot be read.
+pub const SEE_THE_REPORT: &str =
+    "Open the integrity report to see every record affected; what is readable can still be exported.";
+
+/// What the lab says of a failed command or read: the engine's words, and, when a stored record
+/// cannot be read, where to look next (the store and the engine say what failed, the page says
+/// what to do about it).
+pub fn said(error: &EngineError) -> String {
+    match error {
+        EngineError::Decode { .. } | EngineError::Store(StoreError::Corrupt(_)) => {
+            format!("{error} {SEE_THE_REPORT}")
+        }
+        other => other.to_string(),
+    }
 }

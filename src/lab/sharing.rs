@@ -1,9 +1,9 @@
 //! Exporting the whole lab as a file and importing one, on the lab's own store. An import is
-//! checked completely (see `foldlab_store::sharing`) before anything is written; if writing then
+//! checked completely (see `foldlab_lab::sharing`) before anything is written; if writing then
 //! fails part way, the lab taken just before is written back.
 
 use super::{journal, Entry, Lab};
-use foldlab_store::sharing::{self, LabFile};
+use foldlab_lab::sharing::{self, LabFile};
 use leptos::prelude::*;
 
 /// What an import found, checked and ready to replace the lab.
@@ -30,7 +30,7 @@ impl Lab {
         let file = sharing::export(&engine, journal, js_sys::Date::now() as i64)
             .await
             .map_err(|e| format!("The lab could not be exported: {e}"))?;
-        let text = foldlab_store::json::to_pretty(&file)
+        let text = foldlab_lab::json::to_pretty(&file)
             .map_err(|e| format!("The lab could not be written as JSON: {e}"))?;
         Ok((text, file))
     }

@@ -40,7 +40,7 @@ pub fn bench(project: &Project, quick: bool) -> Result<()> {
     let criterion_home = out_dir.join("criterion");
     run(project
         .cargo()
-        .args(["bench", "-p", "foldlab-store", "--bench", "throughput"])
+        .args(["bench", "-p", "foldlab-lab", "--bench", "throughput"])
         .env("FOLDLAB_BENCH", "fold")
         .env("CRITERION_HOME", &criterion_home))?;
     let estimates = criterion_home

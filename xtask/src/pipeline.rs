@@ -82,14 +82,19 @@ fn native(project: &Project) -> Result<()> {
         "-p",
         "foldlab-store",
         "-p",
+        "foldlab-engine",
+        "-p",
+        "foldlab-lab",
+        "-p",
         "xtask",
         "--lib",
         "--tests",
     ]))
 }
 
-/// (b) The store's wasm-bindgen tests, run by wasm-bindgen-test-runner (the cargo runner for
-/// wasm32 in .cargo/config.toml) through chromedriver.
+/// (b) The wasm-bindgen tests, run by wasm-bindgen-test-runner (the cargo runner for wasm32 in
+/// .cargo/config.toml) through chromedriver: the store's contract suite and backends, and the
+/// lab's tests of what sits above them (tabs racing through the engine, salvage, the simulator).
 fn browser(project: &Project) -> Result<()> {
     run(project
         .cargo()
@@ -97,10 +102,12 @@ fn browser(project: &Project) -> Result<()> {
             "test",
             "-p",
             "foldlab-store",
+            "-p",
+            "foldlab-lab",
             "--target",
             WASM_TARGET,
             "--features",
-            "contract",
+            "foldlab-store/contract",
             "--tests",
         ])
         .env("CHROMEDRIVER", CHROMEDRIVER)

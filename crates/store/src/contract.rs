@@ -490,3 +490,64 @@ pub async fn a_large_batch_is_stored_whole<S: EventStore>(store: &S) {
         .all(|(i, e)| e.version == i as u64 + 1 && e.event_id == i as u64 + 1));
     assert_eq!(back[499].event_data, "{\"n\":499}");
 }
+
+/// Helpers the browser tests of every crate share: fresh names, raw IndexedDB access behind a
+/// store's back, and the app's way of opening localStorage.
+#[cfg(target_arch = "wasm32")]
+pub mod browser {
+    use crate::{open_browser_store_with, BrowserStore, OpenOptions};
+    use js_sys::{Promise, Reflect};
+    use wasm_bindgen::{JsCast, JsValue};
+    use wasm_bindgen_futures::JsFuture;
+
+    /// A database name or key prefix no earlier test or run has used, so every test starts empty.
+    pub fn fresh_name(test: &str) -> String {
+        format!(
+            "foldlab-test-{test}-{}-{}",
+            js_sys::Date::now(),
+            (js_sys::Math::random() * 1e9) as u64
+        )
+    }
+
+    /// The page's localStorage, to read or write behind a store's back.
+    pub fn local_storage() -> web_sys::Storage {
+        Reflect::get(&js_sys::global(), &"localStorage".into())
+            .expect("window.localStorage")
+            .unchecked_into()
+    }
+
+    /// Resolves when an IndexedDB request succeeds; its error otherwise.
+    pub async fn settle(request: &web_sys::IdbRequest) -> Result<JsValue, String> {
+        let promise = Promise::new(&mut |resolve, reject| {
+            request.set_onsuccess(Some(&resolve));
+            request.set_onerror(Some(&reject));
+        });
+        match JsFuture::from(promise).await {
+            Ok(_) => request.result().map_err(|e| format!("{e:?}")),
+            Err(_) => Err(request
+                .error()
+                .ok()
+                .flatten()
+                .map_or_else(|| "unknown".into(), |e| e.name())),
+        }
+    }
+
+    /// Opens the database `name` behind the store's back, as the browser's developer tools would.
+    pub async fn raw_idb(name: &str) -> web_sys::IdbDatabase {
+        let factory: web_sys::IdbFactory = Reflect::get(&js_sys::global(), &"indexedDB".into())
+            .expect("indexedDB")
+            .unchecked_into();
+        settle(&factory.open(name).expect("open"))
+            .await
+            .expect("raw open")
+            .unchecked_into()
+    }
+
+    /// The store `name` opened as the app opens it when IndexedDB is off: localStorage.
+    pub async fn open_local(name: &str) -> BrowserStore {
+        let options = OpenOptions {
+            skip_indexed_db: Some("this test is about localStorage".into()),
+        };
+        open_browser_store_with(name, &options).await.0
+    }
+}

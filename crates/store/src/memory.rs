@@ -167,4 +167,21 @@ mod tests {
         };
     }
     crate::for_each_contract_check!(memory);
+
+    /// The fault wrapper with nothing armed keeps the contract too: the lab's store is one.
+    mod behind_the_fault_switch {
+        use crate::contract;
+        use crate::FaultSwitch;
+        use futures::executor::block_on;
+
+        macro_rules! switched {
+            ($name:ident) => {
+                #[test]
+                fn $name() {
+                    block_on(contract::$name(&FaultSwitch::default()));
+                }
+            };
+        }
+        crate::for_each_contract_check!(switched);
+    }
 }

@@ -147,6 +147,24 @@ pub enum StoreError {
     Unavailable(String),
     /// A stored record cannot be read back.
     Corrupt(String),
+    /// A crash switched on through the fault wrapper ([`crate::Faults`]): `subscriber` stopped
+    /// after its effect, before saving its checkpoint. Nothing of the checkpoint was written.
+    Crashed {
+        /// The subscriber's name.
+        subscriber: String,
+    },
+}
+
+/// One lost race for an aggregate: an append refused by optimistic concurrency because someone
+/// else appended to the stream first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Conflict {
+    /// The aggregate's stream.
+    pub stream: StreamId,
+    /// The version the writer had loaded and expected.
+    pub expected: ExpectedVersion,
+    /// The version the stream was at: someone else appended in between.
+    pub actual: u64,
 }
 
 impl fmt::Display for StoreError {
@@ -160,10 +178,10 @@ impl fmt::Display for StoreError {
                 write!(f, "The browser's storage is full; nothing was stored ({detail}). Free some space, for example by deleting generated histories on the Snapshots page or by exporting the lab and resetting it, then try again.")
             }
             StoreError::Unavailable(detail) => write!(f, "The storage cannot be used: {detail}"),
-            StoreError::Corrupt(detail) => write!(
+            StoreError::Corrupt(detail) => write!(f, "A stored record cannot be read: {detail}."),
+            StoreError::Crashed { subscriber } => write!(
                 f,
-                "A stored record cannot be read: {detail}. {}",
-                crate::integrity::SEE_THE_REPORT
+                "{subscriber} stopped after its effect, before saving its checkpoint (a crash switched on)."
             ),
         }
     }

@@ -79,7 +79,7 @@ pub async fn open_browser_store_with(
 fn detail(error: StoreError) -> String {
     match error {
         StoreError::Unavailable(d) | StoreError::QuotaExceeded(d) | StoreError::Corrupt(d) => d,
-        conflict @ StoreError::Conflict { .. } => conflict.to_string(),
+        other @ (StoreError::Conflict { .. } | StoreError::Crashed { .. }) => other.to_string(),
     }
 }
 

@@ -1,0 +1,568 @@
+//! The query side on the memory store: each projection run by a projector over a log the engine's
+//! own commands and deliveries wrote, and the projector's controls — pause and lag, rebuild, a
+//! projection registered late, duplicates, read-your-writes, and views as of a past position.
+#![cfg(not(target_arch = "wasm32"))]
+
+use foldlab_domain::{
+    as_of, project, ApplyOutcome, CancelReason, CustomerId, CustomerViewProjection, EventEnvelope,
+    LowCreditLimitProjection, Money, NewCustomersProjection, OrderHistoryProjection, OrderId,
+    OrderStatus, Projection,
+};
+use foldlab_engine::{Engine, Lag, Progress, Projector, ProjectorControl, ProjectorError};
+use foldlab_store::{Checkpoint, EventStore, MemoryStore};
+use futures::executor::block_on;
+use std::cell::Cell;
+
+/// Each event the engine stores is stamped one second after the one before.
+fn engine() -> Engine<MemoryStore> {
+    let now = Cell::new(1_700_000_000_000_i64);
+    Engine::new(
+        MemoryStore::new(),
+        Box::new(move || {
+            now.set(now.get() + 1_000);
+            now.get()
+        }),
+    )
+}
+
+fn cents(c: i64) -> Money {
+    Money::from_cents(c)
+}
+
+fn customer(id: &str) -> CustomerId {
+    CustomerId::new(id)
+}
+
+fn order(id: &str) -> OrderId {
+    OrderId::new(id)
+}
+
+fn run(e: &Engine<MemoryStore>) {
+    block_on(e.run_to_end(10_000)).expect("every delivery is made");
+}
+
+fn log(e: &Engine<MemoryStore>) -> Vec<EventEnvelope> {
+    block_on(e.store().read_all(0, usize::MAX)).expect("read")
+}
+
+fn head(e: &Engine<MemoryStore>) -> u64 {
+    block_on(e.store().head()).expect("head")
+}
+
+/// Ada's orders are approved and shipped, refused over her limit, and her limit is raised; Bob
+/// places one large order; Cy cancels hers, is deleted, and is refused credit afterwards.
+fn given_a_busy_lab() -> Engine<MemoryStore> {
+    let e = engine();
+    let create = |id: &str, name: &str, limit: i64| {
+        block_on(e.create_customer(&customer(id), name, cents(limit), "k")).expect("customer");
+    };
+    let place = |id: &str, who: &str, total: i64| {
+        block_on(e.place_order(&order(id), &customer(who), cents(total), "k")).expect("order");
+    };
+    create("c1", "Ada", 10_000);
+    create("c2", "Bob", 500_000);
+    create("c3", "Cy", 50_000);
+    place("o1", "c1", 4_000);
+    place("o2", "c1", 7_000);
+    place("o3", "c2", 150_000);
+    place("o4", "c3", 20_000);
+    run(&e);
+    block_on(e.ship_order(&order("o1"), "k")).expect("ship");
+    block_on(e.cancel_order(&order("o4"), "k")).expect("cancel");
+    block_on(e.change_credit_limit(&customer("c1"), cents(20_000), "k")).expect("limit");
+    run(&e);
+    block_on(e.delete_customer(&customer("c3"), "k")).expect("delete");
+    place("o5", "c3", 1_000);
+    run(&e);
+    e
+}
+
+/// Keeps placing orders for Ada until the log holds at least `events` events.
+fn grow_to(e: &Engine<MemoryStore>, events: u64) {
+    let mut n = 100;
+    while head(e) < events {
+        n += 1;
+        let id = order(&format!("o{n}"));
+        block_on(e.place_order(&id, &customer("c1"), cents(10), "k")).expect("order");
+        run(e);
+    }
+}
+
+fn low_credit() -> LowCreditLimitProjection {
+    LowCreditLimitProjection {
+        threshold: cents(100_000),
+    }
+}
+
+fn new_customers() -> NewCustomersProjection {
+    NewCustomersProjection {
+        window: 50,
+        threshold: cents(100_000),
+    }
+}
+
+/// A fresh fold of the events up to `position`, straight from the domain, for comparison.
+fn fresh<P: Projection>(projection: &P, e: &Engine<MemoryStore>, position: u64) -> P::State {
+    as_of(projection, &log(e), position).expect("every event reads")
+}
+
+#[test]
+fn the_customer_view_projection_holds_what_the_engines_view_holds() {
+    let e = given_a_busy_lab();
+    let view = block_on(e.customer_view()).expect("view");
+    assert_eq!(view, fresh(&CustomerViewProjection, &e, head(&e)));
+    let cy = &view.customers[&customer("c3")];
+    assert!(cy.deleted);
+    assert_eq!(
+        cy.available_credit,
+        cents(50_000),
+        "her cancelled order's credit came back"
+    );
+}
+
+#[test]
+fn the_order_history_tells_each_orders_story_per_customer() {
+    let e = given_a_busy_lab();
+    let projector = Projector::new(OrderHistoryProjection);
+    block_on(projector.catch_up(e.store())).expect("catch up");
+    let history = block_on(projector.state(e.store())).expect("state");
+    let story = |id: &str| -> Vec<OrderStatus> {
+        let order = history
+            .order(&order(id))
+            .expect("the order is in the history");
+        order.changes.iter().map(|c| c.status).collect()
+    };
+    use OrderStatus::{Approved, Cancelled, New, Shipped};
+    assert_eq!(story("o1"), vec![New, Approved, Shipped]);
+    assert_eq!(story("o2"), vec![New, Cancelled]);
+    assert_eq!(story("o3"), vec![New, Approved]);
+    assert_eq!(story("o4"), vec![New, Approved, Cancelled]);
+    assert_eq!(story("o5"), vec![New, Cancelled]);
+    let reasons: Vec<Option<CancelReason>> = ["o2", "o4", "o5"]
+        .iter()
+        .map(|id| {
+            history
+                .order(&order(id))
+                .and_then(|o| o.changes.last()?.reason)
+        })
+        .collect();
+    assert_eq!(
+        reasons,
+        vec![
+            Some(CancelReason::CreditLimitExceeded),
+            Some(CancelReason::UserRequested),
+            Some(CancelReason::CustomerDeleted)
+        ]
+    );
+    assert_eq!(history.orders_of(&customer("c1")).len(), 2);
+    let stamps: Vec<i64> = history.orders_of(&customer("c1"))[0]
+        .changes
+        .iter()
+        .map(|c| c.recorded_at)
+        .collect();
+    assert!(stamps.windows(2).all(|w| w[0] < w[1]), "{stamps:?}");
+}
+
+#[test]
+fn customers_with_a_low_credit_limit_are_listed_with_their_available_credit() {
+    let e = given_a_busy_lab();
+    let projector = Projector::new(low_credit());
+    block_on(projector.catch_up(e.store())).expect("catch up");
+    let view = block_on(projector.state(e.store())).expect("state");
+    let answer: Vec<(&str, Money, Money)> = view
+        .customers()
+        .into_iter()
+        .map(|c| (c.name.as_str(), c.credit_limit, c.available_credit))
+        .collect();
+    // Bob's limit is high and Cy is deleted; Ada's raised limit is still low, and o1 uses 4,000.
+    assert_eq!(answer, vec![("Ada", cents(20_000), cents(16_000))]);
+}
+
+#[test]
+fn new_customers_with_high_value_orders_are_found_by_joining_customers_and_orders() {
+    let e = given_a_busy_lab();
+    let projector = Projector::new(new_customers());
+    block_on(projector.catch_up(e.store())).expect("catch up");
+    let view = block_on(projector.state(e.store())).expect("state");
+    let answer: Vec<(&str, Money)> = view
+        .customers()
+        .into_iter()
+        .map(|c| (c.name.as_str(), c.orders_total()))
+        .collect();
+    assert_eq!(answer, vec![("Bob", cents(150_000))]);
+
+    // Fifty events later Bob is no longer new.
+    grow_to(&e, head(&e) + 50);
+    block_on(projector.catch_up(e.store())).expect("catch up");
+    let view = block_on(projector.state(e.store())).expect("state");
+    assert!(view.customers().is_empty());
+}
+
+#[test]
+fn a_paused_projector_applies_nothing_its_lag_grows_and_drains_once_resumed() {
+    let e = given_a_busy_lab();
+    let projector = Projector::new(OrderHistoryProjection);
+    block_on(projector.catch_up(e.store())).expect("catch up");
+    let caught_up = block_on(projector.lag(e.store())).expect("lag");
+    assert_eq!(
+        caught_up,
+        Lag {
+            position: head(&e),
+            head: head(&e),
+            events_behind: 0,
+            ms_behind: 0
+        }
+    );
+
+    projector.pause();
+    let before = log(&e).len();
+    block_on(e.place_order(&order("o9"), &customer("c2"), cents(1_000), "k")).expect("order");
+    let one = block_on(projector.lag(e.store())).expect("lag");
+    run(&e);
+    let three = block_on(projector.lag(e.store())).expect("lag");
+    assert_eq!(
+        log(&e).len(),
+        before + 3,
+        "OrderCreated, CreditReserved, OrderApproved"
+    );
+    assert_eq!((one.events_behind, three.events_behind), (1, 3));
+    assert_eq!((one.ms_behind, three.ms_behind), (1_000, 3_000));
+
+    assert_eq!(block_on(projector.step(e.store())), Ok(Progress::Paused));
+    let nothing = block_on(projector.catch_up(e.store())).expect("catch up");
+    assert_eq!((nothing.applied, nothing.paused), (0, true));
+    assert_eq!(block_on(projector.lag(e.store())), Ok(three));
+
+    projector.resume();
+    assert!(matches!(
+        block_on(projector.step(e.store())),
+        Ok(Progress::Applied {
+            outcome: ApplyOutcome::Updated,
+            ..
+        })
+    ));
+    assert_eq!(
+        block_on(projector.lag(e.store()))
+            .expect("lag")
+            .events_behind,
+        2
+    );
+    let rest = block_on(projector.catch_up(e.store())).expect("catch up");
+    assert_eq!((rest.applied, rest.paused), (2, false));
+    assert!(block_on(projector.lag(e.store()))
+        .expect("lag")
+        .is_caught_up());
+    assert_eq!(block_on(projector.step(e.store())), Ok(Progress::UpToDate));
+}
+
+#[test]
+fn a_slowed_projector_only_records_its_delay_for_the_app_to_honour() {
+    let e = given_a_busy_lab();
+    let projector = Projector::new(low_credit());
+    projector.set_delay_ms(750);
+    assert_eq!(projector.delay_ms(), 750);
+    let control: &dyn ProjectorControl = &projector;
+    assert_eq!(control.delay_ms(), 750);
+    control.pause();
+    let status = block_on(projector.status(e.store())).expect("status");
+    assert_eq!(status.name, "low-credit-limit");
+    assert_eq!((status.paused, status.delay_ms), (true, 750));
+    assert_eq!(status.lag.events_behind, head(&e), "nothing applied yet");
+    control.resume();
+    let caught_up = block_on(projector.catch_up(e.store())).expect("catch up");
+    assert_eq!(caught_up.applied as u64, head(&e), "no sleeping natively");
+}
+
+#[test]
+fn a_rebuild_from_position_zero_equals_the_view_built_event_by_event() {
+    let e = given_a_busy_lab();
+    let projector = Projector::new(OrderHistoryProjection);
+    while let Progress::Applied { .. } = block_on(projector.step(e.store())).expect("step") {}
+    let incremental = block_on(projector.load(e.store())).expect("load");
+    let rebuilt = block_on(projector.rebuild(e.store())).expect("rebuild");
+    assert_eq!(rebuilt.applied as u64, head(&e));
+    assert_eq!(block_on(projector.load(e.store())), Ok(incremental));
+}
+
+#[test]
+fn a_paused_rebuild_drops_the_view_and_waits_at_position_zero() {
+    let e = given_a_busy_lab();
+    let projector = Projector::new(low_credit());
+    block_on(projector.catch_up(e.store())).expect("catch up");
+    projector.pause();
+    block_on(projector.rebuild(e.store())).expect("rebuild");
+    let dropped = block_on(projector.load(e.store())).expect("load");
+    assert_eq!(dropped.position, 0);
+    assert_eq!(dropped.state, low_credit().initial_state());
+    projector.resume();
+    block_on(projector.catch_up(e.store())).expect("catch up");
+    assert_eq!(
+        block_on(projector.state(e.store())),
+        Ok(fresh(&low_credit(), &e, head(&e)))
+    );
+}
+
+#[test]
+fn a_projection_registered_after_fifty_events_catches_up_from_the_whole_history() {
+    let e = given_a_busy_lab();
+    grow_to(&e, 50);
+    assert!(head(&e) >= 50);
+    let late = Projector::new(new_customers());
+    assert_eq!(
+        block_on(late.lag(e.store())).expect("lag").events_behind,
+        head(&e),
+        "a new projection starts at position 0"
+    );
+    let caught_up = block_on(late.catch_up(e.store())).expect("catch up");
+    assert_eq!(caught_up.position, head(&e));
+    let incremental = block_on(late.load(e.store())).expect("load");
+    block_on(late.rebuild(e.store())).expect("rebuild");
+    assert_eq!(block_on(late.load(e.store())), Ok(incremental.clone()));
+    assert_eq!(incremental.state, fresh(&new_customers(), &e, head(&e)));
+}
+
+#[test]
+fn catching_up_reads_in_pages_and_saves_the_checkpoint_after_each() {
+    let e = given_a_busy_lab();
+    grow_to(&e, foldlab_engine::projector::PAGE as u64 + 10);
+    let projector = Projector::new(OrderHistoryProjection);
+    let report = block_on(projector.catch_up(e.store())).expect("catch up");
+    assert_eq!(report.applied as u64, head(&e));
+    assert_eq!(
+        block_on(projector.state(e.store())),
+        Ok(fresh(&OrderHistoryProjection, &e, head(&e)))
+    );
+}
+
+#[test]
+fn a_duplicate_delivery_to_a_projection_is_discarded() {
+    let e = given_a_busy_lab();
+    let projector = Projector::new(low_credit());
+    block_on(projector.catch_up(e.store())).expect("catch up");
+    let before = block_on(projector.load(e.store())).expect("load");
+    let reserved = log(&e)
+        .into_iter()
+        .find(|event| event.event_type == "CreditReserved")
+        .expect("some credit was reserved");
+    assert_eq!(
+        block_on(projector.deliver(e.store(), &reserved)),
+        Ok(ApplyOutcome::Duplicate)
+    );
+    assert_eq!(
+        block_on(projector.load(e.store())),
+        Ok(before),
+        "credit is not reserved twice"
+    );
+}
+
+#[test]
+fn a_delivered_event_is_applied_once_and_a_paused_projector_refuses_it() {
+    let e = given_a_busy_lab();
+    let projector = Projector::new(OrderHistoryProjection);
+    let first = log(&e)[0].clone();
+    projector.pause();
+    assert!(matches!(
+        block_on(projector.deliver(e.store(), &first)),
+        Err(ProjectorError::Paused {
+            position: 0,
+            waiting_for: 1,
+            ..
+        })
+    ));
+    projector.resume();
+    assert_eq!(
+        block_on(projector.deliver(e.store(), &first)),
+        Ok(ApplyOutcome::Ignored),
+        "a CustomerCreated only moves the order history's checkpoint"
+    );
+    assert_eq!(block_on(projector.position(e.store())), Ok(1));
+}
+
+#[test]
+fn wait_until_applied_returns_once_the_position_is_applied() {
+    let e = given_a_busy_lab();
+    let projector = Projector::new(OrderHistoryProjection);
+    let stored =
+        block_on(e.place_order(&order("o9"), &customer("c2"), cents(5), "k")).expect("order");
+    let written = stored[0].event_id;
+    assert_eq!(
+        block_on(projector.wait_until_applied(e.store(), written)),
+        Ok(written)
+    );
+    let history = block_on(projector.state(e.store())).expect("state");
+    assert_eq!(
+        history.order(&order("o9")).map(|o| o.status()),
+        Some(OrderStatus::New),
+        "the client reads its own write"
+    );
+    run(&e);
+    assert_eq!(
+        block_on(projector.wait_until_applied(e.store(), written - 3)),
+        Ok(written),
+        "a position already applied returns at once"
+    );
+    assert_eq!(
+        block_on(projector.lag(e.store()))
+            .expect("lag")
+            .events_behind,
+        2,
+        "it applied nothing beyond what was asked"
+    );
+}
+
+#[test]
+fn wait_until_applied_fails_clearly_instead_of_hanging() {
+    let e = given_a_busy_lab();
+    let projector = Projector::new(OrderHistoryProjection);
+    projector.pause();
+    let error = block_on(projector.wait_until_applied(e.store(), 3)).expect_err("paused");
+    assert_eq!(
+        error.to_string(),
+        "Order history is paused at #0, so it will not reach #3 until it is resumed."
+    );
+    let beyond = head(&e) + 1;
+    assert_eq!(
+        block_on(projector.wait_until_applied(e.store(), beyond)),
+        Err(ProjectorError::NotStoredYet {
+            position: beyond,
+            head: head(&e)
+        })
+    );
+}
+
+#[test]
+fn a_view_as_of_a_position_equals_a_fresh_projection_fed_the_events_up_to_there() {
+    let e = given_a_busy_lab();
+    let projector = Projector::new(OrderHistoryProjection);
+    block_on(projector.catch_up(e.store())).expect("catch up");
+    for position in [0, 1, 7, 12, head(&e)] {
+        let fed = project(
+            &OrderHistoryProjection,
+            OrderHistoryProjection.initial_state(),
+            log(&e).iter().take(position as usize),
+        )
+        .expect("folds");
+        assert_eq!(
+            block_on(projector.state_as_of(e.store(), position)),
+            Ok(fed),
+            "as of #{position}"
+        );
+    }
+}
+
+#[test]
+fn what_a_lagging_view_holds_is_the_view_as_of_its_checkpoint() {
+    let e = given_a_busy_lab();
+    let view = Projector::new(low_credit());
+    block_on(view.wait_until_applied(e.store(), 12)).expect("applied");
+    block_on(e.change_credit_limit(&customer("c2"), cents(400_000), "k")).expect("limit");
+    assert!(head(&e) > 12);
+    assert_eq!(
+        block_on(view.state(e.store())),
+        block_on(view.state_as_of(e.store(), 12))
+    );
+    assert_ne!(
+        block_on(view.state_as_of(e.store(), 12)),
+        block_on(view.state_as_of(e.store(), head(&e))),
+        "the events it has not applied would change it"
+    );
+}
+
+#[test]
+fn an_unreadable_event_stops_the_checkpoint_right_before_it() {
+    let e = given_a_busy_lab();
+    let bad = head(&e) + 1;
+    block_on(e.store().append(
+        &foldlab_store::StreamId::new("Order", "o1"),
+        foldlab_store::ExpectedVersion::Any,
+        vec![foldlab_domain::NewEvent {
+            event_type: "OrderTeleported".into(),
+            schema_version: 1,
+            event_data: "{}".into(),
+            recorded_at: 0,
+            metadata: Default::default(),
+        }],
+    ))
+    .expect("append");
+    let projector = Projector::new(OrderHistoryProjection);
+    let error = block_on(projector.catch_up(e.store())).expect_err("unreadable");
+    assert!(
+        error
+            .to_string()
+            .starts_with(&format!("Event #{bad} cannot be read")),
+        "{error}"
+    );
+    assert_eq!(block_on(projector.position(e.store())), Ok(bad - 1));
+}
+
+#[test]
+fn a_saved_view_that_cannot_be_read_is_an_error_that_says_to_rebuild() {
+    let e = given_a_busy_lab();
+    block_on(e.store().save_checkpoint(&Checkpoint {
+        subscriber: OrderHistoryProjection::NAME.into(),
+        position: 3,
+        state: "[1, 2".into(),
+    }))
+    .expect("save");
+    let projector = Projector::new(OrderHistoryProjection);
+    let error = block_on(projector.state(e.store())).expect_err("corrupt");
+    assert!(error.to_string().contains("rebuild it"), "{error}");
+    block_on(projector.rebuild(e.store())).expect("rebuild");
+    assert_eq!(
+        block_on(projector.state(e.store())),
+        Ok(fresh(&OrderHistoryProjection, &e, head(&e)))
+    );
+}
+
+#[test]
+fn pausing_the_engines_customer_view_holds_its_deliveries_back_while_the_services_go_on() {
+    let e = given_a_busy_lab();
+    let view = &e.query_side().customer_view;
+    let before = block_on(e.customer_view()).expect("view");
+    view.pause();
+    block_on(e.place_order(&order("o9"), &customer("c2"), cents(1_000), "k")).expect("order");
+    run(&e);
+    let approved = block_on(e.load_order(&order("o9"))).expect("load");
+    assert_eq!(
+        approved.order().map(|o| o.status),
+        Some(OrderStatus::Approved),
+        "the command side went on"
+    );
+    assert_eq!(block_on(e.customer_view()), Ok(before), "the view did not");
+    let lag = block_on(view.lag(e.store())).expect("lag");
+    assert_eq!((lag.events_behind, lag.ms_behind), (3, 3_000));
+    let error = block_on(view.wait_until_applied(e.store(), head(&e))).expect_err("paused");
+    assert!(
+        error.to_string().starts_with("Customer view is paused"),
+        "{error}"
+    );
+
+    view.resume();
+    run(&e);
+    assert!(block_on(view.lag(e.store())).expect("lag").is_caught_up());
+    assert_eq!(
+        block_on(e.customer_view()),
+        Ok(fresh(&CustomerViewProjection, &e, head(&e)))
+    );
+}
+
+#[test]
+fn the_engine_lists_every_projection_with_its_lag() {
+    let e = given_a_busy_lab();
+    let query = e.query_side();
+    block_on(query.catch_up(OrderHistoryProjection::NAME, e.store())).expect("catch up");
+    let listed: Vec<(String, bool)> = block_on(query.statuses(e.store()))
+        .expect("statuses")
+        .into_iter()
+        .map(|s| (s.label, s.lag.is_caught_up()))
+        .collect();
+    assert_eq!(
+        listed,
+        vec![
+            ("Customer view".to_string(), true),
+            ("Order history".to_string(), true),
+            ("Customers with a low credit limit".to_string(), false),
+            ("New customers with high value orders".to_string(), false),
+        ]
+    );
+}

@@ -1,0 +1,17 @@
+//! What Foldlab's app needs that runs natively, on top of the engine: the [`sim`]ulator's step
+//! vocabulary and the one runner that carries steps out (the simulator is that runner plus a
+//! watcher of invariants), [`scenario`] files and their player, the lab file ([`sharing`]) and
+//! [`salvage`] of a damaged store, one sentence per delivery ([`narrate`]), the [`timeline`]'s
+//! arithmetic, and [`bench_data`] shared with the benchmarks.
+#![deny(missing_docs)]
+
+pub mod bench_data;
+pub mod json;
+mod narrate;
+pub mod salvage;
+pub mod scenario;
+pub mod sharing;
+pub mod sim;
+pub mod timeline;
+
+pub use narrate::narrate;
