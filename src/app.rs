@@ -11,49 +11,12 @@ use crate::components::{
     share::Share,
 };
 use crate::components::{projections::ProjectionsPage, snapshots::SnapshotsPage};
-use crate::lab::{folds::Folds, lag::Projections, Lab};
+use crate::lab::{projections::Projections, snapshots::Folds, Lab};
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
-/// The base path without its trailing slash (`""` at the site root), as the router wants it.
-pub fn base_path() -> String {
-    let base = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.base_uri().ok().flatten())
-        .and_then(|uri| web_sys::Url::new(&uri).ok())
-        .map(|url| url.pathname())
-        .unwrap_or_default();
-    base.trim_end_matches('/').to_string()
-}
-
-/// An in-app link target: `path` (starting with `/`) under the base path. The router's `<A>`
-/// passes absolute paths through as they are, so the base must be added here.
-pub fn href(path: &str) -> String {
-    format!("{}{path}", base_path())
-}
-
-/// Puts `query` (`?step=3`) in the address of the route `path` (`/choreography`) unless it is there
-/// already, replacing the history entry, so a reload or a copied link returns to the same place.
-pub fn keep_query(
-    navigate: &impl Fn(&str, leptos_router::NavigateOptions),
-    path: &str,
-    query: &str,
-) {
-    let current = web_sys::window()
-        .and_then(|w| w.location().search().ok())
-        .unwrap_or_default();
-    if current != query {
-        navigate(
-            &format!("{path}{query}"),
-            leptos_router::NavigateOptions {
-                replace: true,
-                scroll: false,
-                ..Default::default()
-            },
-        );
-    }
-}
+use crate::address::base_path;
 
 /// The root component.
 #[component]

@@ -1,5 +1,6 @@
 //! Foldlab's browser entry point: installs the panic hook and mounts the app.
 
+mod address;
 mod app;
 mod bench;
 mod components;

@@ -190,7 +190,7 @@ pub struct Results {
 
 /// Milliseconds since the page's time origin.
 fn now() -> f64 {
-    crate::lab::folds::now_ms()
+    crate::lab::snapshots::now_ms()
 }
 
 fn js_error(e: JsValue) -> String {
@@ -303,7 +303,7 @@ where
             o.push(to);
             r.push(tr);
         }
-        crate::lab::folds::pause(0).await;
+        crate::lab::snapshots::pause(0).await;
     }
     Ok((Stats::of(o), Stats::of(r)))
 }
@@ -471,7 +471,7 @@ async fn figure_b(sizes: Sizes) -> Result<Vec<Figure>, String> {
         if run > 0 {
             runs.push(now() - start);
         }
-        crate::lab::folds::pause(0).await;
+        crate::lab::snapshots::pause(0).await;
     }
     drop(engine);
     let commands = Stats::of(runs);
@@ -523,7 +523,7 @@ async fn write_lab(
     progress: &dyn Fn(String),
 ) -> Result<u64, String> {
     progress(format!("building a lab log of {events} events in memory…"));
-    crate::lab::folds::pause(0).await;
+    crate::lab::snapshots::pause(0).await;
     let engine = lab_log(events, LAB_CUSTOMERS).await.map_err(store_error)?;
     let log = engine
         .store()
@@ -638,7 +638,7 @@ async fn figure_d(sizes: Sizes) -> Result<Figure, String> {
         if run > 0 {
             runs.push(took);
         }
-        crate::lab::folds::pause(0).await;
+        crate::lab::snapshots::pause(0).await;
     }
     let ours = Stats::of(runs);
     Ok(Figure {
@@ -701,7 +701,7 @@ async fn fill_history(
             "e: writing events {}–{last} of {size}…",
             version + 1
         ));
-        crate::lab::folds::pause(0).await;
+        crate::lab::snapshots::pause(0).await;
         let expected = if version == 0 {
             ExpectedVersion::NoStream
         } else {
@@ -767,7 +767,7 @@ async fn figure_e(sizes: Sizes, progress: &dyn Fn(String)) -> Result<Figure, Str
             snap.push(s);
             full.push(f);
         }
-        crate::lab::folds::pause(0).await;
+        crate::lab::snapshots::pause(0).await;
     }
     let (ours, base) = (Stats::of(snap), Stats::of(full));
     let ratio = ours.median_ms / base.median_ms;

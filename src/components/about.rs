@@ -37,7 +37,7 @@ pub fn About() -> impl IntoView {
             <h3>"How fast is it?"</h3>
             <p>
                 "The store's speed is measured against plain IndexedDB code in your own browser on the "
-                <a href=crate::app::href("/bench")>"benchmark page"</a>
+                <a href=crate::address::href("/bench")>"benchmark page"</a>
                 "."
             </p>
             <h3>"Sources"</h3>

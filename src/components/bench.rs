@@ -3,7 +3,7 @@
 //! `?run=full` starts a run at once; `?seed-lab=N` instead fills an empty lab with N events.
 //! Also the small "measured in this browser" panel other views show.
 
-use crate::app::href;
+use crate::address::href;
 use crate::bench::{self, Figure, Results};
 use leptos::prelude::*;
 use leptos::task::spawn_local;

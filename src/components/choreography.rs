@@ -12,7 +12,7 @@ pub fn Choreography() -> impl IntoView {
     let step = move |_| spawn_local(async move { lab.deliver(false).await });
     let run = move |_| spawn_local(async move { lab.deliver(true).await });
     let waiting = move || {
-        let n = lab.snapshot.with(|s| s.pending);
+        let n = lab.readout.with(|s| s.pending);
         match n {
             0 => "No deliveries waiting: every subscriber is up to date.".to_string(),
             1 => "1 delivery waiting.".to_string(),
@@ -20,7 +20,7 @@ pub fn Choreography() -> impl IntoView {
         }
     };
     let checkpoints = move || {
-        lab.snapshot.with(|s| {
+        lab.readout.with(|s| {
             let head = s.head();
             s.positions
                 .iter()

@@ -6,7 +6,7 @@
 
 use super::as_of::{aggregates, customer_view};
 use super::transport::{Transport, SPEEDS};
-use crate::app::keep_query;
+use crate::address::keep_query;
 use crate::lab::as_of::{model_at, views_after};
 use crate::lab::{Entry, Lab, USER};
 use foldlab_domain::EventEnvelope;
@@ -192,7 +192,7 @@ pub fn ChoreographyPage() -> impl IntoView {
     });
     let head_then = Memo::new(move |_| entry.with(|e| e.as_ref().map_or(0, |e| e.head)));
     let is_now = move || steps.get().is_now(step.get());
-    let model = move || lab.snapshot.with(|s| model_at(&s.events, head_then.get()));
+    let model = move || lab.readout.with(|s| model_at(&s.events, head_then.get()));
 
     // The URL keeps the step, so a reload comes back to it.
     Effect::new(move |_| {
@@ -207,7 +207,7 @@ pub fn ChoreographyPage() -> impl IntoView {
         let at = entry.get();
         let fallback = at.as_ref().map_or(0, |e| e.head);
         Some(
-            lab.snapshot
+            lab.readout
                 .with(|s| views_after(engine.query_side(), &s.events, at.as_ref(), fallback)),
         )
     });
@@ -217,7 +217,7 @@ pub fn ChoreographyPage() -> impl IntoView {
         match steps.get_untracked().forward(step.get_untracked()) {
             Forward::To(next) => cursor.set(Some(next.to_string())),
             Forward::Deliver => {
-                if lab.snapshot.with_untracked(|s| s.pending) == 0 {
+                if lab.readout.with_untracked(|s| s.pending) == 0 {
                     let was_playing = playing.get_untracked();
                     playing.set(false);
                     note.set(Some(if was_playing {
@@ -250,7 +250,7 @@ pub fn ChoreographyPage() -> impl IntoView {
     let busy = Signal::derive(move || lab.busy.get());
     let forward_hint = Signal::derive(move || {
         if is_now() {
-            match lab.snapshot.with(|s| s.pending) {
+            match lab.readout.with(|s| s.pending) {
                 0 => "At now. Nothing is waiting to be delivered.".to_string(),
                 1 => "At now: Step forward makes a real delivery (1 waiting).".to_string(),
                 n => format!("At now: Step forward makes a real delivery ({n} waiting)."),
@@ -274,7 +274,7 @@ pub fn ChoreographyPage() -> impl IntoView {
     };
     let past_note = move || {
         (!is_now()).then(|| {
-            let stored = lab.snapshot.with(|s| s.events.len());
+            let stored = lab.readout.with(|s| s.events.len());
             let head = head_then.get();
             view! {
                 <p class="past-note" role="status" data-testid="past-note">
@@ -292,7 +292,7 @@ pub fn ChoreographyPage() -> impl IntoView {
     let lanes = move || {
         let at = steps.get().index(step.get(), oldest());
         let here = step.get();
-        lab.snapshot.with(|s| {
+        lab.readout.with(|s| {
             lab.journal.with(|j| {
                 let rows = at.filter(|i| *i < j.len()).map(|i| {
                     j[(i + 1).saturating_sub(LANE_ROWS)..=i]

@@ -123,7 +123,7 @@ fn PlaceOrder() -> impl IntoView {
     let total = RwSignal::new(String::new());
     let feedback = RwSignal::new(None::<Feedback>);
     let customers = move || {
-        lab.snapshot.with(|s| {
+        lab.readout.with(|s| {
             s.model
                 .customer_order
                 .iter()
@@ -198,7 +198,7 @@ fn Customers() -> impl IntoView {
     let editing = RwSignal::new(None::<(String, RowMode)>);
     let limit = RwSignal::new(String::new());
     let rows = move || {
-        lab.snapshot.with(|s| {
+        lab.readout.with(|s| {
             newest(&s.model.customer_order)
                 .iter()
                 .filter_map(|id| {
@@ -211,7 +211,7 @@ fn Customers() -> impl IntoView {
         })
     };
     let note = move || {
-        lab.snapshot
+        lab.readout
             .with(|s| shown_note(s.model.customer_order.len(), "customers"))
     };
     view! {
@@ -336,7 +336,7 @@ fn CustomerActions(
 fn Orders() -> impl IntoView {
     let lab = expect_context::<Lab>();
     let rows = move || {
-        lab.snapshot.with(|s| {
+        lab.readout.with(|s| {
             newest(&s.model.order_order)
                 .iter()
                 .filter_map(|id| match s.model.orders.get(id) {
@@ -351,7 +351,7 @@ fn Orders() -> impl IntoView {
         })
     };
     let note = move || {
-        lab.snapshot
+        lab.readout
             .with(|s| shown_note(s.model.order_order.len(), "orders"))
     };
     view! {

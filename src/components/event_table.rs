@@ -8,7 +8,7 @@ use leptos::prelude::*;
 pub fn EventTable() -> impl IntoView {
     let lab = expect_context::<Lab>();
     let rows = move || {
-        lab.snapshot.with(|s| {
+        lab.readout.with(|s| {
             s.events
                 .iter()
                 .map(|e| {
@@ -56,7 +56,7 @@ pub fn EventTable() -> impl IntoView {
                     <tbody>{rows}</tbody>
                 </table>
             </div>
-            <Show when=move || lab.snapshot.with(|s| s.events.is_empty())>
+            <Show when=move || lab.readout.with(|s| s.events.is_empty())>
                 <p class="empty">"No events yet. Create a customer to store the first one."</p>
             </Show>
         </section>

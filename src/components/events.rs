@@ -91,7 +91,7 @@ pub fn EventsPage() -> impl IntoView {
 
     // The event types present in the log, for the filter.
     let types = Memo::new(move |_| {
-        lab.snapshot.with(|s| {
+        lab.readout.with(|s| {
             s.events
                 .iter()
                 .map(|e| e.event_type.clone())
@@ -105,7 +105,7 @@ pub fn EventsPage() -> impl IntoView {
         let (t, id, et) = (entity_type.get(), entity_id.get(), event_type.get());
         // Ids are ASCII (`c-1f2e`): matched without case in ASCII, with no Unicode case tables.
         let id = id.trim().to_ascii_lowercase();
-        lab.snapshot.with(|s| {
+        lab.readout.with(|s| {
             s.events
                 .iter()
                 .enumerate()
@@ -118,7 +118,7 @@ pub fn EventsPage() -> impl IntoView {
     });
     let marks = Memo::new(move |_| {
         let id = selected.get()?;
-        lab.snapshot.with(|s| {
+        lab.readout.with(|s| {
             let event = find(&s.events, id)?;
             let correlation_id = event.metadata.correlation_id.clone();
             Some(Marks {
@@ -146,7 +146,7 @@ pub fn EventsPage() -> impl IntoView {
     // Where the selected row is among the filtered rows, if it passes the filters.
     let expanded_at = Memo::new(move |_| {
         let id = selected.get()?;
-        lab.snapshot.with(|s| {
+        lab.readout.with(|s| {
             rows.with(|r| {
                 r.iter()
                     .position(|&i| s.events.get(i).is_some_and(|e| e.event_id == id))
@@ -212,7 +212,7 @@ pub fn EventsPage() -> impl IntoView {
         let Some(m) = marks.get() else {
             return "No event selected. Choose an event's id to see its JSON and metadata, its cause and its effects.".to_string();
         };
-        lab.snapshot.with(|s| {
+        lab.readout.with(|s| {
             let name = |id: u64| {
                 find(&s.events, id).map_or(format!("#{id}"), |e| format!("#{id} {}", e.event_type))
             };
@@ -252,7 +252,7 @@ pub fn EventsPage() -> impl IntoView {
         let range = window();
         let m = marks.get();
         let expanded = expanded_at.get();
-        lab.snapshot.with(|s| {
+        lab.readout.with(|s| {
             rows.with(|r| {
                 range
                     .map(|row| {
@@ -304,7 +304,7 @@ pub fn EventsPage() -> impl IntoView {
             </form>
             <p class="shown" aria-live="polite" data-testid="shown">
                 {move || {
-                    let total = lab.snapshot.with(|s| s.events.len());
+                    let total = lab.readout.with(|s| s.events.len());
                     let shown = rows.with(|r| r.len());
                     if shown == total { format!("{total} events") } else { format!("{shown} of {total} events match the filters") }
                 }}
@@ -327,7 +327,7 @@ pub fn EventsPage() -> impl IntoView {
                     </div>
                 </div>
             </div>
-            <Show when=move || lab.snapshot.with(|s| s.events.is_empty())>
+            <Show when=move || lab.readout.with(|s| s.events.is_empty())>
                 <p class="empty">"No events yet. Create a customer on the Lab page to store the first one."</p>
             </Show>
             <crate::components::bench::MeasuredHere ids=&["c"] />

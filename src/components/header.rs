@@ -1,7 +1,7 @@
 //! The top bar: the name, navigation, where the events are kept, and "Reset lab".
 
 use super::display::DisplayControls;
-use crate::app::href;
+use crate::address::href;
 use crate::lab::{Lab, StoreStatus};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -94,7 +94,7 @@ fn ResetLab() -> impl IntoView {
                 <div role="group" aria-label="Confirm reset" class="confirm">
                     <span>
                         {move || {
-                            let n = lab.snapshot.with(|s| s.events.len());
+                            let n = lab.readout.with(|s| s.events.len());
                             format!("Delete all {n} events and every checkpoint from this browser?")
                         }}
                     </span>

@@ -8,7 +8,7 @@ use super::event_table::EventTable;
 use super::query_side::QuerySide;
 use super::share::{copy_link, site_url};
 use super::transport::{shortcut, Key};
-use crate::app::href;
+use crate::address::href;
 use crate::lab::lesson_text::{find, Lesson, LESSONS};
 use crate::lab::lessons::{describe, outcome, Progress};
 use crate::lab::Lab;
@@ -177,7 +177,7 @@ fn LessonView(lesson: &'static Lesson) -> impl IntoView {
         });
     };
     let ask_to_start = move |_| {
-        if lab.snapshot.with_untracked(|s| s.events.is_empty()) {
+        if lab.readout.with_untracked(|s| s.events.is_empty()) {
             start();
         } else {
             confirming.set(true);
@@ -284,7 +284,7 @@ fn LessonView(lesson: &'static Lesson) -> impl IntoView {
                         </p>
                     </Show>
                     <Show when=move || {
-                        ran.get() > 0 && !lab.busy.get() && lab.snapshot.with(|s| s.events.is_empty())
+                        ran.get() > 0 && !lab.busy.get() && lab.readout.with(|s| s.events.is_empty())
                     }>
                         <p class="warning" role="status">
                             "The lab no longer holds this lesson's events (it was reset). Start over to run it again."
@@ -298,7 +298,7 @@ fn LessonView(lesson: &'static Lesson) -> impl IntoView {
                     <div role="group" aria-label="Confirm starting the lesson" class="confirm">
                         <span>
                             {move || {
-                                let n = lab.snapshot.with(|s| s.events.len());
+                                let n = lab.readout.with(|s| s.events.len());
                                 format!(
                                     "Starting this lesson replaces the current lab: all {n} events and every checkpoint are deleted first."
                                 )
@@ -353,7 +353,7 @@ fn WhereTheLabStands() -> impl IntoView {
     let lab = expect_context::<Lab>();
     let rows = RwSignal::new(Vec::<(String, u64, u64, bool)>::new());
     Effect::new(move |_| {
-        lab.snapshot.track();
+        lab.readout.track();
         spawn_local(async move {
             let Some(engine) = lab.engine() else { return };
             if let Ok(statuses) = engine.query_side().statuses(engine.store()).await {
@@ -369,7 +369,7 @@ fn WhereTheLabStands() -> impl IntoView {
     view! {
         <h3>"Where the lab stands"</h3>
         <ul class="stands" data-testid="lab-stands">
-            <li>{move || lab.snapshot.with(|s| format!("Event store: {} events, {} deliveries waiting", s.head(), s.pending))}</li>
+            <li>{move || lab.readout.with(|s| format!("Event store: {} events, {} deliveries waiting", s.head(), s.pending))}</li>
             {move || {
                 rows.get()
                     .into_iter()

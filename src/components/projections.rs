@@ -2,8 +2,8 @@
 //! projection's checkpoint, the lag in events and milliseconds drawn live, the controls that make
 //! it grow and drain, adding a projection later, and a stale read shown on purpose.
 
-use crate::lab::folds::group;
-use crate::lab::lag::{Projections, DELAYS, LATE_PROJECTION, SAMPLE_MS, WINDOW_MS};
+use crate::lab::projections::{Projections, DELAYS, LATE_PROJECTION, SAMPLE_MS, WINDOW_MS};
+use crate::lab::snapshots::group;
 use crate::lab::Lab;
 use foldlab_engine::ProjectionStatus;
 use leptos::prelude::*;

@@ -11,7 +11,7 @@ use leptos::prelude::*;
 pub fn QuerySide() -> impl IntoView {
     let lab = expect_context::<Lab>();
     let lag = move || {
-        lab.snapshot.with(|s| {
+        lab.readout.with(|s| {
             let head = s.head();
             let at = s
                 .positions
@@ -31,7 +31,7 @@ pub fn QuerySide() -> impl IntoView {
         })
     };
     let cards = move || {
-        lab.snapshot.with(|s| {
+        lab.readout.with(|s| {
             s.view
                 .customers
                 .values()
@@ -77,7 +77,7 @@ pub fn QuerySide() -> impl IntoView {
             <p class="lag" data-testid="view-lag" aria-live="polite">{lag}</p>
             <div class="docs" data-testid="customer-view">
                 {cards}
-                <Show when=move || lab.snapshot.with(|s| s.view.customers.is_empty())>
+                <Show when=move || lab.readout.with(|s| s.view.customers.is_empty())>
                     <p class="empty">"The view holds no customers yet."</p>
                 </Show>
             </div>

@@ -3,7 +3,7 @@
 //! which this page reads on load and offers to run). Every refusal says what is wrong and leaves
 //! the lab untouched; everything read from a file is shown as text.
 
-use crate::app::href;
+use crate::address::href;
 use crate::lab::lessons::{describe, outcome, Progress};
 use crate::lab::sharing::CheckedImport;
 use crate::lab::Lab;
@@ -233,7 +233,7 @@ fn ImportLab() -> impl IntoView {
                 <p class="waiting" role="status">"Checking the file…"</p>
             </Show>
             {move || checked.get().map(|import| {
-                let n = lab.snapshot.with(|s| s.events.len());
+                let n = lab.readout.with(|s| s.events.len());
                 view! {
                     <div role="group" aria-label="Confirm import" class="confirm">
                         <span>
@@ -317,7 +317,7 @@ fn ScenarioFile() -> impl IntoView {
         });
     };
     let ask = move |_| {
-        if lab.snapshot.with_untracked(|s| s.events.is_empty()) {
+        if lab.readout.with_untracked(|s| s.events.is_empty()) {
             run();
         } else {
             confirming.set(true);
@@ -360,7 +360,7 @@ fn ScenarioFile() -> impl IntoView {
                     <span>
                         {move || format!(
                             "Running it replaces the current lab: all {} events and every checkpoint are deleted first.",
-                            lab.snapshot.with(|s| s.events.len())
+                            lab.readout.with(|s| s.events.len())
                         )}
                     </span>
                     <button class="danger" on:click=move |_| run() disabled=move || lab.busy.get()>"Reset the lab and run"</button>

@@ -2,7 +2,7 @@
 //! snapshot plus the events after it and by a full replay from its first event, each timed in the
 //! browser; long histories generated in a second store; the snapshot interval, changed at once.
 
-use crate::lab::folds::{group, Folds, Target, HISTORY_STORE, INTERVALS, LENGTHS};
+use crate::lab::snapshots::{group, Folds, Target, HISTORY_STORE, INTERVALS, LENGTHS};
 use crate::lab::Lab;
 use leptos::prelude::*;
 
@@ -49,7 +49,7 @@ fn Controls() -> impl IntoView {
     let lab = expect_context::<Lab>();
     let folds = expect_context::<Folds>();
     let options = move || {
-        let (customers, orders) = lab.snapshot.with(|s| {
+        let (customers, orders) = lab.readout.with(|s| {
             let customers: Vec<(String, String)> = s
                 .model
                 .customer_order

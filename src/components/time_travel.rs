@@ -4,7 +4,7 @@
 
 use super::as_of::{aggregates, customer_view, low_credit, new_customers, order_history};
 use super::transport::{Transport, SPEEDS};
-use crate::app::keep_query;
+use crate::address::keep_query;
 use crate::lab::as_of::{model_at, views_at};
 use crate::lab::Lab;
 use foldlab_lab::timeline::{requested_position, view_at};
@@ -24,9 +24,9 @@ pub fn TimeTravel() -> impl IntoView {
         matches!(lab.status.get(), crate::lab::StoreStatus::Ready { .. }) && !lab.busy.get()
     };
 
-    let head = Memo::new(move |_| lab.snapshot.with(|s| s.head()));
+    let head = Memo::new(move |_| lab.readout.with(|s| s.head()));
     let position = Memo::new(move |_| requested_position(requested.get().as_deref(), head.get()));
-    let model = move || lab.snapshot.with(|s| model_at(&s.events, position.get()));
+    let model = move || lab.readout.with(|s| model_at(&s.events, position.get()));
 
     // The URL keeps the position (once the log is read, so the request is not clamped to 0 first).
     Effect::new(move |_| {
@@ -46,7 +46,7 @@ pub fn TimeTravel() -> impl IntoView {
         let engine = lab.engine()?;
         let at = position.get();
         Some(lab.journal.with(|entries| {
-            lab.snapshot
+            lab.readout
                 .with(|s| views_at(engine.query_side(), &s.events, entries, at))
         }))
     });
@@ -80,7 +80,7 @@ pub fn TimeTravel() -> impl IntoView {
 
     let event_here = move || {
         let at = position.get();
-        lab.snapshot.with(|s| {
+        lab.readout.with(|s| {
             s.events.iter().find(|e| e.event_id == at).map(|e| {
                 format!(
                     "#{at} is {} on {} {}.",

@@ -1,4 +1,4 @@
-//! The lab's state on the page: the engine over the browser's event store, and a snapshot of what
+//! The lab's state on the page: the engine over the browser's event store, and a readout of what
 //! the views show, refreshed after every command and delivery. Views call the methods here; the
 //! rules themselves stay in the domain crate.
 
@@ -14,12 +14,12 @@ use std::rc::Rc;
 
 pub mod as_of;
 pub mod faults;
-pub mod folds;
 pub mod journal;
-pub mod lag;
 pub mod lesson_text;
 pub mod lessons;
+pub mod projections;
 pub mod sharing;
+pub mod snapshots;
 pub use journal::Entry;
 
 /// The name of the IndexedDB database (and the localStorage key prefix) the lab keeps its data in.
@@ -53,7 +53,7 @@ pub enum StoreStatus {
 
 /// What the views show, read from the store in one go.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Snapshot {
+pub struct Readout {
     /// The whole log, oldest first.
     pub events: Vec<EventEnvelope>,
     /// Every aggregate's current state (the command side).
@@ -68,7 +68,7 @@ pub struct Snapshot {
     pub stored_head: u64,
 }
 
-impl Snapshot {
+impl Readout {
     /// The highest `event_id` stored.
     pub fn head(&self) -> u64 {
         self.events
@@ -93,7 +93,7 @@ pub struct Lab {
     /// Where the store stands.
     pub status: RwSignal<StoreStatus>,
     /// What the views show.
-    pub snapshot: RwSignal<Snapshot>,
+    pub readout: RwSignal<Readout>,
     /// A failure to read the store, shown at the top.
     pub load_error: RwSignal<Option<String>>,
     /// True while a command or delivery runs (buttons are disabled meanwhile).
@@ -121,7 +121,7 @@ impl Lab {
         let lab = Lab {
             engine: StoredValue::new_local(None),
             status: RwSignal::new(StoreStatus::Opening),
-            snapshot: RwSignal::new(Snapshot::default()),
+            readout: RwSignal::new(Readout::default()),
             load_error: RwSignal::new(None),
             busy: RwSignal::new(true),
             journal: RwSignal::new(Vec::new()),
@@ -166,7 +166,7 @@ impl Lab {
             if let Some(engine) = lab.engine() {
                 let head = engine.store().head().await;
                 match query_side(&engine).await.and_then(|q| Ok((q, head?))) {
-                    Ok(((view, positions, pending), head)) => lab.snapshot.update(|s| {
+                    Ok(((view, positions, pending), head)) => lab.readout.update(|s| {
                         s.view = view;
                         s.positions = positions;
                         s.pending = pending;
@@ -222,7 +222,7 @@ impl Lab {
                     self.load_error.set(None);
                     // An event whose data the domain cannot read is a damaged record too.
                     if self
-                        .snapshot
+                        .readout
                         .with_untracked(|s| !s.model.unreadable.is_empty())
                         && self.integrity.with_untracked(Option::is_none)
                     {
@@ -271,7 +271,7 @@ impl Lab {
     async fn sync(&self, engine: &LabEngine) -> Result<(), EngineError> {
         let store = engine.store();
         let head = store.head().await?;
-        let mine = self.snapshot.with_untracked(|s| s.events.last().cloned());
+        let mine = self.readout.with_untracked(|s| s.events.last().cloned());
         // The copy is only extended when its last event is still the store's event with that id:
         // otherwise the log was replaced (a reset or an import, here or in another tab).
         let extend = !self.reload_next.get_value()
@@ -303,7 +303,7 @@ impl Lab {
         }
         let (view, positions, pending) = query_side(engine).await?;
         self.loading.set(None);
-        self.snapshot.update(|s| {
+        self.readout.update(|s| {
             if !extend {
                 s.events.clear();
                 s.model = WriteModel::default();

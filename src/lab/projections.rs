@@ -6,7 +6,7 @@
 //! Every checkpoint moved here is written to the lab's journal, so time travel stays true.
 
 use super::{Lab, LabEngine};
-use crate::lab::folds::now_ms;
+use crate::lab::snapshots::now_ms;
 use foldlab_domain::{CustomerId, CustomerViews, EventEnvelope, Money, OrderId};
 use foldlab_engine::{Progress, ProjectionStatus};
 use foldlab_store::EventStore;
@@ -487,7 +487,7 @@ impl Projections {
     }
 
     fn first_customer(&self) -> Option<String> {
-        self.lab.snapshot.with_untracked(|s| {
+        self.lab.readout.with_untracked(|s| {
             s.model
                 .customer_order
                 .iter()
