@@ -206,7 +206,7 @@ impl Lab {
         let near = store
             .read_all(position.saturating_sub(256), 256)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| crate::lab::said(&e))?;
         let pick = |events: Vec<EventEnvelope>| {
             events
                 .into_iter()
@@ -219,7 +219,7 @@ impl Lab {
                 store
                     .read_all(0, position as usize)
                     .await
-                    .map_err(|e| e.to_string())?,
+                    .map_err(|e| crate::lab::said(&e))?,
             ),
         };
         Ok(found.map(|e| (e, position)))
@@ -255,7 +255,7 @@ impl Lab {
                 .store()
                 .read_stream(&StreamId::new("Customer", customer.as_str()), 0)
                 .await
-                .map_err(|e| e.to_string())?
+                .map_err(|e| crate::lab::said(&e))?
                 .into_iter()
                 .filter(|e| e.metadata.causation_id == Some(order.event_id))
                 .collect();
@@ -375,7 +375,7 @@ impl Lab {
             }
             lab.catch_up(&engine, Subscriber::OrderService).await?;
             let model = foldlab_domain::WriteModel::from_log(
-                &engine.store().read_all(0, usize::MAX).await.map_err(|e| e.to_string())?,
+                &engine.store().read_all(0, usize::MAX).await.map_err(|e| crate::lab::said(&e))?,
             );
             let status = |id: &str| {
                 model
@@ -431,7 +431,7 @@ impl Lab {
                     }],
                 )
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| crate::lab::said(&e))?;
             let row = stored.first().ok_or("Nothing was stored.")?;
             lab.record(
                 &engine,
@@ -451,7 +451,7 @@ impl Lab {
                 .store()
                 .read_stream(&StreamId::new("Order", order.as_str()), 0)
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| crate::lab::said(&e))?;
             let raw = back.first().ok_or("The stored row could not be read back.")?;
             let folded = match decode(raw).map_err(|e| e.to_string())? {
                 StoredEvent::Order(_, event @ OrderEvent::Created(_)) => event,

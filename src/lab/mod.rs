@@ -173,7 +173,8 @@ impl Lab {
                         s.stored_head = head;
                     }),
                     Err(error) => lab.load_error.set(Some(format!(
-                        "The lab could not read its event store. {error}"
+                        "The lab could not read its event store. {}",
+                        said(&error)
                     ))),
                 }
             }
@@ -255,7 +256,8 @@ impl Lab {
         match engine.store().inner().check_integrity().await {
             Ok(report) => self.integrity.set(Some(report)),
             Err(error) => self.load_error.set(Some(format!(
-                "The lab could not check its event store either: {error}"
+                "The lab could not check its event store either: {}",
+                said(&error)
             ))),
         }
     }
@@ -489,7 +491,11 @@ impl Lab {
         let lab = *self;
         self.reload_next.set_value(true);
         self.with_engine(async move |engine| {
-            engine.store().clear().await.map_err(|e| e.to_string())?;
+            engine
+                .store()
+                .clear()
+                .await
+                .map_err(|e| crate::lab::said(&e))?;
             journal::clear(lab.backend());
             lab.journal.set(Vec::new());
             lab.step_error.set(None);
@@ -702,14 +708,42 @@ fn short_id(prefix: &str) -> String {
 pub const SEE_THE_REPORT: &str =
     "Open the integrity report to see every record affected; what is readable can still be exported.";
 
-/// What the lab says of a failed command or read: the engine's words, and, when a stored record
-/// cannot be read, where to look next (the store and the engine say what failed, the page says
-/// what to do about it).
-pub fn said(error: &EngineError) -> String {
-    match error {
-        EngineError::Decode { .. } | EngineError::Store(StoreError::Corrupt(_)) => {
-            format!("{error} {SEE_THE_REPORT}")
+/// What a learner can do when the browser's storage is full.
+const FREE_SOME_SPACE: &str = "Free some space, for example by deleting generated histories on the Snapshots page or by exporting the lab and resetting it, then try again.";
+
+/// A failure as the lab tells it: the store's or the engine's words say what failed; the page
+/// adds what to do about it.
+pub trait Said {
+    /// The sentence shown to the learner.
+    fn said(&self) -> String;
+}
+
+impl Said for StoreError {
+    fn said(&self) -> String {
+        match self {
+            StoreError::QuotaExceeded(_) => format!("{self} {FREE_SOME_SPACE}"),
+            StoreError::Corrupt(_) => format!("{self} {SEE_THE_REPORT}"),
+            other => other.to_string(),
         }
-        other => other.to_string(),
     }
+}
+
+impl Said for EngineError {
+    fn said(&self) -> String {
+        match self {
+            EngineError::Store(error) => error.said(),
+            EngineError::Decode { .. } => format!("{self} {SEE_THE_REPORT}"),
+            EngineError::UnknownCustomer(_) => format!("{self} Create the customer first."),
+            EngineError::NotYetDelivered { .. } => {
+                format!("{self} Step through the deliveries instead.")
+            }
+            EngineError::TooManyConflicts { .. } => format!("{self} Try again."),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// [`Said::said`] of `error`.
+pub fn said(error: &impl Said) -> String {
+    error.said()
 }

@@ -481,7 +481,7 @@ impl Folds {
                     .store()
                     .read_stream(&stream, 0)
                     .await
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|e| crate::lab::said(&e))?;
                 (0, events.last().map_or(0, |e| e.version))
             }
         };
@@ -520,7 +520,7 @@ impl Folds {
             let done = replay
                 .next_page(engine.store())
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| crate::lab::said(&e))?;
             spent += now_ms() - t0;
             let folded = replay.folded();
             self.update_of(|s| &mut s.full, |s| s.progress = Some((folded, version)));
@@ -608,7 +608,7 @@ impl Folds {
                 .await
                 .map(|(state, report)| (Folded::Order(state), report)),
         };
-        let (state, report) = loaded.map_err(|e| e.to_string())?;
+        let (state, report) = loaded.map_err(|e| crate::lab::said(&e))?;
         let ms = now_ms() - t0;
         let snap_json = state.json();
         let from = match report.snapshot_version {
@@ -665,7 +665,7 @@ impl Folds {
                 .store()
                 .read_stream(&stream, after_version)
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| crate::lab::said(&e))?;
             let per_frame = tail.len().div_ceil(60).max(1);
             for (i, envelope) in tail.iter().enumerate() {
                 shown = shown.evolve(envelope);

@@ -185,16 +185,16 @@ impl fmt::Display for EngineError {
         match self {
             EngineError::Rejected(reason) => f.write_str(reason),
             EngineError::UnknownCustomer(id) => {
-                write!(f, "There is no customer {id}: create the customer first.")
+                write!(f, "There is no customer {id}.")
             }
             EngineError::TooManyConflicts { stream, attempts } => write!(
                 f,
-                "{stream} kept changing underneath this command: {attempts} attempts each lost a concurrency conflict, so nothing was stored. Try again."
+                "{stream} kept changing underneath this command: {attempts} attempts each lost a concurrency conflict, so nothing was stored."
             ),
             EngineError::NoSuchEvent(event_id) => write!(f, "There is no event #{event_id} in the store."),
             EngineError::NotYetDelivered { subscriber, event_id, position } => write!(
                 f,
-                "The {subscriber} has not handled event #{event_id} yet (its checkpoint is at #{position}), so it cannot be delivered again; step through the deliveries instead."
+                "The {subscriber} has not handled event #{event_id} yet (its checkpoint is at #{position}), so it cannot be delivered again."
             ),
             EngineError::Decode { event_id, error } => {
                 write!(f, "Event #{event_id} cannot be read: {error}.")

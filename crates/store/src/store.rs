@@ -175,7 +175,7 @@ impl fmt::Display for StoreError {
                 "Concurrency conflict on {stream}: expected {expected}, but it is at version {actual}. Someone else wrote first; nothing was stored."
             ),
             StoreError::QuotaExceeded(detail) => {
-                write!(f, "The browser's storage is full; nothing was stored ({detail}). Free some space, for example by deleting generated histories on the Snapshots page or by exporting the lab and resetting it, then try again.")
+                write!(f, "The browser's storage is full; nothing was stored ({detail}).")
             }
             StoreError::Unavailable(detail) => write!(f, "The storage cannot be used: {detail}"),
             StoreError::Corrupt(detail) => write!(f, "A stored record cannot be read: {detail}."),
