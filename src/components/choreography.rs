@@ -74,7 +74,7 @@ pub fn Choreography() -> impl IntoView {
                                         } else {
                                             format!(" received #{}{stored}", line.event_id)
                                         }}
-                                        <span class="outcome">{line.outcome}</span>
+                                        <span class="outcome">{line.outcome.label()}</span>
                                     </p>
                                     <p class="sentence">{line.sentence}</p>
                                 </li>

@@ -8,10 +8,11 @@ use super::as_of::{aggregates, customer_view};
 use super::transport::{Transport, SPEEDS};
 use crate::address::keep_query;
 use crate::lab::as_of::{model_at, views_after};
-use crate::lab::{Entry, Lab, USER};
+use crate::lab::{Entry, Happened, Lab, USER};
 use foldlab_domain::EventEnvelope;
-use foldlab_engine::Subscriber;
+use foldlab_engine::{OutcomeKind, Subscriber};
 use foldlab_lab::timeline::{self, Forward, Steps};
+use foldlab_store::StreamId;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -40,11 +41,11 @@ const LANES: [(Lane, &str); 5] = [
     (Lane::Query, "Query side"),
 ];
 
-/// The lane of the service that owns an aggregate (`"Order o-1"` → the Order service).
-fn lane_of_source(source: &str) -> Lane {
-    match source.split_whitespace().next() {
-        Some("Order") => Lane::Order,
-        Some("Customer") => Lane::Customer,
+/// The lane of the service that owns an aggregate (an Order stream → the Order service).
+fn lane_of_source(source: &StreamId) -> Lane {
+    match source.entity_type.as_str() {
+        "Order" => Lane::Order,
+        "Customer" => Lane::Customer,
         _ => Lane::Store,
     }
 }
@@ -71,14 +72,18 @@ fn appended(events: &[EventEnvelope], stored: &[u64]) -> String {
     format!("appends {}", names.join(", "))
 }
 
-/// The class an outcome is coloured with.
-fn outcome_class(outcome: &str) -> &'static str {
+/// The class an outcome is coloured with: a change, a refusal recorded as an event, a refusal
+/// that stored nothing, a discarded duplicate and a view update each have their own colour.
+fn outcome_class(outcome: Happened) -> &'static str {
     match outcome {
-        "state changed" => "outcome changed",
-        "rule refused" => "outcome refused",
-        "duplicate discarded" => "outcome duplicate",
-        "view updated" => "outcome view",
-        _ => "outcome quiet",
+        Happened::Command | Happened::Delivered(OutcomeKind::Appended) => "outcome changed",
+        Happened::Delivered(OutcomeKind::RefusalRecorded) => "outcome refusal",
+        Happened::Delivered(OutcomeKind::Refused | OutcomeKind::Crashed | OutcomeKind::Failed) => {
+            "outcome refused"
+        }
+        Happened::Delivered(OutcomeKind::DuplicateDiscarded) => "outcome duplicate",
+        Happened::Delivered(OutcomeKind::ViewUpdated) => "outcome view",
+        Happened::Delivered(OutcomeKind::ViewUnchanged) | Happened::Projector(_) => "outcome quiet",
     }
 }
 
@@ -140,13 +145,13 @@ fn lane_row(entry: &Entry, events: &[EventEnvelope], current: bool) -> impl Into
     }
     // A command is decided by the aggregate it was sent to; a delivery by its subscriber.
     let decided_by = if entry.subscriber == USER {
-        entry.source.as_str()
+        entry.source.to_string()
     } else {
-        entry.label.as_str()
+        entry.label.clone()
     };
     let outcome = chip(
         receiver,
-        outcome_class(&entry.outcome),
+        outcome_class(entry.outcome),
         format!("{decided_by}: {}", entry.outcome),
     );
     let second = (!entry.stored.is_empty())

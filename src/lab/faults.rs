@@ -2,12 +2,12 @@
 //! happened and which mechanism kept the data right. Every delivery made here goes through the
 //! journal like any other.
 
-use super::{checkpoints, short_id, Lab, LabEngine, LabStore, STORE_NAME};
+use super::{checkpoints, short_id, Happened, Lab, LabEngine, LabStore, STORE_NAME};
 use foldlab_domain::codec::{decode, DomainEvent, StoredEvent};
 use foldlab_domain::order::OrderEvent;
 use foldlab_domain::{CustomerId, EventEnvelope, Metadata, Money, NewEvent, OrderId};
 use foldlab_engine::deliver_at_once;
-use foldlab_engine::{Engine, EngineError, Outcome, StepReport, Subscriber};
+use foldlab_engine::{Engine, EngineError, Outcome, OutcomeKind, StepReport, Subscriber};
 use foldlab_store::{EventStore, ExpectedVersion, OpenOptions, StoreError, StreamId};
 use gloo_storage::{LocalStorage, Storage};
 
@@ -173,11 +173,11 @@ impl Lab {
                     .to_string(),
             );
             happened.push(match &report.outcome {
-                Outcome::DuplicateDiscarded => format!(
+                Outcome::DuplicateDiscarded(_) => format!(
                     "Outcome: duplicate discarded. #{} is not above the checkpoint #{position}, so the handler did nothing: no credit was reserved twice and no event was appended.",
                     event.event_id
                 ),
-                other => format!("Outcome: {} (not a discarded duplicate).", super::outcome_label(other)),
+                other => format!("Outcome: {} (not a discarded duplicate).", other.kind().label()),
             });
             Ok(FaultReport {
                 happened,
@@ -271,7 +271,7 @@ impl Lab {
                 subscriber.label(),
                 &order,
                 effects.iter().map(|e| e.event_id).collect(),
-                "crashed before its checkpoint",
+                Happened::Delivered(OutcomeKind::Crashed),
                 format!(
                     "The Customer service handled {} and stored {}, then crashed before saving its checkpoint: the checkpoint stayed at #{after_crash}, so the event will be delivered again.",
                     event_name(&order), event_name(effect)
@@ -297,7 +297,7 @@ impl Lab {
                 event_name(&again.delivery.event),
                 event_name(effect),
                 order.event_id,
-                super::outcome_label(&again.outcome)
+                again.outcome.kind().label()
             ));
             let now = position_of(&engine, subscriber).await?;
             happened.push(format!(
@@ -439,7 +439,7 @@ impl Lab {
                 "You (an old-schema row)",
                 row,
                 vec![row.event_id],
-                "state changed",
+                Happened::Command,
                 format!(
                     "You loaded {} into the store as an older Foldlab wrote it: schema version 1, a total and no line items.",
                     event_name(row)
@@ -502,7 +502,7 @@ fn race_sentence(report: &StepReport) -> String {
         ));
     }
     match &report.outcome {
-        Outcome::Appended(stored) => {
+        Outcome::Appended(stored) | Outcome::RefusalRecorded(stored) => {
             let names: Vec<String> = stored.iter().map(event_name).collect();
             let verdict = if stored.iter().any(|e| e.event_type == "CreditLimitExceeded") {
                 "the credit left is not enough, so the order is refused"
@@ -520,11 +520,7 @@ fn race_sentence(report: &StepReport) -> String {
                 }
             ));
         }
-        other => sentence.push_str(&format!(
-            "#{}: {}.",
-            event.event_id,
-            super::outcome_label(other)
-        )),
+        other => sentence.push_str(&format!("#{}: {}.", event.event_id, other.kind().label())),
     }
     sentence
 }

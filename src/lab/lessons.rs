@@ -5,7 +5,8 @@
 
 use super::{Lab, LabEngine, LabStore};
 use foldlab_domain::EventEnvelope;
-use foldlab_engine::{Engine, Outcome, StepReport};
+use foldlab_engine::{Engine, OutcomeKind, StepReport};
+use foldlab_lab::journal::{Happened, ProjectorMove};
 use foldlab_lab::narrate;
 use foldlab_lab::scenario::runner::{Runner, Watcher};
 use foldlab_lab::scenario::Settings;
@@ -28,10 +29,7 @@ impl Watcher<LabStore> for Journal {
 
     async fn crashed(&self, engine: &Engine<LabStore>, report: &StepReport) {
         let subscriber = report.delivery.subscriber;
-        let stored = match &report.outcome {
-            Outcome::Appended(events) => events.iter().map(|e| e.event_id).collect(),
-            _ => Vec::new(),
-        };
+        let stored = report.outcome.stored().iter().map(|e| e.event_id).collect();
         let sentence = format!(
             "{} Then the {} crashed before saving its checkpoint, so the event will be delivered again.",
             narrate(report),
@@ -44,7 +42,7 @@ impl Watcher<LabStore> for Journal {
                 subscriber.label(),
                 &report.delivery.event,
                 stored,
-                "crashed before its checkpoint",
+                Happened::Delivered(OutcomeKind::Crashed),
                 sentence,
             )
             .await;
@@ -63,12 +61,12 @@ impl Watcher<LabStore> for Journal {
             return;
         };
         let Some(event) = events.first() else { return };
-        let did = match action {
-            ProjectionAction::Pause => "was paused",
-            ProjectionAction::Resume => "was resumed",
-            ProjectionAction::Step => "applied one more event",
-            ProjectionAction::CatchUp => "caught up",
-            ProjectionAction::Rebuild => "was rebuilt from position 0",
+        let (did, projector_move) = match action {
+            ProjectionAction::Pause => ("was paused", ProjectorMove::Paused),
+            ProjectionAction::Resume => ("was resumed", ProjectorMove::Resumed),
+            ProjectionAction::Step => ("applied one more event", ProjectorMove::Stepped),
+            ProjectionAction::CatchUp => ("caught up", ProjectorMove::CaughtUp),
+            ProjectionAction::Rebuild => ("was rebuilt from position 0", ProjectorMove::Rebuilt),
         };
         let sentence = format!(
             "The {name} projection {did}: it has applied the events up to #{}, {} behind the event store.",
@@ -81,7 +79,7 @@ impl Watcher<LabStore> for Journal {
                 name,
                 event,
                 Vec::new(),
-                &format!("projection {did}"),
+                Happened::Projector(projector_move),
                 sentence,
             )
             .await;
@@ -221,7 +219,7 @@ pub fn outcome(result: &StepResult) -> String {
         StepResult::Failed { error } => format!("refused: {error}"),
         StepResult::Delivered(records) => match records.len() {
             0 => "nothing to deliver".to_string(),
-            1 => format!("1 delivery ({})", records[0].outcome.replace('_', " ")),
+            1 => format!("1 delivery ({})", records[0].outcome.label()),
             n => format!("{n} deliveries"),
         },
         StepResult::Raced(results) | StepResult::Repeated(results) => {

@@ -3,11 +3,11 @@
 //! rules themselves stay in the domain crate.
 
 use foldlab_domain::{CustomerId, CustomerViews, EventEnvelope, Money, OrderId, WriteModel};
-use foldlab_engine::{Engine, EngineError, Outcome, StepReport, Subscriber};
+use foldlab_engine::{Engine, EngineError, StepReport, Subscriber};
 use foldlab_lab::narrate;
 use foldlab_store::browser::{open_browser_store_with, BrowserStore};
 use foldlab_store::integrity::IntegrityReport;
-use foldlab_store::{Backend, Change, EventStore, FaultSwitch, StoreError};
+use foldlab_store::{Backend, Change, EventStore, FaultSwitch, StoreError, StreamId};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::rc::Rc;
@@ -20,7 +20,7 @@ pub mod lessons;
 pub mod projections;
 pub mod sharing;
 pub mod snapshots;
-pub use journal::Entry;
+pub use journal::{Entry, Happened};
 
 /// The name of the IndexedDB database (and the localStorage key prefix) the lab keeps its data in.
 const STORE_NAME: &str = "foldlab";
@@ -507,17 +507,14 @@ impl Lab {
     /// Records a delivery in the journal, with where every checkpoint stands after it.
     pub async fn log(&self, engine: &LabEngine, report: &StepReport) {
         let event = &report.delivery.event;
-        let stored = match &report.outcome {
-            Outcome::Appended(events) => events.iter().map(|e| e.event_id).collect(),
-            _ => Vec::new(),
-        };
+        let stored = report.outcome.stored().iter().map(|e| e.event_id).collect();
         self.record(
             engine,
             report.delivery.subscriber.name(),
             report.delivery.subscriber.label(),
             event,
             stored,
-            outcome_label(&report.outcome),
+            Happened::Delivered(report.outcome.kind()),
             narrate(report),
         )
         .await;
@@ -538,7 +535,7 @@ impl Lab {
             "You (a command)",
             first,
             stored.iter().map(|e| e.event_id).collect(),
-            "state changed",
+            Happened::Command,
             sentence,
         )
         .await;
@@ -553,7 +550,7 @@ impl Lab {
         label: &str,
         event: &EventEnvelope,
         stored: Vec<u64>,
-        outcome: &str,
+        outcome: Happened,
         sentence: String,
     ) {
         let (head, positions) = match checkpoints(engine).await {
@@ -583,10 +580,10 @@ impl Lab {
                 subscriber: subscriber.to_string(),
                 label: label.to_string(),
                 event_id: event.event_id,
-                source: format!("{} {}", event.entity_type, event.entity_id),
+                source: StreamId::new(&event.entity_type, &event.entity_id),
                 event_type: event.event_type.clone(),
                 stored,
-                outcome: outcome.to_string(),
+                outcome,
                 sentence,
                 head,
                 positions,
@@ -652,17 +649,6 @@ fn mark_ready() {
         .and_then(|d| d.document_element())
     {
         let _ = root.set_attribute("data-lab", "ready");
-    }
-}
-
-/// A short name for a delivery's outcome.
-pub fn outcome_label(outcome: &Outcome) -> &'static str {
-    match outcome {
-        Outcome::Appended(_) => "state changed",
-        Outcome::Refused(_) => "rule refused",
-        Outcome::ViewUpdated => "view updated",
-        Outcome::ViewUnchanged => "checkpoint moved",
-        Outcome::DuplicateDiscarded => "duplicate discarded",
     }
 }
 

@@ -8,7 +8,8 @@
 use super::{Lab, LabEngine};
 use crate::lab::snapshots::now_ms;
 use foldlab_domain::{CustomerId, CustomerViews, EventEnvelope, Money, OrderId};
-use foldlab_engine::{Progress, ProjectionStatus};
+use foldlab_engine::{OutcomeKind, Progress, ProjectionStatus};
+use foldlab_lab::journal::{Happened, ProjectorMove};
 use foldlab_store::EventStore;
 use gloo_storage::{LocalStorage, Storage};
 use leptos::prelude::*;
@@ -307,9 +308,15 @@ impl Projections {
         match result {
             Ok(Progress::Applied { event_id, outcome }) => {
                 let verb = match outcome {
-                    foldlab_domain::ApplyOutcome::Updated => "view updated",
-                    foldlab_domain::ApplyOutcome::Ignored => "checkpoint moved",
-                    foldlab_domain::ApplyOutcome::Duplicate => "duplicate discarded",
+                    foldlab_domain::ApplyOutcome::Updated => {
+                        Happened::Delivered(OutcomeKind::ViewUpdated)
+                    }
+                    foldlab_domain::ApplyOutcome::Ignored => {
+                        Happened::Delivered(OutcomeKind::ViewUnchanged)
+                    }
+                    foldlab_domain::ApplyOutcome::Duplicate => {
+                        Happened::Delivered(OutcomeKind::DuplicateDiscarded)
+                    }
                 };
                 self.moved(&engine, name, event_id, verb, "applied one event", hand)
                     .await;
@@ -358,8 +365,15 @@ impl Projections {
             ),
             Ok(done) if done.applied > 0 => {
                 let text = format!("caught up: applied {} events", done.applied);
-                self.moved(&engine, name, done.position, "caught up", &text, hand)
-                    .await;
+                self.moved(
+                    &engine,
+                    name,
+                    done.position,
+                    Happened::Projector(ProjectorMove::CaughtUp),
+                    &text,
+                    hand,
+                )
+                .await;
             }
             Ok(_) => {}
             Err(error) => self.put(|s| &mut s.note, Some((false, error.to_string()))),
@@ -379,8 +393,15 @@ impl Projections {
                 } else {
                     format!("rebuilt from position 0: applied {} events", done.applied)
                 };
-                self.moved(&engine, name, done.position, "rebuilt", &text, true)
-                    .await;
+                self.moved(
+                    &engine,
+                    name,
+                    done.position,
+                    Happened::Projector(ProjectorMove::Rebuilt),
+                    &text,
+                    true,
+                )
+                .await;
             }
             Err(error) => self.put(|s| &mut s.note, Some((false, error.to_string()))),
         }
@@ -411,7 +432,7 @@ impl Projections {
                     &engine,
                     LATE_PROJECTION,
                     0,
-                    "added",
+                    Happened::Projector(ProjectorMove::Added),
                     "added at checkpoint 0; it catches up from the first event",
                     true,
                 )
@@ -428,7 +449,7 @@ impl Projections {
         engine: &LabEngine,
         name: &str,
         position: u64,
-        outcome: &str,
+        outcome: Happened,
         what: &str,
         announce: bool,
     ) {
@@ -590,7 +611,7 @@ impl Projections {
                         &engine,
                         "customer-view",
                         position,
-                        "caught up",
+                        Happened::Projector(ProjectorMove::CaughtUp),
                         "applied the events up to the order",
                         true,
                     )

@@ -29,6 +29,13 @@ pub trait DomainEvent: Sized {
     /// Reads an event back from its stored parts.
     fn from_stored(event_type: &str, schema_version: u32, data: &str) -> Result<Self, DecodeError>;
 
+    /// Whether the event records a refusal (a failed attempt to break a business rule, such as
+    /// CreditLimitExceeded) rather than a change of state. Part 1, "Using an Event-Driven
+    /// Architecture": such an event "does not correspond to a state change".
+    fn records_a_refusal(&self) -> bool {
+        false
+    }
+
     /// Wraps the event for an append.
     fn to_new_event(&self, recorded_at: i64, metadata: Metadata) -> NewEvent {
         NewEvent {
@@ -189,6 +196,19 @@ impl DomainEvent for OrderEvent {
 
 impl DomainEvent for CustomerEvent {
     const ENTITY_TYPE: &'static str = "Customer";
+
+    fn records_a_refusal(&self) -> bool {
+        match self {
+            CustomerEvent::CreditLimitExceeded(_) | CustomerEvent::CreditReservationRefused(_) => {
+                true
+            }
+            CustomerEvent::Created(_)
+            | CustomerEvent::CreditReserved(_)
+            | CustomerEvent::CreditReleased(_)
+            | CustomerEvent::CreditLimitChanged(_)
+            | CustomerEvent::Deleted => false,
+        }
+    }
 
     fn event_type(&self) -> &'static str {
         match self {

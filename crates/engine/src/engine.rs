@@ -114,19 +114,139 @@ pub struct Delivery {
 /// What a delivery did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
-    /// The service changed its aggregate: the events it appended (CreditLimitExceeded included,
-    /// which records a refused attempt rather than a change of state).
+    /// The service changed its aggregate: the events it appended.
     Appended(Vec<EventEnvelope>),
-    /// The aggregate refused the command: a business rule, in plain words.
+    /// The service's aggregate recorded a refusal as an event (CreditLimitExceeded, or Foldlab's
+    /// CreditReservationRefused): the events it appended, which change no state.
+    RefusalRecorded(Vec<EventEnvelope>),
+    /// The aggregate refused the command outright (a business rule, in plain words): nothing was
+    /// appended.
     Refused(String),
     /// The view changed.
     ViewUpdated,
     /// The event does not change the view; only the checkpoint moved.
     ViewUnchanged,
-    /// The event was handled before, so it was discarded: its id is not above the subscriber's
-    /// checkpoint, or (after a crash between effect and checkpoint) the service's aggregate already
-    /// holds an event it caused.
+    /// The event was handled before, so it was discarded; how it was recognised.
+    DuplicateDiscarded(Recognised),
+}
+
+impl Outcome {
+    /// Its kind, the vocabulary the journal, scenarios and views share.
+    pub fn kind(&self) -> OutcomeKind {
+        match self {
+            Outcome::Appended(_) => OutcomeKind::Appended,
+            Outcome::RefusalRecorded(_) => OutcomeKind::RefusalRecorded,
+            Outcome::Refused(_) => OutcomeKind::Refused,
+            Outcome::ViewUpdated => OutcomeKind::ViewUpdated,
+            Outcome::ViewUnchanged => OutcomeKind::ViewUnchanged,
+            Outcome::DuplicateDiscarded(_) => OutcomeKind::DuplicateDiscarded,
+        }
+    }
+
+    /// The events the delivery appended (none for a view, a refusal without event, a duplicate).
+    pub fn stored(&self) -> &[EventEnvelope] {
+        match self {
+            Outcome::Appended(events) | Outcome::RefusalRecorded(events) => events,
+            Outcome::Refused(_)
+            | Outcome::ViewUpdated
+            | Outcome::ViewUnchanged
+            | Outcome::DuplicateDiscarded(_) => &[],
+        }
+    }
+}
+
+/// How a handler recognised an event it had handled before.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recognised {
+    /// Its id is not above the subscriber's checkpoint, the highest event id it handled (Part 2,
+    /// "Benefits and Drawbacks of Event Sourcing").
+    ByCheckpoint,
+    /// Foldlab's own rule, for a crash between effect and checkpoint: the service's aggregate
+    /// already holds an event the service appended with a `causation_id` at or above this one.
+    ByCausation,
+}
+
+/// The kind of a delivery's result: the one vocabulary of the engine, the journal, scenario
+/// expectations and the views' colours. Stored by its snake-case name.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeKind {
+    /// A service changed its aggregate.
+    #[serde(alias = "state changed")]
+    Appended,
+    /// A service's aggregate recorded a refusal as an event; its state did not change.
+    RefusalRecorded,
+    /// The aggregate refused outright; nothing was appended.
+    #[serde(alias = "rule refused")]
+    Refused,
+    /// A view changed.
+    #[serde(alias = "view updated")]
+    ViewUpdated,
+    /// Only the checkpoint moved.
+    #[serde(alias = "checkpoint moved")]
+    ViewUnchanged,
+    /// A duplicate was recognised and discarded.
+    #[serde(alias = "duplicate discarded")]
     DuplicateDiscarded,
+    /// The handler crashed after its effect, before its checkpoint (a fault switched on).
+    Crashed,
+    /// The delivery failed otherwise; its checkpoint did not move.
+    Failed,
+}
+
+impl OutcomeKind {
+    /// Every kind, in the order tables list them.
+    pub const ALL: [OutcomeKind; 8] = [
+        OutcomeKind::Appended,
+        OutcomeKind::RefusalRecorded,
+        OutcomeKind::Refused,
+        OutcomeKind::ViewUpdated,
+        OutcomeKind::ViewUnchanged,
+        OutcomeKind::DuplicateDiscarded,
+        OutcomeKind::Crashed,
+        OutcomeKind::Failed,
+    ];
+
+    /// The name it is stored and counted under (`refusal_recorded`).
+    pub fn name(self) -> &'static str {
+        match self {
+            OutcomeKind::Appended => "appended",
+            OutcomeKind::RefusalRecorded => "refusal_recorded",
+            OutcomeKind::Refused => "refused",
+            OutcomeKind::ViewUpdated => "view_updated",
+            OutcomeKind::ViewUnchanged => "view_unchanged",
+            OutcomeKind::DuplicateDiscarded => "duplicate_discarded",
+            OutcomeKind::Crashed => "crashed",
+            OutcomeKind::Failed => "failed",
+        }
+    }
+
+    /// The kind stored under `name`.
+    pub fn from_name(name: &str) -> Option<OutcomeKind> {
+        OutcomeKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// A short name for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            OutcomeKind::Appended => "state changed",
+            OutcomeKind::RefusalRecorded => "refusal recorded",
+            OutcomeKind::Refused => "rule refused",
+            OutcomeKind::ViewUpdated => "view updated",
+            OutcomeKind::ViewUnchanged => "checkpoint moved",
+            OutcomeKind::DuplicateDiscarded => "duplicate discarded",
+            OutcomeKind::Crashed => "crashed",
+            OutcomeKind::Failed => "failed",
+        }
+    }
+}
+
+impl fmt::Display for OutcomeKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
 }
 
 /// A delivery and its outcome.
@@ -495,7 +615,7 @@ impl<S: EventStore> Engine<S> {
         let subscriber = delivery.subscriber;
         if event.event_id <= self.position(subscriber).await? {
             // Nothing to save: the checkpoint is already at or past this event.
-            return Ok(Outcome::DuplicateDiscarded);
+            return Ok(Outcome::DuplicateDiscarded(Recognised::ByCheckpoint));
         }
         let decoded = decode(event).map_err(|error| EngineError::Decode {
             event_id: event.event_id,
@@ -541,7 +661,9 @@ impl<S: EventStore> Engine<S> {
                 return Ok(match applied {
                     ApplyOutcome::Updated => Outcome::ViewUpdated,
                     ApplyOutcome::Ignored => Outcome::ViewUnchanged,
-                    ApplyOutcome::Duplicate => Outcome::DuplicateDiscarded,
+                    ApplyOutcome::Duplicate => {
+                        Outcome::DuplicateDiscarded(Recognised::ByCheckpoint)
+                    }
                 });
             }
         };
@@ -585,7 +707,7 @@ impl<S: EventStore> Engine<S> {
         D::Error: fmt::Display,
     {
         match self.execute_once::<D>(id, command, metadata).await? {
-            Executed::Appended(events) => Ok(events),
+            Executed::Appended(events) | Executed::RefusalRecorded(events) => Ok(events),
             // A user's command has no causation, so it is never recognised as handled.
             Executed::AlreadyHandled => Ok(Vec::new()),
         }
@@ -648,7 +770,11 @@ impl<S: EventStore> Engine<S> {
                 Ok(stored) => {
                     self.snapshot_after_append::<D>(&stream, version, state, &events, &stored)
                         .await;
-                    return Ok(Executed::Appended(stored));
+                    return Ok(if events.iter().all(DomainEvent::records_a_refusal) {
+                        Executed::RefusalRecorded(stored)
+                    } else {
+                        Executed::Appended(stored)
+                    });
                 }
                 Err(StoreError::Conflict {
                     stream,
@@ -764,6 +890,8 @@ impl<S: EventStore> Engine<S> {
 enum Executed {
     /// The events it stored.
     Appended(Vec<EventEnvelope>),
+    /// The events it stored, each recording a refusal rather than a change of state.
+    RefusalRecorded(Vec<EventEnvelope>),
     /// The aggregate already holds this actor's reaction to the causing event (or a later one).
     AlreadyHandled,
 }
@@ -782,7 +910,8 @@ fn user(correlation_id: &str) -> Metadata {
 fn service_outcome(result: Result<Executed, EngineError>) -> Result<Outcome, EngineError> {
     match result {
         Ok(Executed::Appended(events)) => Ok(Outcome::Appended(events)),
-        Ok(Executed::AlreadyHandled) => Ok(Outcome::DuplicateDiscarded),
+        Ok(Executed::RefusalRecorded(events)) => Ok(Outcome::RefusalRecorded(events)),
+        Ok(Executed::AlreadyHandled) => Ok(Outcome::DuplicateDiscarded(Recognised::ByCausation)),
         Err(EngineError::Rejected(reason)) => Ok(Outcome::Refused(reason)),
         Err(other) => Err(other),
     }

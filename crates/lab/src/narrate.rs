@@ -5,7 +5,7 @@
 
 use foldlab_domain::codec::{decode, StoredEvent};
 use foldlab_domain::{CustomerEvent, EventEnvelope, OrderEvent};
-use foldlab_engine::{Outcome, StepReport, Subscriber};
+use foldlab_engine::{Outcome, Recognised, StepReport, Subscriber};
 
 /// The sentence the lab shows for a delivery.
 pub fn narrate(report: &StepReport) -> String {
@@ -13,7 +13,9 @@ pub fn narrate(report: &StepReport) -> String {
     let received = format!("{} #{}", event.event_type, event.event_id);
     let who = report.delivery.subscriber.label();
     match &report.outcome {
-        Outcome::Appended(appended) => appended_sentence(report.delivery.subscriber, &received, appended),
+        Outcome::Appended(appended) | Outcome::RefusalRecorded(appended) => {
+            appended_sentence(report.delivery.subscriber, &received, appended)
+        }
         Outcome::Refused(reason) => format!(
             "The {} handled {received}, and the aggregate refused the command: {reason} Nothing was stored.",
             lower(who)
@@ -23,9 +25,14 @@ pub fn narrate(report: &StepReport) -> String {
             event.event_id
         ),
         Outcome::ViewUnchanged => ignored_sentence(report.delivery.subscriber, &received, event),
-        Outcome::DuplicateDiscarded => format!(
-            "The {} had already handled {received}: a duplicate delivery, detected by the highest event id it has seen, and discarded.",
+        Outcome::DuplicateDiscarded(Recognised::ByCheckpoint) => format!(
+            "The {} had already handled {received}: a duplicate delivery, detected by the highest event id it has seen (its checkpoint), and discarded.",
             lower(who)
+        ),
+        Outcome::DuplicateDiscarded(Recognised::ByCausation) => format!(
+            "The {} had already handled {received} but crashed before saving its checkpoint. Foldlab's own rule caught the duplicate: its aggregate already holds an event it stored in reaction to #{} (the event's causation id). Discarded.",
+            lower(who),
+            event.event_id
         ),
     }
 }
@@ -151,6 +158,56 @@ mod tests {
             "The Customer service handled OrderCreated #2, but $25.00 is more than the $10.00 of credit still available: CreditLimitExceeded #3 records the failed attempt, and the Customer's state did not change."
         );
         assert!(lines[3].contains("cancelled order o1: OrderCancelled #4"));
+    }
+
+    #[test]
+    fn a_duplicate_is_told_by_the_mechanism_that_caught_it() {
+        use foldlab_engine::{Delivery, EngineError};
+        use foldlab_store::{FaultSwitch, StoreError};
+        let e = Engine::new(FaultSwitch::default(), Box::new(|| 0));
+        block_on(e.create_customer(&CustomerId::new("c1"), "Ada", Money::from_cents(9_000), "k"))
+            .expect("create");
+        let order = block_on(e.place_order(
+            &OrderId::new("o1"),
+            &CustomerId::new("c1"),
+            Money::from_cents(100),
+            "k",
+        ))
+        .expect("order")
+        .remove(0);
+        let delivery = Delivery {
+            subscriber: Subscriber::CustomerService,
+            event: order,
+        };
+        let service = Subscriber::CustomerService.name();
+        e.store().faults().crash_before_next_checkpoint(service);
+        assert!(matches!(
+            block_on(e.deliver(&delivery)),
+            Err(EngineError::Store(StoreError::Crashed { .. }))
+        ));
+        let after_crash = narrate(&block_on(e.deliver_reporting(&delivery)).expect("again"));
+        assert!(after_crash.contains("Foldlab's own rule"), "{after_crash}");
+        assert!(after_crash.contains("causation id"), "{after_crash}");
+        assert!(!after_crash.contains("highest event id"), "{after_crash}");
+
+        let again = narrate(&block_on(e.deliver_reporting(&delivery)).expect("once more"));
+        assert!(again.contains("highest event id"), "{again}");
+        assert!(!again.contains("causation"), "{again}");
+    }
+
+    #[test]
+    fn a_refusal_recorded_as_an_event_is_its_own_outcome() {
+        let e = placed(1_000, 2_500);
+        let reports = block_on(e.run_to_end(50)).expect("run");
+        let refusal = reports
+            .iter()
+            .find(|r| r.delivery.subscriber == Subscriber::CustomerService)
+            .expect("the Customer service was delivered to");
+        assert_eq!(
+            refusal.outcome.kind(),
+            foldlab_engine::OutcomeKind::RefusalRecorded
+        );
+        assert_eq!(refusal.outcome.kind().label(), "refusal recorded");
     }
 
     fn lines_after(e: &Engine<MemoryStore>) -> Vec<String> {

@@ -11,7 +11,7 @@ use foldlab_domain::{
     CustomerId, CustomerState, CustomerViews, EventEnvelope, LineItem, NewEvent, OrderId,
     OrderStatus, WriteModel,
 };
-use foldlab_engine::{LoadReport, Subscriber};
+use foldlab_engine::{LoadReport, OutcomeKind, Subscriber};
 use foldlab_store::{EventStore, ExpectedVersion, StreamId};
 use futures::executor::block_on;
 use serde::{Deserialize, Serialize};
@@ -192,17 +192,6 @@ impl From<&LoadReport> for Load {
     }
 }
 
-/// The outcome names `expect.outcomes` may count.
-pub const OUTCOMES: [&str; 7] = [
-    "appended",
-    "refused",
-    "view_updated",
-    "view_unchanged",
-    "duplicate_discarded",
-    "crashed",
-    "failed",
-];
-
 /// Why a scenario file cannot be played.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ScenarioError {
@@ -266,10 +255,14 @@ impl Scenario {
         }
         seed_problem(&self.settings.seed_events).map_err(ScenarioError::Invalid)?;
         if let Some(outcomes) = &self.expect.outcomes {
-            if let Some(unknown) = outcomes.keys().find(|k| !OUTCOMES.contains(&k.as_str())) {
+            if let Some(unknown) = outcomes
+                .keys()
+                .find(|k| OutcomeKind::from_name(k).is_none())
+            {
+                let names: Vec<&str> = OutcomeKind::ALL.iter().map(|k| k.name()).collect();
                 return Err(ScenarioError::Invalid(format!(
                     "expect.outcomes: unknown outcome `{unknown}`, expected one of {}",
-                    OUTCOMES.join(", ")
+                    names.join(", ")
                 )));
             }
         }
@@ -670,7 +663,7 @@ fn unmet(expect: &Expect, steps: &[PlayedStep], state: &State) -> Vec<String> {
         let mut counted: BTreeMap<&str, usize> = BTreeMap::new();
         for played in steps {
             for delivery in played.result.deliveries() {
-                *counted.entry(delivery.outcome.as_str()).or_default() += 1;
+                *counted.entry(delivery.outcome.name()).or_default() += 1;
             }
         }
         for (outcome, want) in outcomes {

@@ -84,7 +84,10 @@ fn the_customer_service_discards_an_order_created_it_has_handled() {
     let e = given_an_order(1_000, 700);
     block_on(e.run_to_end(100)).expect("run");
     let again = block_on(e.deliver_again(Subscriber::CustomerService, 2)).expect("redeliver");
-    assert_eq!(again.outcome, Outcome::DuplicateDiscarded);
+    assert_eq!(
+        again.outcome,
+        Outcome::DuplicateDiscarded(Recognised::ByCheckpoint)
+    );
     assert_eq!(count(&e, "CreditReserved"), 1);
     assert_eq!(
         block_on(e.pending()),
@@ -109,7 +112,10 @@ fn the_customer_service_that_crashed_after_reserving_discards_the_redelivered_or
         .expect("deliver")
         .expect("redelivered");
     assert_eq!(report.delivery.event.event_id, event_id);
-    assert_eq!(report.outcome, Outcome::DuplicateDiscarded);
+    assert_eq!(
+        report.outcome,
+        Outcome::DuplicateDiscarded(Recognised::ByCausation)
+    );
     assert_eq!(position(&e, Subscriber::CustomerService), event_id);
 
     block_on(e.run_to_end(100)).expect("run");
@@ -125,7 +131,10 @@ fn the_customer_service_that_crashed_after_refusing_credit_does_not_refuse_twice
     let report = block_on(e.step_for(Subscriber::CustomerService))
         .expect("deliver")
         .expect("redelivered");
-    assert_eq!(report.outcome, Outcome::DuplicateDiscarded);
+    assert_eq!(
+        report.outcome,
+        Outcome::DuplicateDiscarded(Recognised::ByCausation)
+    );
     block_on(e.run_to_end(100)).expect("run");
     assert_eq!(count(&e, "CreditLimitExceeded"), 1);
     assert_eq!(status(&e), Some(OrderStatus::Cancelled));
@@ -137,7 +146,10 @@ fn the_order_service_discards_a_credit_decision_it_has_handled() {
     block_on(e.run_to_end(100)).expect("run");
     let again = block_on(e.deliver_again(Subscriber::OrderService, 3)).expect("redeliver");
     assert_eq!(again.delivery.event.event_type, "CreditReserved");
-    assert_eq!(again.outcome, Outcome::DuplicateDiscarded);
+    assert_eq!(
+        again.outcome,
+        Outcome::DuplicateDiscarded(Recognised::ByCheckpoint)
+    );
     assert_eq!(count(&e, "OrderApproved"), 1);
 }
 
@@ -155,7 +167,10 @@ fn the_order_service_that_crashed_after_approving_discards_the_redelivered_reser
         .expect("deliver")
         .expect("redelivered");
     assert_eq!(report.delivery.event.event_id, event_id);
-    assert_eq!(report.outcome, Outcome::DuplicateDiscarded);
+    assert_eq!(
+        report.outcome,
+        Outcome::DuplicateDiscarded(Recognised::ByCausation)
+    );
     block_on(e.run_to_end(100)).expect("run");
     assert_eq!(count(&e, "OrderApproved"), 1);
 }
@@ -168,7 +183,11 @@ fn the_customer_view_discards_an_event_it_has_applied() {
     for event_id in 1..=4 {
         let again =
             block_on(e.deliver_again(Subscriber::CustomerView, event_id)).expect("redeliver");
-        assert_eq!(again.outcome, Outcome::DuplicateDiscarded, "#{event_id}");
+        assert_eq!(
+            again.outcome,
+            Outcome::DuplicateDiscarded(Recognised::ByCheckpoint),
+            "#{event_id}"
+        );
     }
     assert_eq!(block_on(e.customer_view()), Ok(before));
 }

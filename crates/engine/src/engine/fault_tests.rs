@@ -75,7 +75,10 @@ fn a_crash_before_the_checkpoint_keeps_the_effect_and_the_redelivery_is_recognis
         .expect("redelivery")
         .expect("something to deliver");
     assert_eq!(again.delivery.event.event_id, first.event.event_id);
-    assert_eq!(again.outcome, Outcome::DuplicateDiscarded);
+    assert_eq!(
+        again.outcome,
+        Outcome::DuplicateDiscarded(Recognised::ByCausation)
+    );
     assert_eq!(position(&e, Subscriber::CustomerService), 2);
     let reserved = event_types(&e)
         .iter()
@@ -111,7 +114,7 @@ fn two_engines_racing_for_the_last_credit_conflict_and_the_loser_decides_again_a
         }]
     );
     assert!(
-        matches!(&late.outcome, Outcome::Appended(ev) if ev[0].event_type == "CreditLimitExceeded")
+        matches!(&late.outcome, Outcome::RefusalRecorded(ev) if ev[0].event_type == "CreditLimitExceeded")
     );
     assert_eq!(
         event_types(&a),

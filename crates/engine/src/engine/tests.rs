@@ -171,13 +171,16 @@ fn a_redelivered_event_is_recognised_not_applied_twice() {
     let delivery = reserved.expect("the customer service was handed OrderCreated");
     // At-least-once: the same OrderCreated arrives again.
     let again = block_on(e.deliver(&delivery)).expect("deliver");
-    assert_eq!(again, Outcome::DuplicateDiscarded);
+    assert_eq!(again, Outcome::DuplicateDiscarded(Recognised::ByCheckpoint));
     let view_again = block_on(e.deliver(&Delivery {
         subscriber: Subscriber::CustomerView,
         event: delivery.event,
     }))
     .expect("deliver");
-    assert_eq!(view_again, Outcome::DuplicateDiscarded);
+    assert_eq!(
+        view_again,
+        Outcome::DuplicateDiscarded(Recognised::ByCheckpoint)
+    );
     assert_eq!(
         types(&e).iter().filter(|t| *t == "CreditReserved").count(),
         1

@@ -17,7 +17,7 @@ use foldlab_domain::codec::DomainEvent;
 use foldlab_domain::{
     CustomerEvent, CustomerId, EventEnvelope, Money, NewEvent, OrderEvent, OrderId, Projection,
 };
-use foldlab_engine::{Delivery, Engine, EngineError, StepReport, Subscriber};
+use foldlab_engine::{Delivery, Engine, EngineError, OutcomeKind, StepReport, Subscriber};
 use foldlab_store::{Checkpoint, EventStore, ExpectedVersion, StreamId};
 use std::cell::Cell;
 
@@ -190,7 +190,7 @@ impl<'a, S: EventStore, W: Watcher<S>> Runner<'a, S, W> {
                 }
                 Ok(None) => break,
                 Err(error) => {
-                    records.push(failed_delivery(None, &error, "failed"));
+                    records.push(failed_delivery(None, &error, OutcomeKind::Failed));
                     break;
                 }
             }
@@ -233,7 +233,7 @@ impl<'a, S: EventStore, W: Watcher<S>> Runner<'a, S, W> {
                 return StepResult::Delivered(vec![failed_delivery(
                     Some(&delivery),
                     &error,
-                    "failed",
+                    OutcomeKind::Failed,
                 )])
             }
         };
@@ -242,7 +242,7 @@ impl<'a, S: EventStore, W: Watcher<S>> Runner<'a, S, W> {
             return failed(&error.into());
         }
         self.watcher.crashed(engine, &report).await;
-        record.outcome = "crashed".to_string();
+        record.outcome = OutcomeKind::Crashed;
         record.detail = Some(format!(
             "the {} stopped after its effect and before saving its checkpoint; it restarts from #{}",
             subscriber.label(),
@@ -368,13 +368,13 @@ fn failed(error: &EngineError) -> StepResult {
 fn failed_delivery(
     delivery: Option<&Delivery>,
     error: &EngineError,
-    outcome: &str,
+    outcome: OutcomeKind,
 ) -> DeliveryRecord {
     DeliveryRecord {
         subscriber: delivery.map_or_else(String::new, |d| d.subscriber.name().to_string()),
         event_id: delivery.map_or(0, |d| d.event.event_id),
         event_type: delivery.map_or_else(String::new, |d| d.event.event_type.clone()),
-        outcome: outcome.to_string(),
+        outcome,
         stored: Vec::new(),
         detail: Some(error.to_string()),
     }

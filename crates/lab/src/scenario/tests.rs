@@ -96,7 +96,7 @@ fn an_unknown_order_status_or_outcome_is_refused() {
     let err = parse_err(&with_expect(r#"{"outcomes": {"exploded": 1}}"#));
     assert_eq!(
         err,
-        "the scenario is invalid: expect.outcomes: unknown outcome `exploded`, expected one of appended, refused, view_updated, view_unchanged, duplicate_discarded, crashed, failed"
+        "the scenario is invalid: expect.outcomes: unknown outcome `exploded`, expected one of appended, refusal_recorded, refused, view_updated, view_unchanged, duplicate_discarded, crashed, failed"
     );
     let err = parse_err(&with_expect(r#"{"orderz": {}}"#));
     assert!(err.contains("unknown field `orderz`"), "{err}");
@@ -242,7 +242,7 @@ fn a_step_that_fails_without_being_expected_fails_the_scenario() {
     let played = play(&Scenario::parse(text).expect("parses"));
     assert_eq!(
         played.failures,
-        vec!["failed steps: expected [], found [\"There is no customer ghost: create the customer first.\"]"]
+        vec!["failed steps: expected [], found [\"There is no customer ghost.\"]"]
     );
 }
 

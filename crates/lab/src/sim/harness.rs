@@ -7,7 +7,7 @@ use super::step::{Crash, Deliver, ProjectionStep, Redeliver, Repeat, Step};
 use foldlab_domain::codec::DomainEvent;
 use foldlab_domain::{CustomerEvent, OrderEvent};
 use foldlab_domain::{CustomerId, EventEnvelope, Money, OrderId};
-use foldlab_engine::{Delivery, Engine, EngineError, Outcome, StepReport, Subscriber};
+use foldlab_engine::{Delivery, Engine, EngineError, Outcome, OutcomeKind, StepReport, Subscriber};
 use foldlab_store::FaultSwitch;
 use foldlab_store::MemoryStore;
 use foldlab_store::{EventStore, StoreError};
@@ -62,9 +62,8 @@ pub struct DeliveryRecord {
     pub event_id: u64,
     /// Its type.
     pub event_type: String,
-    /// `appended`, `refused`, `view_updated`, `view_unchanged`, `duplicate_discarded`, `crashed`
-    /// or `failed`.
-    pub outcome: String,
+    /// What it came to.
+    pub outcome: OutcomeKind,
     /// Ids of events the delivery stored.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub stored: Vec<u64>,
@@ -80,20 +79,15 @@ impl DeliveryRecord {
             subscriber: report.delivery.subscriber.name().to_string(),
             event_id: report.delivery.event.event_id,
             event_type: report.delivery.event.event_type.clone(),
-            outcome: outcome_label(&report.outcome).to_string(),
-            stored: match &report.outcome {
-                Outcome::Appended(events) => events.iter().map(|e| e.event_id).collect(),
-                Outcome::Refused(_)
-                | Outcome::ViewUpdated
-                | Outcome::ViewUnchanged
-                | Outcome::DuplicateDiscarded => Vec::new(),
-            },
+            outcome: report.outcome.kind(),
+            stored: report.outcome.stored().iter().map(|e| e.event_id).collect(),
             detail: match &report.outcome {
                 Outcome::Refused(reason) => Some(reason.clone()),
                 Outcome::Appended(_)
+                | Outcome::RefusalRecorded(_)
                 | Outcome::ViewUpdated
                 | Outcome::ViewUnchanged
-                | Outcome::DuplicateDiscarded => None,
+                | Outcome::DuplicateDiscarded(_) => None,
             },
         }
     }
@@ -124,17 +118,6 @@ impl StepResult {
                 Vec::new()
             }
         }
-    }
-}
-
-/// The short name of an outcome.
-pub fn outcome_label(outcome: &Outcome) -> &'static str {
-    match outcome {
-        Outcome::Appended(_) => "appended",
-        Outcome::Refused(_) => "refused",
-        Outcome::ViewUpdated => "view_updated",
-        Outcome::ViewUnchanged => "view_unchanged",
-        Outcome::DuplicateDiscarded => "duplicate_discarded",
     }
 }
 
@@ -382,7 +365,7 @@ impl<S: EventStore> Harness<S> {
                     // The delivery failed before its checkpoint; it stays pending.
                     allowed(&error)?;
                     let delivery = self.next(subscriber).await?;
-                    records.push(failed(delivery.as_ref(), &error, "failed"));
+                    records.push(failed(delivery.as_ref(), &error, OutcomeKind::Failed));
                     break;
                 }
             }
@@ -410,7 +393,7 @@ impl<S: EventStore> Harness<S> {
             .await
         {
             Ok(report) => {
-                if report.outcome != Outcome::DuplicateDiscarded {
+                if report.outcome.kind() != OutcomeKind::DuplicateDiscarded {
                     return Err(Violation(format!(
                         "{} handled event #{} a second time ({:?}) instead of discarding the duplicate",
                         redeliver.subscriber.name(),
@@ -455,7 +438,7 @@ impl<S: EventStore> Harness<S> {
                 Ok(StepResult::Delivered(vec![failed(
                     Some(&delivery),
                     &error,
-                    "crashed",
+                    OutcomeKind::Crashed,
                 )]))
             }
             Err(error) => {
@@ -463,7 +446,7 @@ impl<S: EventStore> Harness<S> {
                 Ok(StepResult::Delivered(vec![failed(
                     Some(&delivery),
                     &error,
-                    "failed",
+                    OutcomeKind::Failed,
                 )]))
             }
         }
@@ -489,7 +472,7 @@ impl<S: EventStore> Harness<S> {
         let owed = self.owed.borrow().get(&subscriber).copied();
         if owed == Some(event_id) {
             self.owed.borrow_mut().remove(&subscriber);
-            if report.outcome != Outcome::DuplicateDiscarded {
+            if report.outcome.kind() != OutcomeKind::DuplicateDiscarded {
                 return Err(Violation(format!(
                     "{} crashed after its effect for event #{event_id}, and when the event came again it did not discard it: {:?}",
                     subscriber.name(),
@@ -501,12 +484,16 @@ impl<S: EventStore> Harness<S> {
     }
 }
 
-fn failed(delivery: Option<&Delivery>, error: &EngineError, outcome: &str) -> DeliveryRecord {
+fn failed(
+    delivery: Option<&Delivery>,
+    error: &EngineError,
+    outcome: OutcomeKind,
+) -> DeliveryRecord {
     DeliveryRecord {
         subscriber: delivery.map_or_else(String::new, |d| d.subscriber.name().to_string()),
         event_id: delivery.map_or(0, |d| d.event.event_id),
         event_type: delivery.map_or_else(String::new, |d| d.event.event_type.clone()),
-        outcome: outcome.to_string(),
+        outcome,
         stored: Vec::new(),
         detail: Some(error.to_string()),
     }

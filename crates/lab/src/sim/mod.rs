@@ -13,9 +13,7 @@ mod rng;
 mod step;
 
 pub use generate::{Generator, Settings};
-pub use harness::{
-    outcome_label, DeliveryRecord, Harness, SnapshotEvery, StepResult, Violation, DELIVERY_LIMIT,
-};
+pub use harness::{DeliveryRecord, Harness, SnapshotEvery, StepResult, Violation, DELIVERY_LIMIT};
 pub use invariants::{check_always, check_quiescent, rebuild, settled};
 pub use rng::Rng;
 pub use step::{

@@ -9,6 +9,7 @@ use foldlab_domain::{
     CancelReason, CustomerDecider, CustomerEvent, CustomerId, CustomerState, Metadata, Money,
     OrderEvent, OrderId, Snapshotting,
 };
+use foldlab_engine::OutcomeKind;
 use foldlab_engine::Subscriber;
 use foldlab_store::{Checkpoint, EventStore, ExpectedVersion, Snapshot, StreamId};
 use std::collections::BTreeMap;
@@ -68,7 +69,7 @@ fn the_same_seed_gives_the_same_run_and_another_seed_another() {
 /// a refusal is noticed.
 #[test]
 fn the_simulator_exercises_every_fault_and_command_it_claims() {
-    let mut outcomes = BTreeMap::<String, usize>::new();
+    let mut outcomes = BTreeMap::<OutcomeKind, usize>::new();
     let mut events = BTreeMap::<String, usize>::new();
     let mut errors = BTreeMap::<&str, usize>::new();
     let mut races = 0;
@@ -97,7 +98,7 @@ fn the_simulator_exercises_every_fault_and_command_it_claims() {
                 races += 1;
             }
             for delivery in result.deliveries() {
-                *outcomes.entry(delivery.outcome.clone()).or_default() += 1;
+                *outcomes.entry(delivery.outcome).or_default() += 1;
             }
             for error in result.errors() {
                 for needle in REFUSALS {
@@ -109,15 +110,16 @@ fn the_simulator_exercises_every_fault_and_command_it_claims() {
         }
     }
     for outcome in [
-        "appended",
-        "refused",
-        "view_updated",
-        "view_unchanged",
-        "duplicate_discarded",
-        "crashed",
+        OutcomeKind::Appended,
+        OutcomeKind::RefusalRecorded,
+        OutcomeKind::Refused,
+        OutcomeKind::ViewUpdated,
+        OutcomeKind::ViewUnchanged,
+        OutcomeKind::DuplicateDiscarded,
+        OutcomeKind::Crashed,
     ] {
         assert!(
-            outcomes.get(outcome).copied().unwrap_or(0) > 10,
+            outcomes.get(&outcome).copied().unwrap_or(0) > 10,
             "{outcome}: {outcomes:?}"
         );
     }

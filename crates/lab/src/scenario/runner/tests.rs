@@ -5,7 +5,7 @@
 use super::*;
 use crate::scenario::Scenario;
 use foldlab_domain::WriteModel;
-use foldlab_engine::Outcome;
+use foldlab_engine::{Outcome, OutcomeKind, Recognised};
 use foldlab_store::MemoryStore;
 use futures::executor::block_on;
 use std::cell::RefCell;
@@ -99,7 +99,7 @@ fn unmet(scenario: &Scenario, results: &[StepResult], log: &[EventEnvelope]) -> 
         let mut counted: BTreeMap<&str, usize> = BTreeMap::new();
         for result in results {
             for delivery in result.deliveries() {
-                *counted.entry(delivery.outcome.as_str()).or_default() += 1;
+                *counted.entry(delivery.outcome.name()).or_default() += 1;
             }
         }
         for (outcome, want) in outcomes {
@@ -164,7 +164,7 @@ fn a_crash_leaves_the_effect_stored_and_the_checkpoint_where_it_was_so_the_redel
         let runner = Runner::new(&engine, &());
         let results = runner.run(&scenario.steps).await;
         let crashed = results[2].deliveries();
-        assert_eq!(crashed[0].outcome, "crashed");
+        assert_eq!(crashed[0].outcome, OutcomeKind::Crashed);
         assert_eq!(crashed[0].stored, vec![3], "CreditReserved #3 is stored");
         let position = engine
             .store()
@@ -181,7 +181,10 @@ fn a_crash_leaves_the_effect_stored_and_the_checkpoint_where_it_was_so_the_redel
             .await
             .expect("delivered")
             .expect("one waiting");
-        assert_eq!(again.outcome, Outcome::DuplicateDiscarded);
+        assert_eq!(
+            again.outcome,
+            Outcome::DuplicateDiscarded(Recognised::ByCausation)
+        );
     });
 }
 
