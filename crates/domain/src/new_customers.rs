@@ -238,7 +238,13 @@ mod tests {
     fn answer(view: &NewCustomersWithHighValueOrders) -> Vec<(&str, &str, i64)> {
         view.high_value_orders()
             .into_iter()
-            .map(|row| (row.customer.name.as_str(), row.order_id.as_str(), row.total.cents()))
+            .map(|row| {
+                (
+                    row.customer.name.as_str(),
+                    row.order_id.as_str(),
+                    row.total.cents(),
+                )
+            })
             .collect()
     }
 

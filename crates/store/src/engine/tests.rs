@@ -212,7 +212,11 @@ fn invalid_commands_are_refused_in_plain_words_and_store_nothing() {
             .contains("a lookup through the Customer service's API found no customer ghost"),
         "{err}"
     );
-    assert!(err.to_string().contains("The Order aggregate did not decide this"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("The Order aggregate did not decide this"),
+        "{err}"
+    );
     block_on(e.create_customer(&CustomerId::new("c1"), "Ada", cents(100), "k")).expect("create");
     let err = block_on(e.place_order(&OrderId::new("o1"), &CustomerId::new("c1"), cents(-5), "k"))
         .expect_err("negative");
