@@ -274,8 +274,8 @@ pub const LESSONS: &[Lesson] = &[
                 7,
             ),
             step(
-                "The used credit stays used",
-                "A $4.00 order does not fit in the $3.00 left: the Customer records CreditLimitExceeded and the Order service cancels the order.",
+                "No room for a second order",
+                "A $4.00 order does not fit in the $3.00 left, because the shipped order's credit stays used (Foldlab's rule, not the article's): the Customer records CreditLimitExceeded and the Order service cancels the order.",
                 "The command side: o2 CANCELLED.",
                 9,
             ),
