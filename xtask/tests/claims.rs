@@ -92,7 +92,11 @@ fn shown_literals_under_headings() -> Vec<(String, String, String)> {
     let mut out = Vec::new();
     for path in shown_sources() {
         let text = fs::read_to_string(&path).expect("readable");
-        let name = path.strip_prefix(&root).unwrap_or(&path).display().to_string();
+        let name = path
+            .strip_prefix(&root)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
         for (line, literal, heading) in literals(&text) {
             out.push((format!("{name}:{line}"), literal, heading));
         }
@@ -122,7 +126,9 @@ fn cites_what_a_learner_cannot_look_up(text: &str) -> bool {
 
 #[test]
 fn the_checker_recognises_what_it_looks_for() {
-    assert!(cites_what_a_learner_cannot_look_up("the fold (seed 000, figure 5)"));
+    assert!(cites_what_a_learner_cannot_look_up(
+        "the fold (seed 000, figure 5)"
+    ));
     assert!(cites_what_a_learner_cannot_look_up("Seeds 000 and 001"));
     assert!(cites_what_a_learner_cannot_look_up("see Figure 4"));
     assert!(!cites_what_a_learner_cannot_look_up("Each figure compares"));
@@ -216,7 +222,10 @@ fn foldlabs_own_rules_are_marked_as_foldlabs_where_they_are_stated() {
         })
         .map(|(at, text, _)| format!("{at}: {text}"))
         .collect();
-    assert!(stated >= 10, "the rules are still stated somewhere ({stated})");
+    assert!(
+        stated >= 10,
+        "the rules are still stated somewhere ({stated})"
+    );
     assert!(
         unmarked.is_empty(),
         "say \"(Foldlab's rule, not the article's)\":\n{}",
