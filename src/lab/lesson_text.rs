@@ -57,7 +57,7 @@ pub const LESSONS: &[Lesson] = &[
             ),
             step(
                 "An order is placed",
-                "Placing the order was one transaction on one new aggregate, the Order o1, which stored OrderCreated (#2). Nothing else happened: the order is NEW and no credit is reserved yet, because the Order service may not touch the Customer aggregate.",
+                "Placing the order was one transaction on one new aggregate, the Order o1, which stored OrderCreated (#2). Before it, customer c1 was only looked up, through the Customer service's API. Nothing else happened: the order is NEW and no credit is reserved yet, because the Order service may not touch the Customer aggregate.",
                 "The Choreography panel: deliveries are waiting. You may press Step there to make them one at a time before you go on; Next makes whatever is left.",
                 2,
             ),
