@@ -1,6 +1,6 @@
-//! Projection lag (Part 2 of the article, "Benefits and Drawback of CQRS"): the write side's head and each
-//! projection's checkpoint, the lag in events and milliseconds drawn live, the controls that make
-//! it grow and drain, adding a projection later, and a stale read shown on purpose.
+//! Projection lag (Part 2 of the article, "Benefits and Drawback of CQRS"): the write side's head
+//! and each projection's checkpoint, the lag in events and milliseconds drawn live, the controls
+//! that make it grow and drain, adding a projection later, and a stale read shown on purpose.
 
 use crate::lab::folds::group;
 use crate::lab::lag::{Projections, DELAYS, LATE_PROJECTION, SAMPLE_MS, WINDOW_MS};

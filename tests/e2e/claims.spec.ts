@@ -135,7 +135,7 @@ test('an order for an unknown customer is refused by the lookup, and the choreog
 
   await goTo(page, 'Choreography');
   await expect(page.getByRole('region', { name: 'Choreography, step by step' })).toContainText(
-    'Together these steps form a saga',
+    'These steps form a saga',
   );
   await goTo(page, 'About');
   await expect(page.getByRole('heading', { name: "Foldlab's own rules" })).toBeVisible();
