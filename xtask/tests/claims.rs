@@ -207,6 +207,8 @@ fn foldlabs_own_rules_are_marked_as_foldlabs_where_they_are_stated() {
         "appended with OrderCreated as its cause",
         "appended with that event as its cause",
         "by causation",
+        "by its causation",
+        "by the causation",
         "by their causation",
         "redelivery is discarded",
     ];
