@@ -133,16 +133,33 @@ pub fn low_credit(view: &LowCreditLimits) -> impl IntoView {
     }
 }
 
-/// New customers whose orders total more than the threshold.
+/// Each order of a new customer whose own total is over the threshold, one row per order.
 pub fn new_customers(view: &NewCustomersWithHighValueOrders) -> impl IntoView {
-    let found = view.customers();
+    let found = view.high_value_orders();
     let empty = found.is_empty();
     let rows = found
         .into_iter()
-        .map(|c| view! { <li>{c.name.clone()} " " <code>{c.customer_id.to_string()}</code> ": orders total " <span class="num">{c.orders_total().to_string()}</span></li> })
+        .map(|row| view! {
+            <li>
+                {row.customer.name.clone()} " " <code>{row.customer.customer_id.to_string()}</code>
+                ": order " <code>{row.order_id.to_string()}</code> " of " <span class="num">{row.total.to_string()}</span>
+            </li>
+        })
         .collect_view();
     view! {
+        <p class="hint">
+            {format!(
+                "Each order over {} placed by a new customer (created within the last {} events), one row per order; orders are not added up.",
+                view.threshold, view.window
+            )}
+        </p>
         <ul class="plain">{rows}</ul>
-        {empty.then(|| view! { <p class="empty">{format!("No new customer with orders over {}.", view.threshold)}</p> })}
+        {empty.then(|| view! { <p class="empty">{format!("No new customer has an order over {}.", view.threshold)}</p> })}
     }
+}
+
+/// Where the view named `name` would live outside the browser (Part 2, Using CQRS, Table 1).
+pub fn store_kind(name: &str) -> impl IntoView {
+    foldlab_domain::projection::store_kind(name)
+        .map(|kind| view! { <p class="hint store-kind" data-testid="store-kind">{kind}</p> })
 }

@@ -40,7 +40,7 @@ pub fn Choreography() -> impl IntoView {
         <section class="panel choreography" aria-labelledby="choreo-title">
             <h2 id="choreo-title">"Choreography"</h2>
             <p class="hint">
-                "No service calls another. The event store hands each stored event to the services that subscribe to it, one delivery at a time; each reacts by changing only its own aggregate."
+                "No service calls another to change it. The event store hands each stored event to the services that subscribe to it, one delivery at a time; each reacts by changing only its own aggregate. These steps form a saga: local transactions linked by events. The saga is named in the companion article “CQRS + Event Sourcing — microservice patterns” (Eventual Consistency & Distributed Transactions). The one call across services is a lookup: placing an order first asks the Customer service's API whether the customer exists."
             </p>
             <p class="waiting" aria-live="polite" data-testid="waiting">{waiting}</p>
             <div class="controls">

@@ -384,6 +384,7 @@ pub fn ChoreographyPage() -> impl IntoView {
             <ul class="plain" data-testid="checkpoints-then">{checkpoints}</ul>
             <h3>"Customer view (query side)"</h3>
             <p class="lag" data-testid="view-then">{view_at}</p>
+            {super::as_of::store_kind(foldlab_domain::CustomerViewProjection::NAME)}
             <div class="docs">{docs}</div>
             {error.map(|e| view! { <p class="error" role="alert">{e}</p> })}
         }
@@ -394,7 +395,7 @@ pub fn ChoreographyPage() -> impl IntoView {
             <section class="panel" aria-labelledby="choreo-page-title">
                 <h2 id="choreo-page-title">"Choreography, step by step"</h2>
                 <p class="hint">
-                    "No service calls another. You send a command to one aggregate; the event store hands each stored event to the services that subscribe to it, one delivery at a time; each reacts by changing only its own aggregate, which stores new events in turn. The query side follows the same events, behind."
+                    "No service calls another to change it. You send a command to one aggregate; the event store hands each stored event to the services that subscribe to it, one delivery at a time; each reacts by changing only its own aggregate, which stores new events in turn. These steps form a saga: local transactions linked by events. The saga is named in the companion article “CQRS + Event Sourcing — microservice patterns” (Eventual Consistency & Distributed Transactions). The query side follows the same events, behind. The one call across services is a lookup: placing an order first asks the Customer service's API whether the customer exists."
                 </p>
                 <div class="step-now" aria-live="polite" data-testid="step-now">
                     <p class="step-title">

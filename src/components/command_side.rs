@@ -17,7 +17,7 @@ pub fn CommandSide() -> impl IntoView {
         <section class="panel command" aria-labelledby="command-title">
             <h2 id="command-title">"Command side"</h2>
             <p class="hint">
-                "Each form sends one command to one aggregate, which decides and appends its events in one transaction."
+                "Each form sends one command to one aggregate, which decides and appends its events in one transaction. Placing an order first looks the customer up through the Customer service's API: a read across services, not a change."
             </p>
             <CreateCustomer />
             <PlaceOrder />

@@ -1,4 +1,5 @@
-//! The event store as the article's table (seed 000, figure 4): one row per event.
+//! The event store as the article's table (Part 2, "Developing Microservices with Event
+//! Sourcing"): one row per event.
 
 use crate::lab::Lab;
 use leptos::prelude::*;

@@ -1,6 +1,7 @@
-//! The event inspector: the article's event table (seed 000, figure 4) over the whole log, filtered
-//! by entity and event type, each row expandable to its JSON and metadata. Selecting an event marks
-//! its cause, its effects and the events that share its correlation id.
+//! The event inspector: the article's event table (Part 2, "Developing Microservices with Event
+//! Sourcing") over the whole log, filtered by entity and event type, each row expandable to its
+//! JSON and metadata. Selecting an event marks its cause, its effects and the events that share its
+//! correlation id.
 //!
 //! Only the rows in sight are rendered: rows have a fixed height (the one expanded row adds a fixed
 //! height for its details), so the first visible row follows from the scroll position alone and a

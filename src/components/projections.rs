@@ -1,6 +1,6 @@
-//! Projection lag (seed 000, "Benefits and drawbacks of CQRS"): the write side's head and each
-//! projection's checkpoint, the lag in events and milliseconds drawn live, the controls that make
-//! it grow and drain, adding a projection later, and a stale read shown on purpose.
+//! Projection lag (Part 2 of the article, "Benefits and Drawback of CQRS"): the write side's head
+//! and each projection's checkpoint, the lag in events and milliseconds drawn live, the controls
+//! that make it grow and drain, adding a projection later, and a stale read shown on purpose.
 
 use crate::lab::projections::{Projections, DELAYS, LATE_PROJECTION, SAMPLE_MS, WINDOW_MS};
 use crate::lab::snapshots::group;
@@ -23,7 +23,7 @@ pub fn ProjectionsPage() -> impl IntoView {
         <section class="panel lagview" aria-labelledby="lag-title">
             <h2 id="lag-title">"Projection lag"</h2>
             <p class="hint">
-                "A projection is a view kept by subscribing to events: it applies the events after its checkpoint, in order, and saves the checkpoint with the view. Until it has applied the newest event it lags the write side, so the query side is eventually consistent: a client that changes an aggregate and reads a view at once may see the previous state (seed 000). While this page is open, each running projection below is moved by the page: at once, or one event every chosen delay."
+                "A projection is a view kept by subscribing to events: it applies the events after its checkpoint, in order, and saves the checkpoint with the view. Until it has applied the newest event it lags the write side, so the query side is eventually consistent: a client that changes an aggregate and reads a view at once may see the previous state (Part 2, Benefits and Drawback of CQRS). While this page is open, each running projection below is moved by the page: at once, or one event every chosen delay."
             </p>
             <Chart />
             <Table />
@@ -221,7 +221,7 @@ fn AddProjection() -> impl IntoView {
             <section class="add-projection" aria-labelledby="add-title">
                 <h3 id="add-title">"Add a new projection"</h3>
                 <p class="hint">
-                    "New customers with high value orders (the seed's query an event store cannot answer) is not running yet. Added now, it starts at checkpoint 0 and catches up from the first event, one event every 200 ms, so you can watch it: a view is exactly the fold of the events up to its checkpoint, so a projection added later still sees the whole history."
+                    "New customers with high value orders is not running yet. It is a query from Part 2 of the article (Implementing Queries Using CQRS): it joins two services' data, which no one service can do, and an event store does not answer it simply or efficiently. It lists each order over $1,000.00 placed by a new customer. Added now, it starts at checkpoint 0 and catches up from the first event, one event every 200 ms, so you can watch it: a view is exactly the fold of the events up to its checkpoint, so a projection added later still sees the whole history."
                 </p>
                 <button on:click=move |_| spawn_local(async move { projections.add_late().await })>
                     "Add “new customers with high value orders”"

@@ -72,8 +72,9 @@ pub fn QuerySide() -> impl IntoView {
         <section class="panel query" aria-labelledby="query-title">
             <h2 id="query-title">"Query side: customer view"</h2>
             <p class="hint">
-                "One document per customer with its recent orders: a join of two services' data that the event store, which looks events up by aggregate, cannot answer. It is kept up to date by subscribing to their events."
+                "One document per customer with its recent orders: a join of two services' data. No one service can query it, and the event store, which looks events up by aggregate, does not answer it simply or efficiently. It is kept up to date by subscribing to their events."
             </p>
+            {super::as_of::store_kind(foldlab_domain::CustomerViewProjection::NAME)}
             <p class="lag" data-testid="view-lag" aria-live="polite">{lag}</p>
             <div class="docs" data-testid="customer-view">
                 {cards}

@@ -1,4 +1,4 @@
-//! Snapshot folds (seed 000, figure 5): one aggregate rebuilt two ways side by side, from its latest
+//! Snapshot folds (Part 2 of the article, "Using Snapshots to Improve Performance"): one aggregate rebuilt two ways side by side, from its latest
 //! snapshot plus the events after it and by a full replay from its first event, each timed in the
 //! browser; long histories generated in a second store; the snapshot interval, changed at once.
 
@@ -27,7 +27,7 @@ pub fn SnapshotsPage() -> impl IntoView {
         <section class="panel folds" aria-labelledby="folds-title">
             <h2 id="folds-title">"Snapshot folds"</h2>
             <p class="hint">
-                "An aggregate's state is the fold of its events. A snapshot is the state as of one event, saved so that a load starts the fold there and reads only the events after it: in functional terms, the snapshot is the initial value of the fold (seed 000, figure 5). It is an optimisation of loading, not a second truth: the events remain the record, and both folds below must reach the same state."
+                "An aggregate's state is the fold of its events. A snapshot is the state as of one event, saved so that a load starts the fold there and reads only the events after it: in functional terms, the snapshot is the initial value of the fold (Part 2, Using Snapshots to Improve Performance). It is an optimisation of loading, not a second truth: the events remain the record, and both folds below must reach the same state."
             </p>
             <Controls />
             <Generator />

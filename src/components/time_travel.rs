@@ -2,11 +2,17 @@
 //! events up to it, and every view is shown as it stood while the log was there — as of its own
 //! checkpoint at that moment, read from the journal, so a view that lagged is shown lagging.
 
-use super::as_of::{aggregates, customer_view, low_credit, new_customers, order_history};
+use super::as_of::{
+    aggregates, customer_view, low_credit, new_customers, order_history, store_kind,
+};
 use super::transport::{Transport, SPEEDS};
 use crate::address::keep_query;
 use crate::lab::as_of::{model_at, views_at};
 use crate::lab::Lab;
+use foldlab_domain::{
+    CustomerViewProjection, LowCreditLimitProjection, NewCustomersProjection,
+    OrderHistoryProjection,
+};
 use foldlab_lab::timeline::{requested_position, view_at};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -103,21 +109,25 @@ pub fn TimeTravel() -> impl IntoView {
                     <article class="doc view-then" data-testid="tt-customer-view" aria-label="Customer view">
                         <h3>"Customer view"</h3>
                         <p class="lag">{view_at("customer view", v.customer_view.0, at)}</p>
+                        {store_kind(CustomerViewProjection::NAME)}
                         {customer_view(&v.customer_view.1)}
                     </article>
                     <article class="doc view-then" data-testid="tt-order-history" aria-label="Order history">
                         <h3>"Order history"</h3>
                         <p class="lag">{view_at("order history", v.order_history.0, at)}</p>
+                        {store_kind(OrderHistoryProjection::NAME)}
                         {order_history(&v.order_history.1)}
                     </article>
                     <article class="doc view-then" data-testid="tt-low-credit" aria-label="Customers with a low credit limit">
                         <h3>"Customers with a low credit limit"</h3>
                         <p class="lag">{view_at("low-credit list", v.low_credit.0, at)}</p>
+                        {store_kind(LowCreditLimitProjection::NAME)}
                         {low_credit(&v.low_credit.1)}
                     </article>
                     <article class="doc view-then" data-testid="tt-new-customers" aria-label="New customers with high value orders">
                         <h3>"New customers with high value orders"</h3>
                         <p class="lag">{view_at("new-customers list", v.new_customers.0, at)}</p>
+                        {store_kind(NewCustomersProjection::NAME)}
                         {new_customers(&v.new_customers.1)}
                     </article>
                 }),

@@ -181,7 +181,7 @@ impl Lab {
             });
             Ok(FaultReport {
                 happened,
-                survived: "The checkpoint. Each event has a monotonically increasing event_id, and the Customer service tracks the highest event_id it has handled (its checkpoint); an event at or below it is a duplicate and is discarded. Seed 000: a handler that is not idempotent must detect and discard duplicates, by tracking the highest seen event id.".to_string(),
+                survived: "The checkpoint. Each event has a monotonically increasing event_id, and the Customer service tracks the highest event_id it has handled (its checkpoint); an event at or below it is a duplicate and is discarded. Reserving credit is not idempotent: done twice, it would reserve twice. The article says such a handler must detect and discard duplicates, and can do it by tracking the highest event id it has seen (Part 2, Benefits and Drawbacks of Event Sourcing).".to_string(),
                 compare: None,
             })
         })
@@ -305,7 +305,7 @@ impl Lab {
             ));
             Ok(FaultReport {
                 happened,
-                survived: "The effect records its cause. The checkpoint could not be trusted here (the crash came before it), but every event a service appends carries the causation_id of the event it handled, in the aggregate's own stream, stored in the same append as the effect. That record survived the crash, so the redelivered event was recognised and discarded: the handler is idempotent, as seed 000 requires of handlers under at-least-once delivery.".to_string(),
+                survived: "The effect records its cause. The checkpoint could not be trusted here (the crash came before it), but every event a service appends carries the causation_id of the event it handled, in the aggregate's own stream, stored in the same append as the effect. That record survived the crash, so the redelivered event was recognised and discarded. Reserving credit is not idempotent, so the article says the handler must detect duplicates (Part 2, Benefits and Drawbacks of Event Sourcing). Detecting them by the causation_id stored with the effect is Foldlab's rule, not the article's: the article tracks the highest event id seen, which is the checkpoint that the crash lost.".to_string(),
                 compare: None,
             })
         })
@@ -395,7 +395,7 @@ impl Lab {
             ));
             Ok(FaultReport {
                 happened,
-                survived: "Optimistic concurrency on one aggregate. Each transaction creates or updates a single aggregate (seed 001); Foldlab's event store makes that transaction an append that names the version it was decided against, and refuses it if the stream has moved on. The loser reloaded the Customer, decided again against the new state, and the credit limit held.".to_string(),
+                survived: "Optimistic concurrency on one aggregate. Each transaction creates or updates a single aggregate (Part 1, One Transaction Creates or Updates One Aggregate); Foldlab's event store makes that transaction an append that names the version it was decided against, and refuses it if the stream has moved on. The loser reloaded the Customer, decided again against the new state, and the credit limit held.".to_string(),
                 compare: None,
             })
         })
@@ -477,7 +477,7 @@ impl Lab {
                     format!("On load it went through the OrderCreated v1 → v2 upcaster: the total became one line item, so the fold saw schema version {} and built the order: {order_text}.", folded.schema_version()),
                     format!("{} now waits for the Customer service like any other OrderCreated; step on the Lab page to see its credit reserved.", event_name(raw)),
                 ],
-                survived: "Upcasting on read. Every event is stored with its type and schema version and never rewritten; when a service loads it, the event is transformed to the latest version of the schema, so the deciders, the fold and the views only fold the latest version (seed 000).".to_string(),
+                survived: "Upcasting on read. Every event is stored with its type and schema version and never rewritten; when a service loads it, the event is transformed to the latest version of the schema, so the deciders, the fold and the views only fold the latest version (Part 2, Benefits and Drawbacks of Event Sourcing).".to_string(),
                 compare: Some(Compare {
                     stored_schema: raw.schema_version,
                     stored: pretty(&raw.event_data),

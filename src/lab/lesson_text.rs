@@ -1,7 +1,8 @@
 //! The guided lessons: each bundled scenario (`scenarios/*.json`, compiled in) with a few steps of
 //! text. A step names how many of the scenario's steps have run once it is shown, so Next runs the
 //! part between two steps against the lab's own store. Every sentence is written to be true of
-//! what the lab then shows, and of the articles the lab teaches (seeds 000 and 001).
+//! what the lab then shows, and of the articles the lab teaches (Chris Richardson's two-part InfoQ
+//! article); a rule that is Foldlab's own says so. `docs/claims.md` lists each claim and its source.
 
 /// One lesson.
 pub struct Lesson {
@@ -56,13 +57,13 @@ pub const LESSONS: &[Lesson] = &[
             ),
             step(
                 "An order is placed",
-                "Placing the order was one transaction on one new aggregate, the Order o1, which stored OrderCreated (#2). Nothing else happened: the order is NEW and no credit is reserved yet, because the Order service may not touch the Customer aggregate.",
+                "Placing the order was one transaction on one new aggregate, the Order o1, which stored OrderCreated (#2). Before it, customer c1 was only looked up, through the Customer service's API. Nothing else happened: the order is NEW and no credit is reserved yet, because the Order service may not touch the Customer aggregate.",
                 "The Choreography panel: deliveries are waiting. You may press Step there to make them one at a time before you go on; Next makes whatever is left.",
                 2,
             ),
             step(
                 "The services react to events",
-                "The event store handed OrderCreated to the Customer service, which reserved credit on the Customer (CreditReserved, #3); it handed that event to the Order service, which approved the order (OrderApproved, #4). No service called another: each reacted to an event by changing only its own aggregate.",
+                "The event store handed OrderCreated to the Customer service, which reserved credit on the Customer (CreditReserved, #3); it handed that event to the Order service, which approved the order (OrderApproved, #4). No service called another: each reacted to an event by changing only its own aggregate. This chain of local transactions linked by events is a saga (companion article \u{201c}CQRS + Event Sourcing \u{2014} microservice patterns\u{201d}, Eventual Consistency & Distributed Transactions).",
                 "The Deliveries list (one sentence each) and the customer view: $60.00 available.",
                 3,
             ),
@@ -125,7 +126,7 @@ pub const LESSONS: &[Lesson] = &[
             ),
             step(
                 "The services get events again",
-                "A message broker usually delivers at least once, so an event can come twice. OrderCreated #2 came again to the Customer service and CreditReserved #3 to the Order service. Each compared the event id with the highest it had seen and discarded it: no credit reserved twice, no order decided twice.",
+                "A message broker usually delivers at least once, so an event can come twice. OrderCreated #2 came again to the Customer service and CreditReserved #3 to the Order service. Reserving credit and deciding an order are not idempotent, so each handler must detect duplicates (Part 2, Benefits and Drawbacks of Event Sourcing). Each compared the event id with the highest it had seen and discarded it: no credit reserved twice, no order decided twice.",
                 "The Deliveries list: duplicate discarded, twice. The event store has no new rows.",
                 5,
             ),
@@ -156,7 +157,7 @@ pub const LESSONS: &[Lesson] = &[
             ),
             step(
                 "The redelivery is recognised by its effect",
-                "The view crashed too; it keeps its document in its checkpoint, so it lost both and will simply apply the event again. Then OrderCreated came to the Customer service again. Its checkpoint could not tell it was handled, but its aggregate could: it already holds an event the service appended with OrderCreated as its cause. The redelivery was discarded.",
+                "The view crashed too; it keeps its document in its checkpoint, so it lost both and will simply apply the event again. Then OrderCreated came to the Customer service again. Its checkpoint could not tell it was handled, but its aggregate could: it already holds an event the service appended with OrderCreated as its cause. The redelivery was discarded. Detecting a duplicate by its cause is Foldlab's rule, not the article's: the article tracks the highest event id seen.",
                 "The Deliveries list: duplicate discarded. The event store: still one CreditLimitExceeded.",
                 5,
             ),
@@ -206,7 +207,7 @@ pub const LESSONS: &[Lesson] = &[
             ),
             step(
                 "Three refused commands",
-                "Creating c1 again, an order for a customer \u{201c}ghost\u{201d} who does not exist, and an order of $0.00 were each refused, with the reason in plain words. A refused command stores no event: the aggregate decided, and its decision was no.",
+                "Creating c1 again and an order of $0.00 were refused by their aggregates: each decided, and its decision was no. The order for a customer \u{201c}ghost\u{201d} was refused earlier, by a lookup through the Customer service's API that found no such customer; no Order was created. Each reason is in plain words, and a refused command stores no event.",
                 "\u{201c}What ran\u{201d} beside this text: three refusals. The event store: still one row.",
                 4,
             ),
@@ -231,7 +232,7 @@ pub const LESSONS: &[Lesson] = &[
             ),
             step(
                 "The user cancels it",
-                "Cancelling is one transaction on the Order: OrderCancelled. The Customer service, told of the cancellation, released the reservation on the Customer (CreditReleased). Two aggregates changed, in two transactions, linked by an event.",
+                "Cancelling is one transaction on the Order: OrderCancelled. The Customer service, told of the cancellation, released the reservation on the Customer (CreditReleased) (Foldlab's rule, not the article's). Two aggregates changed, in two transactions, linked by an event. CreditReleased undoes the reservation: in a saga, a step that undoes an earlier one is called a compensating step.",
                 "The event store: OrderCancelled, then CreditReleased caused by it.",
                 5,
             ),
@@ -262,7 +263,7 @@ pub const LESSONS: &[Lesson] = &[
             ),
             step(
                 "Approved, then shipped",
-                "The choreography approved the order and it shipped (OrderShipped). Its reservation stays on the customer: shipping uses the credit rather than freeing it, so $3.00 is still all that is available.",
+                "The choreography approved the order and it shipped (OrderShipped). Its reservation stays on the customer (Foldlab's rule, not the article's): shipping uses the credit rather than freeing it, so $3.00 is still all that is available.",
                 "The customer view: $3.00 available and o1 SHIPPED.",
                 5,
             ),
@@ -273,8 +274,8 @@ pub const LESSONS: &[Lesson] = &[
                 7,
             ),
             step(
-                "The used credit stays used",
-                "A $4.00 order does not fit in the $3.00 left: the Customer records CreditLimitExceeded and the Order service cancels the order.",
+                "No room for a second order",
+                "A $4.00 order does not fit in the $3.00 left, because the shipped order's credit stays used (Foldlab's rule, not the article's): the Customer records CreditLimitExceeded and the Order service cancels the order.",
                 "The command side: o2 CANCELLED.",
                 9,
             ),
@@ -293,13 +294,13 @@ pub const LESSONS: &[Lesson] = &[
             ),
             step(
                 "A limit never below what is reserved",
-                "Lowering the limit to $5.00 is refused: reserved credit must never exceed the limit. Lowering it to exactly $6.00 is accepted (CreditLimitChanged).",
+                "Lowering the limit to $5.00 is refused: reserved credit must never exceed the limit (Foldlab's rule, not the article's). Lowering it to exactly $6.00 is accepted (CreditLimitChanged).",
                 "\u{201c}What ran\u{201d}: one refusal, one change.",
                 5,
             ),
             step(
                 "A deletion is an event",
-                "Deleting Ada stored CustomerDeleted; her stream stays. An order placed for her afterwards is stored, then the Customer service refuses it credit (CreditReservationRefused) and the Order service cancels it, so it still ends. Cancelling her approved order still released its credit.",
+                "Deleting Ada stored CustomerDeleted; her stream stays. An order placed for her afterwards is stored, then the Customer service refuses it credit (CreditReservationRefused) and the Order service cancels it, so it still ends. Cancelling her approved order still released its credit. Both are Foldlab's rules, not the article's.",
                 "The event store: CustomerDeleted, then CreditReservationRefused and CreditReleased.",
                 9,
             ),
@@ -343,7 +344,7 @@ pub const LESSONS: &[Lesson] = &[
             ),
             step(
                 "The choreography goes on",
-                "No subscriber had handled these events. Delivered now, the services recognise the reactions they stored before by their causation and discard them; the one order still NEW goes through the choreography.",
+                "No subscriber had handled these events. Delivered now, the services recognise the reactions they stored before by their causation and discard them (Foldlab's rule, not the article's); the one order still NEW goes through the choreography.",
                 "The Deliveries list: duplicates discarded, then the NEW order decided.",
                 1,
             ),
@@ -368,7 +369,7 @@ pub const LESSONS: &[Lesson] = &[
             ),
             step(
                 "A view added later",
-                "The low-credit-limit view answers a query the event store cannot (customers with a limit under $1,000.00). It has never run; one catch-up builds it from the whole history, and it lists Ada.",
+                "The low-credit-limit view answers a query an event store does not answer simply or efficiently (customers with a limit under $1,000.00): no stored column holds a credit limit (Part 2, Benefits and Drawbacks of Event Sourcing). It has never run; one catch-up builds it from the whole history, and it lists Ada.",
                 "\u{201c}Where the lab stands\u{201d}: low-credit-limit at #5.",
                 5,
             ),

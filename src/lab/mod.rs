@@ -384,7 +384,7 @@ impl Lab {
                 .map_err(|e| said(&e))?;
             lab.log_command(&engine, &stored).await;
             Ok(format!(
-                "Stored {}: order {id} is NEW. Step through the deliveries to see the Customer service react.{}",
+                "Stored {}: order {id} is NEW. Customer {customer} was looked up through the Customer service's API first; the Order keeps only its id. Step through the deliveries to see the Customer service react.{}",
                 ids(&stored),
                 lost_races(&engine)
             ))
@@ -399,7 +399,7 @@ impl Lab {
             .await
             .map(|stored| {
                 format!(
-                    "Stored {stored}: the order is CANCELLED. If credit was reserved for it, the Customer service releases it when the event is delivered."
+                    "Stored {stored}: the order is CANCELLED. If credit was reserved for it, the Customer service releases it when the event is delivered (Foldlab's rule, not the article's)."
                 )
             })
     }
@@ -410,7 +410,7 @@ impl Lab {
         self.user_command(async move |engine| engine.ship_order(&id, &short_id("k")).await)
             .await
             .map(|stored| {
-                format!("Stored {stored}: the order is SHIPPED; its reserved credit stays used.")
+                format!("Stored {stored}: the order is SHIPPED; its reserved credit stays used (Foldlab's rule, not the article's).")
             })
     }
 
@@ -436,7 +436,7 @@ impl Lab {
             .await
             .map(|stored| {
                 format!(
-                    "Stored {stored}: the customer is deleted. Its events stay in the store; new orders for it will be refused credit."
+                    "Stored {stored}: the customer is deleted. Its events stay in the store; new orders for it will be refused credit (Foldlab's rule, not the article's)."
                 )
             })
     }

@@ -4,6 +4,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { expectNothingUncitable } from './support/claims';
 import { screenshotPath, trackConsoleErrors } from './support/console';
 import { LabPage } from './support/lab';
 
@@ -246,9 +247,12 @@ test('every lesson runs to its last step against the lab without an error', asyn
     const counter = page.getByTestId('lesson-step');
     await expect(counter).toHaveText(/^Step 1 of \d+$/, { timeout: 60_000 });
     const total = Number((await counter.textContent())?.split(' of ')[1]);
+    // Issue 11: every step's text, and the deliveries told beside it, cite what a learner can find.
+    await expectNothingUncitable(page, `${title}, step 1`);
     for (let n = 2; n <= total; n++) {
       await page.getByRole('button', { name: 'Next' }).click();
       await expect(counter).toHaveText(`Step ${n} of ${total}`, { timeout: 60_000 });
+      await expectNothingUncitable(page, `${title}, step ${n}`);
     }
     await expect(page.getByRole('status').filter({ hasText: 'Lesson complete' })).toBeVisible();
     await expect(page.getByRole('alert')).toHaveCount(0);

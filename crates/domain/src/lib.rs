@@ -38,7 +38,9 @@ pub use envelope::{EventEnvelope, Metadata, NewEvent};
 pub use ids::{CustomerId, OrderId, ProductId};
 pub use low_credit::{CreditLine, LowCreditLimitProjection, LowCreditLimits};
 pub use money::{Money, MoneyParseError};
-pub use new_customers::{NewCustomer, NewCustomersProjection, NewCustomersWithHighValueOrders};
+pub use new_customers::{
+    HighValueOrder, NewCustomer, NewCustomersProjection, NewCustomersWithHighValueOrders,
+};
 pub use order::{
     CancelReason, LineItem, Order, OrderCommand, OrderDecider, OrderError, OrderEvent, OrderState,
     OrderStatus,

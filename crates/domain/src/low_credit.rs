@@ -1,7 +1,9 @@
-//! "Customers with a low credit limit" (seed 000): `SELECT * FROM CUSTOMER WHERE CREDIT_LIMIT < ?
-//! AND CREATION_DATE > ?` cannot be asked of an event store, because no column holds a credit limit:
-//! it is the fold of CustomerCreated and every CreditLimitChanged since. This view keeps that column,
-//! and the available credit beside it, for every live customer.
+//! "Customers with a low credit limit" (Part 2 of the article, "Benefits and Drawbacks of Event
+//! Sourcing"): `SELECT * FROM CUSTOMER WHERE CREDIT_LIMIT < ? AND CREATION_DATE > ?` cannot simply be
+//! written against an event store, because no column holds a credit limit: it is the fold of
+//! CustomerCreated and every CreditLimitChanged since, which only a more complex and potentially
+//! inefficient query could compute. This view keeps that column, and the available credit beside
+//! it, for every live customer.
 //!
 //! It keeps every customer, not only those below the threshold: a limit change may bring anyone
 //! under it, and the available credit must be right when that happens.
@@ -49,7 +51,7 @@ impl LowCreditLimits {
         self.below(self.threshold, None)
     }
 
-    /// The seed's query with both of its parameters: customers whose limit is below `limit` and,
+    /// The article's query with both of its parameters: customers whose limit is below `limit` and,
     /// if `created_after` is given, who were created after that moment; lowest limit first.
     pub fn below(&self, limit: Money, created_after: Option<i64>) -> Vec<&CreditLine> {
         let mut found: Vec<&CreditLine> = self
@@ -85,6 +87,8 @@ pub struct LowCreditLimitProjection {
 impl LowCreditLimitProjection {
     /// The name its checkpoint is saved under.
     pub const NAME: &'static str = "low-credit-limit";
+    /// Where this view would live outside the browser, in the words the lab shows.
+    pub const STORE_KIND: &'static str = "Outside the browser, this view would live in a document store such as MongoDB, queried by credit limit and creation date (Part 2, Using CQRS, Table 1).";
 }
 
 impl Projection for LowCreditLimitProjection {

@@ -1,5 +1,5 @@
-//! The order history (seed 000, table 1: "implement order history by maintaining a document for
-//! each customer that contains their orders"): per customer, every order it placed with each status
+//! The order history (Part 2 of the article, "Using CQRS", Table 1: order history kept as one
+//! document per customer holding their orders): per customer, every order it placed with each status
 //! it went through, when, and why it was cancelled. The Order aggregate keeps only its current
 //! status; the history of changes is in the log, and this view keeps it where a query can read it.
 
@@ -96,6 +96,8 @@ pub struct OrderHistoryProjection;
 impl OrderHistoryProjection {
     /// The name its checkpoint is saved under.
     pub const NAME: &'static str = "order-history";
+    /// Where this view would live outside the browser, in the words the lab shows.
+    pub const STORE_KIND: &'static str = "Outside the browser, this view would live in a document store such as MongoDB or a key-value store such as Redis, looked up by customer id (Part 2, Using CQRS, Table 1).";
 }
 
 impl Projection for OrderHistoryProjection {

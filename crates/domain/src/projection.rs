@@ -1,8 +1,9 @@
 //! The query side's one abstraction: a projection folds stored events into a view, one event at a
 //! time, and remembers the highest `event_id` it has folded so that a redelivered event is
-//! recognised and discarded (seed 000: "detect duplicate events by tracking of highest seen event
-//! ids"). The customer view, the order history and the seed's two queries the event store cannot
-//! answer are all projections; the store crate's projector runs any of them against a store.
+//! recognised and discarded (Part 2 of the article, "Benefits and Drawbacks of Event Sourcing": a
+//! handler can detect duplicates by tracking the highest event id it has seen). The customer view,
+//! the order history and the article's two queries an event store does not answer simply or
+//! efficiently are all projections; the store crate's projector runs any of them against a store.
 //!
 //! A projection's state as of any position is the same fold over a prefix of the log
 //! ([`as_of`]): a temporal query, answered from events alone.
@@ -128,6 +129,23 @@ pub fn as_of<'a, P: Projection>(
     )
 }
 
+/// Where the view of the projection named `name` would live outside the browser, as the lab says it
+/// under each view: the kinds of database Part 2 of the article lists for the query side ("Using
+/// CQRS", Table 1). `None` for a name the lab does not keep.
+pub fn store_kind(name: &str) -> Option<&'static str> {
+    use crate::{
+        CustomerViewProjection, LowCreditLimitProjection, NewCustomersProjection,
+        OrderHistoryProjection,
+    };
+    match name {
+        CustomerViewProjection::NAME => Some(CustomerViewProjection::STORE_KIND),
+        OrderHistoryProjection::NAME => Some(OrderHistoryProjection::STORE_KIND),
+        LowCreditLimitProjection::NAME => Some(LowCreditLimitProjection::STORE_KIND),
+        NewCustomersProjection::NAME => Some(NewCustomersProjection::STORE_KIND),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,5 +231,28 @@ mod tests {
             "the limit changed later"
         );
         assert_eq!(as_of(&view, events.events(), 0), Ok(view.initial_state()));
+    }
+
+    /// Issue 11: each view says what kind of store it would live in outside the browser, citing
+    /// the article's table of query-side stores by part and section.
+    #[test]
+    fn every_view_the_lab_keeps_names_its_store_outside_the_browser() {
+        use crate::{
+            CustomerViewProjection, LowCreditLimitProjection, NewCustomersProjection,
+            OrderHistoryProjection,
+        };
+        for name in [
+            CustomerViewProjection::NAME,
+            OrderHistoryProjection::NAME,
+            LowCreditLimitProjection::NAME,
+            NewCustomersProjection::NAME,
+        ] {
+            let kind = store_kind(name).expect("every view has one");
+            assert!(kind.contains("Part 2, Using CQRS, Table 1"), "{kind}");
+            assert!(kind.contains("MongoDB"), "{kind}");
+        }
+        assert!(store_kind(OrderHistoryProjection::NAME)
+            .is_some_and(|k| k.contains("key-value store such as Redis")));
+        assert_eq!(store_kind("no-such-view"), None);
     }
 }

@@ -1,5 +1,5 @@
 //! What a name may not hold, for every way a name gets in: typed into the Create customer form
-//! (the Customer's `decide`), or read from a lab file or a scenario (`foldlab_store::sharing`).
+//! (the Customer's `decide`), or read from a lab file or a scenario (`foldlab_lab::sharing`).
 //! One rule for both, so that every lab the app can make, it can also export and import again.
 //!
 //! Names are always shown as text, never parsed as markup; the rule keeps out what would look

@@ -1,6 +1,7 @@
-//! The query side's customer view (seed 000, figure 6): one document per customer with its details,
-//! available credit and recent orders — a join across two services' data that the event store cannot
-//! answer by primary key. It is built only from events and remembers the highest `event_id` it has
+//! The query side's customer view (Part 2 of the article, "Using CQRS": the Customer View Service):
+//! one document per customer with its details, available credit and recent orders — a join across
+//! two services' data that the event store, which looks events up by aggregate, does not answer
+//! simply or efficiently. It is built only from events and remembers the highest `event_id` it has
 //! applied, so a redelivered event is recognised and discarded.
 
 use crate::codec::{DecodeError, StoredEvent};
@@ -67,6 +68,8 @@ pub struct CustomerViewProjection;
 impl CustomerViewProjection {
     /// The name the customer view's checkpoint is saved under.
     pub const NAME: &'static str = "customer-view";
+    /// Where this view would live outside the browser, in the words the lab shows.
+    pub const STORE_KIND: &'static str = "Outside the browser, this view would live in a document store such as MongoDB, one document per customer (Part 2, Using CQRS, Table 1).";
 }
 
 impl Projection for CustomerViewProjection {

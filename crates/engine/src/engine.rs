@@ -266,7 +266,8 @@ pub struct StepReport {
 pub enum EngineError {
     /// The aggregate refused the command (a business rule), in plain words.
     Rejected(String),
-    /// The order names a customer that does not exist.
+    /// The order names a customer that the lookup through the Customer service's API did not find:
+    /// refused before the Order exists, not by the Order aggregate's rules.
     UnknownCustomer(CustomerId),
     /// The command lost the race for its aggregate [`MAX_ATTEMPTS`] times.
     TooManyConflicts {
@@ -305,7 +306,7 @@ impl fmt::Display for EngineError {
         match self {
             EngineError::Rejected(reason) => f.write_str(reason),
             EngineError::UnknownCustomer(id) => {
-                write!(f, "There is no customer {id}.")
+                write!(f, "No order was placed: a lookup through the Customer service's API found no customer {id}. The Order aggregate did not decide this.")
             }
             EngineError::TooManyConflicts { stream, attempts } => write!(
                 f,
@@ -402,8 +403,10 @@ impl<S: EventStore> Engine<S> {
     }
 
     /// Places an order: creates the Order aggregate, NEW. Credit is reserved later, by the Customer
-    /// service reacting to OrderCreated. The customer must exist — looked up by id, as a form would;
-    /// the Order keeps only the id and no transaction touches the Customer here. The lab's form asks
+    /// service reacting to OrderCreated. First the customer is looked up by id through the Customer
+    /// service's API (here, a read of its stream standing in for that API): a read across services,
+    /// not a transaction, and not a rule of the Order aggregate, which keeps only the id. An unknown
+    /// customer is refused by that lookup ([`EngineError::UnknownCustomer`]). The lab's form asks
     /// for a total, which becomes one line item (see [`Engine::place_order_items`]).
     pub async fn place_order(
         &self,
@@ -795,9 +798,10 @@ impl<S: EventStore> Engine<S> {
     }
 
     /// Places an order with its line items: creates the Order aggregate, NEW (see
-    /// [`Engine::place_order`]). A deleted customer still exists for this lookup, since its stream
-    /// stays; the Customer service then refuses the credit (CreditReservationRefused) and the Order
-    /// service cancels the order, so the rule lives in the Customer's `decide`, not in a form.
+    /// [`Engine::place_order`]). A deleted customer still exists for the lookup through the Customer
+    /// service's API, since its stream stays; the Customer service then refuses the credit
+    /// (CreditReservationRefused, Foldlab's rule) and the Order service cancels the order, so that
+    /// rule lives in the Customer's `decide`, not in the lookup.
     pub async fn place_order_items(
         &self,
         order_id: &OrderId,
@@ -805,6 +809,7 @@ impl<S: EventStore> Engine<S> {
         line_items: Vec<LineItem>,
         correlation_id: &str,
     ) -> Result<Vec<EventEnvelope>, EngineError> {
+        // The lookup through the Customer service's API: does this customer exist?
         let customer = StreamId::new(CUSTOMER, customer_id.as_str());
         if self.store.read_stream(&customer, 0).await?.is_empty() {
             return Err(EngineError::UnknownCustomer(customer_id.clone()));

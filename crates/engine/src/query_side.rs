@@ -18,21 +18,21 @@ pub const LOW_CREDIT_LIMIT: Money = Money::from_cents(100_000);
 /// A customer is new for 50 events after its creation.
 pub const NEW_CUSTOMER_WINDOW: u64 = 50;
 
-/// Orders totalling more than $1,000.00 are of high value (the seed's `ORDER_TOTAL > 100000`, in
-/// cents).
+/// An order whose own total is more than $1,000.00 is of high value (the article's
+/// `o.ORDER_TOTAL > 100000`, in cents).
 pub const HIGH_VALUE_ORDERS: Money = Money::from_cents(100_000);
 
 /// Every projection the lab keeps, each with its projector.
 #[derive(Debug)]
 pub struct QuerySide {
-    /// The customer view (seed 000, figure 6).
+    /// The customer view (Part 2 of the article, "Implementing Queries Using CQRS").
     pub customer_view: Projector<CustomerViewProjection>,
     /// Every customer's orders and their status changes.
     pub order_history: Projector<OrderHistoryProjection>,
     /// Customers whose credit limit is below [`LOW_CREDIT_LIMIT`].
     pub low_credit_limit: Projector<LowCreditLimitProjection>,
-    /// Customers created within [`NEW_CUSTOMER_WINDOW`] events whose orders total more than
-    /// [`HIGH_VALUE_ORDERS`].
+    /// The orders of customers created within [`NEW_CUSTOMER_WINDOW`] events whose own total is
+    /// more than [`HIGH_VALUE_ORDERS`].
     pub new_customers: Projector<NewCustomersProjection>,
 }
 

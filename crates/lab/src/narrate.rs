@@ -1,7 +1,9 @@
 //! One plain sentence per delivery, tying what just happened to the pattern it illustrates. The
-//! words follow the seed articles: one transaction changes one aggregate, services learn of each
+//! words follow the articles: one transaction changes one aggregate, services learn of each
 //! other's changes only through events, and a refused credit check is an event, not a change.
-//! Every event a service can store has its own sentence.
+//! Every event a service can store has its own sentence. Where a rule is Foldlab's and not the
+//! article's (releasing credit on a cancellation, refusing a deleted customer credit), the sentence
+//! says so; `docs/claims.md` lists each claim with the passage it rests on.
 
 use foldlab_domain::codec::{decode, StoredEvent};
 use foldlab_domain::{CustomerEvent, EventEnvelope, OrderEvent};
@@ -21,7 +23,7 @@ pub fn narrate(report: &StepReport) -> String {
             lower(who)
         ),
         Outcome::ViewUpdated => format!(
-            "The customer view applied {received}: the query side now reflects the event store up to #{}.",
+            "The customer view applied {received}: it has now applied every event up to #{}. The other views keep their own checkpoints.",
             event.event_id
         ),
         Outcome::ViewUnchanged => ignored_sentence(report.delivery.subscriber, &received, event),
@@ -55,15 +57,15 @@ fn appended_sentence(subscriber: Subscriber, received: &str, appended: &[EventEn
             refused.amount, refused.available
         ),
         Ok(StoredEvent::Customer(customer_id, CustomerEvent::CreditReservationRefused(refused))) => format!(
-            "The Customer service handled {received}, but customer {customer_id} was deleted and reserves no more credit: {stored} refuses {} for order {}, and the Customer's state did not change.",
+            "The Customer service handled {received}, but customer {customer_id} was deleted and reserves no more credit (Foldlab's rule, not the article's): {stored} refuses {} for order {}, and the Customer's state did not change.",
             refused.amount, refused.order_id
         ),
         Ok(StoredEvent::Customer(_, CustomerEvent::CreditReleased(released))) => format!(
-            "The Customer service handled {received} and released the {} of credit reserved for order {}: {stored}. The Customer learned of the cancellation only through the event; one transaction changed one aggregate.",
+            "The Customer service handled {received} and released the {} of credit reserved for order {}: {stored}. Releasing credit on a cancellation is Foldlab's rule, not the article's: it undoes the reservation, a compensating step of the saga. The Customer learned of the cancellation only through the event; one transaction changed one aggregate.",
             released.amount, released.order_id
         ),
         Ok(StoredEvent::Order(order_id, OrderEvent::Approved)) => format!(
-            "The Order service handled {received} and approved order {order_id}: {stored}. The Order never read the Customer; it learned of the reservation through an event."
+            "The Order service handled {received} and approved order {order_id}: {stored}. The Order never read the Customer's credit; it learned of the reservation through an event."
         ),
         Ok(StoredEvent::Order(order_id, OrderEvent::Cancelled(_))) => format!(
             "The Order service handled {received} and cancelled order {order_id}: {stored}. No transaction spanned the two services."
@@ -147,7 +149,39 @@ mod tests {
         assert!(lines[3].starts_with(
             "The Order service handled CreditReserved #3 and approved order o1: OrderApproved #4."
         ));
-        assert_eq!(lines[0], "The customer view applied CustomerCreated #1: the query side now reflects the event store up to #1.");
+        assert_eq!(lines[0], "The customer view applied CustomerCreated #1: it has now applied every event up to #1. The other views keep their own checkpoints.");
+    }
+
+    /// Issue 11: the sentence once said "the query side now reflects the event store", but only the
+    /// customer view is delivered to here; the other views move on their own checkpoints.
+    #[test]
+    fn a_view_update_speaks_for_the_customer_view_only() {
+        for line in story(10_000, 2_500) {
+            assert!(!line.contains("query side now reflects"), "{line}");
+        }
+    }
+
+    /// Issue 11: Foldlab's own rules are marked as Foldlab's wherever a sentence states them.
+    #[test]
+    fn foldlabs_own_rules_are_marked_as_foldlabs() {
+        let e = approved(10_000, 2_500);
+        block_on(e.cancel_order(&OrderId::new("o1"), "k")).expect("cancel");
+        block_on(e.delete_customer(&CustomerId::new("c1"), "k")).expect("delete");
+        block_on(e.place_order(
+            &OrderId::new("o2"),
+            &CustomerId::new("c1"),
+            Money::from_cents(100),
+            "k",
+        ))
+        .expect("order");
+        let lines = lines_after(&e);
+        for event in ["CreditReleased", "CreditReservationRefused"] {
+            let line = lines
+                .iter()
+                .find(|l| l.contains(&format!(": {event} #")))
+                .unwrap_or_else(|| panic!("{event} is told: {lines:#?}"));
+            assert!(line.contains("Foldlab's rule, not the article's"), "{line}");
+        }
     }
 
     #[test]
@@ -231,7 +265,7 @@ mod tests {
         let lines = lines_after(&e);
         assert_eq!(
             lines[0],
-            "The Customer service handled OrderCancelled #5 and released the $25.00 of credit reserved for order o1: CreditReleased #6. The Customer learned of the cancellation only through the event; one transaction changed one aggregate."
+            "The Customer service handled OrderCancelled #5 and released the $25.00 of credit reserved for order o1: CreditReleased #6. Releasing credit on a cancellation is Foldlab's rule, not the article's: it undoes the reservation, a compensating step of the saga. The Customer learned of the cancellation only through the event; one transaction changed one aggregate."
         );
     }
 
@@ -277,7 +311,7 @@ mod tests {
         .expect("order");
         let lines = lines_after(&e);
         assert!(
-            lines.contains(&"The Customer service handled OrderCreated #6, but customer c1 was deleted and reserves no more credit: CreditReservationRefused #7 refuses $1.00 for order o2, and the Customer's state did not change.".to_string()),
+            lines.contains(&"The Customer service handled OrderCreated #6, but customer c1 was deleted and reserves no more credit (Foldlab's rule, not the article's): CreditReservationRefused #7 refuses $1.00 for order o2, and the Customer's state did not change.".to_string()),
             "{lines:#?}"
         );
         assert!(

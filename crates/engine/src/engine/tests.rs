@@ -208,6 +208,18 @@ fn invalid_commands_are_refused_in_plain_words_and_store_nothing() {
     ))
     .expect_err("unknown");
     assert_eq!(err, EngineError::UnknownCustomer(CustomerId::new("ghost")));
+    // Issue 11: the refusal comes from the lookup through the Customer service's API, a read across
+    // services, and says so; it is not told as the Order aggregate's decision.
+    assert!(
+        err.to_string()
+            .contains("a lookup through the Customer service's API found no customer ghost"),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("The Order aggregate did not decide this"),
+        "{err}"
+    );
     block_on(e.create_customer(&CustomerId::new("c1"), "Ada", cents(100), "k")).expect("create");
     let err = block_on(e.place_order(&OrderId::new("o1"), &CustomerId::new("c1"), cents(-5), "k"))
         .expect_err("negative");

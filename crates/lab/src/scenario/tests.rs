@@ -242,7 +242,7 @@ fn a_step_that_fails_without_being_expected_fails_the_scenario() {
     let played = play(&Scenario::parse(text).expect("parses"));
     assert_eq!(
         played.failures,
-        vec!["failed steps: expected [], found [\"There is no customer ghost.\"]"]
+        vec!["failed steps: expected [], found [\"No order was placed: a lookup through the Customer service's API found no customer ghost. The Order aggregate did not decide this.\"]"]
     );
 }
 

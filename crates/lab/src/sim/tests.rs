@@ -76,7 +76,7 @@ fn the_simulator_exercises_every_fault_and_command_it_claims() {
     let mut snapshots = 0;
     const REFUSALS: [&str; 9] = [
         "already exists",
-        "There is no customer",
+        "found no customer",
         "There is no such order",
         "There is no such customer",
         "already CANCELLED",
