@@ -394,11 +394,7 @@ async fn figure_b(sizes: Sizes) -> Result<Vec<Figure>, String> {
             let stream = StreamId::new("Customer", format!("b-{run}"));
             let start = now();
             for (i, event) in set.events.iter().enumerate() {
-                let expected = if i == 0 {
-                    ExpectedVersion::NoStream
-                } else {
-                    ExpectedVersion::Exact(i as u64)
-                };
+                let expected = ExpectedVersion::after(i as u64);
                 store
                     .append(&stream, expected, vec![event.clone()])
                     .await
@@ -453,7 +449,11 @@ async fn figure_b(sizes: Sizes) -> Result<Vec<Figure>, String> {
         IndexedDbStore::open(engine_db).await.map_err(store_error)?,
         Box::new(|| js_sys::Date::now() as i64),
     );
-    engine.set_snapshot_every("Customer", NonZeroU64::new(100));
+    engine.set_snapshot_policy(
+        engine
+            .snapshot_policy()
+            .with("Customer", NonZeroU64::new(100)),
+    );
     let mut runs = Vec::new();
     for run in 0..=sizes.runs {
         let id = CustomerId::new(format!("b-engine-{run}"));
@@ -741,7 +741,11 @@ async fn figure_e(sizes: Sizes, progress: &dyn Fn(String)) -> Result<Figure, Str
     let id = CustomerId::new("c1");
     let every = NonZeroU64::new(1_000);
     let load = async |snapshots: bool| -> Result<f64, String> {
-        engine.set_snapshot_every("Customer", if snapshots { every } else { None });
+        engine.set_snapshot_policy(
+            engine
+                .snapshot_policy()
+                .with("Customer", if snapshots { every } else { None }),
+        );
         let start = now();
         let (state, report) = engine
             .load_customer_with_report(&id)

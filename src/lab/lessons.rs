@@ -3,54 +3,78 @@
 //! timeline and time travel stay true. Also where a lesson stands, kept in localStorage so that a
 //! reload never loses a lesson midway.
 
-use super::{Lab, LabEngine, LabStore};
+use super::{Lab, LabEngine};
 use foldlab_domain::EventEnvelope;
-use foldlab_engine::{Engine, OutcomeKind, StepReport};
+use foldlab_engine::{Delivery, OutcomeKind, StepReport};
 use foldlab_lab::journal::{Happened, ProjectorMove};
-use foldlab_lab::narrate;
-use foldlab_lab::scenario::runner::{Runner, Watcher};
+use foldlab_lab::runner::{Runner, Watcher};
 use foldlab_lab::scenario::Settings;
+use foldlab_lab::sim::Violation;
 use foldlab_lab::sim::{Deliver, ProjectionAction, Step, StepResult};
-use foldlab_store::EventStore;
+use foldlab_store::{BrowserStore, EventStore};
 use gloo_storage::{LocalStorage, Storage};
 use serde::{Deserialize, Serialize};
 
 /// Records what the runner does in the lab's journal.
 struct Journal(Lab);
 
-impl Watcher<LabStore> for Journal {
-    async fn command(&self, engine: &Engine<LabStore>, stored: &[EventEnvelope]) {
+impl Watcher<BrowserStore> for Journal {
+    async fn command(&self, engine: &LabEngine, stored: &[EventEnvelope]) -> Result<(), Violation> {
         self.0.log_command(engine, stored).await;
+        Ok(())
     }
 
-    async fn delivered(&self, engine: &Engine<LabStore>, report: &StepReport) {
+    async fn delivered(&self, engine: &LabEngine, report: &StepReport) -> Result<(), Violation> {
         self.0.log(engine, report).await;
+        Ok(())
     }
 
-    async fn crashed(&self, engine: &Engine<LabStore>, report: &StepReport) {
-        let subscriber = report.delivery.subscriber;
-        let stored = report.outcome.stored().iter().map(|e| e.event_id).collect();
-        let sentence = format!(
-            "{} Then the {} crashed before saving its checkpoint, so the event will be delivered again.",
-            narrate(report),
-            subscriber.label()
-        );
+    async fn crashed(
+        &self,
+        engine: &LabEngine,
+        delivery: &Delivery,
+        effect: &[EventEnvelope],
+    ) -> Result<(), Violation> {
+        let subscriber = delivery.subscriber;
+        let received = format!("{} #{}", delivery.event.event_type, delivery.event.event_id);
+        let sentence = if effect.is_empty() {
+            format!(
+                "The {} applied {received}, then crashed before saving its checkpoint: the update lived in the checkpoint and is lost with it, so the event will be delivered again.",
+                subscriber.label().to_ascii_lowercase()
+            )
+        } else {
+            let stored: Vec<String> = effect
+                .iter()
+                .map(|e| format!("{} #{}", e.event_type, e.event_id))
+                .collect();
+            format!(
+                "The {} handled {received} and stored {}, then crashed before saving its checkpoint, so the event will be delivered again.",
+                subscriber.label(),
+                stored.join(", ")
+            )
+        };
         self.0
             .record(
                 engine,
                 subscriber.name(),
                 subscriber.label(),
-                &report.delivery.event,
-                stored,
+                &delivery.event,
+                effect.iter().map(|e| e.event_id).collect(),
                 Happened::Delivered(OutcomeKind::Crashed),
                 sentence,
             )
             .await;
+        Ok(())
     }
 
-    async fn projected(&self, engine: &Engine<LabStore>, name: &str, action: ProjectionAction) {
+    async fn projected(
+        &self,
+        engine: &LabEngine,
+        name: &str,
+        action: ProjectionAction,
+    ) -> Result<(), Violation> {
         let Ok(lag) = engine.query_side().lag(name, engine.store()).await else {
-            return;
+            return Ok(());
         };
         // A journal entry names an event: the one the projection now stands at.
         let Ok(events) = engine
@@ -58,9 +82,11 @@ impl Watcher<LabStore> for Journal {
             .read_all(lag.position.saturating_sub(1), 1)
             .await
         else {
-            return;
+            return Ok(());
         };
-        let Some(event) = events.first() else { return };
+        let Some(event) = events.first() else {
+            return Ok(());
+        };
         let (did, projector_move) = match action {
             ProjectionAction::Pause => ("was paused", ProjectorMove::Paused),
             ProjectionAction::Resume => ("was resumed", ProjectorMove::Resumed),
@@ -83,6 +109,7 @@ impl Watcher<LabStore> for Journal {
                 sentence,
             )
             .await;
+        Ok(())
     }
 }
 
@@ -106,7 +133,7 @@ impl Lab {
             let watcher = Journal(lab);
             let runner = runner(&engine, &watcher);
             runner.prepare(&settings).await?;
-            Ok(runner.run(&steps).await)
+            runner.run(&steps).await.map_err(|v| v.to_string())
         })
         .await
     }
@@ -117,13 +144,16 @@ impl Lab {
         let steps = steps.to_vec();
         self.with_engine(async move |engine| {
             let watcher = Journal(lab);
-            Ok(runner(&engine, &watcher).run(&steps).await)
+            runner(&engine, &watcher)
+                .run(&steps)
+                .await
+                .map_err(|v| v.to_string())
         })
         .await
     }
 }
 
-fn runner<'a>(engine: &'a LabEngine, watcher: &'a Journal) -> Runner<'a, LabStore, Journal> {
+fn runner<'a>(engine: &'a LabEngine, watcher: &'a Journal) -> Runner<'a, BrowserStore, Journal> {
     // Correlation ids of their own per run, so that a scenario run in parts repeats none.
     let run = uuid::Uuid::new_v4().simple().to_string();
     Runner::new(engine, watcher).correlation_prefix(&format!("k-{}-", &run[..6]))

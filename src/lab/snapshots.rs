@@ -14,7 +14,7 @@ use foldlab_domain::{
 };
 use foldlab_engine::replay::{latest_multiple, HistoryGenerator, Replay};
 use foldlab_engine::Engine;
-use foldlab_engine::{EngineError, SnapshotSkipped};
+use foldlab_engine::{EngineError, SnapshotPolicy, SnapshotSkipped};
 use foldlab_store::browser::open_browser_store;
 use foldlab_store::{Backend, EventStore, ExpectedVersion, Snapshot, StreamId};
 use gloo_storage::{LocalStorage, Storage};
@@ -256,8 +256,7 @@ impl Folds {
             .into_iter()
             .flatten()
         {
-            engine.set_snapshot_every("Customer", every);
-            engine.set_snapshot_every("Order", every);
+            engine.set_snapshot_policy(SnapshotPolicy::every(every));
         }
     }
 
@@ -334,11 +333,7 @@ impl Folds {
                         break;
                     }
                 };
-                let expected = if before == 0 {
-                    ExpectedVersion::NoStream
-                } else {
-                    ExpectedVersion::Exact(before)
-                };
+                let expected = ExpectedVersion::after(before);
                 match engine.store().append(&stream, expected, events).await {
                     Ok(envelopes) => {
                         stored += envelopes.len() as u64;

@@ -24,13 +24,10 @@ use foldlab_domain::{
 };
 pub use foldlab_store::Conflict;
 use foldlab_store::{Checkpoint, EventStore, ExpectedVersion, StoreError, StreamId};
-use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::fmt;
-use std::num::NonZeroU64;
 
 mod snapshots;
-pub use snapshots::{snapshot_of, LoadReport, SnapshotSkipped};
+pub use snapshots::{snapshot_of, LoadReport, SnapshotPolicy, SnapshotSkipped};
 
 /// How many times a command is decided again after losing a race (reload, decide, append).
 pub const MAX_ATTEMPTS: u32 = 3;
@@ -359,18 +356,18 @@ pub struct Engine<S> {
     clock: Clock,
     /// The snapshot policy per entity type: a snapshot every N events; absent means off. A
     /// `RefCell` so the lab can change it through a shared handle while it runs.
-    snapshot_every: RefCell<BTreeMap<String, NonZeroU64>>,
+    snapshot_policy: std::cell::Cell<SnapshotPolicy>,
     query: QuerySide,
 }
 
 impl<S: EventStore> Engine<S> {
     /// An engine over `store` that stamps events with `clock`. Snapshots start off for every
-    /// entity type (see [`Engine::set_snapshot_every`]).
+    /// entity type (see [`Engine::set_snapshot_policy`]).
     pub fn new(store: S, clock: Clock) -> Self {
         Self {
             store,
             clock,
-            snapshot_every: RefCell::new(BTreeMap::new()),
+            snapshot_policy: std::cell::Cell::new(SnapshotPolicy::OFF),
             query: QuerySide::new(),
         }
     }
@@ -764,11 +761,7 @@ impl<S: EventStore> Engine<S> {
                 .iter()
                 .map(|e| e.to_new_event(now, metadata.clone()))
                 .collect();
-            let expected = if version == 0 {
-                ExpectedVersion::NoStream
-            } else {
-                ExpectedVersion::Exact(version)
-            };
+            let expected = ExpectedVersion::after(version);
             match self.store.append(&stream, expected, new_events).await {
                 Ok(stored) => {
                     self.snapshot_after_append::<D>(&stream, version, state, &events, &stored)

@@ -238,11 +238,7 @@ mod tests {
             let take = left.min(batch);
             let before = generator.version;
             let events = generator.next_batch(take, 1_000, "gen").expect("decided");
-            let expected = if before == 0 {
-                ExpectedVersion::NoStream
-            } else {
-                ExpectedVersion::Exact(before)
-            };
+            let expected = ExpectedVersion::after(before);
             block_on(store.append(&stream, expected, events)).expect("appended");
             left -= take;
         }
@@ -312,7 +308,7 @@ mod tests {
         let store = MemoryStore::new();
         given_history(&store, "c-long", 5_001, 1_000);
         let engine = Engine::new(store, Box::new(|| 0));
-        engine.set_snapshot_every("Customer", Some(every(300)));
+        engine.set_snapshot_policy(engine.snapshot_policy().with("Customer", Some(every(300))));
         let at = latest_multiple(5_001, every(300));
         let mut replay = Replay::<CustomerDecider>::new("c-long", 0, None, Some(at));
         block_on(replay.run(engine.store(), 1_000)).expect("replays");

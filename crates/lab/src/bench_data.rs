@@ -8,9 +8,9 @@ use foldlab_domain::codec::DomainEvent;
 use foldlab_domain::customer::{CreditLimitExceeded, CreditReserved, CustomerCreated};
 use foldlab_domain::{
     fold, CustomerDecider, CustomerEvent, CustomerId, CustomerState, Decider, Metadata, Money,
-    NewEvent, OrderEvent, OrderId,
+    NewEvent, OrderId,
 };
-use foldlab_engine::{Engine, EngineError};
+use foldlab_engine::{Engine, EngineError, SnapshotPolicy};
 use foldlab_store::MemoryStore;
 use foldlab_store::{EventStore, Snapshot};
 use std::num::NonZeroU64;
@@ -84,8 +84,7 @@ pub async fn lab_log(events: u64, customers: u64) -> Result<Engine<MemoryStore>,
     let clock_start = 1_700_000_000_000i64;
     let engine = Engine::new(MemoryStore::new(), Box::new(move || clock_start));
     let every = NonZeroU64::new(LAB_SNAPSHOT_EVERY);
-    engine.set_snapshot_every(CustomerEvent::ENTITY_TYPE, every);
-    engine.set_snapshot_every(OrderEvent::ENTITY_TYPE, every);
+    engine.set_snapshot_policy(SnapshotPolicy::every(every));
     for c in 0..customers.max(1) {
         engine
             .create_customer(

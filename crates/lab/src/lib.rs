@@ -9,6 +9,7 @@ pub mod bench_data;
 pub mod journal;
 pub mod json;
 mod narrate;
+pub mod runner;
 pub mod salvage;
 pub mod scenario;
 pub mod sharing;

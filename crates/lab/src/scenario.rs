@@ -5,20 +5,19 @@
 //! `scenario` binary plays a file and prints the log and views as JSON.
 
 use crate::sim::{
-    check_always, check_quiescent, Harness, SnapshotEvery, Step, StepResult, CLOCK_START_MS,
+    check_always, check_quiescent, Harness, SnapshotPolicy, Step, StepResult, CLOCK_START_MS,
 };
 use foldlab_domain::{
     CustomerId, CustomerState, CustomerViews, EventEnvelope, LineItem, NewEvent, OrderId,
     OrderStatus, WriteModel,
 };
 use foldlab_engine::{LoadReport, OutcomeKind, Subscriber};
+use foldlab_store::integrity::{check_shape, ShapeBreak};
 use foldlab_store::{EventStore, ExpectedVersion, StreamId};
 use futures::executor::block_on;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
-
-pub mod runner;
 
 /// A named run of the lab and what it must come to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,8 +51,8 @@ pub struct Settings {
     pub check_invariants: bool,
     /// The snapshot policy: `{"Customer": N, "Order": M}` keeps a snapshot every N (M) events of
     /// that type; a type left out, or the field, keeps none.
-    #[serde(default, skip_serializing_if = "SnapshotEvery::is_off")]
-    pub snapshot_every: SnapshotEvery,
+    #[serde(default, skip_serializing_if = "SnapshotPolicy::is_off")]
+    pub snapshot_every: SnapshotPolicy,
     /// Events already in the store before the first step, as stored envelopes (the shape of
     /// `crates/domain/tests/fixtures/v1_events.json`), with any schema version: a log written by
     /// an older Foldlab. Their ids must run 1, 2, … and each stream's versions 1, 2, …; no
@@ -75,7 +74,7 @@ impl Default for Settings {
         Settings {
             clock_start_ms: clock_start(),
             check_invariants: true,
-            snapshot_every: SnapshotEvery::default(),
+            snapshot_every: SnapshotPolicy::default(),
             seed_events: Vec::new(),
         }
     }
@@ -273,30 +272,20 @@ impl Scenario {
 /// Why `seed_events` cannot be stored as given: ids must run 1, 2, … and each stream's versions
 /// 1, 2, …, as the store would have numbered them.
 fn seed_problem(events: &[EventEnvelope]) -> Result<(), String> {
-    let mut versions: BTreeMap<(&str, &str), u64> = BTreeMap::new();
-    for (i, event) in events.iter().enumerate() {
-        let expected_id = i as u64 + 1;
-        if event.event_id != expected_id {
-            return Err(format!(
-                "settings.seed_events[{i}] has event_id {}, expected {expected_id}: ids run 1, 2, …",
-                event.event_id
-            ));
-        }
-        let last = versions
-            .entry((&event.entity_type, &event.entity_id))
-            .or_insert(0);
-        if event.version != *last + 1 {
-            return Err(format!(
-                "settings.seed_events[{i}] is version {} of {} {}, expected {}",
-                event.version,
-                event.entity_type,
-                event.entity_id,
-                *last + 1
-            ));
-        }
-        *last = event.version;
-    }
-    Ok(())
+    check_shape(events).map_err(|broken| match broken {
+        ShapeBreak::Id { index, found } => format!(
+            "settings.seed_events[{index}] has event_id {found}, expected {}: ids run 1, 2, …",
+            index + 1
+        ),
+        ShapeBreak::Version {
+            index,
+            stream,
+            found,
+            expected,
+        } => format!(
+            "settings.seed_events[{index}] is version {found} of {stream}, expected {expected}"
+        ),
+    })
 }
 
 /// One step as played.
@@ -427,10 +416,7 @@ async fn seed(harness: &Harness, events: &[EventEnvelope]) -> Result<(), String>
     let store = harness.engine().store();
     for event in events {
         let stream = StreamId::new(&event.entity_type, &event.entity_id);
-        let expected = match event.version {
-            1 => ExpectedVersion::NoStream,
-            v => ExpectedVersion::Exact(v - 1),
-        };
+        let expected = ExpectedVersion::after(event.version.saturating_sub(1));
         let new = NewEvent {
             event_type: event.event_type.clone(),
             schema_version: event.schema_version,

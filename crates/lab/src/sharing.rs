@@ -8,17 +8,17 @@
 //! (the field is named); [`check_folds`] then replays it into a memory store and refuses events
 //! that do not fold. Only then may [`restore`] write it into the lab's store.
 
-use crate::scenario::runner::store_as_written;
+use crate::runner::store_as_written;
 use crate::scenario::Scenario;
-use crate::sim::SnapshotEvery;
+use crate::sim::SnapshotPolicy;
 use foldlab_domain::codec::DomainEvent;
 use foldlab_domain::{CustomerEvent, CustomerId, EventEnvelope, OrderEvent, OrderId};
 use foldlab_engine::{Engine, EngineError, Subscriber};
+use foldlab_store::integrity::{check_shape, ShapeBreak};
 use foldlab_store::MemoryStore;
 use foldlab_store::{Checkpoint, EventStore, Snapshot, StreamId};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::BTreeMap;
 use std::fmt;
 
 /// What a lab export says it is.
@@ -65,7 +65,7 @@ pub struct LabFile {
 pub struct LabSettings {
     /// The snapshot policy.
     #[serde(default)]
-    pub snapshot_every: SnapshotEvery,
+    pub snapshot_every: SnapshotPolicy,
     /// The projections that were paused.
     #[serde(default)]
     pub paused: Vec<String>,
@@ -314,36 +314,27 @@ pub async fn check_folds(file: &LabFile) -> Result<(), ImportError> {
 /// memory, so that the engine's code is compiled once, for that type, rather than twice.
 pub async fn check_folds_in<S: EventStore>(file: &LabFile, store: S) -> Result<(), ImportError> {
     let fold = |why: String| ImportError::DoesNotFold(why);
-    let mut versions: BTreeMap<(&str, &str), u64> = BTreeMap::new();
-    for (i, event) in file.events.iter().enumerate() {
-        if event.event_id != i as u64 + 1 {
-            return Err(fold(format!(
-                "events[{i}] has event_id {}, expected {}: ids run 1, 2, … without gaps",
-                event.event_id,
-                i + 1
-            )));
-        }
-        if ![CustomerEvent::ENTITY_TYPE, OrderEvent::ENTITY_TYPE]
-            .contains(&event.entity_type.as_str())
-        {
-            return Err(fold(format!(
-                "events[{i}] belongs to a \u{201c}{}\u{201d}, which is not an aggregate of this lab (Customer or Order)",
-                event.entity_type
-            )));
-        }
-        let last = versions
-            .entry((&event.entity_type, &event.entity_id))
-            .or_insert(0);
-        if event.version != *last + 1 {
-            return Err(fold(format!(
-                "events[{i}] is version {} of {} {}, expected {}",
-                event.version,
-                event.entity_type,
-                event.entity_id,
-                *last + 1
-            )));
-        }
-        *last = event.version;
+    check_shape(&file.events).map_err(|broken| match broken {
+        ShapeBreak::Id { index, found } => fold(format!(
+            "events[{index}] has event_id {found}, expected {}: ids run 1, 2, … without gaps",
+            index + 1
+        )),
+        ShapeBreak::Version {
+            index,
+            stream,
+            found,
+            expected,
+        } => fold(format!(
+            "events[{index}] is version {found} of {stream}, expected {expected}"
+        )),
+    })?;
+    if let Some((i, event)) = file.events.iter().enumerate().find(|(_, e)| {
+        ![CustomerEvent::ENTITY_TYPE, OrderEvent::ENTITY_TYPE].contains(&e.entity_type.as_str())
+    }) {
+        return Err(fold(format!(
+            "events[{i}] belongs to a \u{201c}{}\u{201d}, which is not an aggregate of this lab (Customer or Order)",
+            event.entity_type
+        )));
     }
     let head = file.events.len() as u64;
     let known: Vec<String> = Subscriber::ALL
@@ -387,8 +378,7 @@ pub async fn check_folds_in<S: EventStore>(file: &LabFile, store: S) -> Result<(
     let engine = Engine::new(store, Box::new(|| 0));
     restore(&engine, file).await.map_err(fold)?;
     // Every event is read: a load that started from a snapshot would skip the ones before it.
-    engine.set_snapshot_every(CustomerEvent::ENTITY_TYPE, None);
-    engine.set_snapshot_every(OrderEvent::ENTITY_TYPE, None);
+    engine.set_snapshot_policy(SnapshotPolicy::OFF);
     let at = |error: EngineError| match error {
         EngineError::Decode { event_id, error } => {
             let i = event_id.saturating_sub(1) as usize;
@@ -401,7 +391,11 @@ pub async fn check_folds_in<S: EventStore>(file: &LabFile, store: S) -> Result<(
         }
         other => fold(other.to_string()),
     };
-    let streams: Vec<(&str, &str)> = versions.keys().copied().collect();
+    let streams: std::collections::BTreeSet<(&str, &str)> = file
+        .events
+        .iter()
+        .map(|e| (e.entity_type.as_str(), e.entity_id.as_str()))
+        .collect();
     for (entity_type, id) in streams {
         if entity_type == CustomerEvent::ENTITY_TYPE {
             engine
@@ -445,8 +439,7 @@ pub async fn restore<S: EventStore>(engine: &Engine<S>, file: &LabFile) -> Resul
             .map_err(|e| format!("the snapshot of {} cannot be saved: {e}", snapshot.stream()))?;
     }
     let every = file.settings.snapshot_every;
-    engine.set_snapshot_every(CustomerEvent::ENTITY_TYPE, every.customer);
-    engine.set_snapshot_every(OrderEvent::ENTITY_TYPE, every.order);
+    engine.set_snapshot_policy(every);
     for control in engine.query_side().controls() {
         if file.settings.paused.iter().any(|p| p == control.name()) {
             control.pause();
@@ -460,9 +453,11 @@ pub async fn restore<S: EventStore>(engine: &Engine<S>, file: &LabFile) -> Resul
 /// The settings `engine` runs with: its snapshot policy and the projections paused.
 pub fn lab_settings<S: EventStore>(engine: &Engine<S>) -> LabSettings {
     LabSettings {
-        snapshot_every: SnapshotEvery {
-            customer: engine.snapshot_every(CustomerEvent::ENTITY_TYPE),
-            order: engine.snapshot_every(OrderEvent::ENTITY_TYPE),
+        snapshot_every: SnapshotPolicy {
+            customer: engine
+                .snapshot_policy()
+                .interval(CustomerEvent::ENTITY_TYPE),
+            order: engine.snapshot_policy().interval(OrderEvent::ENTITY_TYPE),
         },
         paused: engine
             .query_side()

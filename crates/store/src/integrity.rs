@@ -326,6 +326,59 @@ fn data_problem(event: &EventEnvelope) -> Option<String> {
         .map(|e| format!("its data cannot be decoded: {e}"))
 }
 
+/// Where a log stops having the shape every store gives it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ShapeBreak {
+    /// `events[index]` has the id `found`, where `index + 1` was due: ids run 1, 2, … .
+    Id {
+        /// Its place in the log, from 0.
+        index: usize,
+        /// Its event id.
+        found: u64,
+    },
+    /// `events[index]` is version `found` of `stream`, where `expected` was due: each stream's
+    /// versions run 1, 2, … in event id order.
+    Version {
+        /// Its place in the log, from 0.
+        index: usize,
+        /// Its stream.
+        stream: StreamId,
+        /// Its version.
+        found: u64,
+        /// The version due.
+        expected: u64,
+    },
+}
+
+/// The one check of a log's shape, for a log that must be whole (a simulated run, a file to
+/// import, a scenario's seed events): ids run 1, 2, … without gaps and each stream's versions
+/// 1, 2, … in id order. The first place it breaks, if any. (The integrity report, which must
+/// name every problem of a damaged store rather than the first, analyses a log its own way.)
+pub fn check_shape(events: &[EventEnvelope]) -> Result<(), ShapeBreak> {
+    let mut versions: BTreeMap<(&str, &str), u64> = BTreeMap::new();
+    for (index, event) in events.iter().enumerate() {
+        if event.event_id != index as u64 + 1 {
+            return Err(ShapeBreak::Id {
+                index,
+                found: event.event_id,
+            });
+        }
+        let last = versions
+            .entry((&event.entity_type, &event.entity_id))
+            .or_insert(0);
+        if event.version != *last + 1 {
+            return Err(ShapeBreak::Version {
+                index,
+                stream: StreamId::new(&event.entity_type, &event.entity_id),
+                found: event.version,
+                expected: *last + 1,
+            });
+        }
+        *last = event.version;
+    }
+    Ok(())
+}
+
 /// Each stream's versions, in event id order, must run 1, 2, 3, … .
 fn version_problems(mut placed: Vec<(u64, StreamId, u64)>) -> Vec<Problem> {
     placed.sort_by_key(|(id, _, _)| *id);

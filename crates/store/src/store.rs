@@ -42,6 +42,16 @@ pub enum ExpectedVersion {
 }
 
 impl ExpectedVersion {
+    /// What a writer that read the stream at `version` expects (0: no stream yet). Every append
+    /// that follows a read states its expectation through this one function.
+    pub fn after(version: u64) -> Self {
+        if version == 0 {
+            ExpectedVersion::NoStream
+        } else {
+            ExpectedVersion::Exact(version)
+        }
+    }
+
     /// Whether a stream currently at `actual` satisfies the expectation.
     pub fn admits(self, actual: u64) -> bool {
         match self {

@@ -11,10 +11,11 @@
 use super::{Engine, EngineError};
 use foldlab_domain::codec::DomainEvent;
 use foldlab_domain::{
-    fold, CustomerDecider, CustomerId, CustomerState, EventEnvelope, OrderDecider, OrderId,
-    OrderState, SnapshotRejection, Snapshotting,
+    fold, CustomerDecider, CustomerEvent, CustomerId, CustomerState, EventEnvelope, OrderDecider,
+    OrderEvent, OrderId, OrderState, SnapshotRejection, Snapshotting,
 };
 use foldlab_store::{EventStore, Snapshot, StoreError, StreamId};
+use serde::{Deserialize, Serialize};
 use std::num::NonZeroU64;
 
 /// What a load did: where the fold started and how much of the stream it had to read.
@@ -88,23 +89,74 @@ enum Found<State> {
     },
 }
 
-impl<S: EventStore> Engine<S> {
-    /// Sets the snapshot policy of an entity type (`"Customer"`, `"Order"`: the events'
-    /// `DomainEvent::ENTITY_TYPE`): a snapshot is written after a command's append whenever the
-    /// stream's version crosses a multiple of `every`, and loads start from the latest trusted
-    /// snapshot. `None` turns snapshots off for the type: loads fold every event and none is written.
-    /// Takes effect with the next command or load.
-    pub fn set_snapshot_every(&self, entity_type: &str, every: Option<NonZeroU64>) {
-        let mut policy = self.snapshot_every.borrow_mut();
-        match every {
-            Some(n) => policy.insert(entity_type.to_string(), n),
-            None => policy.remove(entity_type),
-        };
+/// The snapshot policy: a snapshot every N events of each aggregate type, or none for a type.
+/// Written `{"Customer": 10, "Order": 2}`; a type left out keeps no snapshots.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotPolicy {
+    /// Every how many Customer events.
+    #[serde(rename = "Customer", default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<NonZeroU64>,
+    /// Every how many Order events.
+    #[serde(rename = "Order", default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<NonZeroU64>,
+}
+
+impl SnapshotPolicy {
+    /// No snapshots for any type.
+    pub const OFF: SnapshotPolicy = SnapshotPolicy {
+        customer: None,
+        order: None,
+    };
+
+    /// The same interval (or none) for every type.
+    pub fn every(interval: Option<NonZeroU64>) -> Self {
+        SnapshotPolicy {
+            customer: interval,
+            order: interval,
+        }
     }
 
-    /// The snapshot policy of an entity type: every how many events, or `None` when off.
-    pub fn snapshot_every(&self, entity_type: &str) -> Option<NonZeroU64> {
-        self.snapshot_every.borrow().get(entity_type).copied()
+    /// Whether no type keeps snapshots.
+    pub fn is_off(&self) -> bool {
+        self.customer.is_none() && self.order.is_none()
+    }
+
+    /// The interval of `entity_type` (`"Customer"`, `"Order"`), or `None` when it keeps none.
+    pub fn interval(&self, entity_type: &str) -> Option<NonZeroU64> {
+        match entity_type {
+            CUSTOMER => self.customer,
+            ORDER => self.order,
+            _ => None,
+        }
+    }
+
+    /// This policy with `entity_type`'s interval set to `interval`.
+    pub fn with(mut self, entity_type: &str, interval: Option<NonZeroU64>) -> Self {
+        match entity_type {
+            CUSTOMER => self.customer = interval,
+            ORDER => self.order = interval,
+            _ => {}
+        }
+        self
+    }
+}
+
+const CUSTOMER: &str = <CustomerEvent as DomainEvent>::ENTITY_TYPE;
+const ORDER: &str = <OrderEvent as DomainEvent>::ENTITY_TYPE;
+
+impl<S: EventStore> Engine<S> {
+    /// Sets the snapshot policy: for each aggregate type, a snapshot is written after a command's
+    /// append whenever the stream's version crosses a multiple of its interval, and loads start
+    /// from the latest trusted snapshot; a type without an interval keeps none, and its loads fold
+    /// every event. Takes effect with the next command or load.
+    pub fn set_snapshot_policy(&self, policy: SnapshotPolicy) {
+        self.snapshot_policy.set(policy);
+    }
+
+    /// The snapshot policy.
+    pub fn snapshot_policy(&self) -> SnapshotPolicy {
+        self.snapshot_policy.get()
     }
 
     /// Loads aggregate `D` with id `id` and reports how: from its latest trusted snapshot and the
@@ -207,7 +259,7 @@ impl<S: EventStore> Engine<S> {
         events: &[D::Event],
         stored: &[EventEnvelope],
     ) {
-        let Some(every) = self.snapshot_every(&stream.entity_type) else {
+        let Some(every) = self.snapshot_policy().interval(&stream.entity_type) else {
             return;
         };
         let Some(last) = stored.last() else {
@@ -245,7 +297,11 @@ impl<S: EventStore> Engine<S> {
             skipped: None,
             rebuilt: None,
         };
-        let found = if self.snapshot_every(&report.stream.entity_type).is_some() {
+        let found = if self
+            .snapshot_policy()
+            .interval(&report.stream.entity_type)
+            .is_some()
+        {
             self.find_snapshot::<D>(&report.stream, as_of).await?
         } else {
             Found::Nothing

@@ -67,10 +67,10 @@ fn load(engine: &Engine<MemoryStore>, expect_snapshot: bool) {
 }
 
 fn snapshots_on(engine: &Engine<MemoryStore>, on: bool) {
-    engine.set_snapshot_every(
+    engine.set_snapshot_policy(engine.snapshot_policy().with(
         CustomerEvent::ENTITY_TYPE,
         on.then(|| NonZeroU64::new(1_000)).flatten(),
-    );
+    ));
 }
 
 /// The fold alone, over the same generated events the browser's benchmark page folds in wasm

@@ -2,19 +2,19 @@
 //! it salvages imports again.
 
 use super::*;
-use crate::scenario::runner::Runner;
+use crate::runner::Runner;
 use crate::scenario::Scenario;
 use crate::sharing::{check_folds, export, read_lab_file};
 use foldlab_domain::EventEnvelope;
 use foldlab_engine::Engine;
 use foldlab_store::integrity::*;
-use foldlab_store::{EventStore, MemoryStore};
+use foldlab_store::{EventStore, FaultSwitch};
 use futures::executor::block_on;
 use std::collections::BTreeSet;
 
 /// A lab with two customers and three orders, every delivery made, snapshots every 2 Customer
 /// events.
-fn a_lab() -> Engine<MemoryStore> {
+fn a_lab() -> Engine<FaultSwitch> {
     let scenario = Scenario::parse(
         r#"{"name": "a lab",
             "settings": {"snapshot_every": {"Customer": 2}},
@@ -29,17 +29,17 @@ fn a_lab() -> Engine<MemoryStore> {
         ]}"#,
     )
     .expect("parses");
-    let engine = Engine::new(MemoryStore::new(), Box::new(|| 1_700_000_000_000));
+    let engine = Engine::new(FaultSwitch::default(), Box::new(|| 1_700_000_000_000));
     block_on(async {
         let runner = Runner::new(&engine, &());
         runner.prepare(&scenario.settings).await.expect("prepared");
-        let results = runner.run(&scenario.steps).await;
+        let results = runner.run(&scenario.steps).await.expect("no violation");
         assert!(results.iter().all(|r| r.errors().is_empty()), "{results:?}");
     });
     engine
 }
 
-fn log(engine: &Engine<MemoryStore>) -> Vec<EventEnvelope> {
+fn log(engine: &Engine<FaultSwitch>) -> Vec<EventEnvelope> {
     block_on(engine.store().read_all(0, usize::MAX)).expect("log")
 }
 
@@ -57,7 +57,7 @@ fn imports_again(salvage: &Salvage) {
 #[test]
 fn an_untouched_store_is_intact_and_salvages_to_the_same_export() {
     let engine = a_lab();
-    let report = engine.store().check_integrity();
+    let report = engine.store().inner().check_integrity();
     assert!(report.is_intact(), "{:?}", report.problems);
     assert_eq!(report.readable, log(&engine));
     assert!(report.summary().starts_with("Every record reads"));

@@ -2,13 +2,14 @@
 //! message that names what is wrong; links carry scenarios intact.
 
 use super::*;
-use crate::scenario::runner::Runner;
+use crate::runner::Runner;
+use foldlab_store::FaultSwitch;
 use futures::executor::block_on;
 
-fn engine() -> Engine<MemoryStore> {
+fn engine() -> Engine<FaultSwitch> {
     let tick = std::cell::Cell::new(1_700_000_000_000_i64);
     Engine::new(
-        MemoryStore::new(),
+        FaultSwitch::default(),
         Box::new(move || {
             tick.set(tick.get() + 1);
             tick.get()
@@ -18,7 +19,7 @@ fn engine() -> Engine<MemoryStore> {
 
 /// A lab with two customers, an approved and a cancelled order, a Customer snapshot every 2
 /// events, a paused order-history projection and one delivery still waiting.
-fn a_lab() -> Engine<MemoryStore> {
+fn a_lab() -> Engine<FaultSwitch> {
     let scenario = Scenario::parse(
         r#"{"name": "a lab",
             "settings": {"snapshot_every": {"Customer": 2}},
@@ -38,13 +39,13 @@ fn a_lab() -> Engine<MemoryStore> {
     block_on(async {
         let runner = Runner::new(&engine, &());
         runner.prepare(&scenario.settings).await.expect("prepared");
-        let results = runner.run(&scenario.steps).await;
+        let results = runner.run(&scenario.steps).await.expect("no violation");
         assert!(results.iter().all(|r| r.errors().is_empty()), "{results:?}");
     });
     engine
 }
 
-fn exported(engine: &Engine<MemoryStore>) -> LabFile {
+fn exported(engine: &Engine<FaultSwitch>) -> LabFile {
     let journal = vec![serde_json::json!({"number": 1, "sentence": "You sent a command."})];
     block_on(export(engine, journal, 42)).expect("exported")
 }
@@ -350,10 +351,10 @@ impl EventStore for FailingSnapshots {
 #[test]
 fn a_restore_that_fails_part_way_is_undone_by_restoring_the_export_taken_before() {
     let lab = Engine::new(
-        FailingSnapshots {
+        FaultSwitch::new(FailingSnapshots {
             inner: MemoryStore::new(),
             failing: std::cell::Cell::new(false),
-        },
+        }),
         Box::new(|| 1),
     );
     let incoming = exported(&a_lab());
@@ -365,14 +366,14 @@ fn a_restore_that_fails_part_way_is_undone_by_restoring_the_export_taken_before(
         )
         .expect("parses")
         .steps;
-        runner.run(&steps).await;
+        runner.run(&steps).await.expect("no violation");
         let before = export(&lab, Vec::new(), 0).await.expect("exported");
-        lab.store().failing.set(true);
+        lab.store().inner().failing.set(true);
         let error = restore(&lab, &incoming)
             .await
             .expect_err("the snapshot write fails");
         assert!(error.contains("snapshot"), "{error}");
-        lab.store().failing.set(false);
+        lab.store().inner().failing.set(false);
         restore(&lab, &before)
             .await
             .expect("the previous lab is written back");

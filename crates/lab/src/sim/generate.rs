@@ -5,13 +5,14 @@
 //! some name ids that make the command fail, since a refused command is a normal outcome; and each
 //! step is plain data that replays without the generator.
 
-use super::harness::{Harness, SnapshotEvery, Violation};
+use super::harness::{Harness, Violation};
 use super::rng::Rng;
 use super::step::{
     CancelOrder, ChangeCreditLimit, Crash, CreateCustomer, DeleteCustomer, Deliver, PlaceOrder,
     Redeliver, ShipOrder, Step,
 };
 use foldlab_domain::{CustomerId, OrderStatus, WriteModel};
+use foldlab_engine::SnapshotPolicy;
 use foldlab_engine::Subscriber;
 use foldlab_store::EventStore;
 use std::num::NonZeroU64;
@@ -39,7 +40,7 @@ impl Default for Settings {
 pub struct Generator {
     rng: Rng,
     settings: Settings,
-    snapshots: SnapshotEvery,
+    snapshots: SnapshotPolicy,
     customers: u64,
     orders: u64,
     model: WriteModel,
@@ -56,7 +57,7 @@ impl Generator {
             rng.chance(50)
                 .then(|| NonZeroU64::MIN.saturating_add(rng.below(4)))
         };
-        let snapshots = SnapshotEvery {
+        let snapshots = SnapshotPolicy {
             customer: every(),
             order: every(),
         };
@@ -95,7 +96,7 @@ impl Generator {
     }
 
     /// The snapshot policy the run is to use (the harness is set up with it before the first step).
-    pub fn snapshots(&self) -> SnapshotEvery {
+    pub fn snapshots(&self) -> SnapshotPolicy {
         self.snapshots
     }
 

@@ -15,6 +15,7 @@ use foldlab_domain::{
 };
 use foldlab_engine::Projector;
 use foldlab_engine::{EngineError, LoadReport, Subscriber};
+use foldlab_store::integrity::{check_shape, ShapeBreak};
 use foldlab_store::EventStore;
 use std::collections::BTreeMap;
 use std::fmt::Debug;
@@ -333,8 +334,8 @@ async fn loads_equal_the_full_fold<S: EventStore>(
     model: &WriteModel,
 ) -> Result<(), Violation> {
     let engine = harness.engine();
-    let customers = engine.snapshot_every(CustomerEvent::ENTITY_TYPE).is_some();
-    let orders = engine.snapshot_every(OrderEvent::ENTITY_TYPE).is_some();
+    let policy = engine.snapshot_policy();
+    let (customers, orders) = (policy.customer.is_some(), policy.order.is_some());
     if !customers && !orders {
         // Without snapshots a load is the same fold from the first event as the model's.
         return Ok(());
@@ -392,27 +393,23 @@ fn same_as_fold<State: PartialEq + Debug>(
 
 /// Event ids run 1..=head with no gap; each stream's versions run 1..=n in `event_id` order.
 fn no_event_lost_or_stored_twice(log: &[EventEnvelope]) -> Result<(), Violation> {
-    let mut versions: BTreeMap<(&str, &str), u64> = BTreeMap::new();
-    for (i, event) in log.iter().enumerate() {
-        if event.event_id != i as u64 + 1 {
-            return fail(format!(
-                "event ids are not contiguous: position {} holds #{}",
-                i + 1,
-                event.event_id
-            ));
-        }
-        let last = versions
-            .entry((&event.entity_type, &event.entity_id))
-            .or_insert(0);
-        if event.version != *last + 1 {
-            return fail(format!(
-                "{} {} jumps from version {} to {} at event #{}",
-                event.entity_type, event.entity_id, last, event.version, event.event_id
-            ));
-        }
-        *last = event.version;
+    match check_shape(log) {
+        Ok(()) => Ok(()),
+        Err(ShapeBreak::Id { index, found }) => fail(format!(
+            "event ids are not contiguous: position {} holds #{found}",
+            index + 1
+        )),
+        Err(ShapeBreak::Version {
+            index,
+            stream,
+            found,
+            expected,
+        }) => fail(format!(
+            "{stream} jumps from version {} to {found} at event #{}",
+            expected - 1,
+            index + 1
+        )),
     }
-    Ok(())
 }
 
 /// A handler reacts to one event once: no two stored events share an actor and a causation.

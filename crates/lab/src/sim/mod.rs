@@ -12,8 +12,9 @@ mod invariants;
 mod rng;
 mod step;
 
+pub use foldlab_engine::SnapshotPolicy;
 pub use generate::{Generator, Settings};
-pub use harness::{DeliveryRecord, Harness, SnapshotEvery, StepResult, Violation, DELIVERY_LIMIT};
+pub use harness::{DeliveryRecord, Harness, StepResult, Violation, DELIVERY_LIMIT};
 pub use invariants::{check_always, check_quiescent, rebuild, settled};
 pub use rng::Rng;
 pub use step::{
@@ -39,7 +40,7 @@ pub const CLOCK_START_MS: i64 = 1_700_000_000_000;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Run {
     /// The snapshot policy it ran with.
-    pub snapshots: SnapshotEvery,
+    pub snapshots: SnapshotPolicy,
     /// The steps, in order.
     pub steps: Vec<Step>,
     /// What each step did.
@@ -171,14 +172,14 @@ async fn run_generated<S: EventStore>(
 
 /// Runs recorded steps with a snapshot policy (a trailing "deliver all" is made whether or not they
 /// end with one).
-pub fn replay(snapshots: SnapshotEvery, steps: &[Step]) -> Result<Run, Failure> {
+pub fn replay(snapshots: SnapshotPolicy, steps: &[Step]) -> Result<Run, Failure> {
     block_on(replay_on(MemoryStore::new(), snapshots, steps))
 }
 
 /// [`replay`] over `store`, which must be empty.
 pub async fn replay_on<S: EventStore>(
     store: S,
-    snapshots: SnapshotEvery,
+    snapshots: SnapshotPolicy,
     steps: &[Step],
 ) -> Result<Run, Failure> {
     let harness = Harness::over(store, CLOCK_START_MS, snapshots);
@@ -337,7 +338,7 @@ where
 
 fn failure_report(
     seed: u64,
-    snapshots: SnapshotEvery,
+    snapshots: SnapshotPolicy,
     failure: &Failure,
     shortest: &[Step],
     why: &str,
@@ -354,7 +355,7 @@ fn steps_json(steps: &[Step]) -> String {
 }
 
 /// The steps as a scenario file with the run's snapshot policy, ending with everything delivered.
-pub fn scenario_json(seed: u64, snapshots: SnapshotEvery, steps: &[Step]) -> String {
+pub fn scenario_json(seed: u64, snapshots: SnapshotPolicy, steps: &[Step]) -> String {
     let mut steps = steps.to_vec();
     if steps.last() != Some(&Step::Deliver(Deliver::All)) {
         steps.push(Step::Deliver(Deliver::All));

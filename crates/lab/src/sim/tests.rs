@@ -193,7 +193,7 @@ fn the_faulty_store_keeps_snapshots_so_runs_load_aggregates_from_them() {
 #[test]
 fn a_failing_run_is_shrunk_to_the_steps_that_matter() {
     // A pretend bug: "no order is ever cancelled". Find a seed that breaks it, then shrink.
-    let cancels = |steps: &[Step]| match replay(SnapshotEvery::default(), steps) {
+    let cancels = |steps: &[Step]| match replay(SnapshotPolicy::default(), steps) {
         Ok(run) => run.log.iter().any(|e| e.event_type == "OrderCancelled"),
         Err(_) => false,
     };
@@ -231,7 +231,7 @@ fn a_failure_report_names_the_seed_and_prints_a_replayable_scenario() {
         name: None,
         limit_cents: 100,
     })];
-    let json = scenario_json(9, SnapshotEvery::default(), &steps);
+    let json = scenario_json(9, SnapshotPolicy::default(), &steps);
     let value: serde_json::Value = serde_json::from_str(&json).expect("JSON");
     assert_eq!(value["name"], "simulator seed 9, shrunk");
     let back: Vec<Step> = serde_json::from_value(value["steps"].clone()).expect("steps");
@@ -373,7 +373,7 @@ fn the_checks_catch_an_approved_order_whose_credit_was_released() {
 
 #[test]
 fn the_checks_catch_a_snapshot_that_is_not_the_fold_of_its_events() {
-    let every_event = SnapshotEvery {
+    let every_event = SnapshotPolicy {
         customer: std::num::NonZeroU64::new(1),
         order: None,
     };

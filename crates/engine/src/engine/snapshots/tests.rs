@@ -70,7 +70,10 @@ fn available(state: &CustomerState) -> Option<i64> {
 #[test]
 fn a_snapshot_is_written_each_time_the_version_crosses_a_multiple_of_n() {
     let e = engine();
-    e.set_snapshot_every(CustomerEvent::ENTITY_TYPE, every(3));
+    e.set_snapshot_policy(
+        e.snapshot_policy()
+            .with(CustomerEvent::ENTITY_TYPE, every(3)),
+    );
     create_customer(&e, 1_000_000);
     let mut versions = vec![stored_snapshot(&e).map(|s| s.version)];
     for n in 1..=6 {
@@ -101,7 +104,10 @@ fn a_snapshot_is_written_each_time_the_version_crosses_a_multiple_of_n() {
 #[test]
 fn a_customer_loads_from_its_latest_snapshot_and_only_the_events_after_it() {
     let e = engine();
-    e.set_snapshot_every(CustomerEvent::ENTITY_TYPE, every(3));
+    e.set_snapshot_policy(
+        e.snapshot_policy()
+            .with(CustomerEvent::ENTITY_TYPE, every(3)),
+    );
     create_customer(&e, 1_000);
     for n in 1..=6 {
         order(&e, n, 100);
@@ -128,7 +134,10 @@ fn a_customer_loads_from_its_latest_snapshot_and_only_the_events_after_it() {
 #[test]
 fn commands_decide_on_the_snapshot_plus_tail_as_they_would_on_the_full_fold() {
     let e = engine();
-    e.set_snapshot_every(CustomerEvent::ENTITY_TYPE, every(2));
+    e.set_snapshot_policy(
+        e.snapshot_policy()
+            .with(CustomerEvent::ENTITY_TYPE, every(2)),
+    );
     create_customer(&e, 1_000);
     order(&e, 1, 400);
     order(&e, 2, 400);
@@ -158,7 +167,10 @@ fn commands_decide_on_the_snapshot_plus_tail_as_they_would_on_the_full_fold() {
 #[test]
 fn the_policy_can_change_while_the_lab_runs_and_off_means_every_event_is_folded() {
     let e = engine();
-    assert_eq!(e.snapshot_every(CustomerEvent::ENTITY_TYPE), None);
+    assert_eq!(
+        e.snapshot_policy().interval(CustomerEvent::ENTITY_TYPE),
+        None
+    );
     create_customer(&e, 1_000);
     order(&e, 1, 10);
     order(&e, 2, 10);
@@ -166,9 +178,15 @@ fn the_policy_can_change_while_the_lab_runs_and_off_means_every_event_is_folded(
     let (_, report) = block_on(e.load_customer_with_report(&c1())).expect("load");
     assert_eq!((report.snapshot_version, report.events_folded), (None, 3));
 
-    e.set_snapshot_every(CustomerEvent::ENTITY_TYPE, every(2));
-    assert_eq!(e.snapshot_every(CustomerEvent::ENTITY_TYPE), every(2));
-    assert_eq!(e.snapshot_every(OrderEvent::ENTITY_TYPE), None);
+    e.set_snapshot_policy(
+        e.snapshot_policy()
+            .with(CustomerEvent::ENTITY_TYPE, every(2)),
+    );
+    assert_eq!(
+        e.snapshot_policy().interval(CustomerEvent::ENTITY_TYPE),
+        every(2)
+    );
+    assert_eq!(e.snapshot_policy().interval(OrderEvent::ENTITY_TYPE), None);
     order(&e, 3, 10);
     assert_eq!(stored_snapshot(&e).map(|s| s.version), Some(4));
     let (_, report) = block_on(e.load_customer_with_report(&c1())).expect("load");
@@ -177,7 +195,7 @@ fn the_policy_can_change_while_the_lab_runs_and_off_means_every_event_is_folded(
         (Some(4), 0)
     );
 
-    e.set_snapshot_every(CustomerEvent::ENTITY_TYPE, None);
+    e.set_snapshot_policy(e.snapshot_policy().with(CustomerEvent::ENTITY_TYPE, None));
     let (state, report) = block_on(e.load_customer_with_report(&c1())).expect("load");
     assert_eq!((report.snapshot_version, report.events_folded), (None, 4));
     assert_eq!(available(&state), Some(970));
@@ -239,7 +257,10 @@ fn check_skipped_and_rebuilt(e: &Engine<MemoryStore>, why: SnapshotSkipped) {
 fn customer_with_two_reservations() -> Engine<MemoryStore> {
     let e = engine();
     // Policy on, but N is too large to write a snapshot by itself.
-    e.set_snapshot_every(CustomerEvent::ENTITY_TYPE, every(100));
+    e.set_snapshot_policy(
+        e.snapshot_policy()
+            .with(CustomerEvent::ENTITY_TYPE, every(100)),
+    );
     create_customer(&e, 1_000);
     order(&e, 1, 300);
     order(&e, 2, 200);
@@ -407,7 +428,10 @@ fn the_available_credit_of_a_customer_as_of_any_past_event() {
 #[test]
 fn a_temporal_query_uses_the_snapshot_only_at_or_before_its_point_and_writes_nothing() {
     let e = engine();
-    e.set_snapshot_every(CustomerEvent::ENTITY_TYPE, every(2));
+    e.set_snapshot_policy(
+        e.snapshot_policy()
+            .with(CustomerEvent::ENTITY_TYPE, every(2)),
+    );
     customer_whose_credit_changes_over_time(&e);
     // c1's versions 1..=5 are events 1, 3, 6, 9 and 12: the latest snapshot is version 4, event 9.
     let latest = stored_snapshot(&e).expect("snapshot");
@@ -519,8 +543,8 @@ mod properties {
             order_every in 1u64..4,
         ) {
             let e = engine();
-            e.set_snapshot_every(CustomerEvent::ENTITY_TYPE, every(customer_every));
-            e.set_snapshot_every(OrderEvent::ENTITY_TYPE, every(order_every));
+            e.set_snapshot_policy(e.snapshot_policy().with(CustomerEvent::ENTITY_TYPE, every(customer_every)));
+            e.set_snapshot_policy(e.snapshot_policy().with(OrderEvent::ENTITY_TYPE, every(order_every)));
             let orders = run(&e, &ops);
             for c in 0..3 {
                 check_load::<CustomerDecider>(&e, &format!("c{c}"), customer_every);
@@ -536,7 +560,7 @@ mod properties {
             customer_every in prop::option::of(1u64..4),
         ) {
             let e = engine();
-            e.set_snapshot_every(CustomerEvent::ENTITY_TYPE, customer_every.and_then(every));
+            e.set_snapshot_policy(e.snapshot_policy().with(CustomerEvent::ENTITY_TYPE, customer_every.and_then(every)));
             run(&e, &ops);
             let head = block_on(e.store().head()).expect("head");
             for c in 0..3 {

@@ -5,16 +5,15 @@
 use super::*;
 use crate::scenario::Scenario;
 use foldlab_domain::WriteModel;
-use foldlab_engine::{Outcome, OutcomeKind, Recognised};
-use foldlab_store::MemoryStore;
+use foldlab_engine::{Outcome, OutcomeKind, Recognised, Subscriber};
 use futures::executor::block_on;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-fn engine() -> Engine<MemoryStore> {
+fn engine() -> Engine<FaultSwitch> {
     let tick = Cell::new(1_700_000_000_000_i64);
     Engine::new(
-        MemoryStore::new(),
+        FaultSwitch::default(),
         Box::new(move || {
             tick.set(tick.get() + 1);
             tick.get()
@@ -50,10 +49,20 @@ fn run_in_parts(scenario: &Scenario, parts: &[usize]) -> (Vec<StepResult>, Vec<E
         let mut at = 0;
         for part in parts {
             let end = (at + part).min(scenario.steps.len());
-            results.extend(runner.run(&scenario.steps[at..end]).await);
+            results.extend(
+                runner
+                    .run(&scenario.steps[at..end])
+                    .await
+                    .expect("no violation"),
+            );
             at = end;
         }
-        results.extend(runner.run(&scenario.steps[at..]).await);
+        results.extend(
+            runner
+                .run(&scenario.steps[at..])
+                .await
+                .expect("no violation"),
+        );
         let log = engine.store().read_all(0, usize::MAX).await.expect("log");
         (results, log)
     })
@@ -162,7 +171,7 @@ fn a_crash_leaves_the_effect_stored_and_the_checkpoint_where_it_was_so_the_redel
     let engine = engine();
     block_on(async {
         let runner = Runner::new(&engine, &());
-        let results = runner.run(&scenario.steps).await;
+        let results = runner.run(&scenario.steps).await.expect("no violation");
         let crashed = results[2].deliveries();
         assert_eq!(crashed[0].outcome, OutcomeKind::Crashed);
         assert_eq!(crashed[0].stored, vec![3], "CreditReserved #3 is stored");
@@ -196,19 +205,35 @@ struct Heard {
 }
 
 impl<S> Watcher<S> for Heard {
-    async fn command(&self, _: &Engine<S>, stored: &[EventEnvelope]) {
+    async fn command(
+        &self,
+        _: &Engine<FaultSwitch<S>>,
+        stored: &[EventEnvelope],
+    ) -> Result<(), Violation> {
         self.commands
             .borrow_mut()
             .push(stored.iter().map(|e| e.event_id).collect());
+        Ok(())
     }
-    async fn delivered(&self, _: &Engine<S>, report: &StepReport) {
+    async fn delivered(
+        &self,
+        _: &Engine<FaultSwitch<S>>,
+        report: &StepReport,
+    ) -> Result<(), Violation> {
         self.deliveries.borrow_mut().push((
             report.delivery.subscriber.name().to_string(),
             report.delivery.event.event_id,
         ));
+        Ok(())
     }
-    async fn projected(&self, _: &Engine<S>, name: &str, _: ProjectionAction) {
+    async fn projected(
+        &self,
+        _: &Engine<FaultSwitch<S>>,
+        name: &str,
+        _: ProjectionAction,
+    ) -> Result<(), Violation> {
         self.projections.borrow_mut().push(name.to_string());
+        Ok(())
     }
 }
 
@@ -226,7 +251,8 @@ fn the_watcher_hears_of_every_command_delivery_and_projection_step_as_it_happens
     .expect("parses");
     let engine = engine();
     let heard = Heard::default();
-    let results = block_on(Runner::new(&engine, &heard).run(&scenario.steps));
+    let results =
+        block_on(Runner::new(&engine, &heard).run(&scenario.steps)).expect("no violation");
     assert_eq!(
         *heard.commands.borrow(),
         vec![vec![1], vec![2]],
