@@ -14,7 +14,7 @@ use foldlab_domain::{
 };
 use foldlab_engine::replay::{latest_multiple, HistoryGenerator, Replay};
 use foldlab_engine::Engine;
-use foldlab_engine::{EngineError, SnapshotPolicy, SnapshotSkipped};
+use foldlab_engine::{fold_stored, EngineError, SnapshotPolicy, SnapshotSkipped};
 use foldlab_store::browser::open_browser_store;
 use foldlab_store::{Backend, EventStore, ExpectedVersion, Snapshot, StreamId};
 use gloo_storage::{LocalStorage, Storage};
@@ -663,7 +663,7 @@ impl Folds {
                 .map_err(|e| crate::lab::said(&e))?;
             let per_frame = tail.len().div_ceil(60).max(1);
             for (i, envelope) in tail.iter().enumerate() {
-                shown = shown.evolve(envelope);
+                shown = shown.evolve(envelope).map_err(|e| crate::lab::said(&e))?;
                 if (i + 1) % per_frame == 0 || i + 1 == tail.len() {
                     let label = format!(
                         "#{} v{} {} {}",
@@ -749,22 +749,16 @@ impl Folded {
         }
     }
 
-    /// Folds one stored event in (an unreadable one leaves the state as it was).
-    fn evolve(self, e: &EventEnvelope) -> Folded {
-        match self {
-            Folded::Customer(state) => Folded::Customer(
-                match CustomerEvent::from_stored(&e.event_type, e.schema_version, &e.event_data) {
-                    Ok(event) => CustomerDecider::evolve(state, &event),
-                    Err(_) => state,
-                },
-            ),
-            Folded::Order(state) => Folded::Order(
-                match OrderEvent::from_stored(&e.event_type, e.schema_version, &e.event_data) {
-                    Ok(event) => OrderDecider::evolve(state, &event),
-                    Err(_) => state,
-                },
-            ),
-        }
+    /// Folds one stored event in through the engine's load path; an event that cannot be read
+    /// stops the fold with an error, as it stops every load.
+    fn evolve(self, e: &EventEnvelope) -> Result<Folded, EngineError> {
+        let one = std::slice::from_ref(e);
+        Ok(match self {
+            Folded::Customer(state) => {
+                Folded::Customer(fold_stored::<CustomerDecider>(state, one)?)
+            }
+            Folded::Order(state) => Folded::Order(fold_stored::<OrderDecider>(state, one)?),
+        })
     }
 
     fn json(&self) -> String {

@@ -27,7 +27,7 @@ use foldlab_store::{Checkpoint, EventStore, ExpectedVersion, StoreError, StreamI
 use std::fmt;
 
 mod snapshots;
-pub use snapshots::{snapshot_of, LoadReport, SnapshotPolicy, SnapshotSkipped};
+pub use snapshots::{fold_stored, snapshot_of, LoadReport, SnapshotPolicy, SnapshotSkipped};
 
 /// How many times a command is decided again after losing a race (reload, decide, append).
 pub const MAX_ATTEMPTS: u32 = 3;
@@ -748,9 +748,16 @@ impl<S: EventStore> Engine<S> {
     {
         let stream = StreamId::new(D::Event::ENTITY_TYPE, id);
         for _ in 0..MAX_ATTEMPTS {
-            let (state, version) = self.load::<D>(id).await?;
+            let (state, loaded) = self.load_with_report::<D>(id).await?;
+            let version = loaded.version;
             if let Some(cause) = metadata.causation_id {
-                if self.handled_through(&stream, &metadata.actor).await? >= cause {
+                // Kept with the state (and its snapshot), so the stream is not read again; a
+                // snapshot written before Foldlab kept it means reading the stream once.
+                let through = match loaded.caused_through {
+                    Some(through) => through,
+                    None => self.handled_through(&stream, &metadata.actor).await?,
+                };
+                if through >= cause {
                     return Ok(Executed::AlreadyHandled);
                 }
             }
@@ -764,8 +771,15 @@ impl<S: EventStore> Engine<S> {
             let expected = ExpectedVersion::after(version);
             match self.store.append(&stream, expected, new_events).await {
                 Ok(stored) => {
-                    self.snapshot_after_append::<D>(&stream, version, state, &events, &stored)
-                        .await;
+                    self.snapshot_after_append::<D>(
+                        &stream,
+                        version,
+                        loaded.caused_through,
+                        state,
+                        &events,
+                        &stored,
+                    )
+                    .await;
                     return Ok(if events.iter().all(DomainEvent::records_a_refusal) {
                         Executed::RefusalRecorded(stored)
                     } else {

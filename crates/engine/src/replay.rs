@@ -4,7 +4,7 @@
 //! Customer history generated through the Customer's own `decide`, so every event in it is one the
 //! aggregate would have stored.
 
-use crate::engine::{snapshot_of, EngineError};
+use crate::engine::{fold_stored, snapshot_of, EngineError};
 use foldlab_domain::codec::DomainEvent;
 use foldlab_domain::{
     CustomerCommand, CustomerDecider, CustomerError, CustomerState, Decider, Metadata, Money,
@@ -38,6 +38,8 @@ pub struct Replay<D: Snapshotting> {
     until_version: Option<u64>,
     capture_at: Option<u64>,
     captured: Option<Snapshot>,
+    /// The highest causation id folded so far, kept with a captured snapshot.
+    caused_through: u64,
     done: bool,
 }
 
@@ -65,6 +67,7 @@ where
             until_version,
             capture_at: capture_at.filter(|v| *v > 0),
             captured: None,
+            caused_through: 0,
             done: false,
         }
     }
@@ -102,29 +105,21 @@ where
             {
                 continue;
             }
-            let event = D::Event::from_stored(
-                &envelope.event_type,
-                envelope.schema_version,
-                &envelope.event_data,
-            )
-            .map_err(|error| EngineError::Decode {
-                event_id: envelope.event_id,
-                error,
-            })?;
-            self.state = D::evolve(
+            self.state = fold_stored::<D>(
                 std::mem::replace(&mut self.state, D::initial_state()),
-                &event,
-            );
+                std::slice::from_ref(envelope),
+            )?;
             self.version = envelope.version;
             self.last_event_id = envelope.event_id;
             self.folded += 1;
+            self.caused_through = self
+                .caused_through
+                .max(envelope.metadata.causation_id.unwrap_or(0));
             if self.capture_at == Some(self.version) {
-                self.captured = Some(snapshot_of::<D>(
-                    &self.stream,
-                    &self.state,
-                    self.version,
-                    self.last_event_id,
-                )?);
+                self.captured = Some(Snapshot {
+                    caused_through: Some(self.caused_through),
+                    ..snapshot_of::<D>(&self.stream, &self.state, self.version, self.last_event_id)?
+                });
             }
             if self.until_version == Some(self.version) {
                 self.done = true;

@@ -368,6 +368,7 @@ pub fn snapshot(entity_type: &str, entity_id: &str, version: u64, event_id: u64)
         event_id,
         state_schema: 1,
         state: format!("{{\"Active\":{{\"version\":{version}}}}}"),
+        caused_through: None,
     }
 }
 
@@ -388,6 +389,7 @@ pub async fn snapshots_round_trip_per_stream_and_the_latest_replaces_the_last<S:
         state_schema: 7,
         state: r#"{"Active":{"name":"<b>Zoë</b> \"quoted\" 😀","reservations":{"o/1":300}}}"#
             .into(),
+        caused_through: Some(9_007_199_254_740_990),
         ..snapshot("Customer", "ü/1", 3, 9_007_199_254_740_991)
     };
     must_save_snapshot(store, &first).await;

@@ -102,6 +102,12 @@ pub struct Snapshot {
     pub state_schema: u32,
     /// The state as JSON.
     pub state: String,
+    /// The highest `causation_id` among the stream's events up to `version` (0 if none): the last
+    /// event whose handling changed this aggregate, so a service recognises a redelivery after a
+    /// crash without reading the stream from its first event. Absent from snapshots written before
+    /// Foldlab kept it; a load then reads the stream to find it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caused_through: Option<u64>,
 }
 
 impl Snapshot {

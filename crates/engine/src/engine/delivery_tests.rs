@@ -6,6 +6,7 @@ use foldlab_domain::OrderStatus;
 use foldlab_store::{FaultSwitch, StoreError};
 use futures::executor::block_on;
 use std::cell::Cell;
+use std::num::NonZeroU64;
 
 fn engine() -> Engine<FaultSwitch> {
     let tick = Cell::new(1_700_000_000_000);
@@ -280,4 +281,59 @@ fn subscribers_are_named_as_their_checkpoints_are() {
         assert_eq!(Subscriber::from_name(subscriber.name()), Some(subscriber));
     }
     assert_eq!(Subscriber::from_name("billing"), None);
+}
+
+#[test]
+fn after_a_crash_the_snapshot_alone_tells_the_service_it_has_handled_the_event() {
+    let e = given_an_order(1_000, 700);
+    e.set_snapshot_policy(SnapshotPolicy::every(NonZeroU64::new(1)));
+    let event_id = crash(&e, Subscriber::CustomerService);
+    let c1 = StreamId::new("Customer", "c1");
+
+    // The reservation's snapshot keeps the highest event its stream reacted to.
+    let snapshot = block_on(e.store().load_snapshot(&c1))
+        .expect("readable")
+        .expect("a snapshot every event");
+    assert_eq!(snapshot.version, 2);
+    assert_eq!(snapshot.caused_through, Some(event_id));
+
+    // A load from it folds nothing and still knows: no read of the stream from its first event.
+    let (_, report) =
+        block_on(e.load_with_report::<CustomerDecider>("c1")).expect("loads from the snapshot");
+    assert_eq!(
+        (report.snapshot_version, report.events_folded),
+        (Some(2), 0)
+    );
+    assert_eq!(report.caused_through, Some(event_id));
+
+    let again = block_on(e.step_for(Subscriber::CustomerService))
+        .expect("deliver")
+        .expect("redelivered");
+    assert_eq!(
+        again.outcome,
+        Outcome::DuplicateDiscarded(Recognised::ByCausation)
+    );
+    assert_eq!(count(&e, "CreditReserved"), 1);
+}
+
+#[test]
+fn a_snapshot_written_before_foldlab_kept_the_causation_falls_back_to_reading_the_stream() {
+    let e = given_an_order(1_000, 700);
+    e.set_snapshot_policy(SnapshotPolicy::every(NonZeroU64::new(1)));
+    crash(&e, Subscriber::CustomerService);
+    let c1 = StreamId::new("Customer", "c1");
+    let mut older = block_on(e.store().load_snapshot(&c1))
+        .expect("readable")
+        .expect("a snapshot");
+    older.caused_through = None;
+    block_on(e.store().save_snapshot(&older)).expect("saved");
+
+    let again = block_on(e.step_for(Subscriber::CustomerService))
+        .expect("deliver")
+        .expect("redelivered");
+    assert_eq!(
+        again.outcome,
+        Outcome::DuplicateDiscarded(Recognised::ByCausation)
+    );
+    assert_eq!(count(&e, "CreditReserved"), 1);
 }

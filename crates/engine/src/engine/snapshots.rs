@@ -38,6 +38,10 @@ pub struct LoadReport {
     pub skipped: Option<SnapshotSkipped>,
     /// The version of the snapshot this load wrote in place of one it could not trust.
     pub rebuilt: Option<u64>,
+    /// The highest `causation_id` among the events the state folds (0 if none), kept with the
+    /// state so a service recognises a redelivery without reading the whole stream; `None` when
+    /// the snapshot the load started from was written without it.
+    pub caused_through: Option<u64>,
 }
 
 /// Why a load did not start from the stream's stored snapshot.
@@ -87,6 +91,30 @@ enum Found<State> {
         snapshot: Snapshot,
         tail: Vec<EventEnvelope>,
     },
+}
+
+/// The one decode-and-fold of stored events, which every load goes through: `state` with each
+/// envelope decoded (older schemas upcast) and evolved in, in order. An event that cannot be
+/// decoded is an error, never skipped: a fold without it would be a state the aggregate never had.
+pub fn fold_stored<D: Snapshotting>(
+    state: D::State,
+    envelopes: &[EventEnvelope],
+) -> Result<D::State, EngineError>
+where
+    D::Event: DomainEvent,
+{
+    let events = envelopes
+        .iter()
+        .map(|e| {
+            D::Event::from_stored(&e.event_type, e.schema_version, &e.event_data).map_err(|error| {
+                EngineError::Decode {
+                    event_id: e.event_id,
+                    error,
+                }
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(fold::<D>(state, &events))
 }
 
 /// The snapshot policy: a snapshot every N events of each aggregate type, or none for a type.
@@ -174,9 +202,7 @@ impl<S: EventStore> Engine<S> {
         if untrusted && report.version > 0 {
             // A failed write leaves the untrusted snapshot in place: the next load skips it again
             // and retries, and the state returned here is right either way.
-            let written = self
-                .write_snapshot::<D>(&report.stream, &state, report.version, report.last_event_id)
-                .await;
+            let written = self.write_snapshot::<D>(&report, &state).await;
             report.rebuilt = written.ok().map(|s| s.version);
         }
         Ok((state, report))
@@ -243,9 +269,7 @@ impl<S: EventStore> Engine<S> {
         if report.version == 0 {
             return Ok(None);
         }
-        self.write_snapshot::<D>(&report.stream, &state, report.version, report.last_event_id)
-            .await
-            .map(Some)
+        self.write_snapshot::<D>(&report, &state).await.map(Some)
     }
 
     /// After a command appended `stored` to `stream` (at version `before` until then), writes a
@@ -255,6 +279,7 @@ impl<S: EventStore> Engine<S> {
         &self,
         stream: &StreamId,
         before: u64,
+        caused: Option<u64>,
         state: D::State,
         events: &[D::Event],
         stored: &[EventEnvelope],
@@ -271,9 +296,18 @@ impl<S: EventStore> Engine<S> {
         let state = fold::<D>(state, events);
         // The events are stored, so the command succeeded; a snapshot that could not be written
         // only means later loads fold a few more events, until the next crossing writes one.
-        let _ = self
-            .write_snapshot::<D>(stream, &state, last.version, last.event_id)
-            .await;
+        let report = LoadReport {
+            stream: stream.clone(),
+            as_of: None,
+            version: last.version,
+            last_event_id: last.event_id,
+            snapshot_version: None,
+            events_folded: 0,
+            skipped: None,
+            rebuilt: None,
+            caused_through: caused.map(|before| before.max(caused_through(stored))),
+        };
+        let _ = self.write_snapshot::<D>(&report, &state).await;
     }
 
     /// The one load: the fold of the stream's events with an `event_id` at or below `as_of` (all of
@@ -296,6 +330,7 @@ impl<S: EventStore> Engine<S> {
             events_folded: 0,
             skipped: None,
             rebuilt: None,
+            caused_through: Some(0),
         };
         let found = if self
             .snapshot_policy()
@@ -321,6 +356,7 @@ impl<S: EventStore> Engine<S> {
         let (state, mut tail) = match trusted {
             Some((state, snapshot, tail)) => {
                 report.snapshot_version = Some(snapshot.version);
+                report.caused_through = snapshot.caused_through;
                 report.version = snapshot.version;
                 report.last_event_id = snapshot.event_id;
                 (state, tail)
@@ -335,23 +371,16 @@ impl<S: EventStore> Engine<S> {
             let keep = tail.partition_point(|e| e.event_id <= as_of);
             tail.truncate(keep);
         }
-        let events = tail
-            .iter()
-            .map(|e| {
-                D::Event::from_stored(&e.event_type, e.schema_version, &e.event_data).map_err(
-                    |error| EngineError::Decode {
-                        event_id: e.event_id,
-                        error,
-                    },
-                )
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let state = fold_stored::<D>(state, &tail)?;
+        report.caused_through = report
+            .caused_through
+            .map(|before| before.max(caused_through(&tail)));
         if let Some(last) = tail.last() {
             report.version = last.version;
             report.last_event_id = last.event_id;
         }
-        report.events_folded = events.len();
-        Ok((fold::<D>(state, &events), report))
+        report.events_folded = tail.len();
+        Ok((state, report))
     }
 
     /// The stream's stored snapshot, checked: whether the fold of a load as of `as_of` (`None`:
@@ -404,15 +433,16 @@ impl<S: EventStore> Engine<S> {
         }
     }
 
-    /// Stores `state` as the snapshot of `stream` at `version` (event `event_id`).
+    /// Stores `state` as the snapshot of the stream a load (`report`) folded it from.
     async fn write_snapshot<D: Snapshotting>(
         &self,
-        stream: &StreamId,
+        report: &LoadReport,
         state: &D::State,
-        version: u64,
-        event_id: u64,
     ) -> Result<Snapshot, EngineError> {
-        let snapshot = snapshot_of::<D>(stream, state, version, event_id)?;
+        let snapshot = Snapshot {
+            caused_through: report.caused_through,
+            ..snapshot_of::<D>(&report.stream, state, report.version, report.last_event_id)?
+        };
         self.store.save_snapshot(&snapshot).await?;
         Ok(snapshot)
     }
@@ -438,7 +468,17 @@ pub fn snapshot_of<D: Snapshotting>(
         event_id,
         state_schema: D::STATE_SCHEMA,
         state: json,
+        caused_through: None,
     })
+}
+
+/// The highest `causation_id` among `events` (0 if none).
+pub fn caused_through(events: &[EventEnvelope]) -> u64 {
+    events
+        .iter()
+        .filter_map(|e| e.metadata.causation_id)
+        .max()
+        .unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -318,6 +318,7 @@ fn unreadable_checkpoints_and_snapshots_are_named_and_the_events_stay_whole() {
             event_id: 3,
             state_schema: 1,
             state: "{not json".into(),
+            caused_through: None,
         }),
     }];
     let raw = events

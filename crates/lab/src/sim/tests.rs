@@ -401,6 +401,7 @@ fn the_checks_catch_a_snapshot_that_is_not_the_fold_of_its_events() {
         event_id: report.last_event_id,
         state_schema: CustomerDecider::STATE_SCHEMA,
         state: CustomerDecider::encode_state(&doubled).expect("encodes"),
+        caused_through: None,
     }))
     .expect("saves");
     let violation = futures::executor::block_on(check_always(&harness)).expect_err("caught");

@@ -214,6 +214,7 @@ fn plant(e: &Engine<MemoryStore>, state_schema: u32, state: &str) -> Snapshot {
         event_id: last.event_id,
         state_schema,
         state: state.into(),
+        caused_through: None,
     };
     block_on(e.store().save_snapshot(&snapshot)).expect("plant");
     snapshot
