@@ -45,13 +45,6 @@ pub struct Lag {
     pub ms_behind: i64,
 }
 
-impl Lag {
-    /// Whether the view has applied every stored event.
-    pub fn is_caught_up(&self) -> bool {
-        self.events_behind == 0
-    }
-}
-
 /// What a UI lists about one projection.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProjectionStatus {

@@ -72,11 +72,6 @@ where
         }
     }
 
-    /// Whether the whole stream (up to `until_version`, or the end of the log) has been folded.
-    pub fn is_done(&self) -> bool {
-        self.done
-    }
-
     /// The snapshot of the state at `capture_at`, once the replay has passed it.
     pub fn captured(&self) -> Option<&Snapshot> {
         self.captured.as_ref()
@@ -276,7 +271,7 @@ mod tests {
             block_on(engine.load_customer_with_report(&CustomerId::new("c-long"))).expect("loads");
         let mut replay = Replay::<CustomerDecider>::new("c-long", 0, None, None);
         block_on(replay.run(engine.store(), 100)).expect("replays");
-        assert!(replay.is_done());
+        assert!(block_on(replay.next_page(engine.store(), 100)).expect("done"));
         assert_eq!(replay.state, state);
         assert_eq!(replay.folded, 2_345);
         assert_eq!(replay.version, report.version);

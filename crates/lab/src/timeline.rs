@@ -85,14 +85,6 @@ pub fn requested_position(position: Option<&str>, head: u64) -> u64 {
         .map_or(head, |p| p.min(head))
 }
 
-/// The recorded moment a log position falls in: the last of `moments` (in the order they were
-/// made, their heads never decreasing) made while the head was at or below `position`. `None`
-/// before the first.
-pub fn moment_at<T>(moments: &[T], head_of: impl Fn(&T) -> u64, position: u64) -> Option<&T> {
-    let i = moments.partition_point(|m| head_of(m) <= position);
-    i.checked_sub(1).map(|i| &moments[i])
-}
-
 /// One plain sentence on what a view held when the log stood at `position`, given its checkpoint
 /// at that moment (`None` when no moment was recorded for it).
 pub fn view_at(label: &str, checkpoint: Option<u64>, position: u64) -> String {
@@ -192,23 +184,6 @@ mod tests {
         assert_eq!(requested_position(Some("40"), 9), 9);
         assert_eq!(requested_position(Some("-1"), 9), 9);
         assert_eq!(requested_position(None, 9), 9);
-    }
-
-    #[test]
-    fn a_position_falls_in_the_last_moment_made_while_the_head_was_at_or_below_it() {
-        // (head after the step, the view's checkpoint after it)
-        let moments = [(1, 0), (2, 0), (2, 1), (2, 2), (3, 2), (4, 2), (4, 3)];
-        let at = |p| moment_at(&moments, |m| m.0, p).copied();
-        assert_eq!(at(0), None);
-        assert_eq!(at(1), Some((1, 0)));
-        assert_eq!(
-            at(2),
-            Some((2, 2)),
-            "the last step while the head stood at #2"
-        );
-        assert_eq!(at(3), Some((3, 2)));
-        assert_eq!(at(4), Some((4, 3)));
-        assert_eq!(at(9), Some((4, 3)));
     }
 
     #[test]

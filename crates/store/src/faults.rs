@@ -66,11 +66,6 @@ impl Faults {
         self.crash_before_checkpoint.borrow_mut().remove(subscriber);
     }
 
-    /// Whether a crash is armed for `subscriber`.
-    pub fn crash_armed(&self, subscriber: &str) -> bool {
-        self.crash_before_checkpoint.borrow().contains(subscriber)
-    }
-
     /// Holds the next `parties` appends to `stream` until all of them have arrived, then lets them
     /// through one by one, lowest `causation_id` first. Make sure that many will come (or call
     /// [`Faults::open_gate`]), or the first waits for ever.

@@ -69,7 +69,6 @@ fn a_crash_before_the_checkpoint_keeps_the_effect_and_the_redelivery_is_recognis
     );
     assert!(event_types(&e).contains(&"CreditReserved".to_string()));
     assert_eq!(position(&e, Subscriber::CustomerService), 0);
-    assert!(!e.store().faults().crash_armed("customer-service"));
 
     let again = block_on(e.step_for(Subscriber::CustomerService))
         .expect("redelivery")

@@ -239,23 +239,6 @@ impl<S: EventStore> Engine<S> {
         self.fold_stream::<D>(id, Some(as_of)).await
     }
 
-    /// A customer's state as of global event `as_of`.
-    pub async fn customer_as_of(
-        &self,
-        id: &CustomerId,
-        as_of: u64,
-    ) -> Result<CustomerState, EngineError> {
-        Ok(self
-            .load_as_of::<CustomerDecider>(id.as_str(), as_of)
-            .await?
-            .0)
-    }
-
-    /// An order's state as of global event `as_of`.
-    pub async fn order_as_of(&self, id: &OrderId, as_of: u64) -> Result<OrderState, EngineError> {
-        Ok(self.load_as_of::<OrderDecider>(id.as_str(), as_of).await?.0)
-    }
-
     /// Writes a snapshot of aggregate `D` at its current version now, whatever the policy, and
     /// returns it; `None` when the stream has no events.
     pub async fn take_snapshot<D: Snapshotting>(

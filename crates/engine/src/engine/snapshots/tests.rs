@@ -405,12 +405,19 @@ fn the_available_credit_of_a_customer_as_of_any_past_event() {
     let e = engine();
     customer_whose_credit_changes_over_time(&e);
     let credit: Vec<Option<i64>> = (0..=13)
-        .map(|as_of| available(&block_on(e.customer_as_of(&c1(), as_of)).expect("as of")))
+        .map(|as_of| {
+            available(
+                &block_on(e.load_as_of::<CustomerDecider>(c1().as_str(), as_of))
+                    .map(|(s, _)| s)
+                    .expect("as of"),
+            )
+        })
         .collect();
     assert_eq!(credit, CREDIT_OVER_TIME);
     let o3 = OrderId::new("o3");
     let status = |as_of| {
-        block_on(e.order_as_of(&o3, as_of))
+        block_on(e.load_as_of::<OrderDecider>(o3.as_str(), as_of))
+            .map(|(s, _)| s)
             .expect("as of")
             .order()
             .map(|o| o.status)
