@@ -156,3 +156,34 @@ test('time travel shows every aggregate and view as they stood, a lagging view i
   await expect(travel.view('tt-customer-view')).toContainText('The customer view was empty: the log held no events yet.');
   expect(problems.messages).toEqual([]);
 });
+
+test('a refusal recorded as an event has its own outcome and colour, never "state changed"', async ({ page }) => {
+  const problems = trackConsoleErrors(page);
+  const lab = new LabPage(page);
+  await lab.open();
+  await lab.createCustomer('Grace Hopper', '100');
+  await lab.placeOrder('250');
+
+  const choreo = new ChoreographyPage(page);
+  await choreo.open();
+  for (let i = 0; i < 8; i++) {
+    if ((await choreo.currentRow.textContent())?.includes('appends CreditLimitExceeded #3')) break;
+    await choreo.forward();
+  }
+  await expect(choreo.currentRow).toContainText('delivers OrderCreated #2 to the Customer service');
+  await expect(choreo.currentRow).toContainText('Customer service: refusal recorded');
+  await expect(choreo.currentRow).not.toContainText('state changed');
+  const outcome = choreo.currentRow.locator('.outcome.refusal');
+  await expect(outcome).toHaveText('Customer service: refusal recorded');
+  // Its colour is neither a change's nor a rule that stored nothing.
+  const refusalColour = await outcome.evaluate((el) => getComputedStyle(el).color);
+  for (let i = 0; i < 8; i++) {
+    await choreo.forward();
+    if ((await choreo.currentRow.textContent())?.includes('appends OrderCancelled')) break;
+  }
+  const changed = choreo.currentRow.locator('.outcome.changed');
+  await expect(changed).toHaveText('Order service: state changed');
+  expect(await changed.evaluate((el) => getComputedStyle(el).color)).not.toBe(refusalColour);
+  await expect(choreo.sentence).toContainText('cancelled order o-');
+  expect(problems).toEqual([]);
+});

@@ -234,7 +234,7 @@ impl OutcomeKind {
             OutcomeKind::ViewUpdated => "view updated",
             OutcomeKind::ViewUnchanged => "checkpoint moved",
             OutcomeKind::DuplicateDiscarded => "duplicate discarded",
-            OutcomeKind::Crashed => "crashed",
+            OutcomeKind::Crashed => "crashed before its checkpoint",
             OutcomeKind::Failed => "failed",
         }
     }
