@@ -3,6 +3,7 @@
 
 use crate::storage::{Commit, Database, Storage, StorageError};
 use serde::{Deserialize, Serialize};
+use std::rc::Rc;
 
 /// Where a crash can stop a service. Each design reaches the points its code has; a design with no
 /// publish never reaches the first two.
@@ -112,7 +113,7 @@ impl<'a> Env<'a> {
     }
 
     /// Reads one of the design's databases.
-    pub fn load(&self, name: &str) -> Result<Database, StorageError> {
+    pub fn load(&self, name: &str) -> Result<Rc<Database>, StorageError> {
         self.storage.load(&self.name(name))
     }
 

@@ -87,13 +87,16 @@ pub fn broken(design: Design, seed: u64) -> Result<BTreeSet<Kind>, StorageError>
     Ok(outcome.findings.iter().map(|f| f.kind).collect())
 }
 
+/// Per kind of broken promise: how many seeds broke it, and the first seed that did.
+pub type Counts = BTreeMap<Kind, (u64, u64)>;
+
 /// The simulator's result: per design, how many seeds broke each kind (and the first such seed).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Table {
     /// Seeds per design.
     pub seeds: u64,
     /// Per design (in the lab's order), per kind: (seeds that broke it, the first such seed).
-    pub rows: Vec<(Design, BTreeMap<Kind, (u64, u64)>)>,
+    pub rows: Vec<(Design, Counts)>,
 }
 
 impl Table {
@@ -144,7 +147,7 @@ impl Table {
 pub fn simulate(seeds: u64) -> Result<Table, StorageError> {
     let mut rows = Vec::new();
     for design in Design::ALL {
-        let mut kinds: BTreeMap<Kind, (u64, u64)> = BTreeMap::new();
+        let mut kinds = Counts::new();
         for seed in 0..seeds {
             for kind in broken(design, seed)? {
                 kinds.entry(kind).or_insert((0, seed)).0 += 1;

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
+use std::rc::Rc;
 
 /// One row: column name to value, all as text, so every table can be shown as it is.
 pub type Row = BTreeMap<String, String>;
@@ -198,8 +199,8 @@ fn version_text(v: Option<u64>) -> String {
 
 /// A place that keeps databases.
 pub trait Storage {
-    /// Reads a whole database (empty if it was never written).
-    fn load(&self, database: &str) -> Result<Database, StorageError>;
+    /// Reads a whole database (empty if it was never written). Shared, so a read copies nothing.
+    fn load(&self, database: &str) -> Result<Rc<Database>, StorageError>;
     /// Replaces a whole database in one write. Only [`apply`] and resets call this.
     fn save(&mut self, database: &str, db: &Database) -> Result<(), StorageError>;
     /// Deletes a database.
@@ -207,7 +208,7 @@ pub trait Storage {
 
     /// Applies `commit` to `database` all or nothing: one load, the checks, one save.
     fn commit(&mut self, database: &str, commit: Commit) -> Result<(), StorageError> {
-        let mut db = self.load(database)?;
+        let mut db = Rc::unwrap_or_clone(self.load(database)?);
         apply(&mut db, commit)?;
         self.save(database, &db)
     }
@@ -303,7 +304,7 @@ fn log_change(db: &mut Database, table: &str, key: &str, old: Option<&Row>, new:
 /// Databases kept in memory (native runs and the simulator).
 #[derive(Clone, Debug, Default)]
 pub struct MemoryStorage {
-    databases: BTreeMap<String, Database>,
+    databases: BTreeMap<String, Rc<Database>>,
     /// When set, every save fails as a full storage would (for tests).
     pub full: bool,
 }
@@ -316,7 +317,7 @@ impl MemoryStorage {
 }
 
 impl Storage for MemoryStorage {
-    fn load(&self, database: &str) -> Result<Database, StorageError> {
+    fn load(&self, database: &str) -> Result<Rc<Database>, StorageError> {
         Ok(self.databases.get(database).cloned().unwrap_or_default())
     }
 
@@ -326,8 +327,20 @@ impl Storage for MemoryStorage {
                 database: database.into(),
             });
         }
-        self.databases.insert(database.into(), db.clone());
+        self.databases.insert(database.into(), Rc::new(db.clone()));
         Ok(())
+    }
+
+    /// In place: the checks come before any write, so a refused commit changes nothing, and the
+    /// database is copied only if a reader still holds it.
+    fn commit(&mut self, database: &str, commit: Commit) -> Result<(), StorageError> {
+        if self.full {
+            return Err(StorageError::Full {
+                database: database.into(),
+            });
+        }
+        let db = self.databases.entry(database.into()).or_default();
+        apply(Rc::make_mut(db), commit)
     }
 
     fn clear(&mut self, database: &str) -> Result<(), StorageError> {

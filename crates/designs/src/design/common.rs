@@ -61,10 +61,10 @@ pub fn next(
         .cell(CHECKPOINTS, consumer, "position")
         .and_then(|p| p.parse().ok())
         .unwrap_or(0u64);
-    let rows = env.load(source)?.table(table);
-    Ok(rows
-        .get(&seq_key(position + 1))
-        .map(|r| (position + 1, r.clone())))
+    Ok(env
+        .load(source)?
+        .row(table, &seq_key(position + 1))
+        .map(|r| (position + 1, r)))
 }
 
 /// Publishes rows to the broker in one write, with the publishing consumer's checkpoint when it has

@@ -24,17 +24,19 @@ fn data(r: &Row) -> Value {
     serde_json::from_str(text(r, "event_data")).unwrap_or(Value::Null)
 }
 
-fn stream<'d>(db: &'d Database, entity_type: &'d str, id: &'d str) -> impl Iterator<Item = Row> + 'd {
-    db.table(EVENTS)
-        .into_values()
+fn stream<'d>(db: &'d Database, entity_type: &'d str, id: &'d str) -> impl Iterator<Item = &'d Row> + 'd {
+    db.tables
+        .get(EVENTS)
+        .into_iter()
+        .flat_map(|t| t.values())
         .filter(move |r| text(r, "entity_type") == entity_type && text(r, "entity_id") == id)
 }
 
 /// The Order's state: the fold of its events (None before OrderCreated).
 fn order(db: &Database, id: &str) -> Option<OrderFact> {
     stream(db, "Order", id).fold(None, |state, e| {
-        let d = data(&e);
-        match (text(&e, "event_type"), state) {
+        let d = data(e);
+        match (text(e, "event_type"), state) {
             ("OrderCreated", _) => Some(OrderFact {
                 id: id.into(),
                 customer: d["customer"].as_str().unwrap_or_default().into(),
@@ -52,8 +54,8 @@ fn order(db: &Database, id: &str) -> Option<OrderFact> {
 fn customer(db: &Database) -> CustomerFact {
     let empty = CustomerFact { id: CUSTOMER.into(), limit: 0, held: Vec::new() };
     stream(db, "Customer", CUSTOMER).fold(empty, |mut c, e| {
-        let d = data(&e);
-        match text(&e, "event_type") {
+        let d = data(e);
+        match text(e, "event_type") {
             "CustomerCreated" => c.limit = d["credit_limit"].as_u64().unwrap_or(0),
             "CreditReserved" => c.held.push((
                 d["order"].as_str().unwrap_or_default().into(),
@@ -179,7 +181,7 @@ impl Service for EventSourcing {
     }
 
     fn read_order(&self, env: &mut Env, id: &str) -> Step<bool> {
-        Ok(order(&env.load(STORE)?, id).is_some())
+        Ok(order(&*env.load(STORE)?, id).is_some())
     }
 
     fn consumers(&self) -> u32 {

@@ -43,7 +43,7 @@ impl EventsTable {
         }
         let order = text(&msg, "order").to_string();
         let amount = num(&msg, "amount");
-        let (mut commit, ok) = decide_credit(&env.load(CUSTOMERS_DB)?, &order, amount);
+        let (mut commit, ok) = decide_credit(&*env.load(CUSTOMERS_DB)?, &order, amount);
         let reply = if ok { "CreditReserved" } else { "CreditLimitExceeded" };
         if !commit.writes.is_empty() {
             commit = commit.append(EVENTS, event(reply, &order, amount));
@@ -137,8 +137,8 @@ impl Service for EventsTable {
 
     fn world(&self, env: &mut Env) -> Result<World, StorageError> {
         Ok(World {
-            orders: orders_of(&env.load(ORDERS_DB)?),
-            customers: customer_of(&env.load(CUSTOMERS_DB)?),
+            orders: orders_of(&*env.load(ORDERS_DB)?),
+            customers: customer_of(&*env.load(CUSTOMERS_DB)?),
             publishes: true,
             told: told_on_broker(env)?,
             ..World::default()

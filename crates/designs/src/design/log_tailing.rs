@@ -66,7 +66,7 @@ impl LogTailing {
         }
         let order = text(&msg, "key").to_string();
         let amount = num(&inserted(&msg), "total");
-        let (mut commit, ok) = decide_credit(&env.load(CUSTOMERS_DB)?, &order, amount);
+        let (mut commit, ok) = decide_credit(&*env.load(CUSTOMERS_DB)?, &order, amount);
         commit.writes.extend(checkpoint.writes);
         env.commit(CUSTOMERS_DB, commit.logged())?;
         env.say(format!(
@@ -163,8 +163,8 @@ impl Service for LogTailing {
             example = messages.values().next().map(describe);
         }
         Ok(World {
-            orders: orders_of(&env.load(ORDERS_DB)?),
-            customers: customer_of(&env.load(CUSTOMERS_DB)?),
+            orders: orders_of(&*env.load(ORDERS_DB)?),
+            customers: customer_of(&*env.load(CUSTOMERS_DB)?),
             publishes: true,
             told,
             row_change: example,

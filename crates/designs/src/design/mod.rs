@@ -216,11 +216,9 @@ pub fn run(storage: &mut dyn Storage, design: Design, story: &Story, opts: &Opti
                     svc.place_at_once(&mut env, opts, orders)
                 };
                 for (id, result) in results {
-                    if settle(result)?.is_some() {
-                        if !settle(svc.read_order(&mut env, &id))?.unwrap_or(true) {
-                            env.seen.stale_reads.push(id.clone());
-                            env.say(format!("A read right after placing {id} does not find it yet."));
-                        }
+                    if settle(result)?.is_some() && !settle(svc.read_order(&mut env, &id))?.unwrap_or(true) {
+                        env.seen.stale_reads.push(id.clone());
+                        env.say(format!("A read right after placing {id} does not find it yet."));
                     }
                 }
             }
@@ -273,6 +271,6 @@ pub fn databases(storage: &dyn Storage, design: Design) -> Vec<(String, Result<D
     design
         .databases()
         .iter()
-        .map(|db| (db.to_string(), storage.load(&format!("{}/{db}", design.slug()))))
+        .map(|db| (db.to_string(), storage.load(&format!("{}/{db}", design.slug())).map(std::rc::Rc::unwrap_or_clone)))
         .collect()
 }

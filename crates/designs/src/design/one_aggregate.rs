@@ -8,6 +8,7 @@ use super::{NewOrder, Options, Service, CUSTOMER};
 use crate::check::{CustomerFact, World};
 use crate::env::{CrashPoint, Env, Halt, Step};
 use crate::storage::{version_of, Commit, Database, StorageError};
+use std::rc::Rc;
 
 pub(crate) struct OneAggregate;
 
@@ -46,7 +47,7 @@ impl OneAggregate {
     }
 
     /// Commits after a load that may be stale; on a conflict, loads again and retries.
-    fn place_from(&self, env: &mut Env, mut db: Database, order: &NewOrder) -> Step<()> {
+    fn place_from(&self, env: &mut Env, mut db: Rc<Database>, order: &NewOrder) -> Step<()> {
         for _ in 1..TRIES {
             match self.decide_and_commit(env, &db, order) {
                 Err(Halt::Storage(StorageError::Conflict { expected, found, .. })) => {

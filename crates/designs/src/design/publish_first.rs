@@ -168,8 +168,8 @@ impl Service for PublishFirst {
 
     fn world(&self, env: &mut Env) -> Result<World, StorageError> {
         Ok(World {
-            orders: orders_of(&env.load(ORDERS_DB)?),
-            customers: customer_of(&env.load(CUSTOMERS_DB)?),
+            orders: orders_of(&*env.load(ORDERS_DB)?),
+            customers: customer_of(&*env.load(CUSTOMERS_DB)?),
             publishes: true,
             told: told_on_broker(env)?,
             ..World::default()

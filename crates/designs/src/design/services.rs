@@ -27,7 +27,7 @@ impl DualWrite {
         }
         let order = text(&msg, "order").to_string();
         let amount = num(&msg, "amount");
-        let (mut commit, ok) = decide_credit(&env.load(CUSTOMERS_DB)?, &order, amount);
+        let (mut commit, ok) = decide_credit(&*env.load(CUSTOMERS_DB)?, &order, amount);
         commit.writes.extend(checkpoint.writes);
         env.commit(CUSTOMERS_DB, commit)?;
         let reply = if ok { "CreditReserved" } else { "CreditLimitExceeded" };
@@ -136,8 +136,8 @@ impl Service for DualWrite {
 
     fn world(&self, env: &mut Env) -> Result<World, StorageError> {
         Ok(World {
-            orders: orders_of(&env.load(ORDERS_DB)?),
-            customers: customer_of(&env.load(CUSTOMERS_DB)?),
+            orders: orders_of(&*env.load(ORDERS_DB)?),
+            customers: customer_of(&*env.load(CUSTOMERS_DB)?),
             publishes: true,
             told: told_on_broker(env)?,
             ..World::default()
