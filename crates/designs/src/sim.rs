@@ -143,18 +143,24 @@ impl Table {
     }
 }
 
+/// Runs one design over seeds `0..seeds` (the lab runs the designs one at a time, drawing the
+/// page in between).
+pub fn simulate_design(design: Design, seeds: u64) -> Result<Counts, StorageError> {
+    let mut kinds = Counts::new();
+    for seed in 0..seeds {
+        for kind in broken(design, seed)? {
+            kinds.entry(kind).or_insert((0, seed)).0 += 1;
+        }
+    }
+    Ok(kinds)
+}
+
 /// Runs every design over seeds `0..seeds`.
 pub fn simulate(seeds: u64) -> Result<Table, StorageError> {
-    let mut rows = Vec::new();
-    for design in Design::ALL {
-        let mut kinds = Counts::new();
-        for seed in 0..seeds {
-            for kind in broken(design, seed)? {
-                kinds.entry(kind).or_insert((0, seed)).0 += 1;
-            }
-        }
-        rows.push((design, kinds));
-    }
+    let rows = Design::ALL
+        .into_iter()
+        .map(|d| simulate_design(d, seeds).map(|kinds| (d, kinds)))
+        .collect::<Result<_, _>>()?;
     Ok(Table { seeds, rows })
 }
 
