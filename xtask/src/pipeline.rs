@@ -82,6 +82,8 @@ fn native(project: &Project) -> Result<()> {
         "-p",
         "foldlab-store",
         "-p",
+        "foldlab-designs",
+        "-p",
         "xtask",
         "--lib",
         "--tests",
