@@ -274,6 +274,11 @@ fn database_view(name: String, db: Result<Database, String>) -> impl IntoView {
     }
 }
 
+/// Columns shown first, in this order, where a table has them.
+const FIRST_COLUMNS: [&str; 12] = [
+    "type", "op", "entity_type", "entity_id", "version", "event_type", "table", "key", "column", "old", "new", "order",
+];
+
 /// A table as it is: one column for the key (the sequence number in ordered tables), then every
 /// column any row has.
 fn table_view(db: &str, table: String, rows: Table) -> impl IntoView {
@@ -285,6 +290,8 @@ fn table_view(db: &str, table: String, rows: Table) -> impl IntoView {
             }
         }
     }
+    // What a row is about first, then the rest in their usual order.
+    columns.sort_by_key(|c| FIRST_COLUMNS.iter().position(|f| f == c).unwrap_or(FIRST_COLUMNS.len()));
     let ordered = rows.values().all(|r| r.contains_key("seq"));
     let key_name = if ordered { "#" } else { "key" };
     let label = format!("{table} in {db}");
