@@ -95,7 +95,7 @@ pub fn DesignsPage() -> impl IntoView {
             </p>
             <p class="story">
                 <strong>"The story: "</strong>
-                "customer c-1 may owe $100. Order o-1 for $60 is placed. Then orders o-2 for $30 and o-3 for $50 are placed at once. Without a crash, o-1 and o-2 are approved and o-3 is refused."
+                "customer c-1 may owe $100. Order o-1 for $60 is placed. Then orders o-2 for $30 and o-3 for $50 are placed at once. Done right, o-1 and o-2 are approved and o-3 is refused: $60 and $30 fit in $100, $50 more does not."
             </p>
             <div class="designs-setup">
                 <label>
@@ -354,10 +354,9 @@ fn Simulator() -> impl IntoView {
         <section class="panel designs-sim" aria-labelledby="sim-title">
             <h2 id="sim-title">"Every design, 1,000 seeds"</h2>
             <p class="hint">
-                {format!("The simulator plays {SEEDS} drawn stories under every design: more orders, some placed at once, deliveries in between, a crash at a drawn point on three seeds in four, and each switch on half of them. It counts the seeds on which the checker found each problem. The same table, from the same code, is printed by:")}
+                {format!("The simulator plays the same {SEEDS} drawn stories under every design. Each story has its own orders, some placed at once, and deliveries in between. Three stories in four have a crash at a drawn point. Each switch is on in half of them. The table counts the stories in which the checker found each problem.")}
             </p>
-            <p><code class="command">{COMMAND}</code></p>
-            <p class="hint">"Add -- --seed N dual-write (or another design) to replay one seed step by step."</p>
+            <p>"The same code prints the same table with this command: " <code class="command">{COMMAND}</code></p>
             <div class="designs-run">
                 <button on:click=start disabled=move || running.get()>"Run the simulator"</button>
                 <span role="status" class="hint">
