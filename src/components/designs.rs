@@ -98,9 +98,9 @@ pub fn DesignsPage() -> impl IntoView {
                 "customer c-1 may owe $100. Order o-1 for $60 is placed. Then orders o-2 for $30 and o-3 for $50 are placed at once. Done right, o-1 and o-2 are approved and o-3 is refused: $60 and $30 fit in $100, $50 more does not."
             </p>
             <div class="designs-setup">
-                <label>
-                    "Design"
-                    <select on:change=move |ev| {
+                <div class="field">
+                    <label for="design-choice">"Design"</label>
+                    <select id="design-choice" on:change=move |ev| {
                         if let Some(d) = Design::from_slug(&event_target_value(&ev)) {
                             design.set(d);
                             switch.set(false);
@@ -113,10 +113,10 @@ pub fn DesignsPage() -> impl IntoView {
                             </option>
                         }).collect_view()}
                     </select>
-                </label>
-                <label>
-                    "Crash"
-                    <select on:change=move |ev| {
+                </div>
+                <div class="field">
+                    <label for="crash-choice">"Crash"</label>
+                    <select id="crash-choice" on:change=move |ev| {
                         let v = event_target_value(&ev);
                         crash.set(CrashPoint::ALL.into_iter().find(|p| p.slug() == v));
                         changed();
@@ -126,7 +126,7 @@ pub fn DesignsPage() -> impl IntoView {
                             <option value=p.slug() selected=move || crash.get() == Some(p)>{p.label()}</option>
                         }).collect_view()}
                     </select>
-                </label>
+                </div>
                 <Switch design switch changed />
             </div>
             <p class="design-summary" data-testid="design-summary">{move || lesson(design.get()).summary}</p>
