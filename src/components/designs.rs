@@ -275,8 +275,8 @@ fn database_view(name: String, db: Result<Database, String>) -> impl IntoView {
 }
 
 /// Columns shown first, in this order, where a table has them.
-const FIRST_COLUMNS: [&str; 12] = [
-    "type", "op", "entity_type", "entity_id", "version", "event_type", "table", "key", "column", "old", "new", "order",
+const FIRST_COLUMNS: [&str; 11] = [
+    "type", "op", "entity_type", "entity_id", "event_type", "table", "key", "column", "old", "new", "order",
 ];
 
 /// A table as it is: one column for the key (the sequence number in ordered tables), then every
@@ -321,6 +321,19 @@ fn table_view(db: &str, table: String, rows: Table) -> impl IntoView {
     }
 }
 
+/// `1,000`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The simulator's table, computed here from the same code the native command runs.
 #[component]
 fn Simulator() -> impl IntoView {
@@ -354,7 +367,7 @@ fn Simulator() -> impl IntoView {
         <section class="panel designs-sim" aria-labelledby="sim-title">
             <h2 id="sim-title">"Every design, 1,000 seeds"</h2>
             <p class="hint">
-                {format!("The simulator plays the same {SEEDS} drawn stories under every design. Each story has its own orders, some placed at once, and deliveries in between. Three stories in four have a crash at a drawn point. Each switch is on in half of them. The table counts the stories in which the checker found each problem.")}
+                {format!("The simulator plays the same {} drawn stories under every design. Each story has its own orders, some placed at once, and deliveries in between. Three stories in four have a crash at a drawn point. Each switch is on in half of them. The table counts the stories in which the checker found each problem.", thousands(SEEDS))}
             </p>
             <p>"The same code prints the same table with this command: " <code class="command">{COMMAND}</code></p>
             <div class="designs-run">
@@ -363,7 +376,7 @@ fn Simulator() -> impl IntoView {
                     {move || if running.get() {
                         format!("Running design {} of 7…", rows.with(|r| r.len()) + 1)
                     } else if done() {
-                        format!("Done: {SEEDS} seeds per design.")
+                        format!("Done: {} seeds per design.", thousands(SEEDS))
                     } else {
                         String::new()
                     }}
@@ -373,7 +386,7 @@ fn Simulator() -> impl IntoView {
             <Show when=move || !rows.with(|r| r.is_empty())>
                 <div class="table-scroll" role="region" aria-label="Simulator results" tabindex="0">
                     <table class="grid" data-testid="sim-table">
-                        <caption>{format!("Share of {SEEDS} seeds on which the checker found each problem")}</caption>
+                        <caption>{format!("Share of {} seeds on which the checker found each problem", thousands(SEEDS))}</caption>
                         <thead>
                             <tr>
                                 <th scope="col">"Design"</th>

@@ -145,7 +145,7 @@ test('the simulator table is computed in the page, with the command that prints 
   const sim = page.getByRole('region', { name: 'Every design, 1,000 seeds' });
   await expect(sim.getByText('cargo run -p foldlab-designs --bin designs', { exact: true })).toBeVisible();
   await sim.getByRole('button', { name: 'Run the simulator' }).click();
-  await expect(sim.getByRole('status')).toHaveText('Done: 1000 seeds per design.', { timeout: 60_000 });
+  await expect(sim.getByRole('status')).toHaveText('Done: 1,000 seeds per design.', { timeout: 60_000 });
   const rows = sim.getByTestId('sim-table').locator('tbody tr');
   await expect(rows.filter({ hasText: 'Event sourcing' })).toHaveText(/Event sourcing\s*none\s*0\/1000\s*0\.0%/);
   await expect(rows.filter({ hasText: 'Services with a dual write' }).filter({ hasText: 'an order stays NEW for good' })).toBeVisible();
@@ -182,5 +182,11 @@ test('on a projector with large text and by keyboard, and on a phone, the view f
   await expect(findings(page)).toBeVisible();
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   await page.screenshot({ path: screenshotPath('designs-phone'), fullPage: true });
+  await page.getByTestId('verdict').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: screenshotPath('designs-phone-result') });
+  await page.getByTestId('db-customers-db').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: screenshotPath('designs-phone-tables') });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: screenshotPath('designs-phone-top') });
   expect(problems.messages).toEqual([]);
 });
