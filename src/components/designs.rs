@@ -95,7 +95,10 @@ pub fn DesignsPage() -> impl IntoView {
             </p>
             <p class="story">
                 <strong>"The story: "</strong>
-                "customer c-1 may owe $100. Order o-1 for $60 is placed. Then orders o-2 for $30 and o-3 for $50 are placed at once. Done right, o-1 and o-2 are approved and o-3 is refused: $60 and $30 fit in $100, $50 more does not."
+                "customer " <code>"c-1"</code> " may owe $100. Order " <code>"o-1"</code> " for $60 is placed. Then orders "
+                <code>"o-2"</code> " for $30 and " <code>"o-3"</code> " for $50 are placed at once. Done right, "
+                <code>"o-1"</code> " and " <code>"o-2"</code> " are approved and " <code>"o-3"</code>
+                " is refused: $60 and $30 fit in $100, $50 more does not."
             </p>
             <div class="designs-setup">
                 <div class="field">
@@ -298,7 +301,7 @@ fn table_view(db: &str, table: String, rows: Table) -> impl IntoView {
     view! {
         <div class="table-scroll" role="region" aria-label=label.clone() tabindex="0">
             <table class="grid compact">
-                <caption>{format!("{table} ({} rows)", rows.len())}</caption>
+                <caption>{format!("{table} ({} row{})", rows.len(), if rows.len() == 1 { "" } else { "s" })}</caption>
                 <thead>
                     <tr>
                         <th scope="col">{key_name}</th>

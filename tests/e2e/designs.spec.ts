@@ -1,6 +1,7 @@
 // The Designs view: the same story under seven designs on localStorage, a crash where the learner
 // picks, a prediction before the reveal, the design's tables as stored, the checker's sentences,
 // the lesson, and the simulator's table computed in the page.
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { screenshotPath, trackConsoleErrors } from './support/console';
 import { LabPage } from './support/lab';
@@ -190,3 +191,23 @@ test('on a projector with large text and by keyboard, and on a phone, the view f
   await page.screenshot({ path: screenshotPath('designs-phone-top') });
   expect(problems.messages).toEqual([]);
 });
+
+for (const theme of ['light', 'dark'] as const) {
+  test(`a run's result, its tables and the simulator's table pass axe's WCAG A/AA checks (${theme})`, async ({ page }) => {
+    const problems = trackConsoleErrors(page);
+    await page.emulateMedia({ colorScheme: theme });
+    await openDesigns(page);
+    await runDesign(page, '5. Transaction-log tailing', 'In a consumer, after its write', 'Row changes published, not business events');
+    await expect(findings(page)).toBeVisible();
+    const sim = page.getByRole('region', { name: 'Every design, 1,000 seeds' });
+    await sim.getByRole('button', { name: 'Run the simulator' }).click();
+    await expect(sim.getByRole('status')).toHaveText('Done: 1,000 seeds per design.', { timeout: 60_000 });
+    const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
+    const found = results.violations.map(
+      (v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+    );
+    expect(found).toEqual([]);
+    await page.screenshot({ path: screenshotPath(`designs-log-tailing-${theme}`), fullPage: true });
+    expect(problems.messages).toEqual([]);
+  });
+}
