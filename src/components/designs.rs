@@ -27,6 +27,8 @@ struct RunView {
     narration: Vec<String>,
     stored: Vec<(String, Result<Database, String>)>,
     prediction: Prediction,
+    /// The same story and crash under every design (the switches only where they were chosen).
+    everywhere: Vec<(Design, Vec<String>)>,
 }
 
 /// Plays the lab's story under `design` in localStorage, then reads the design's databases back.
@@ -37,6 +39,17 @@ fn run_in_browser(design: Design, opts: Options, prediction: Prediction) -> Resu
         .into_iter()
         .map(|(name, db)| (name, db.map_err(|e| e.to_string())))
         .collect();
+    let mut everywhere = Vec::new();
+    for other in Design::ALL {
+        let sentences = if other == design {
+            outcome.findings.iter().map(|f| f.sentence.clone()).collect()
+        } else {
+            let plain = Options { crash: opts.crash, ..Options::default() };
+            let o = run(&mut storage, other, &Story::lab(), &plain).map_err(|e| e.to_string())?;
+            o.findings.into_iter().map(|f| f.sentence).collect()
+        };
+        everywhere.push((other, sentences));
+    }
     Ok(RunView {
         design,
         crash: opts.crash.map(|c| c.point),
@@ -45,6 +58,7 @@ fn run_in_browser(design: Design, opts: Options, prediction: Prediction) -> Resu
         narration: outcome.seen.narration,
         stored,
         prediction,
+        everywhere,
     })
 }
 
@@ -247,6 +261,32 @@ fn result_view(view: RunView) -> impl IntoView {
                 <p class="cite">{format!("From {}.", l.source)}</p>
                 <p class="foldlab">{l.foldlab}</p>
             </article>
+            <h4>"The same crash under all seven designs"</h4>
+            <div class="table-scroll" role="region" aria-label="The same crash under all seven designs" tabindex="0">
+                <table class="grid everywhere">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Design"</th>
+                            <th scope="col">"What the checker found"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {view.everywhere.into_iter().map(|(d, sentences)| view! {
+                            <tr class:chosen=d == view.design>
+                                <th scope="row">{format!("{}. {}", Design::ALL.iter().position(|x| *x == d).unwrap_or(0) + 1, d.name())}</th>
+                                <td>
+                                    {if sentences.is_empty() {
+                                        view! { <span class="nothing">"Nothing broken."</span> }.into_any()
+                                    } else {
+                                        view! { <ul>{sentences.into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}</ul> }.into_any()
+                                    }}
+                                </td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+            <p class="hint">"Each row ran on its own records in this browser. The switches apply only to the design you chose."</p>
             <h4>"What happened"</h4>
             <ol class="narration">{view.narration.into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}</ol>
             <h4>"The tables as they are now"</h4>

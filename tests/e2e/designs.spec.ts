@@ -62,6 +62,14 @@ test('a dual write that crashes between the write and the publish leaves order o
   // Real storage: one localStorage record per database.
   const stored = await page.evaluate(() => localStorage.getItem('foldlab-designs/dual-write/orders-db'));
   expect(stored).toContain('"o-1"');
+  // The same crash under all seven designs, each on its own records.
+  const everywhere = table(page, 'The same crash under all seven designs');
+  await expect(everywhere.getByRole('row', { name: /^3\. Services with a dual write/ })).toContainText(
+    'Order o-1 is NEW and no event about it will ever be published.',
+  );
+  await expect(everywhere.getByRole('row', { name: /^7\. Event sourcing/ })).toContainText('Nothing broken.');
+  await expect(everywhere.getByRole('row', { name: /^6\. EVENTS table/ })).toContainText('Nothing broken.');
+  await expect(everywhere.getByRole('row', { name: /^4\. Publish first/ })).toContainText('did not see it');
   // The lesson, with its source.
   const lesson = page.getByRole('article', { name: 'Lesson: Services with a dual write' });
   await expect(lesson).toContainText('Updating the database and publishing an event must be done atomically.');
