@@ -219,3 +219,39 @@ for (const theme of ['light', 'dark'] as const) {
     expect(problems.messages).toEqual([]);
   });
 }
+
+test('a full localStorage stops the run with a clear message, and the next run works', async ({ page }) => {
+  const problems = trackConsoleErrors(page);
+  await openDesigns(page);
+  // Take every byte localStorage has left, in halving pieces.
+  const pieces = await page.evaluate(() => {
+    let size = 1 << 20;
+    let n = 0;
+    while (size > 0) {
+      try {
+        localStorage.setItem(`designs-filler-${n}`, 'f'.repeat(size));
+        n += 1;
+      } catch {
+        size >>= 1;
+      }
+    }
+    return n;
+  });
+  expect(pieces).toBeGreaterThan(0);
+  await runDesignExpectingError(page);
+  await expect(page.getByTestId('design-result').getByRole('alert')).toContainText(
+    "The browser's storage is full, so dual-write/customers-db was not saved. Nothing of that write was stored.",
+  );
+  await page.evaluate(() => {
+    for (const key of Object.keys(localStorage)) if (key.startsWith('designs-filler-')) localStorage.removeItem(key);
+  });
+  await runDesign(page, '3. Services with a dual write', 'No crash', 'Nothing breaks');
+  await expect(page.getByTestId('no-findings')).toBeVisible();
+  expect(problems.messages).toEqual([]);
+});
+
+async function runDesignExpectingError(page: Page) {
+  await page.getByLabel('Design', { exact: true }).selectOption({ label: '3. Services with a dual write' });
+  await page.getByRole('radio', { name: 'Nothing breaks' }).check();
+  await page.getByRole('button', { name: 'Run the story' }).click();
+}

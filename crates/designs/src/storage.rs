@@ -180,7 +180,7 @@ impl fmt::Display for StorageError {
             ),
             StorageError::Full { database } => write!(
                 f,
-                "The browser's storage is full, so {database} was not saved. Nothing was written; what was there before is still there."
+                "The browser's storage is full, so {database} was not saved. Nothing of that write was stored. Free some space and run again."
             ),
             StorageError::Unreadable { database, reason } => write!(
                 f,
