@@ -3,6 +3,7 @@
 //! The learner predicts first; then the view shows the design's tables, broker and log as they
 //! are, what the checker found broken, the design's lesson, and the simulator's table.
 
+use crate::app::keep_query;
 use crate::lab::folds::pause;
 use foldlab_designs::browser::LocalStorage;
 use foldlab_designs::check::Kind;
@@ -13,6 +14,7 @@ use foldlab_designs::storage::Table;
 use foldlab_designs::{run, Crash, CrashPoint, Database};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 /// What the learner expects: a kind of broken promise, or nothing broken.
 type Prediction = Option<Kind>;
@@ -77,9 +79,28 @@ fn prediction_label(p: Prediction) -> String {
 /// The page.
 #[component]
 pub fn DesignsPage() -> impl IntoView {
-    let design = RwSignal::new(Design::DualWrite);
-    let crash = RwSignal::new(Some(CrashPoint::BetweenWriteAndPublish));
-    let switch = RwSignal::new(false);
+    // The address keeps the choices (`?design=dual-write&crash=between&switch=on`), so a reload
+    // or a link a teacher shares opens the same setup.
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let asked = |name: &str| query.with_untracked(|q| q.get(name));
+    let design = RwSignal::new(asked("design").and_then(|d| Design::from_slug(&d)).unwrap_or(Design::DualWrite));
+    let crash = RwSignal::new(match asked("crash").as_deref() {
+        Some("none") => None,
+        Some(slug) => CrashPoint::ALL.into_iter().find(|p| p.slug() == slug).or(Some(CrashPoint::BetweenWriteAndPublish)),
+        None => Some(CrashPoint::BetweenWriteAndPublish),
+    });
+    let switch = RwSignal::new(asked("switch").as_deref() == Some("on"));
+    Effect::new(move |_| {
+        let on = switch.get() && matches!(design.get(), Design::DualWrite | Design::EventsTable);
+        let q = format!(
+            "?design={}&crash={}{}",
+            design.get().slug(),
+            crash.get().map_or("none", CrashPoint::slug),
+            if on { "&switch=on" } else { "" }
+        );
+        keep_query(&navigate, "/designs", &q);
+    });
     let prediction = RwSignal::new(None::<Prediction>);
     let result = RwSignal::new(None::<Result<RunView, String>>);
     let runs = RwSignal::new(0u32);

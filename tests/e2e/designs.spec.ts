@@ -255,3 +255,21 @@ async function runDesignExpectingError(page: Page) {
   await page.getByRole('radio', { name: 'Nothing breaks' }).check();
   await page.getByRole('button', { name: 'Run the story' }).click();
 }
+
+test('the address keeps the chosen design, crash and switch, so a reload or a shared link opens them', async ({ page }) => {
+  const problems = trackConsoleErrors(page);
+  await openDesigns(page);
+  await page.getByLabel('Design', { exact: true }).selectOption({ label: '6. EVENTS table in the same transaction' });
+  await page.getByLabel('Crash', { exact: true }).selectOption({ label: 'Right after the publish' });
+  await page.getByRole('checkbox', { name: /^Be the developer who forgets/ }).check();
+  await expect(page).toHaveURL(/\/designs\?design=events-table&crash=after-publish&switch=on$/);
+  await page.reload();
+  await expect(page.getByLabel('Design', { exact: true })).toHaveValue('events-table');
+  await expect(page.getByLabel('Crash', { exact: true })).toHaveValue('after-publish');
+  await expect(page.getByRole('checkbox', { name: /^Be the developer who forgets/ })).toBeChecked();
+  // Predict, run: the forgotten events are named.
+  await page.getByRole('radio', { name: 'A change with no event: lost silently' }).check();
+  await page.getByRole('button', { name: 'Run the story' }).click();
+  await expect(page.getByTestId('verdict')).toContainText('Right: the checker found it.');
+  expect(problems.messages).toEqual([]);
+});
