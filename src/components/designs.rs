@@ -34,7 +34,11 @@ struct RunView {
 }
 
 /// Plays the lab's story under `design` in localStorage, then reads the design's databases back.
-fn run_in_browser(design: Design, opts: Options, prediction: Prediction) -> Result<RunView, String> {
+fn run_in_browser(
+    design: Design,
+    opts: Options,
+    prediction: Prediction,
+) -> Result<RunView, String> {
     let mut storage = LocalStorage::open().map_err(|e| e.to_string())?;
     let outcome = run(&mut storage, design, &Story::lab(), &opts).map_err(|e| e.to_string())?;
     let stored = databases(&storage, design)
@@ -44,9 +48,16 @@ fn run_in_browser(design: Design, opts: Options, prediction: Prediction) -> Resu
     let mut everywhere = Vec::new();
     for other in Design::ALL {
         let sentences = if other == design {
-            outcome.findings.iter().map(|f| f.sentence.clone()).collect()
+            outcome
+                .findings
+                .iter()
+                .map(|f| f.sentence.clone())
+                .collect()
         } else {
-            let plain = Options { crash: opts.crash, ..Options::default() };
+            let plain = Options {
+                crash: opts.crash,
+                ..Options::default()
+            };
             let o = run(&mut storage, other, &Story::lab(), &plain).map_err(|e| e.to_string())?;
             o.findings.into_iter().map(|f| f.sentence).collect()
         };
@@ -56,7 +67,11 @@ fn run_in_browser(design: Design, opts: Options, prediction: Prediction) -> Resu
         design,
         crash: opts.crash.map(|c| c.point),
         crashed_at: outcome.seen.crash.clone(),
-        findings: outcome.findings.into_iter().map(|f| (f.kind, f.sentence)).collect(),
+        findings: outcome
+            .findings
+            .into_iter()
+            .map(|f| (f.kind, f.sentence))
+            .collect(),
         narration: outcome.seen.narration,
         stored,
         prediction,
@@ -84,10 +99,17 @@ pub fn DesignsPage() -> impl IntoView {
     let query = use_query_map();
     let navigate = use_navigate();
     let asked = |name: &str| query.with_untracked(|q| q.get(name));
-    let design = RwSignal::new(asked("design").and_then(|d| Design::from_slug(&d)).unwrap_or(Design::DualWrite));
+    let design = RwSignal::new(
+        asked("design")
+            .and_then(|d| Design::from_slug(&d))
+            .unwrap_or(Design::DualWrite),
+    );
     let crash = RwSignal::new(match asked("crash").as_deref() {
         Some("none") => None,
-        Some(slug) => CrashPoint::ALL.into_iter().find(|p| p.slug() == slug).or(Some(CrashPoint::BetweenWriteAndPublish)),
+        Some(slug) => CrashPoint::ALL
+            .into_iter()
+            .find(|p| p.slug() == slug)
+            .or(Some(CrashPoint::BetweenWriteAndPublish)),
         None => Some(CrashPoint::BetweenWriteAndPublish),
     });
     let switch = RwSignal::new(asked("switch").as_deref() == Some("on"));
@@ -194,11 +216,19 @@ pub fn DesignsPage() -> impl IntoView {
 
 /// The design's switch, where it has one.
 #[component]
-fn Switch(design: RwSignal<Design>, switch: RwSignal<bool>, changed: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+fn Switch(
+    design: RwSignal<Design>,
+    switch: RwSignal<bool>,
+    changed: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     move || {
         let label = match design.get() {
-            Design::DualWrite => "Publish first, then write (the Order service's order of the two writes)",
-            Design::EventsTable => "Be the developer who forgets: the code that approves an order writes no event",
+            Design::DualWrite => {
+                "Publish first, then write (the Order service's order of the two writes)"
+            }
+            Design::EventsTable => {
+                "Be the developer who forgets: the code that approves an order writes no event"
+            }
             _ => return None,
         };
         Some(view! {
@@ -242,10 +272,17 @@ fn Predict(prediction: RwSignal<Option<Prediction>>) -> impl IntoView {
 fn verdict(view: &RunView) -> String {
     let found = |k: Kind| view.findings.iter().any(|(kind, _)| *kind == k);
     match view.prediction {
-        None if view.findings.is_empty() => "You predicted that nothing breaks. Right: the checker found nothing.".into(),
+        None if view.findings.is_empty() => {
+            "You predicted that nothing breaks. Right: the checker found nothing.".into()
+        }
         None => "You predicted that nothing breaks. Not so: see what the checker found.".into(),
-        Some(k) if found(k) => format!("You predicted: {}. Right: the checker found it.", k.label()),
-        Some(k) => format!("You predicted: {}. The checker did not find that here.", k.label()),
+        Some(k) if found(k) => {
+            format!("You predicted: {}. Right: the checker found it.", k.label())
+        }
+        Some(k) => format!(
+            "You predicted: {}. The checker did not find that here.",
+            k.label()
+        ),
     }
 }
 
@@ -260,7 +297,8 @@ fn result_view(view: RunView) -> impl IntoView {
         ),
     };
     let findings = if view.findings.is_empty() {
-        view! { <p class="ok" data-testid="no-findings">"The checker found nothing broken."</p> }.into_any()
+        view! { <p class="ok" data-testid="no-findings">"The checker found nothing broken."</p> }
+            .into_any()
     } else {
         view! {
             <ul class="findings" data-testid="findings">
@@ -340,7 +378,17 @@ fn database_view(name: String, db: Result<Database, String>) -> impl IntoView {
 
 /// Columns shown first, in this order, where a table has them.
 const FIRST_COLUMNS: [&str; 11] = [
-    "type", "op", "entity_type", "entity_id", "event_type", "table", "key", "column", "old", "new", "order",
+    "type",
+    "op",
+    "entity_type",
+    "entity_id",
+    "event_type",
+    "table",
+    "key",
+    "column",
+    "old",
+    "new",
+    "order",
 ];
 
 /// A table as it is: one column for the key (the sequence number in ordered tables), then every
@@ -355,7 +403,12 @@ fn table_view(db: &str, table: String, rows: Table) -> impl IntoView {
         }
     }
     // What a row is about first, then the rest in their usual order.
-    columns.sort_by_key(|c| FIRST_COLUMNS.iter().position(|f| f == c).unwrap_or(FIRST_COLUMNS.len()));
+    columns.sort_by_key(|c| {
+        FIRST_COLUMNS
+            .iter()
+            .position(|f| f == c)
+            .unwrap_or(FIRST_COLUMNS.len())
+    });
     let ordered = rows.values().all(|r| r.contains_key("seq"));
     let key_name = if ordered { "#" } else { "key" };
     let label = format!("{table} in {db}");

@@ -201,12 +201,17 @@ pub fn check(world: &World, seen: &Seen) -> Vec<Finding> {
                     c.held
                         .iter()
                         .filter(|(o, _)| o == order)
-                        .map(move |(_, amount)| format!(" Customer {} holds ${amount} of credit for it.", c.id))
+                        .map(move |(_, amount)| {
+                            format!(" Customer {} holds ${amount} of credit for it.", c.id)
+                        })
                 })
                 .collect();
             found.push(finding(
                 Kind::Phantom,
-                format!("The broker announced order {order}, which was never stored.{}", held.concat()),
+                format!(
+                    "The broker announced order {order}, which was never stored.{}",
+                    held.concat()
+                ),
             ));
         }
     }
@@ -215,7 +220,10 @@ pub fn check(world: &World, seen: &Seen) -> Vec<Finding> {
         if held > c.limit {
             found.push(finding(
                 Kind::OverLimit,
-                format!("Customer {} has ${held} of credit reserved, over its limit of ${}.", c.id, c.limit),
+                format!(
+                    "Customer {} has ${held} of credit reserved, over its limit of ${}.",
+                    c.id, c.limit
+                ),
             ));
         }
     }
@@ -285,7 +293,10 @@ mod tests {
             told: vec![told("o-3", "NEW"), told("o-3", "CREDIT")],
             ..World::default()
         };
-        let kinds: Vec<Kind> = check(&world, &Seen::default()).iter().map(|f| f.kind).collect();
+        let kinds: Vec<Kind> = check(&world, &Seen::default())
+            .iter()
+            .map(|f| f.kind)
+            .collect();
         assert_eq!(kinds, [Kind::LostSilently]);
     }
 

@@ -101,7 +101,10 @@ mod tests {
         for design in Design::ALL {
             let l = lesson(design);
             assert!(!l.says.is_empty(), "{design:?}");
-            assert!(l.source.starts_with("Part 1, ") || l.source.starts_with("Part 2, "), "{design:?}");
+            assert!(
+                l.source.starts_with("Part 1, ") || l.source.starts_with("Part 2, "),
+                "{design:?}"
+            );
             assert!(l.foldlab.contains("Foldlab"), "{design:?}");
             assert!(!l.source.contains("seed"), "{design:?}");
         }

@@ -58,7 +58,10 @@ pub fn draw(seed: u64) -> (Story, Options) {
             .map(|_| {
                 let id = format!("o-{next_id}");
                 next_id += 1;
-                NewOrder { id, total: 10 * (1 + rng.below(8)) }
+                NewOrder {
+                    id,
+                    total: 10 * (1 + rng.below(8)),
+                }
             })
             .collect();
         steps.push(StoryStep::Place(orders));
@@ -174,10 +177,19 @@ mod tests {
         println!("{SEEDS} seeds per design ({COMMAND}):\n{}", table.render());
         let share = |d, k| table.share(d, k);
         // Event sourcing: nothing breaks, on any seed.
-        assert!(table.rows.iter().any(|(d, kinds)| *d == Design::EventSourcing && kinds.is_empty()));
+        assert!(table
+            .rows
+            .iter()
+            .any(|(d, kinds)| *d == Design::EventSourcing && kinds.is_empty()));
         // The monolith is consistent, but only because both tables share one database.
         assert_eq!(share(Design::Monolith, Kind::OneDatabase), 100.0);
-        for kind in [Kind::StuckNew, Kind::Phantom, Kind::LostSilently, Kind::OverLimit, Kind::StaleRead] {
+        for kind in [
+            Kind::StuckNew,
+            Kind::Phantom,
+            Kind::LostSilently,
+            Kind::OverLimit,
+            Kind::StaleRead,
+        ] {
             assert_eq!(share(Design::Monolith, kind), 0.0, "{kind:?}");
             assert_eq!(share(Design::OneAggregate, kind), 0.0, "{kind:?}");
         }
@@ -209,7 +221,9 @@ mod tests {
     fn events_are_lost_in_the_events_table_design_only_when_the_switch_is_on() {
         for seed in 0..300 {
             let (_, opts) = draw(seed);
-            let lost = broken(Design::EventsTable, seed).expect("run").contains(&Kind::LostSilently);
+            let lost = broken(Design::EventsTable, seed)
+                .expect("run")
+                .contains(&Kind::LostSilently);
             assert!(!lost || opts.forget_event, "seed {seed}");
         }
     }

@@ -216,7 +216,8 @@ pub trait Storage {
 
 /// The version column of a row, if it has one.
 pub fn version_of(row: Option<&Row>) -> Option<u64> {
-    row.and_then(|r| r.get("version")).and_then(|v| v.parse().ok())
+    row.and_then(|r| r.get("version"))
+        .and_then(|v| v.parse().ok())
 }
 
 /// A sequence number as a key that sorts in order.
@@ -229,7 +230,10 @@ pub fn seq_key(seq: u64) -> String {
 pub fn apply(db: &mut Database, commit: Commit) -> Result<(), StorageError> {
     for e in &commit.expect {
         let found = version_of(db.tables.get(&e.table).and_then(|t| t.get(&e.key)));
-        let exists = db.tables.get(&e.table).is_some_and(|t| t.contains_key(&e.key));
+        let exists = db
+            .tables
+            .get(&e.table)
+            .is_some_and(|t| t.contains_key(&e.key));
         let ok = match e.version {
             None => !exists,
             Some(v) => found == Some(v),
@@ -359,7 +363,10 @@ mod tests {
     use super::*;
 
     fn customer(limit: u64, version: u64) -> Row {
-        row([("credit_limit", limit.to_string()), ("version", version.to_string())])
+        row([
+            ("credit_limit", limit.to_string()),
+            ("version", version.to_string()),
+        ])
     }
 
     #[test]
@@ -373,15 +380,21 @@ mod tests {
         )
         .expect("commit");
         let db = s.load("db").expect("load");
-        assert_eq!(db.cell("CUSTOMERS", "c-1", "credit_limit").as_deref(), Some("100"));
+        assert_eq!(
+            db.cell("CUSTOMERS", "c-1", "credit_limit").as_deref(),
+            Some("100")
+        );
         assert_eq!(db.cell("EVENTS", &seq_key(1), "seq").as_deref(), Some("1"));
     }
 
     #[test]
     fn a_failed_version_check_writes_nothing() {
         let mut s = MemoryStorage::new();
-        s.commit("db", Commit::new().put("CUSTOMERS", "c-1", customer(100, 1)))
-            .expect("commit");
+        s.commit(
+            "db",
+            Commit::new().put("CUSTOMERS", "c-1", customer(100, 1)),
+        )
+        .expect("commit");
         let stale = Commit::new()
             .expect("CUSTOMERS", "c-1", Some(0))
             .put("CUSTOMERS", "c-1", customer(200, 1))
@@ -389,15 +402,21 @@ mod tests {
         let err = s.commit("db", stale).expect_err("conflict");
         assert!(matches!(err, StorageError::Conflict { found: Some(1), .. }));
         let db = s.load("db").expect("load");
-        assert_eq!(db.cell("CUSTOMERS", "c-1", "credit_limit").as_deref(), Some("100"));
+        assert_eq!(
+            db.cell("CUSTOMERS", "c-1", "credit_limit").as_deref(),
+            Some("100")
+        );
         assert!(db.table("EVENTS").is_empty());
     }
 
     #[test]
     fn a_full_storage_is_an_error_and_keeps_what_was_there() {
         let mut s = MemoryStorage::new();
-        s.commit("db", Commit::new().put("CUSTOMERS", "c-1", customer(100, 1)))
-            .expect("commit");
+        s.commit(
+            "db",
+            Commit::new().put("CUSTOMERS", "c-1", customer(100, 1)),
+        )
+        .expect("commit");
         s.full = true;
         let err = s
             .commit("db", Commit::new().put("CUSTOMERS", "c-2", customer(5, 1)))
@@ -409,22 +428,33 @@ mod tests {
     #[test]
     fn a_logged_commit_records_row_changes_not_checkpoints() {
         let mut s = MemoryStorage::new();
-        s.commit("db", Commit::new().logged().put("CUSTOMERS", "c-1", customer(100, 1)))
-            .expect("commit");
-        let mut changed = customer(100, 2);
-        changed.insert("credit_reserved".into(), "60".into());
         s.commit(
             "db",
             Commit::new()
                 .logged()
-                .put("CUSTOMERS", "c-1", changed)
-                .put(CHECKPOINTS, "me", row([("position", "3".into())])),
+                .put("CUSTOMERS", "c-1", customer(100, 1)),
+        )
+        .expect("commit");
+        let mut changed = customer(100, 2);
+        changed.insert("credit_reserved".into(), "60".into());
+        s.commit(
+            "db",
+            Commit::new().logged().put("CUSTOMERS", "c-1", changed).put(
+                CHECKPOINTS,
+                "me",
+                row([("position", "3".into())]),
+            ),
         )
         .expect("commit");
         let log = s.load("db").expect("load").table(TRANSACTION_LOG);
         let ops: Vec<_> = log
             .values()
-            .map(|r| format!("{} {}.{} {}->{}", r["op"], r["table"], r["column"], r["old"], r["new"]))
+            .map(|r| {
+                format!(
+                    "{} {}.{} {}->{}",
+                    r["op"], r["table"], r["column"], r["old"], r["new"]
+                )
+            })
             .collect();
         assert_eq!(
             ops,

@@ -14,22 +14,37 @@ fn check(design: Design, crash: Option<CrashPoint>, switch: bool) -> Vec<(Kind, 
         publish_before_write: switch,
         forget_event: switch,
     };
-    let outcome = run(&mut MemoryStorage::new(), design, &Story::lab(), &opts).expect("memory storage");
-    outcome.findings.into_iter().map(|f| (f.kind, f.sentence)).collect()
+    let outcome =
+        run(&mut MemoryStorage::new(), design, &Story::lab(), &opts).expect("memory storage");
+    outcome
+        .findings
+        .into_iter()
+        .map(|f| (f.kind, f.sentence))
+        .collect()
 }
 
 fn sentences(design: Design, crash: Option<CrashPoint>, switch: bool) -> Vec<String> {
-    check(design, crash, switch).into_iter().map(|(_, s)| s).collect()
+    check(design, crash, switch)
+        .into_iter()
+        .map(|(_, s)| s)
+        .collect()
 }
 
 fn kinds(design: Design, crash: Option<CrashPoint>, switch: bool) -> Vec<Kind> {
-    check(design, crash, switch).into_iter().map(|(k, _)| k).collect()
+    check(design, crash, switch)
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect()
 }
 
 #[test]
 fn event_sourcing_loses_nothing_at_any_crash_point() {
     for crash in CRASHES {
-        assert_eq!(sentences(Design::EventSourcing, crash, false), Vec::<String>::new(), "{crash:?}");
+        assert_eq!(
+            sentences(Design::EventSourcing, crash, false),
+            Vec::<String>::new(),
+            "{crash:?}"
+        );
     }
 }
 
@@ -66,39 +81,58 @@ fn a_dual_write_without_a_crash_or_crashing_after_the_publish_breaks_nothing() {
 #[test]
 fn the_monolith_is_consistent_but_needs_one_database() {
     for crash in CRASHES {
-        assert_eq!(kinds(Design::Monolith, crash, false), [Kind::OneDatabase], "{crash:?}");
+        assert_eq!(
+            kinds(Design::Monolith, crash, false),
+            [Kind::OneDatabase],
+            "{crash:?}"
+        );
     }
 }
 
 #[test]
 fn the_bigger_aggregate_serializes_two_orders_placed_at_once() {
     for crash in CRASHES {
-        assert_eq!(kinds(Design::OneAggregate, crash, false), [Kind::OneDatabase, Kind::Conflict]);
+        assert_eq!(
+            kinds(Design::OneAggregate, crash, false),
+            [Kind::OneDatabase, Kind::Conflict]
+        );
     }
-    assert!(sentences(Design::OneAggregate, None, false)[1]
-        .starts_with("Two orders of customer c-1 were placed at once. Order o-3 was refused by a conflict"));
+    assert!(sentences(Design::OneAggregate, None, false)[1].starts_with(
+        "Two orders of customer c-1 were placed at once. Order o-3 was refused by a conflict"
+    ));
 }
 
 #[test]
 fn publishing_first_never_reads_its_own_write_at_once() {
     let said = sentences(Design::PublishFirst, None, false);
-    assert_eq!(said[0], "A read right after placing order o-1 did not see it.");
+    assert_eq!(
+        said[0],
+        "A read right after placing order o-1 did not see it."
+    );
     assert!(!kinds(Design::PublishFirst, BETWEEN, false).contains(&Kind::StuckNew));
 }
 
 #[test]
 fn log_tailing_publishes_row_changes() {
     for crash in CRASHES {
-        assert_eq!(kinds(Design::LogTailing, crash, false), [Kind::RowChanges], "{crash:?}");
+        assert_eq!(
+            kinds(Design::LogTailing, crash, false),
+            [Kind::RowChanges],
+            "{crash:?}"
+        );
     }
-    assert!(sentences(Design::LogTailing, None, false)[0]
-        .contains("UPDATE of CUSTOMERS.credit_reserved (c-1: 0 → 60), not events like CreditReserved"));
+    assert!(sentences(Design::LogTailing, None, false)[0].contains(
+        "UPDATE of CUSTOMERS.credit_reserved (c-1: 0 → 60), not events like CreditReserved"
+    ));
 }
 
 #[test]
 fn the_events_table_loses_events_only_where_the_code_forgets_them() {
     for crash in CRASHES {
-        assert!(sentences(Design::EventsTable, crash, false).is_empty(), "{crash:?}");
+        assert!(
+            sentences(Design::EventsTable, crash, false).is_empty(),
+            "{crash:?}"
+        );
     }
     assert_eq!(
         sentences(Design::EventsTable, None, true)[0],

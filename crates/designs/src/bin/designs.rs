@@ -17,7 +17,10 @@ fn main() -> ExitCode {
         },
         [flag, n, slug] if flag == "--seed" => match (n.parse(), Design::from_slug(slug)) {
             (Ok(seed), Some(design)) => one(seed, design),
-            _ => Err(format!("--seed wants a number and a design, one of: {}", slugs())),
+            _ => Err(format!(
+                "--seed wants a number and a design, one of: {}",
+                slugs()
+            )),
         },
         _ => Err(format!(
             "usage: {COMMAND} [-- --seeds N | -- --seed N DESIGN]\nDESIGN is one of: {}",
@@ -49,7 +52,8 @@ fn one(seed: u64, design: Design) -> Result<(), String> {
     println!("Seed {seed} under {}:", design.name());
     println!("story: {story:?}");
     println!("switches: {opts:?}");
-    let outcome = run(&mut MemoryStorage::new(), design, &story, &opts).map_err(|e| e.to_string())?;
+    let outcome =
+        run(&mut MemoryStorage::new(), design, &story, &opts).map_err(|e| e.to_string())?;
     for line in &outcome.seen.narration {
         println!("  {line}");
     }

@@ -104,7 +104,10 @@ pub fn decide_credit(db: &Database, order: &str, amount: u64) -> (Commit, bool) 
     if ok {
         let mut updated = customer.clone();
         updated.insert("credit_reserved".into(), (reserved + amount).to_string());
-        updated.insert("version".into(), (num(&customer, "version") + 1).to_string());
+        updated.insert(
+            "version".into(),
+            (num(&customer, "version") + 1).to_string(),
+        );
         commit = commit.put(CUSTOMERS, CUSTOMER, updated);
     }
     (commit, ok)

@@ -24,7 +24,11 @@ fn data(r: &Row) -> Value {
     serde_json::from_str(text(r, "event_data")).unwrap_or(Value::Null)
 }
 
-fn stream<'d>(db: &'d Database, entity_type: &'d str, id: &'d str) -> impl Iterator<Item = &'d Row> + 'd {
+fn stream<'d>(
+    db: &'d Database,
+    entity_type: &'d str,
+    id: &'d str,
+) -> impl Iterator<Item = &'d Row> + 'd {
     db.tables
         .get(EVENTS)
         .into_iter()
@@ -43,8 +47,14 @@ fn order(db: &Database, id: &str) -> Option<OrderFact> {
                 total: d["total"].as_u64().unwrap_or(0),
                 state: "NEW".into(),
             }),
-            ("OrderApproved", Some(o)) => Some(OrderFact { state: "APPROVED".into(), ..o }),
-            ("OrderCancelled", Some(o)) => Some(OrderFact { state: "CANCELLED".into(), ..o }),
+            ("OrderApproved", Some(o)) => Some(OrderFact {
+                state: "APPROVED".into(),
+                ..o
+            }),
+            ("OrderCancelled", Some(o)) => Some(OrderFact {
+                state: "CANCELLED".into(),
+                ..o
+            }),
             (_, state) => state,
         }
     })
@@ -52,7 +62,11 @@ fn order(db: &Database, id: &str) -> Option<OrderFact> {
 
 /// The Customer's state: the fold of its events.
 fn customer(db: &Database) -> CustomerFact {
-    let empty = CustomerFact { id: CUSTOMER.into(), limit: 0, held: Vec::new() };
+    let empty = CustomerFact {
+        id: CUSTOMER.into(),
+        limit: 0,
+        held: Vec::new(),
+    };
     stream(db, "Customer", CUSTOMER).fold(empty, |mut c, e| {
         let d = data(e);
         match text(e, "event_type") {
@@ -68,7 +82,13 @@ fn customer(db: &Database) -> CustomerFact {
 }
 
 /// An append to one aggregate, expecting the version the decision was made on.
-fn append(db: &Database, entity_type: &str, id: &str, event_type: &str, event_data: Value) -> Commit {
+fn append(
+    db: &Database,
+    entity_type: &str,
+    id: &str,
+    event_type: &str,
+    event_data: Value,
+) -> Commit {
     let key = format!("{entity_type}/{id}");
     let loaded = version_of(db.row(ENTITIES, &key).as_ref());
     let version = loaded.unwrap_or(0) + 1;
@@ -110,8 +130,18 @@ impl EventSourcing {
             let amount = data(&e)["total"].as_u64().unwrap_or(0);
             let c = customer(&db);
             let held: u64 = c.held.iter().map(|(_, a)| a).sum();
-            let reply = if held + amount <= c.limit { "CreditReserved" } else { "CreditLimitExceeded" };
-            commit = append(&db, "Customer", CUSTOMER, reply, json!({"order": order, "amount": amount}));
+            let reply = if held + amount <= c.limit {
+                "CreditReserved"
+            } else {
+                "CreditLimitExceeded"
+            };
+            commit = append(
+                &db,
+                "Customer",
+                CUSTOMER,
+                reply,
+                json!({"order": order, "amount": amount}),
+            );
             said = Some((order, reply));
         }
         commit = commit.put(CHECKPOINTS, CUSTOMER_SERVICE, checkpoint_row(seq));
@@ -163,7 +193,16 @@ impl Service for EventSourcing {
 
     fn create_customer(&self, env: &mut Env, limit: u64) -> Step<()> {
         let db = env.load(STORE)?;
-        env.commit(STORE, append(&db, "Customer", CUSTOMER, "CustomerCreated", json!({"credit_limit": limit})))?;
+        env.commit(
+            STORE,
+            append(
+                &db,
+                "Customer",
+                CUSTOMER,
+                "CustomerCreated",
+                json!({"credit_limit": limit}),
+            ),
+        )?;
         Ok(())
     }
 
@@ -172,9 +211,17 @@ impl Service for EventSourcing {
         let id = &o.id;
         env.commit(
             STORE,
-            append(&db, "Order", id, "OrderCreated", json!({"customer": CUSTOMER, "total": o.total})),
+            append(
+                &db,
+                "Order",
+                id,
+                "OrderCreated",
+                json!({"customer": CUSTOMER, "total": o.total}),
+            ),
         )?;
-        env.say(format!("The Order service appends OrderCreated for {id}. Saving the event is the only write."));
+        env.say(format!(
+            "The Order service appends OrderCreated for {id}. Saving the event is the only write."
+        ));
         env.point(CrashPoint::BetweenWriteAndPublish, || {
             format!("the Order service crashed right after appending OrderCreated for {id}; there is no separate publish")
         })
@@ -208,12 +255,16 @@ impl Service for EventSourcing {
                     "OrderCreated" => (text(e, "entity_id").to_string(), "NEW"),
                     "OrderApproved" => (text(e, "entity_id").to_string(), "APPROVED"),
                     "OrderCancelled" => (text(e, "entity_id").to_string(), "CANCELLED"),
-                    "CreditReserved" | "CreditLimitExceeded" => {
-                        (d["order"].as_str().unwrap_or_default().to_string(), "CREDIT")
-                    }
+                    "CreditReserved" | "CreditLimitExceeded" => (
+                        d["order"].as_str().unwrap_or_default().to_string(),
+                        "CREDIT",
+                    ),
                     _ => return None,
                 };
-                Some(Told { order, state: state.into() })
+                Some(Told {
+                    order,
+                    state: state.into(),
+                })
             })
             .collect();
         Ok(World {

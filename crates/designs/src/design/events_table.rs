@@ -25,7 +25,9 @@ impl EventsTable {
         let kind = text(&event, "type").to_string();
         let order = text(&event, "order").to_string();
         publish(env, vec![event], Some((&name, seq)))?;
-        env.say(format!("The poller publishes {kind} for {order} from {db}'s EVENTS table."));
+        env.say(format!(
+            "The poller publishes {kind} for {order} from {db}'s EVENTS table."
+        ));
         env.point(CrashPoint::AfterPublish, || {
             format!("the poller crashed right after publishing {kind} for {order}")
         })?;
@@ -44,7 +46,11 @@ impl EventsTable {
         let order = text(&msg, "order").to_string();
         let amount = num(&msg, "amount");
         let (mut commit, ok) = decide_credit(&*env.load(CUSTOMERS_DB)?, &order, amount);
-        let reply = if ok { "CreditReserved" } else { "CreditLimitExceeded" };
+        let reply = if ok {
+            "CreditReserved"
+        } else {
+            "CreditLimitExceeded"
+        };
         if !commit.writes.is_empty() {
             commit = commit.append(EVENTS, event(reply, &order, amount));
         }
@@ -100,7 +106,10 @@ impl Service for EventsTable {
     }
 
     fn create_customer(&self, env: &mut Env, limit: u64) -> Step<()> {
-        env.commit(CUSTOMERS_DB, Commit::new().put(CUSTOMERS, CUSTOMER, customer_row(limit)))?;
+        env.commit(
+            CUSTOMERS_DB,
+            Commit::new().put(CUSTOMERS, CUSTOMER, customer_row(limit)),
+        )?;
         Ok(())
     }
 

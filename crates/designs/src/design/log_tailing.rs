@@ -25,7 +25,11 @@ fn inserted(change: &Row) -> Row {
 /// One row change in words, as the lab shows it.
 fn describe(change: &Row) -> String {
     match text(change, "op") {
-        "INSERT" => format!("INSERT into {} ({})", text(change, "table"), text(change, "key")),
+        "INSERT" => format!(
+            "INSERT into {} ({})",
+            text(change, "table"),
+            text(change, "key")
+        ),
         _ => format!(
             "UPDATE of {}.{} ({}: {} → {})",
             text(change, "table"),
@@ -50,7 +54,9 @@ impl LogTailing {
         let said = describe(&change);
         publish(env, vec![change], Some((&name, seq)))?;
         env.say(format!("The log tailer publishes {said} from {db}'s log."));
-        env.point(CrashPoint::AfterPublish, || format!("the log tailer crashed right after publishing {said}"))?;
+        env.point(CrashPoint::AfterPublish, || {
+            format!("the log tailer crashed right after publishing {said}")
+        })?;
         Ok(true)
     }
 
@@ -59,7 +65,10 @@ impl LogTailing {
         let Some((seq, msg)) = next(env, BROKER, MESSAGES, CUSTOMERS_DB, CUSTOMER_SERVICE)? else {
             return Ok(false);
         };
-        let checkpoint = Commit::new().logged().put(CHECKPOINTS, CUSTOMER_SERVICE, checkpoint_row(seq));
+        let checkpoint =
+            Commit::new()
+                .logged()
+                .put(CHECKPOINTS, CUSTOMER_SERVICE, checkpoint_row(seq));
         if !(text(&msg, "op") == "INSERT" && text(&msg, "table") == ORDERS) {
             env.commit(CUSTOMERS_DB, checkpoint)?;
             return Ok(true);
@@ -84,13 +93,20 @@ impl LogTailing {
         let Some((seq, msg)) = next(env, BROKER, MESSAGES, ORDERS_DB, ORDER_SERVICE)? else {
             return Ok(false);
         };
-        let mut commit = Commit::new().logged().put(CHECKPOINTS, ORDER_SERVICE, checkpoint_row(seq));
+        let mut commit =
+            Commit::new()
+                .logged()
+                .put(CHECKPOINTS, ORDER_SERVICE, checkpoint_row(seq));
         if !(text(&msg, "op") == "INSERT" && text(&msg, "table") == RESERVATIONS) {
             env.commit(ORDERS_DB, commit)?;
             return Ok(true);
         }
         let order = text(&msg, "key").to_string();
-        let state = if text(&inserted(&msg), "state") == "RESERVED" { "APPROVED" } else { "CANCELLED" };
+        let state = if text(&inserted(&msg), "state") == "RESERVED" {
+            "APPROVED"
+        } else {
+            "CANCELLED"
+        };
         let stored = env.load(ORDERS_DB)?.row(ORDERS, &order);
         if let Some(stored) = stored.filter(|r| text(r, "state") == "NEW") {
             commit = commit.put(ORDERS, &order, order_row(num(&stored, "total"), state));
@@ -112,13 +128,23 @@ impl Service for LogTailing {
     }
 
     fn create_customer(&self, env: &mut Env, limit: u64) -> Step<()> {
-        env.commit(CUSTOMERS_DB, Commit::new().logged().put(CUSTOMERS, CUSTOMER, customer_row(limit)))?;
+        env.commit(
+            CUSTOMERS_DB,
+            Commit::new()
+                .logged()
+                .put(CUSTOMERS, CUSTOMER, customer_row(limit)),
+        )?;
         Ok(())
     }
 
     fn place_order(&self, env: &mut Env, _: &Options, order: &NewOrder) -> Step<()> {
         let id = &order.id;
-        env.commit(ORDERS_DB, Commit::new().logged().put(ORDERS, id, order_row(order.total, "NEW")))?;
+        env.commit(
+            ORDERS_DB,
+            Commit::new()
+                .logged()
+                .put(ORDERS, id, order_row(order.total, "NEW")),
+        )?;
         env.say(format!("The Order service writes {id} to ORDERS as NEW. The database's log records the change."));
         env.point(CrashPoint::BetweenWriteAndPublish, || {
             format!("the Order service crashed right after writing {id} to ORDERS; it publishes nothing itself")
@@ -148,14 +174,26 @@ impl Service for LogTailing {
         let mut example = None;
         for change in messages.values() {
             let key = text(change, "key").to_string();
-            match (text(change, "op"), text(change, "table"), text(change, "column")) {
-                ("INSERT", ORDERS, _) => told.push(Told { order: key, state: "NEW".into() }),
+            match (
+                text(change, "op"),
+                text(change, "table"),
+                text(change, "column"),
+            ) {
+                ("INSERT", ORDERS, _) => told.push(Told {
+                    order: key,
+                    state: "NEW".into(),
+                }),
                 ("UPDATE", ORDERS, "state") => told.push(Told {
                     order: key,
                     state: text(change, "new").to_string(),
                 }),
-                ("INSERT", RESERVATIONS, _) => told.push(Told { order: key, state: "CREDIT".into() }),
-                ("UPDATE", CUSTOMERS, "credit_reserved") if example.is_none() => example = Some(describe(change)),
+                ("INSERT", RESERVATIONS, _) => told.push(Told {
+                    order: key,
+                    state: "CREDIT".into(),
+                }),
+                ("UPDATE", CUSTOMERS, "credit_reserved") if example.is_none() => {
+                    example = Some(describe(change))
+                }
                 _ => {}
             }
         }

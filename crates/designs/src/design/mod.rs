@@ -165,7 +165,12 @@ pub(crate) trait Service {
     /// Places one order.
     fn place_order(&self, env: &mut Env, opts: &Options, order: &NewOrder) -> Step<()>;
     /// Places several orders at once. Most designs place them one after the other.
-    fn place_at_once(&self, env: &mut Env, opts: &Options, orders: &[NewOrder]) -> Vec<(String, Step<()>)> {
+    fn place_at_once(
+        &self,
+        env: &mut Env,
+        opts: &Options,
+        orders: &[NewOrder],
+    ) -> Vec<(String, Step<()>)> {
         orders
             .iter()
             .map(|o| (o.id.clone(), self.place_order(env, opts, o)))
@@ -199,26 +204,41 @@ const MAX_DELIVERIES: u32 = 500;
 /// Plays `story` under `design` in `storage`, starting from empty databases: customer c-1 first,
 /// then the steps (a crash stops only the operation it hits; the service restarts), then every
 /// consumer catches up. Storage errors end the run.
-pub fn run(storage: &mut dyn Storage, design: Design, story: &Story, opts: &Options) -> Result<Outcome, StorageError> {
+pub fn run(
+    storage: &mut dyn Storage,
+    design: Design,
+    story: &Story,
+    opts: &Options,
+) -> Result<Outcome, StorageError> {
     let svc = service(design);
     let mut env = Env::new(storage, design.slug(), opts.crash);
     for db in svc.databases() {
         env.clear(db)?;
     }
     settle(svc.create_customer(&mut env, story.limit))?;
-    env.say(format!("Customer {CUSTOMER} exists, with a credit limit of ${}.", story.limit));
+    env.say(format!(
+        "Customer {CUSTOMER} exists, with a credit limit of ${}.",
+        story.limit
+    ));
     for step in &story.steps {
         match step {
             StoryStep::Place(orders) => {
                 let results = if orders.len() == 1 {
-                    vec![(orders[0].id.clone(), svc.place_order(&mut env, opts, &orders[0]))]
+                    vec![(
+                        orders[0].id.clone(),
+                        svc.place_order(&mut env, opts, &orders[0]),
+                    )]
                 } else {
                     svc.place_at_once(&mut env, opts, orders)
                 };
                 for (id, result) in results {
-                    if settle(result)?.is_some() && !settle(svc.read_order(&mut env, &id))?.unwrap_or(true) {
+                    if settle(result)?.is_some()
+                        && !settle(svc.read_order(&mut env, &id))?.unwrap_or(true)
+                    {
                         env.seen.stale_reads.push(id.clone());
-                        env.say(format!("A read right after placing {id} does not find it yet."));
+                        env.say(format!(
+                            "A read right after placing {id} does not find it yet."
+                        ));
                     }
                 }
             }
@@ -267,10 +287,20 @@ fn catch_up(svc: &dyn Service, env: &mut Env, opts: &Options) -> Result<(), Stor
 }
 
 /// The design's databases as storage holds them now, by name (for the lab to show).
-pub fn databases(storage: &dyn Storage, design: Design) -> Vec<(String, Result<Database, StorageError>)> {
+pub fn databases(
+    storage: &dyn Storage,
+    design: Design,
+) -> Vec<(String, Result<Database, StorageError>)> {
     design
         .databases()
         .iter()
-        .map(|db| (db.to_string(), storage.load(&format!("{}/{db}", design.slug())).map(std::rc::Rc::unwrap_or_clone)))
+        .map(|db| {
+            (
+                db.to_string(),
+                storage
+                    .load(&format!("{}/{db}", design.slug()))
+                    .map(std::rc::Rc::unwrap_or_clone),
+            )
+        })
         .collect()
 }

@@ -17,7 +17,10 @@ impl Service for Monolith {
     }
 
     fn create_customer(&self, env: &mut Env, limit: u64) -> Step<()> {
-        env.commit(DB, Commit::new().put(CUSTOMERS, CUSTOMER, customer_row(limit)))?;
+        env.commit(
+            DB,
+            Commit::new().put(CUSTOMERS, CUSTOMER, customer_row(limit)),
+        )?;
         Ok(())
     }
 
@@ -34,7 +37,10 @@ impl Service for Monolith {
         let ok = owed + order.total <= num(&customer, "credit_limit");
         let state = if ok { "APPROVED" } else { "CANCELLED" };
         let mut locked = customer.clone();
-        locked.insert("version".into(), (num(&customer, "version") + 1).to_string());
+        locked.insert(
+            "version".into(),
+            (num(&customer, "version") + 1).to_string(),
+        );
         env.commit(
             DB,
             Commit::new()
@@ -48,7 +54,10 @@ impl Service for Monolith {
             format!("One transaction checks the credit: ${} more is over the limit, so order {} is stored as CANCELLED.", order.total, order.id)
         });
         env.point(CrashPoint::BetweenWriteAndPublish, || {
-            format!("the monolith crashed right after committing order {}; it has nothing to publish", order.id)
+            format!(
+                "the monolith crashed right after committing order {}; it has nothing to publish",
+                order.id
+            )
         })
     }
 

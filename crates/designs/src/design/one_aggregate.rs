@@ -24,9 +24,15 @@ impl OneAggregate {
         let reserved = num(&customer, "credit_reserved");
         let ok = reserved + order.total <= num(&customer, "credit_limit");
         let mut updated = customer.clone();
-        updated.insert("version".into(), (num(&customer, "version") + 1).to_string());
+        updated.insert(
+            "version".into(),
+            (num(&customer, "version") + 1).to_string(),
+        );
         if ok {
-            updated.insert("credit_reserved".into(), (reserved + order.total).to_string());
+            updated.insert(
+                "credit_reserved".into(),
+                (reserved + order.total).to_string(),
+            );
         }
         let state = if ok { "APPROVED" } else { "CANCELLED" };
         env.commit(
@@ -42,7 +48,10 @@ impl OneAggregate {
             order.id
         ));
         env.point(CrashPoint::BetweenWriteAndPublish, || {
-            format!("the service crashed right after storing order {}; it has nothing to publish", order.id)
+            format!(
+                "the service crashed right after storing order {}; it has nothing to publish",
+                order.id
+            )
         })
     }
 
@@ -50,7 +59,9 @@ impl OneAggregate {
     fn place_from(&self, env: &mut Env, mut db: Rc<Database>, order: &NewOrder) -> Step<()> {
         for _ in 1..TRIES {
             match self.decide_and_commit(env, &db, order) {
-                Err(Halt::Storage(StorageError::Conflict { expected, found, .. })) => {
+                Err(Halt::Storage(StorageError::Conflict {
+                    expected, found, ..
+                })) => {
                     env.seen.conflicts.push((CUSTOMER.into(), order.id.clone()));
                     env.say(format!(
                         "Order {} expected customer {CUSTOMER} at version {}, but another order got in first (version {}). Conflict: nothing stored; load again and retry.",
@@ -73,7 +84,10 @@ impl Service for OneAggregate {
     }
 
     fn create_customer(&self, env: &mut Env, limit: u64) -> Step<()> {
-        env.commit(DB, Commit::new().put(CUSTOMERS, CUSTOMER, customer_row(limit)))?;
+        env.commit(
+            DB,
+            Commit::new().put(CUSTOMERS, CUSTOMER, customer_row(limit)),
+        )?;
         Ok(())
     }
 
@@ -82,7 +96,12 @@ impl Service for OneAggregate {
         self.place_from(env, db, order)
     }
 
-    fn place_at_once(&self, env: &mut Env, _: &Options, orders: &[NewOrder]) -> Vec<(String, Step<()>)> {
+    fn place_at_once(
+        &self,
+        env: &mut Env,
+        _: &Options,
+        orders: &[NewOrder],
+    ) -> Vec<(String, Step<()>)> {
         // Every request loads the Customer before any of them commits.
         let loads: Vec<_> = orders.iter().map(|_| env.load(DB)).collect();
         orders

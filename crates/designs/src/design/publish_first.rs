@@ -35,9 +35,13 @@ impl PublishFirst {
         }
         env.commit(ORDERS_DB, commit)?;
         if let Some(state) = state {
-            env.say(format!("The Order service's consumer writes {order} to ORDERS as {state}."));
+            env.say(format!(
+                "The Order service's consumer writes {order} to ORDERS as {state}."
+            ));
             env.point(CrashPoint::InConsumer, || {
-                format!("the Order service's consumer crashed right after writing {order} as {state}")
+                format!(
+                    "the Order service's consumer crashed right after writing {order} as {state}"
+                )
             })?;
         }
         Ok(true)
@@ -55,10 +59,20 @@ impl PublishFirst {
         let order = text(&msg, "order").to_string();
         let amount = num(&msg, "amount");
         let db = env.load(CUSTOMERS_DB)?;
-        let reserved = db.cell(CUSTOMERS, CUSTOMER, "credit_reserved").unwrap_or_default();
+        let reserved = db
+            .cell(CUSTOMERS, CUSTOMER, "credit_reserved")
+            .unwrap_or_default();
         let (_, ok) = decide_credit(&db, &order, amount);
-        let reply = if ok { "CreditReserved" } else { "CreditLimitExceeded" };
-        publish(env, vec![event(reply, &order, amount)], Some((CUSTOMER_SERVICE, seq)))?;
+        let reply = if ok {
+            "CreditReserved"
+        } else {
+            "CreditLimitExceeded"
+        };
+        publish(
+            env,
+            vec![event(reply, &order, amount)],
+            Some((CUSTOMER_SERVICE, seq)),
+        )?;
         env.say(format!(
             "The Customer service reads CUSTOMERS (${reserved} reserved so far) and publishes {reply} for {order}."
         ));
@@ -86,20 +100,28 @@ impl PublishFirst {
                 row([
                     ("customer", CUSTOMER.to_string()),
                     ("amount", amount.to_string()),
-                    ("state", if reserved { "RESERVED" } else { "REFUSED" }.to_string()),
+                    (
+                        "state",
+                        if reserved { "RESERVED" } else { "REFUSED" }.to_string(),
+                    ),
                 ]),
             );
             if reserved {
                 let mut customer = db.row(CUSTOMERS, CUSTOMER).unwrap_or_default();
                 let now = num(&customer, "credit_reserved") + amount;
                 customer.insert("credit_reserved".into(), now.to_string());
-                customer.insert("version".into(), (num(&customer, "version") + 1).to_string());
+                customer.insert(
+                    "version".into(),
+                    (num(&customer, "version") + 1).to_string(),
+                );
                 commit = commit.put(CUSTOMERS, CUSTOMER, customer);
             }
         }
         env.commit(CUSTOMERS_DB, commit)?;
         if reserved || kind == "CreditLimitExceeded" {
-            env.say(format!("The Customer service's consumer writes {kind} for {order} to its tables."));
+            env.say(format!(
+                "The Customer service's consumer writes {kind} for {order} to its tables."
+            ));
             env.point(CrashPoint::InConsumer, || {
                 format!("the Customer service's consumer crashed right after writing {kind} for {order}")
             })?;
@@ -121,8 +143,14 @@ impl PublishFirst {
             }
         };
         let order = text(&msg, "order").to_string();
-        publish(env, vec![event(announce, &order, num(&msg, "amount"))], Some((ORDER_SERVICE, seq)))?;
-        env.say(format!("The Order service publishes {announce} for {order}."));
+        publish(
+            env,
+            vec![event(announce, &order, num(&msg, "amount"))],
+            Some((ORDER_SERVICE, seq)),
+        )?;
+        env.say(format!(
+            "The Order service publishes {announce} for {order}."
+        ));
         env.point(CrashPoint::AfterPublish, || {
             format!("the Order service crashed right after publishing {announce} for {order}")
         })?;
@@ -136,7 +164,10 @@ impl Service for PublishFirst {
     }
 
     fn create_customer(&self, env: &mut Env, limit: u64) -> Step<()> {
-        env.commit(CUSTOMERS_DB, Commit::new().put(CUSTOMERS, CUSTOMER, customer_row(limit)))?;
+        env.commit(
+            CUSTOMERS_DB,
+            Commit::new().put(CUSTOMERS, CUSTOMER, customer_row(limit)),
+        )?;
         Ok(())
     }
 

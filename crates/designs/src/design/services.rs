@@ -30,7 +30,11 @@ impl DualWrite {
         let (mut commit, ok) = decide_credit(&*env.load(CUSTOMERS_DB)?, &order, amount);
         commit.writes.extend(checkpoint.writes);
         env.commit(CUSTOMERS_DB, commit)?;
-        let reply = if ok { "CreditReserved" } else { "CreditLimitExceeded" };
+        let reply = if ok {
+            "CreditReserved"
+        } else {
+            "CreditLimitExceeded"
+        };
         env.say(format!(
             "The Customer service reads OrderCreated for {order} and writes its decision to CUSTOMERS and RESERVATIONS ({}).",
             if ok { "reserved" } else { "refused" }
@@ -39,7 +43,9 @@ impl DualWrite {
             format!("the Customer service crashed after writing its decision on {order}, before publishing {reply}")
         })?;
         publish(env, vec![event(reply, &order, amount)], None)?;
-        env.say(format!("The Customer service publishes {reply} for {order}."));
+        env.say(format!(
+            "The Customer service publishes {reply} for {order}."
+        ));
         env.point(CrashPoint::AfterPublish, || {
             format!("the Customer service crashed right after publishing {reply} for {order}")
         })?;
@@ -68,13 +74,23 @@ impl DualWrite {
         };
         commit = commit.put(ORDERS, &order, order_row(num(&stored, "total"), state));
         env.commit(ORDERS_DB, commit)?;
-        let announce = if state == "APPROVED" { "OrderApproved" } else { "OrderCancelled" };
+        let announce = if state == "APPROVED" {
+            "OrderApproved"
+        } else {
+            "OrderCancelled"
+        };
         env.say(format!("The Order service writes {order} as {state}."));
         env.point(CrashPoint::BetweenWriteAndPublish, || {
             format!("the Order service crashed after writing {order} as {state}, before publishing {announce}")
         })?;
-        publish(env, vec![event(announce, &order, num(&stored, "total"))], None)?;
-        env.say(format!("The Order service publishes {announce} for {order}."));
+        publish(
+            env,
+            vec![event(announce, &order, num(&stored, "total"))],
+            None,
+        )?;
+        env.say(format!(
+            "The Order service publishes {announce} for {order}."
+        ));
         env.point(CrashPoint::AfterPublish, || {
             format!("the Order service crashed right after publishing {announce} for {order}")
         })?;
@@ -88,7 +104,10 @@ impl Service for DualWrite {
     }
 
     fn create_customer(&self, env: &mut Env, limit: u64) -> Step<()> {
-        env.commit(CUSTOMERS_DB, Commit::new().put(CUSTOMERS, CUSTOMER, customer_row(limit)))?;
+        env.commit(
+            CUSTOMERS_DB,
+            Commit::new().put(CUSTOMERS, CUSTOMER, customer_row(limit)),
+        )?;
         Ok(())
     }
 
@@ -98,7 +117,9 @@ impl Service for DualWrite {
         let created = || vec![event("OrderCreated", id, order.total)];
         if opts.publish_before_write {
             publish(env, created(), None)?;
-            env.say(format!("The Order service publishes OrderCreated for {id} first."));
+            env.say(format!(
+                "The Order service publishes OrderCreated for {id} first."
+            ));
             env.point(CrashPoint::BetweenWriteAndPublish, || {
                 format!("the Order service crashed after publishing OrderCreated for {id}, before writing it to ORDERS")
             })?;
