@@ -484,7 +484,7 @@ fn Simulator() -> impl IntoView {
         <section class="panel designs-sim" aria-labelledby="sim-title">
             <h2 id="sim-title">"Every design, 1,000 seeds"</h2>
             <p class="hint">
-                {format!("The simulator plays the same {} drawn stories under every design. Each story has its own orders, some placed at once, and deliveries in between. Three stories in four have a crash at a drawn point. Each switch is on in half of them. The table counts the stories in which the checker found each problem.", thousands(SEEDS))}
+                {format!("The simulator plays the same {} drawn stories under every design. Each story has its own orders, some placed at once, and deliveries in between. Three stories in four plan a crash at a drawn point; it happens when the design gets there. Each switch is on in half of them. The table counts the stories in which the checker found each problem.", thousands(SEEDS))}
             </p>
             <p>"The same code prints the same table with this command: " <code class="command">{COMMAND}</code></p>
             <div class="designs-run">
