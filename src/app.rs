@@ -3,6 +3,7 @@
 //! the `<base href>` Trunk writes into index.html.
 
 use crate::components::bench::BenchPage;
+use crate::components::designs::DesignsPage;
 use crate::components::{about::About, header::Header, lab_page::LabPage};
 use crate::components::{choreography_page::ChoreographyPage, time_travel::TimeTravel};
 use crate::components::{events::EventsPage, faults::FaultsPage};
@@ -41,6 +42,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projections") view=ProjectionsPage />
                     <Route path=path!("/events") view=EventsPage />
                     <Route path=path!("/faults") view=FaultsPage />
+                    <Route path=path!("/designs") view=DesignsPage />
                     <Route path=path!("/bench") view=BenchPage />
                 </Routes>
             </main>

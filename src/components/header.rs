@@ -25,6 +25,7 @@ pub fn Header() -> impl IntoView {
                 <A href=href("/projections")>"Projections"</A>
                 <A href=href("/events")>"Events"</A>
                 <A href=href("/faults")>"Faults"</A>
+                <A href=href("/designs")>"Designs"</A>
                 <A href=href("/lessons")>"Lessons"</A>
                 <A href=href("/share")>"Share"</A>
                 <A href=href("/about")>"About the patterns"</A>

@@ -7,6 +7,7 @@ pub mod bench;
 pub mod choreography;
 pub mod choreography_page;
 pub mod command_side;
+pub mod designs;
 pub mod display;
 pub mod event_table;
 pub mod events;

@@ -86,6 +86,8 @@ fn native(project: &Project) -> Result<()> {
         "-p",
         "foldlab-lab",
         "-p",
+        "foldlab-designs",
+        "-p",
         "xtask",
         "--lib",
         "--tests",
