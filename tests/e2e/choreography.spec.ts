@@ -177,6 +177,7 @@ test('a refusal recorded as an event has its own outcome and colour, never "stat
   await expect(outcome).toHaveText('Customer service: refusal recorded');
   // Its colour is neither a change's nor a rule that stored nothing.
   const refusalColour = await outcome.evaluate((el) => getComputedStyle(el).color);
+  await page.screenshot({ path: screenshotPath('choreography-refusal-recorded'), fullPage: true });
   for (let i = 0; i < 8; i++) {
     await choreo.forward();
     if ((await choreo.currentRow.textContent())?.includes('appends OrderCancelled')) break;
@@ -185,5 +186,5 @@ test('a refusal recorded as an event has its own outcome and colour, never "stat
   await expect(changed).toHaveText('Order service: state changed');
   expect(await changed.evaluate((el) => getComputedStyle(el).color)).not.toBe(refusalColour);
   await expect(choreo.sentence).toContainText('cancelled order o-');
-  expect(problems).toEqual([]);
+  expect(problems.messages).toEqual([]);
 });
