@@ -132,7 +132,9 @@ impl Lab {
             }
             let watcher = Journal(lab);
             let runner = runner(&engine, &watcher);
-            runner.prepare(&settings).await?;
+            runner
+                .prepare(settings.snapshot_every, &settings.seed_events)
+                .await?;
             runner.run(&steps).await.map_err(|v| v.to_string())
         })
         .await

@@ -14,6 +14,7 @@ pub mod salvage;
 pub mod scenario;
 pub mod sharing;
 pub mod sim;
+pub mod step;
 pub mod timeline;
 
 pub use narrate::narrate;

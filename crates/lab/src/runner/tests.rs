@@ -44,7 +44,13 @@ fn run_in_parts(scenario: &Scenario, parts: &[usize]) -> (Vec<StepResult>, Vec<E
     let engine = engine();
     block_on(async {
         let runner = Runner::new(&engine, &());
-        runner.prepare(&scenario.settings).await.expect("prepared");
+        runner
+            .prepare(
+                scenario.settings.snapshot_every,
+                &scenario.settings.seed_events,
+            )
+            .await
+            .expect("prepared");
         let mut results = Vec::new();
         let mut at = 0;
         for part in parts {

@@ -32,7 +32,13 @@ fn a_lab() -> Engine<FaultSwitch> {
     let engine = Engine::new(FaultSwitch::default(), Box::new(|| 1_700_000_000_000));
     block_on(async {
         let runner = Runner::new(&engine, &());
-        runner.prepare(&scenario.settings).await.expect("prepared");
+        runner
+            .prepare(
+                scenario.settings.snapshot_every,
+                &scenario.settings.seed_events,
+            )
+            .await
+            .expect("prepared");
         let results = runner.run(&scenario.steps).await.expect("no violation");
         assert!(results.iter().all(|r| r.errors().is_empty()), "{results:?}");
     });

@@ -5,9 +5,10 @@
 //! some name ids that make the command fail, since a refused command is a normal outcome; and each
 //! step is plain data that replays without the generator.
 
-use super::harness::{Harness, Violation};
+use super::harness::Harness;
 use super::rng::Rng;
-use super::step::{
+use crate::runner::Violation;
+use crate::step::{
     CancelOrder, ChangeCreditLimit, Crash, CreateCustomer, DeleteCustomer, Deliver, PlaceOrder,
     Redeliver, ShipOrder, Step,
 };

@@ -3,132 +3,15 @@
 //! deliveries as they happen (after a crash, the redelivered event must be discarded).
 
 use super::invariants::Checked;
-use super::step::Step;
-use crate::runner::{Runner, Watcher};
+use crate::runner::{Runner, StepResult, Violation, Watcher};
+use crate::step::Step;
 use foldlab_domain::EventEnvelope;
 use foldlab_engine::{
-    Delivery, Engine, EngineError, Outcome, OutcomeKind, SnapshotPolicy, StepReport, Subscriber,
+    Delivery, Engine, EngineError, OutcomeKind, SnapshotPolicy, StepReport, Subscriber,
 };
 use foldlab_store::{EventStore, FaultSwitch, MemoryStore, StoreError};
-use serde::Serialize;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
-
-/// The most deliveries one `deliver` step makes: far more than any run needs, so reaching it means
-/// deliveries never stop.
-pub const DELIVERY_LIMIT: usize = 10_000;
-
-/// What one step did, for people and for the scenario runner's output.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StepResult {
-    /// A command stored these events.
-    Stored {
-        /// Their ids.
-        event_ids: Vec<u64>,
-    },
-    /// A command was refused, or a step could not be carried out (in plain words).
-    Failed {
-        /// Why.
-        error: String,
-    },
-    /// Deliveries made, in order.
-    Delivered(Vec<DeliveryRecord>),
-    /// The results of racing steps, in the order the steps were written.
-    Raced(Vec<StepResult>),
-    /// The results of a repeat's steps, round after round.
-    Repeated(Vec<StepResult>),
-    /// Where a projection stands after a projection step.
-    Projected {
-        /// The projection.
-        name: String,
-        /// Its checkpoint.
-        position: u64,
-        /// How far behind the head it is.
-        events_behind: u64,
-        /// Whether it is paused.
-        paused: bool,
-    },
-}
-
-/// One delivery and what it came to.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct DeliveryRecord {
-    /// Who received it.
-    pub subscriber: String,
-    /// The event delivered.
-    pub event_id: u64,
-    /// Its type.
-    pub event_type: String,
-    /// What it came to.
-    pub outcome: OutcomeKind,
-    /// Ids of events the delivery stored.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub stored: Vec<u64>,
-    /// The refusal or failure, in plain words.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
-}
-
-impl DeliveryRecord {
-    /// The record of a delivery that completed.
-    pub fn from_report(report: &StepReport) -> Self {
-        DeliveryRecord {
-            subscriber: report.delivery.subscriber.name().to_string(),
-            event_id: report.delivery.event.event_id,
-            event_type: report.delivery.event.event_type.clone(),
-            outcome: report.outcome.kind(),
-            stored: report.outcome.stored().iter().map(|e| e.event_id).collect(),
-            detail: match &report.outcome {
-                Outcome::Refused(reason) => Some(reason.clone()),
-                Outcome::Appended(_)
-                | Outcome::RefusalRecorded(_)
-                | Outcome::ViewUpdated
-                | Outcome::ViewUnchanged
-                | Outcome::DuplicateDiscarded(_) => None,
-            },
-        }
-    }
-}
-
-impl StepResult {
-    /// Every delivery this step made, races included.
-    pub fn deliveries(&self) -> Vec<&DeliveryRecord> {
-        match self {
-            StepResult::Delivered(records) => records.iter().collect(),
-            StepResult::Raced(results) | StepResult::Repeated(results) => {
-                results.iter().flat_map(|r| r.deliveries()).collect()
-            }
-            StepResult::Stored { .. }
-            | StepResult::Failed { .. }
-            | StepResult::Projected { .. } => Vec::new(),
-        }
-    }
-
-    /// Every failure message of this step, races included.
-    pub fn errors(&self) -> Vec<&str> {
-        match self {
-            StepResult::Failed { error } => vec![error.as_str()],
-            StepResult::Raced(results) | StepResult::Repeated(results) => {
-                results.iter().flat_map(|r| r.errors()).collect()
-            }
-            StepResult::Stored { .. } | StepResult::Delivered(_) | StepResult::Projected { .. } => {
-                Vec::new()
-            }
-        }
-    }
-}
-
-/// Something that must never happen: an invariant broken, a duplicate not recognised, or an error
-/// no step should cause.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Violation(pub String);
-
-impl std::fmt::Display for Violation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 /// The simulator's engine over the fault wrapper (in front of memory unless said otherwise): the
 /// one runner carries its steps out, and an [`Invariants`] watcher checks each delivery as it

@@ -7,7 +7,8 @@
 //! rebuilt last time. The checks at quiescence start from nothing: a fold and a rebuild from
 //! position 0.
 
-use super::harness::{Harness, Violation};
+use super::harness::Harness;
+use crate::runner::Violation;
 use foldlab_domain::codec::DomainEvent;
 use foldlab_domain::{
     project, ApplyOutcome, CustomerDecider, CustomerEvent, CustomerViews, EventEnvelope,

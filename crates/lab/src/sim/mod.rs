@@ -10,18 +10,18 @@ mod generate;
 mod harness;
 mod invariants;
 mod rng;
-mod step;
 
-pub use foldlab_engine::SnapshotPolicy;
-pub use generate::{Generator, Settings};
-pub use harness::{DeliveryRecord, Harness, StepResult, Violation, DELIVERY_LIMIT};
-pub use invariants::{check_always, check_quiescent, rebuild, settled};
-pub use rng::Rng;
-pub use step::{
+pub use crate::runner::{DeliveryRecord, StepResult, Violation, DELIVERY_LIMIT};
+pub use crate::step::{
     subscriber_name, CancelOrder, ChangeCreditLimit, Crash, CreateCustomer, DeleteCustomer,
     Deliver, PlaceOrder, ProjectionAction, ProjectionStep, Redeliver, Repeat, ShipOrder, Step,
     MAX_ROUNDS,
 };
+pub use foldlab_engine::SnapshotPolicy;
+pub use generate::{Generator, Settings};
+pub use harness::Harness;
+pub use invariants::{check_always, check_quiescent, rebuild, settled};
+pub use rng::Rng;
 
 use crate::scenario::{Expect, Scenario, Settings as ScenarioSettings};
 use foldlab_domain::EventEnvelope;

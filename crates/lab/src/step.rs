@@ -3,7 +3,7 @@
 //! so a run can be recorded, replayed, shrunk and printed.
 //!
 //! Every command the user can send is a step. To add another: add a variant here, carry it out in
-//! [`crate::sim::Harness::apply`], and teach the generator in `sim/generate.rs` to produce it.
+//! [`crate::runner::Runner::step`], and teach the generator in `sim/generate.rs` to produce it.
 //! Nothing else needs to know.
 
 use foldlab_engine::Subscriber;
