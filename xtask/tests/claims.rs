@@ -246,6 +246,8 @@ fn the_claims_page_lists_every_claim_with_its_passage() {
         "Part 2, Benefits and Drawbacks of Event Sourcing",
         "Part 2, Using CQRS",
         "Part 2, Using Snapshots to Improve Performance",
+        "Part 2, Reliably Updating State and Publishing Events",
+        "Part 2, Developing Microservices with Event Sourcing",
         "Eventual Consistency & Distributed Transactions",
         "CreditReleased",
         "CreditReservationRefused",
