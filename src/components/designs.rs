@@ -126,6 +126,16 @@ pub fn DesignsPage() -> impl IntoView {
     let prediction = RwSignal::new(None::<Prediction>);
     let result = RwSignal::new(None::<Result<RunView, String>>);
     let runs = RwSignal::new(0u32);
+    // Reset lab deletes the designs' records: a result read from them is gone with them.
+    let lab = expect_context::<crate::lab::Lab>();
+    Effect::new(move |seen: Option<u32>| {
+        let resets = lab.resets.get();
+        if seen.is_some_and(|before| before != resets) {
+            prediction.set(None);
+            result.set(None);
+        }
+        resets
+    });
     // A new choice asks for a new prediction before it reveals anything.
     let changed = move || {
         prediction.set(None);

@@ -96,6 +96,9 @@ pub struct Lab {
     pub readout: RwSignal<Readout>,
     /// A failure to read the store, shown at the top.
     pub load_error: RwSignal<Option<String>>,
+    /// How many times the lab was reset in this page: views that show records of their own
+    /// (the Designs page) forget them when it moves.
+    pub resets: RwSignal<u32>,
     /// True while a command or delivery runs (buttons are disabled meanwhile).
     pub busy: RwSignal<bool>,
     /// Every command and delivery made in this browser, oldest first (see [`journal`]).
@@ -123,6 +126,7 @@ impl Lab {
             status: RwSignal::new(StoreStatus::Opening),
             readout: RwSignal::new(Readout::default()),
             load_error: RwSignal::new(None),
+            resets: RwSignal::new(0),
             busy: RwSignal::new(true),
             journal: RwSignal::new(Vec::new()),
             step_error: RwSignal::new(None),
@@ -499,6 +503,11 @@ impl Lab {
             journal::clear(lab.backend());
             lab.journal.set(Vec::new());
             lab.step_error.set(None);
+            // The Designs page's records go too: "everything" means everything.
+            if let Ok(mut designs) = foldlab_designs::browser::LocalStorage::open() {
+                let _ = designs.clear_all();
+            }
+            lab.resets.update(|n| *n += 1);
             Ok(())
         })
         .await

@@ -273,3 +273,24 @@ test('the address keeps the chosen design, crash and switch, so a reload or a sh
   await expect(page.getByTestId('verdict')).toContainText('Right: the checker found it.');
   expect(problems.messages).toEqual([]);
 });
+
+test('Reset lab deletes the designs records too, and the page forgets the result read from them', async ({ page }) => {
+  const problems = trackConsoleErrors(page);
+  await openDesigns(page);
+  await runDesign(page, '3. Services with a dual write', 'Between the database write and the publish', 'An order stays NEW for good');
+  const designKeys = () =>
+    page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('foldlab-designs/')).length);
+  expect(await designKeys()).toBeGreaterThan(0);
+
+  await page.getByRole('button', { name: 'Reset lab…' }).click();
+  await page.getByRole('button', { name: 'Yes, delete everything' }).click();
+  await expect(page.getByRole('heading', { level: 3, name: /left behind/ })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Run the story' })).toBeDisabled();
+  expect(await designKeys()).toBe(0);
+  // The lab's own records are untouched by the designs, and the next run works.
+  await page.getByRole('group', { name: 'Your prediction: what will the checker find?' })
+    .getByRole('radio', { name: 'An order stays NEW for good', exact: true }).check();
+  await page.getByRole('button', { name: 'Run the story' }).click();
+  await expect(findings(page)).toHaveText('Order o-1 is NEW and no event about it will ever be published.');
+  expect(problems.messages).toEqual([]);
+});

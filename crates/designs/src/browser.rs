@@ -21,6 +21,25 @@ impl LocalStorage {
         Ok(LocalStorage { storage })
     }
 
+    /// Removes every record the designs keep (Reset lab): the keys under [`PREFIX`], and only
+    /// those. Returns how many went.
+    pub fn clear_all(&mut self) -> Result<usize, StorageError> {
+        let count = self
+            .storage
+            .length()
+            .map_err(|_| StorageError::Unavailable)?;
+        let keys: Vec<String> = (0..count)
+            .filter_map(|i| self.storage.key(i).ok().flatten())
+            .filter(|k| k.starts_with(PREFIX))
+            .collect();
+        for key in &keys {
+            self.storage
+                .remove_item(key)
+                .map_err(|_| StorageError::Unavailable)?;
+        }
+        Ok(keys.len())
+    }
+
     fn key(database: &str) -> String {
         format!("{PREFIX}{database}")
     }
