@@ -2,7 +2,7 @@
 //! service's credit rule over CUSTOMERS and RESERVATIONS, and reading the world back from rows.
 
 use super::CUSTOMER;
-use crate::check::{CustomerFact, OrderFact, Told};
+use crate::check::{CustomerFact, OrderFact, Told, World};
 use crate::env::{Env, Step};
 use crate::storage::{row, seq_key, Commit, Database, Row, StorageError, CHECKPOINTS};
 
@@ -185,4 +185,53 @@ pub fn told_on_broker(env: &Env) -> Result<Vec<Told>, StorageError> {
         .values()
         .filter_map(told_by)
         .collect())
+}
+
+/// Stores customer c-1 in `database` through `commit` (a plain one, or one the log records).
+pub fn put_customer(env: &mut Env, database: &str, commit: Commit, limit: u64) -> Step<()> {
+    env.commit(
+        database,
+        commit.put(CUSTOMERS, CUSTOMER, customer_row(limit)),
+    )?;
+    Ok(())
+}
+
+/// Whether a read of ORDERS in `database` finds order `id`.
+pub fn order_found(env: &mut Env, database: &str, id: &str) -> Step<bool> {
+    Ok(env.load(database)?.row(ORDERS, id).is_some())
+}
+
+/// The world of a design with one database: its orders, and c-1 holding what its APPROVED orders
+/// hold.
+pub fn one_database_world(env: &mut Env, database: &str) -> Result<World, StorageError> {
+    let db = env.load(database)?;
+    let orders = orders_of(&db);
+    let customer = db.row(CUSTOMERS, CUSTOMER).unwrap_or_default();
+    let held = orders
+        .iter()
+        .filter(|o| o.state == "APPROVED")
+        .map(|o| (o.id.clone(), o.total))
+        .collect();
+    Ok(World {
+        customers: vec![CustomerFact {
+            id: CUSTOMER.into(),
+            limit: num(&customer, "credit_limit"),
+            held,
+        }],
+        orders,
+        one_database: Some(database.into()),
+        ..World::default()
+    })
+}
+
+/// The world of a design with a service per database and a broker: the orders, c-1, and what the
+/// broker told of each order.
+pub fn services_world(env: &mut Env) -> Result<World, StorageError> {
+    Ok(World {
+        orders: orders_of(&*env.load(ORDERS_DB)?),
+        customers: customer_of(&*env.load(CUSTOMERS_DB)?),
+        publishes: true,
+        told: told_on_broker(env)?,
+        ..World::default()
+    })
 }

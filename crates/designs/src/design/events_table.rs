@@ -4,7 +4,7 @@
 //! insert its event: the lab's switch makes the approval path forget.
 
 use super::common::*;
-use super::{NewOrder, Options, Service, CUSTOMER};
+use super::{NewOrder, Options, Service};
 use crate::check::World;
 use crate::env::{CrashPoint, Env, Step};
 use crate::storage::{Commit, StorageError, CHECKPOINTS};
@@ -106,11 +106,7 @@ impl Service for EventsTable {
     }
 
     fn create_customer(&self, env: &mut Env, limit: u64) -> Step<()> {
-        env.commit(
-            CUSTOMERS_DB,
-            Commit::new().put(CUSTOMERS, CUSTOMER, customer_row(limit)),
-        )?;
-        Ok(())
+        put_customer(env, CUSTOMERS_DB, Commit::new(), limit)
     }
 
     fn place_order(&self, env: &mut Env, _: &Options, order: &NewOrder) -> Step<()> {
@@ -128,7 +124,7 @@ impl Service for EventsTable {
     }
 
     fn read_order(&self, env: &mut Env, id: &str) -> Step<bool> {
-        Ok(env.load(ORDERS_DB)?.row(ORDERS, id).is_some())
+        order_found(env, ORDERS_DB, id)
     }
 
     fn consumers(&self) -> u32 {
@@ -145,12 +141,6 @@ impl Service for EventsTable {
     }
 
     fn world(&self, env: &mut Env) -> Result<World, StorageError> {
-        Ok(World {
-            orders: orders_of(&*env.load(ORDERS_DB)?),
-            customers: customer_of(&*env.load(CUSTOMERS_DB)?),
-            publishes: true,
-            told: told_on_broker(env)?,
-            ..World::default()
-        })
+        services_world(env)
     }
 }

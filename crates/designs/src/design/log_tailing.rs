@@ -3,7 +3,7 @@
 //! but subscribers get row changes and must work out what they mean.
 
 use super::common::*;
-use super::{NewOrder, Options, Service, CUSTOMER};
+use super::{NewOrder, Options, Service};
 use crate::check::{Told, World};
 use crate::env::{CrashPoint, Env, Step};
 use crate::storage::{Commit, Row, StorageError, CHECKPOINTS, TRANSACTION_LOG};
@@ -128,13 +128,7 @@ impl Service for LogTailing {
     }
 
     fn create_customer(&self, env: &mut Env, limit: u64) -> Step<()> {
-        env.commit(
-            CUSTOMERS_DB,
-            Commit::new()
-                .logged()
-                .put(CUSTOMERS, CUSTOMER, customer_row(limit)),
-        )?;
-        Ok(())
+        put_customer(env, CUSTOMERS_DB, Commit::new().logged(), limit)
     }
 
     fn place_order(&self, env: &mut Env, _: &Options, order: &NewOrder) -> Step<()> {
@@ -152,7 +146,7 @@ impl Service for LogTailing {
     }
 
     fn read_order(&self, env: &mut Env, id: &str) -> Step<bool> {
-        Ok(env.load(ORDERS_DB)?.row(ORDERS, id).is_some())
+        order_found(env, ORDERS_DB, id)
     }
 
     fn consumers(&self) -> u32 {
@@ -201,12 +195,9 @@ impl Service for LogTailing {
             example = messages.values().next().map(describe);
         }
         Ok(World {
-            orders: orders_of(&*env.load(ORDERS_DB)?),
-            customers: customer_of(&*env.load(CUSTOMERS_DB)?),
-            publishes: true,
             told,
             row_change: example,
-            ..World::default()
+            ..services_world(env)?
         })
     }
 }

@@ -1,9 +1,12 @@
 //! Design 1, the monolith: ORDERS and CUSTOMERS in one database, and the credit check and the new
 //! order in one ACID transaction (Part 1's credit check).
 
-use super::common::{customer_row, num, order_row, orders_of, text, CUSTOMERS, ORDERS};
+use super::common::{
+    num, one_database_world, order_found, order_row, orders_of, put_customer, text, CUSTOMERS,
+    ORDERS,
+};
 use super::{NewOrder, Options, Service, CUSTOMER};
-use crate::check::{CustomerFact, World};
+use crate::check::World;
 use crate::env::{CrashPoint, Env, Step};
 use crate::storage::{version_of, Commit, StorageError};
 
@@ -17,11 +20,7 @@ impl Service for Monolith {
     }
 
     fn create_customer(&self, env: &mut Env, limit: u64) -> Step<()> {
-        env.commit(
-            DB,
-            Commit::new().put(CUSTOMERS, CUSTOMER, customer_row(limit)),
-        )?;
-        Ok(())
+        put_customer(env, DB, Commit::new(), limit)
     }
 
     fn place_order(&self, env: &mut Env, _: &Options, order: &NewOrder) -> Step<()> {
@@ -62,7 +61,7 @@ impl Service for Monolith {
     }
 
     fn read_order(&self, env: &mut Env, id: &str) -> Step<bool> {
-        Ok(env.load(DB)?.row(ORDERS, id).is_some())
+        order_found(env, DB, id)
     }
 
     fn consumers(&self) -> u32 {
@@ -74,23 +73,6 @@ impl Service for Monolith {
     }
 
     fn world(&self, env: &mut Env) -> Result<World, StorageError> {
-        let db = env.load(DB)?;
-        let orders = orders_of(&db);
-        let customer = db.row(CUSTOMERS, CUSTOMER).unwrap_or_default();
-        let held = orders
-            .iter()
-            .filter(|o| o.state == "APPROVED")
-            .map(|o| (o.id.clone(), o.total))
-            .collect();
-        Ok(World {
-            customers: vec![CustomerFact {
-                id: CUSTOMER.into(),
-                limit: num(&customer, "credit_limit"),
-                held,
-            }],
-            orders,
-            one_database: Some(DB.into()),
-            ..World::default()
-        })
+        one_database_world(env, DB)
     }
 }

@@ -3,9 +3,11 @@
 //! Each update checks the Customer's version, so two orders of one customer placed at once
 //! conflict: one waits its turn and is tried again.
 
-use super::common::{customer_row, num, order_row, orders_of, CUSTOMERS, ORDERS};
+use super::common::{
+    num, one_database_world, order_found, order_row, put_customer, CUSTOMERS, ORDERS,
+};
 use super::{NewOrder, Options, Service, CUSTOMER};
-use crate::check::{CustomerFact, World};
+use crate::check::World;
 use crate::env::{CrashPoint, Env, Halt, Step};
 use crate::storage::{version_of, Commit, Database, StorageError};
 use std::rc::Rc;
@@ -84,11 +86,7 @@ impl Service for OneAggregate {
     }
 
     fn create_customer(&self, env: &mut Env, limit: u64) -> Step<()> {
-        env.commit(
-            DB,
-            Commit::new().put(CUSTOMERS, CUSTOMER, customer_row(limit)),
-        )?;
-        Ok(())
+        put_customer(env, DB, Commit::new(), limit)
     }
 
     fn place_order(&self, env: &mut Env, _: &Options, order: &NewOrder) -> Step<()> {
@@ -118,7 +116,7 @@ impl Service for OneAggregate {
     }
 
     fn read_order(&self, env: &mut Env, id: &str) -> Step<bool> {
-        Ok(env.load(DB)?.row(ORDERS, id).is_some())
+        order_found(env, DB, id)
     }
 
     fn consumers(&self) -> u32 {
@@ -130,23 +128,6 @@ impl Service for OneAggregate {
     }
 
     fn world(&self, env: &mut Env) -> Result<World, StorageError> {
-        let db = env.load(DB)?;
-        let orders = orders_of(&db);
-        let customer = db.row(CUSTOMERS, CUSTOMER).unwrap_or_default();
-        let held = orders
-            .iter()
-            .filter(|o| o.state == "APPROVED")
-            .map(|o| (o.id.clone(), o.total))
-            .collect();
-        Ok(World {
-            customers: vec![CustomerFact {
-                id: CUSTOMER.into(),
-                limit: num(&customer, "credit_limit"),
-                held,
-            }],
-            orders,
-            one_database: Some(DB.into()),
-            ..World::default()
-        })
+        one_database_world(env, DB)
     }
 }

@@ -3,7 +3,7 @@
 //! Publishing Events).
 
 use super::common::*;
-use super::{NewOrder, Options, Service, CUSTOMER};
+use super::{NewOrder, Options, Service};
 use crate::check::World;
 use crate::env::{CrashPoint, Env, Step};
 use crate::storage::{Commit, StorageError, CHECKPOINTS};
@@ -104,11 +104,7 @@ impl Service for DualWrite {
     }
 
     fn create_customer(&self, env: &mut Env, limit: u64) -> Step<()> {
-        env.commit(
-            CUSTOMERS_DB,
-            Commit::new().put(CUSTOMERS, CUSTOMER, customer_row(limit)),
-        )?;
-        Ok(())
+        put_customer(env, CUSTOMERS_DB, Commit::new(), limit)
     }
 
     fn place_order(&self, env: &mut Env, opts: &Options, order: &NewOrder) -> Step<()> {
@@ -141,7 +137,7 @@ impl Service for DualWrite {
     }
 
     fn read_order(&self, env: &mut Env, id: &str) -> Step<bool> {
-        Ok(env.load(ORDERS_DB)?.row(ORDERS, id).is_some())
+        order_found(env, ORDERS_DB, id)
     }
 
     fn consumers(&self) -> u32 {
@@ -156,12 +152,6 @@ impl Service for DualWrite {
     }
 
     fn world(&self, env: &mut Env) -> Result<World, StorageError> {
-        Ok(World {
-            orders: orders_of(&*env.load(ORDERS_DB)?),
-            customers: customer_of(&*env.load(CUSTOMERS_DB)?),
-            publishes: true,
-            told: told_on_broker(env)?,
-            ..World::default()
-        })
+        services_world(env)
     }
 }
