@@ -103,18 +103,17 @@ pub fn fold_stored<D: Snapshotting>(
 where
     D::Event: DomainEvent,
 {
-    let events = envelopes
-        .iter()
-        .map(|e| {
-            D::Event::from_stored(&e.event_type, e.schema_version, &e.event_data).map_err(|error| {
-                EngineError::Decode {
-                    event_id: e.event_id,
-                    error,
-                }
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(fold::<D>(state, &events))
+    // Decoded and evolved one at a time: a replay of a long stream a page at a time calls this for
+    // every event, so nothing is collected on the way.
+    envelopes.iter().try_fold(state, |state, e| {
+        let event = D::Event::from_stored(&e.event_type, e.schema_version, &e.event_data).map_err(
+            |error| EngineError::Decode {
+                event_id: e.event_id,
+                error,
+            },
+        )?;
+        Ok(D::evolve(state, &event))
+    })
 }
 
 /// The snapshot policy: a snapshot every N events of each aggregate type, or none for a type.
