@@ -178,6 +178,18 @@ test('a refusal recorded as an event has its own outcome and colour, never "stat
   // Its colour is neither a change's nor a rule that stored nothing.
   const refusalColour = await outcome.evaluate((el) => getComputedStyle(el).color);
   await page.screenshot({ path: screenshotPath('choreography-refusal-recorded'), fullPage: true });
+  // On a projector with Large text, and on a phone, the refusal's row keeps its words and colour.
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await page.getByRole('button', { name: 'Large text' }).click();
+  await choreo.currentRow.scrollIntoViewIfNeeded();
+  await expect(outcome).toBeVisible();
+  await page.screenshot({ path: screenshotPath('choreography-refusal-projector-large') });
+  await page.getByRole('button', { name: 'Large text' }).click();
+  await page.setViewportSize({ width: 390, height: 844 });
+  await choreo.currentRow.scrollIntoViewIfNeeded();
+  await expect(outcome).toBeVisible();
+  await page.screenshot({ path: screenshotPath('choreography-refusal-phone') });
+  await page.setViewportSize({ width: 1280, height: 800 });
   for (let i = 0; i < 8; i++) {
     await choreo.forward();
     if ((await choreo.currentRow.textContent())?.includes('appends OrderCancelled')) break;
