@@ -37,8 +37,11 @@ impl Money {
         self.0 > 0
     }
 
-    /// Parses what a person types in a form: `250`, `250.5`, `1,250.50`, `$12.99` or `-3`.
-    /// At most two decimals; the sign is kept so that the aggregate can explain why it refuses it.
+    /// Parses what a person types in a form: `250`, `250.5`, `1,250.50`, `$12.99`, `-3`, or with a
+    /// decimal comma, `5,00` or `12,5`. A comma followed by one or two digits, with no dot in the
+    /// amount, is a decimal comma; otherwise commas must group thousands (`1,250`), so a comma is
+    /// never dropped silently. At most two decimals; the sign is kept so that the aggregate can
+    /// explain why it refuses it.
     pub fn parse(text: &str) -> Result<Money, MoneyParseError> {
         let trimmed = text.trim();
         if trimmed.is_empty() {
@@ -48,14 +51,12 @@ impl Money {
             Some(rest) => (true, rest.trim_start()),
             None => (false, trimmed),
         };
-        let rest = rest.strip_prefix('$').unwrap_or(rest).replace(',', "");
-        let (whole, fraction) = match rest.split_once('.') {
-            Some((whole, fraction)) => (whole, fraction),
-            None => (rest.as_str(), ""),
-        };
+        let rest = rest.strip_prefix('$').unwrap_or(rest);
+        let not_a_number = || MoneyParseError::NotANumber(trimmed.to_string());
+        let (whole, fraction) = split_decimals(rest).ok_or_else(not_a_number)?;
         let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
-        if (whole.is_empty() && fraction.is_empty()) || !digits(whole) || !digits(fraction) {
-            return Err(MoneyParseError::NotANumber(trimmed.to_string()));
+        if (whole.is_empty() && fraction.is_empty()) || !digits(&whole) || !digits(fraction) {
+            return Err(not_a_number());
         }
         if fraction.len() > 2 {
             return Err(MoneyParseError::TooManyDecimals(trimmed.to_string()));
@@ -150,6 +151,35 @@ impl fmt::Display for MoneyParseError {
 
 impl std::error::Error for MoneyParseError {}
 
+/// The whole part (thousands separators removed) and the decimals of an amount typed without its
+/// sign or `$`, or `None` when its commas are neither one decimal comma nor thousands separators.
+fn split_decimals(text: &str) -> Option<(String, &str)> {
+    let grouped = |whole: &str| -> Option<String> {
+        let mut groups = whole.split(',');
+        let first = groups.next().unwrap_or_default();
+        let mut joined = first.to_string();
+        for group in groups {
+            if first.is_empty() || first.len() > 3 || group.len() != 3 {
+                return None;
+            }
+            joined.push_str(group);
+        }
+        Some(joined)
+    };
+    match text.split_once('.') {
+        Some((whole, fraction)) if !fraction.contains(',') => Some((grouped(whole)?, fraction)),
+        Some(_) => None,
+        None => match text.rsplit_once(',') {
+            Some((whole, fraction))
+                if (1..=2).contains(&fraction.len()) && !whole.contains(',') =>
+            {
+                Some((whole.to_string(), fraction))
+            }
+            _ => Some((grouped(text)?, "")),
+        },
+    }
+}
+
 /// What was typed, as quoted back in a message: at most 24 characters, then "…", so that a pasted
 /// page of text gives a message of one line.
 fn shortened(text: &str) -> String {
@@ -173,6 +203,22 @@ mod tests {
         assert_eq!(Money::parse("$1,250.00"), Ok(Money::from_cents(125_000)));
         assert_eq!(Money::parse("-3"), Ok(Money::from_cents(-300)));
         assert_eq!(Money::parse("0"), Ok(Money::ZERO));
+    }
+
+    #[test]
+    fn a_decimal_comma_is_read_as_cents_not_dropped() {
+        assert_eq!(Money::parse("5,00"), Ok(Money::from_cents(500)));
+        assert_eq!(Money::parse("12,5"), Ok(Money::from_cents(1_250)));
+        assert_eq!(Money::parse("$7,25"), Ok(Money::from_cents(725)));
+        assert_eq!(Money::parse("-0,5"), Ok(Money::from_cents(-50)));
+        assert_eq!(Money::parse("1,250"), Ok(Money::from_cents(125_000)));
+        assert_eq!(Money::parse("1,250,000.5"), Ok(Money::from_cents(125_000_050)));
+        for ambiguous in ["1.250,00", "5,0000", "12,34,56", "1,2,3", ",", "1,25.00", "1234,567"] {
+            assert!(
+                matches!(Money::parse(ambiguous), Err(MoneyParseError::NotANumber(_))),
+                "{ambiguous} should be refused, not guessed"
+            );
+        }
     }
 
     #[test]
