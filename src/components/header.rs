@@ -35,6 +35,7 @@ pub fn Header() -> impl IntoView {
             <ResetLab />
         </header>
         {move || lab.load_error.get().map(|e| view! { <p class="banner error" role="alert">{e}</p> })}
+        <super::store_closed::StoreClosed />
         <super::integrity::IntegrityPanel />
         {move || lab.loading.get().map(|(read, head)| view! {
             <p class="banner" role="status" data-testid="log-loading">

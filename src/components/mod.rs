@@ -20,5 +20,6 @@ pub mod projections;
 pub mod query_side;
 pub mod share;
 pub mod snapshots;
+pub mod store_closed;
 pub mod time_travel;
 pub mod transport;

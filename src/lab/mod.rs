@@ -7,7 +7,7 @@ use foldlab_engine::{Engine, EngineError, StepReport, Subscriber};
 use foldlab_lab::narrate;
 use foldlab_store::browser::{open_browser_store_with, BrowserStore};
 use foldlab_store::integrity::IntegrityReport;
-use foldlab_store::{Backend, Change, EventStore, FaultSwitch, StoreError, StreamId};
+use foldlab_store::{Backend, Change, ClosedBy, EventStore, FaultSwitch, StoreError, StreamId};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::rc::Rc;
@@ -116,6 +116,9 @@ pub struct Lab {
     reload_next: StoredValue<bool>,
     /// What the integrity check found, once a record could not be read (see [`Lab::check_integrity`]).
     pub integrity: RwSignal<Option<IntegrityReport>>,
+    /// Set when the store's connection was closed from outside (the database deleted, say): the
+    /// lab then shows nothing it can no longer read and takes no command until a reload.
+    pub closed: RwSignal<Option<ClosedBy>>,
 }
 
 impl Lab {
@@ -135,6 +138,7 @@ impl Lab {
             sync_again: StoredValue::new(false),
             reload_next: StoredValue::new(false),
             integrity: RwSignal::new(None),
+            closed: RwSignal::new(None),
         };
         spawn_local(async move {
             let (store, note) = open_browser_store_with(STORE_NAME, &faults::open_options()).await;
@@ -142,6 +146,10 @@ impl Lab {
             // Another tab's writes: read what is new (or everything, after a reset or an import
             // there), and its journal entries, so both tabs show one log without a reload.
             store.on_external_change(Rc::new(move |change: &Change| {
+                if let Change::Closed { by } = change {
+                    lab.close(*by);
+                    return;
+                }
                 let replaced = matches!(change, Change::Cleared);
                 spawn_local(async move {
                     if let Ok(entries) = journal::load(lab.backend()) {
@@ -194,6 +202,17 @@ impl Lab {
         lab
     }
 
+    /// The store's connection was closed from outside: the events shown are no longer stored, so
+    /// the tables empty, commands stop, and the page says what happened (see `StoreClosed`).
+    fn close(&self, by: ClosedBy) {
+        self.closed.set(Some(by));
+        self.busy.set(true);
+        self.loading.set(None);
+        self.readout.set(Readout::default());
+        // The deliveries told were made on the deleted store.
+        self.journal.set(Vec::new());
+    }
+
     /// Which store holds the lab's events (memory until one is open).
     pub fn backend(&self) -> Backend {
         match self.status.get_untracked() {
@@ -215,6 +234,9 @@ impl Lab {
     /// running one go round again, so nothing is read twice and nothing appended is missed.
     pub async fn refresh(&self) {
         let Some(engine) = self.engine() else { return };
+        if self.closed.get_untracked().is_some() {
+            return;
+        }
         if self.syncing.get_value() {
             self.sync_again.set_value(true);
             return;
@@ -334,12 +356,16 @@ impl Lab {
         let engine = self.engine().ok_or_else(|| {
             "The event store is still opening; try again in a moment.".to_string()
         })?;
+        if let Some(by) = self.closed.get_untracked() {
+            return Err(format!("{} Reload the page to go on.", by.sentence()));
+        }
         self.busy.set(true);
         // Races lost before this command are not its own.
         engine.store().faults().take_conflicts();
         let result = work(engine).await;
         self.refresh().await;
-        self.busy.set(false);
+        // A store closed meanwhile keeps every button disabled.
+        self.busy.set(self.closed.get_untracked().is_some());
         result
     }
 

@@ -26,7 +26,7 @@ pub use browser::{
 pub use faults::{FaultSwitch, Faults};
 pub use integrity::{IntegrityReport, Problem, ProblemKind};
 pub use memory::MemoryStore;
-pub use notify::{Change, ChangeListener, Listener, Notifier};
+pub use notify::{Change, ChangeListener, ClosedBy, Listener, Notifier};
 pub use store::{
     Backend, Checkpoint, Conflict, EventStore, ExpectedVersion, Snapshot, StoreError, StreamId,
 };

@@ -41,6 +41,38 @@ pub enum Change {
     /// Every event, checkpoint and snapshot was deleted ("Reset lab", or an import about to
     /// write).
     Cleared,
+    /// This handle's connection to its storage was closed from outside, so nothing more can be
+    /// read or written through it. Only the handle itself tells this, to its own listeners; it
+    /// is never posted to other tabs.
+    Closed {
+        /// What closed it.
+        by: ClosedBy,
+    },
+}
+
+/// What closed a store handle's connection from outside ([`Change::Closed`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClosedBy {
+    /// The database was deleted: by another tab, a script, or the browser's developer tools.
+    Deleted,
+    /// Another tab opened a newer version of the database.
+    NewerVersion,
+    /// The browser closed it (the site's data was cleared, or the storage failed).
+    Browser,
+}
+
+impl ClosedBy {
+    /// What happened, as one plain sentence.
+    pub fn sentence(self) -> &'static str {
+        match self {
+            ClosedBy::Deleted => "The event store's database was deleted while the lab was open.",
+            ClosedBy::NewerVersion => {
+                "A newer version of the lab, open in another tab, took over the event store."
+            }
+            ClosedBy::Browser => "The browser closed the event store while the lab was open.",
+        }
+    }
 }
 
 /// The listeners of one store handle.

@@ -8,7 +8,7 @@ use foldlab_domain::EventEnvelope;
 use foldlab_store::contract::browser::{fresh_name, local_storage, open_local, raw_idb, settle};
 use foldlab_store::contract::{new_event, snapshot};
 use foldlab_store::{
-    open_browser_store, open_browser_store_with, Backend, BrowserStore, Change, Checkpoint,
+    open_browser_store, open_browser_store_with, Backend, BrowserStore, Change, Checkpoint, ClosedBy,
     EventStore, ExpectedVersion, FaultSwitch, IndexedDbStore, LocalStorageStore, OpenOptions,
     Snapshot, StoreError, StreamId,
 };
@@ -390,6 +390,56 @@ async fn an_open_store_closes_for_a_newer_database_version_instead_of_blocking_i
         "{:?}",
         store.head().await
     );
+}
+
+#[wasm_bindgen_test]
+async fn a_database_deleted_while_open_closes_the_store_and_says_so_plainly() {
+    let name = fresh_name("idb-deleted");
+    let store = IndexedDbStore::open(&name).await.expect("open");
+    let heard: Rc<RefCell<Vec<Change>>> = Rc::default();
+    store.on_external_change(Rc::new({
+        let heard = Rc::clone(&heard);
+        move |change: &Change| heard.borrow_mut().push(change.clone())
+    }));
+    store
+        .append(
+            &order("a"),
+            ExpectedVersion::NoStream,
+            vec![new_event("OrderCreated", 1)],
+        )
+        .await
+        .expect("append");
+    // Another tab (or the developer tools) deletes the database. The store steps aside instead of
+    // blocking the deletion, and tells its own listeners once.
+    let factory: web_sys::IdbFactory = Reflect::get(&js_sys::global(), &"indexedDB".into())
+        .expect("indexedDB")
+        .unchecked_into();
+    settle(&factory.delete_database(&name).expect("delete"))
+        .await
+        .expect("the deletion goes ahead");
+    assert_eq!(
+        *heard.borrow(),
+        vec![Change::Closed {
+            by: ClosedBy::Deleted
+        }]
+    );
+    // Every later use fails with one plain sentence, not the browser's exception.
+    let refused = store
+        .append(
+            &order("a"),
+            ExpectedVersion::Exact(1),
+            vec![new_event("OrderApproved", 1)],
+        )
+        .await
+        .expect_err("a closed store takes nothing");
+    let StoreError::Unavailable(message) = refused else {
+        panic!("expected Unavailable, got {refused:?}");
+    };
+    assert_eq!(
+        message,
+        "The event store's database was deleted while the lab was open. Reload the page to open it again."
+    );
+    assert!(matches!(store.head().await, Err(StoreError::Unavailable(_))));
 }
 
 #[wasm_bindgen_test]

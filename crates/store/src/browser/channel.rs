@@ -75,11 +75,7 @@ impl Channel {
                 if let Change::Appended { head, .. } = message.change {
                     notifier.notify(head);
                 }
-                // Copied first, so a listener may add others.
-                let listeners: Vec<ChangeListener> = listeners.borrow().clone();
-                for listener in listeners {
-                    listener(&message.change);
-                }
+                Channel::tell_here(&listeners, &message.change);
             }
         });
         channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -109,6 +105,21 @@ impl Channel {
     /// Adds a listener for the changes other handles post.
     pub(super) fn on_external_change(&self, listener: ChangeListener) {
         self.listeners.borrow_mut().push(listener);
+    }
+
+    /// Tells this handle's own change listeners of `change`, without posting it: for what
+    /// happened to this handle alone (its connection closed from outside).
+    pub(super) fn tell_here(listeners: &Rc<RefCell<Vec<ChangeListener>>>, change: &Change) {
+        // Copied first, so a listener may add others.
+        let listeners: Vec<ChangeListener> = listeners.borrow().clone();
+        for listener in listeners {
+            listener(change);
+        }
+    }
+
+    /// This handle's change listeners, for a callback that outlives a borrow of the channel.
+    pub(super) fn listeners(&self) -> Rc<RefCell<Vec<ChangeListener>>> {
+        Rc::clone(&self.listeners)
     }
 
     /// Whether posts reach other handles (the browser has `BroadcastChannel`).

@@ -16,14 +16,16 @@
 use super::channel::Channel;
 use super::{global_property, Failure};
 use crate::integrity::{check_records, IntegrityReport, NotAnEvent, RawEvent, RawRecord};
-use crate::notify::{Change, ChangeListener, Listener, Notifier};
+use crate::notify::{Change, ChangeListener, ClosedBy, Listener, Notifier};
 use crate::store::{
     number_batch, Backend, Checkpoint, EventStore, ExpectedVersion, Snapshot, StoreError, StreamId,
 };
 use foldlab_domain::{EventEnvelope, NewEvent};
 use js_sys::{Array, Promise};
 use serde::Serialize;
+use std::cell::Cell;
 use std::fmt::Display;
+use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -53,10 +55,15 @@ pub struct IndexedDbStore {
     /// The head this handle last saw (after its own append): a guess that lets the next append
     /// with a known expected version issue its writes without waiting for its reads (see
     /// [`IndexedDbStore::append`]); the reads still decide whether they are kept.
-    head_hint: std::cell::Cell<Option<u64>>,
-    /// Closes this connection when another tab opens a newer version of the database, so that
-    /// tab's upgrade goes ahead instead of waiting for this one to be closed.
-    _on_version_change: Closure<dyn FnMut(web_sys::Event)>,
+    head_hint: Cell<Option<u64>>,
+    /// Set once the connection was closed from outside, and by what: every later use fails with
+    /// a plain sentence instead of the browser's exception.
+    closed: Rc<Cell<Option<ClosedBy>>>,
+    /// Closes this connection when another tab opens a newer version of the database or deletes
+    /// it, so that goes ahead instead of waiting for this one to be closed.
+    _on_version_change: Closure<dyn FnMut(IdbVersionChangeEvent)>,
+    /// Hears the browser closing the connection itself (site data cleared).
+    _on_close: Closure<dyn FnMut(web_sys::Event)>,
 }
 
 impl IndexedDbStore {
@@ -83,18 +90,45 @@ impl IndexedDbStore {
             .map_err(|f| f.into_store_error("opening IndexedDB"))?
             .dyn_into::<IdbDatabase>()
             .map_err(|_| StoreError::Unavailable("IndexedDB opened something else".into()))?;
-        let on_version_change = Closure::<dyn FnMut(web_sys::Event)>::new({
+        let notifier = Notifier::default();
+        let channel = Channel::open(&format!("{name} IndexedDB"), notifier.clone());
+        let closed: Rc<Cell<Option<ClosedBy>>> = Rc::default();
+        // Told once, to this handle's own listeners: the lab then says what happened instead of
+        // showing tables that are no longer stored.
+        let close_with = {
+            let closed = Rc::clone(&closed);
+            let listeners = channel.listeners();
+            move |by: ClosedBy| {
+                if closed.get().is_none() {
+                    closed.set(Some(by));
+                    Channel::tell_here(&listeners, &Change::Closed { by });
+                }
+            }
+        };
+        let on_version_change = Closure::<dyn FnMut(IdbVersionChangeEvent)>::new({
             let db = db.clone();
-            move |_: web_sys::Event| db.close()
+            let close_with = close_with.clone();
+            move |event: IdbVersionChangeEvent| {
+                db.close();
+                close_with(match event.new_version() {
+                    None => ClosedBy::Deleted,
+                    Some(_) => ClosedBy::NewerVersion,
+                });
+            }
         });
         db.set_onversionchange(Some(on_version_change.as_ref().unchecked_ref()));
-        let notifier = Notifier::default();
+        let on_close = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
+            close_with(ClosedBy::Browser)
+        });
+        db.set_onclose(Some(on_close.as_ref().unchecked_ref()));
         Ok(Self {
             db,
-            channel: Channel::open(&format!("{name} IndexedDB"), notifier.clone()),
+            channel,
             notifier,
-            head_hint: std::cell::Cell::new(None),
+            head_hint: Cell::new(None),
+            closed,
             _on_version_change: on_version_change,
+            _on_close: on_close,
         })
     }
 
@@ -182,6 +216,12 @@ impl IndexedDbStore {
         stores: &[&str],
         mode: IdbTransactionMode,
     ) -> Result<IdbTransaction, StoreError> {
+        if let Some(by) = self.closed.get() {
+            return Err(StoreError::Unavailable(format!(
+                "{} Reload the page to open it again.",
+                by.sentence()
+            )));
+        }
         let names: Array = stores.iter().map(|s| JsValue::from_str(s)).collect();
         self.db
             .transaction_with_str_sequence_and_mode(&names, mode)
@@ -200,6 +240,7 @@ impl Drop for IndexedDbStore {
     /// Closes the connection so the database can later be deleted or upgraded without waiting.
     fn drop(&mut self) {
         self.db.set_onversionchange(None);
+        self.db.set_onclose(None);
         self.db.close();
     }
 }
