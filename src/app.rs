@@ -1,10 +1,11 @@
 //! The app shell: opens the event store, provides the lab to every view, and routes. Routes live
 //! under the base path the page was built for (`/` locally, `/foldlab/` on GitHub Pages), read from
-//! the `<base href>` Trunk writes into index.html.
+//! the `<base href>` Trunk writes into index.html. `cargo xtask build` reads the `path!` calls below
+//! to give every route a page of its own on GitHub Pages, so keep one route to a `path!` call.
 
 use crate::components::bench::BenchPage;
 use crate::components::designs::DesignsPage;
-use crate::components::{about::About, header::Header, lab_page::LabPage};
+use crate::components::{header::Header, lab_page::LabPage, start::Start};
 use crate::components::{choreography_page::ChoreographyPage, time_travel::TimeTravel};
 use crate::components::{events::EventsPage, faults::FaultsPage};
 use crate::components::{
@@ -14,7 +15,7 @@ use crate::components::{
 use crate::components::{projections::ProjectionsPage, snapshots::SnapshotsPage};
 use crate::lab::{projections::Projections, snapshots::Folds, Lab};
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes};
+use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
 
 use crate::address::base_path;
@@ -31,10 +32,12 @@ pub fn App() -> impl IntoView {
             <Header />
             <main id="main">
                 <Routes fallback=|| view! { <NotFound /> }>
-                    <Route path=path!("/") view=LabPage />
+                    <Route path=path!("/") view=Start />
+                    <Route path=path!("/lab") view=LabPage />
                     <Route path=path!("/choreography") view=ChoreographyPage />
                     <Route path=path!("/time-travel") view=TimeTravel />
-                    <Route path=path!("/about") view=About />
+                    // The About page folded into the start page; old links still land.
+                    <Route path=path!("/about") view=Start />
                     <Route path=path!("/lessons") view=Lessons />
                     <Route path=path!("/lessons/:id") view=LessonPage />
                     <Route path=path!("/share") view=Share />
@@ -55,7 +58,13 @@ fn NotFound() -> impl IntoView {
     view! {
         <section class="panel">
             <h2>"Nothing here"</h2>
-            <p>"This page does not exist in Foldlab. " <a href="./">"Back to the lab"</a></p>
+            <p>
+                "This page does not exist in Foldlab. "
+                <A href=crate::address::href("/")>"Start here"</A>
+                " or "
+                <A href=crate::address::href("/lab")>"open the lab"</A>
+                "."
+            </p>
         </section>
     }
 }

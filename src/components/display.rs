@@ -81,7 +81,7 @@ impl DisplaySettings {
     }
 }
 
-/// The theme choice and the large-text switch, for the header.
+/// The theme choice and the large-text switch, for the header's Settings menu.
 #[component]
 pub fn DisplayControls() -> impl IntoView {
     let settings = RwSignal::new(DisplaySettings::load());

@@ -1,38 +1,57 @@
-//! The top bar: the name, navigation, where the events are kept, and "Reset lab".
+//! The top bar, one row on a 1024 px projector with Large text: the name (a link to the start
+//! page), the main views, a "More views" menu with the rest, and a "Settings" menu with the theme,
+//! Large text, where the events are kept, and "Reset lab". Under it, the banners every view needs.
 
 use super::display::DisplayControls;
 use crate::address::href;
 use crate::lab::{Lab, StoreStatus};
+use leptos::ev;
+use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
+use leptos_router::hooks::use_location;
+use wasm_bindgen::JsCast;
 
-/// The top bar.
+/// The top bar and the banners under it.
 #[component]
 pub fn Header() -> impl IntoView {
     let lab = expect_context::<Lab>();
     view! {
         <header class="topbar">
-            <div class="brand">
-                <h1>"Foldlab"</h1>
-                <p class="tagline">"Event sourcing and CQRS, happening in your browser"</p>
-            </div>
+            <h1 class="brand">
+                <A href=href("/") exact=true>"Foldlab"</A>
+            </h1>
             <nav aria-label="Views">
-                <A href=href("/") exact=true>"Lab"</A>
-                <A href=href("/choreography")>"Choreography"</A>
-                <A href=href("/time-travel")>"Time travel"</A>
-                <A href=href("/snapshots")>"Snapshots"</A>
-                <A href=href("/projections")>"Projections"</A>
-                <A href=href("/events")>"Events"</A>
-                <A href=href("/faults")>"Faults"</A>
-                <A href=href("/designs")>"Designs"</A>
+                <A href=href("/lab")>"Lab"</A>
                 <A href=href("/lessons")>"Lessons"</A>
-                <A href=href("/share")>"Share"</A>
-                <A href=href("/about")>"About the patterns"</A>
+                <A href=href("/choreography")>"Choreography"</A>
+                <A href=href("/designs")>"Designs"</A>
+                <Menu label="More views" panel="more-views">
+                    <ul class="menu-list">
+                        <li><A href=href("/time-travel")>"Time travel"</A></li>
+                        <li><A href=href("/snapshots")>"Snapshots"</A></li>
+                        <li><A href=href("/projections")>"Projections"</A></li>
+                        <li><A href=href("/events")>"Events"</A></li>
+                        <li><A href=href("/faults")>"Faults"</A></li>
+                        <li><A href=href("/share")>"Share"</A></li>
+                        <li><A href=href("/") exact=true>"Start here"</A></li>
+                    </ul>
+                </Menu>
             </nav>
-            <BackendBadge />
-            <DisplayControls />
-            <ResetLab />
+            <Menu label="Settings" panel="settings">
+                <DisplayControls />
+                <div class="storage" role="group" aria-labelledby="storage-heading">
+                    <p class="menu-heading" id="storage-heading">"Where the events are kept"</p>
+                    <BackendBadge />
+                    <p class="storage-hint">"In this browser only, until you reset the lab."</p>
+                    {move || match lab.status.get() {
+                        StoreStatus::Ready { note: Some(note), .. } => Some(view! { <p class="storage-note">{note}</p> }),
+                        _ => None,
+                    }}
+                </div>
+                <ResetLab />
+            </Menu>
         </header>
         {move || lab.load_error.get().map(|e| view! { <p class="banner error" role="alert">{e}</p> })}
         <super::store_closed::StoreClosed />
@@ -51,6 +70,80 @@ pub fn Header() -> impl IntoView {
     }
 }
 
+/// A disclosure menu: a button that shows or hides the panel under it. Escape closes it and gives
+/// the focus back to the button; so do a click, or the focus moving, anywhere outside it, and
+/// going to another view. Its contents stay in the page while it is closed (hidden), so what they
+/// say can still be read by the page, as the storage line is.
+#[component]
+fn Menu(
+    /// The button's text.
+    label: &'static str,
+    /// The panel's id, also the menu's class.
+    panel: &'static str,
+    children: Children,
+) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let root = NodeRef::<html::Div>::new();
+    let button = NodeRef::<html::Button>::new();
+    let inside = move |target: Option<web_sys::EventTarget>| -> bool {
+        let node = target.and_then(|t| t.dyn_into::<web_sys::Node>().ok());
+        match (root.get_untracked(), node) {
+            (Some(root), Some(node)) => root.contains(Some(&node)),
+            _ => false,
+        }
+    };
+    let close_and_focus = move || {
+        open.set(false);
+        if let Some(button) = button.get_untracked() {
+            let _ = button.focus();
+        }
+    };
+    let outside_click = window_event_listener(ev::pointerdown, move |ev| {
+        if open.get_untracked() && !inside(ev.target()) {
+            open.set(false);
+        }
+    });
+    on_cleanup(move || outside_click.remove());
+    let location = use_location();
+    Effect::new(move |_| {
+        location.pathname.track();
+        open.set(false);
+    });
+    view! {
+        <div
+            class=format!("menu {panel}")
+            node_ref=root
+            on:keydown=move |ev: ev::KeyboardEvent| {
+                if ev.key() == "Escape" && open.get_untracked() {
+                    ev.prevent_default();
+                    close_and_focus();
+                }
+            }
+            on:focusout=move |ev: ev::FocusEvent| {
+                // Only a focus that lands outside closes: a click on the panel's text moves the
+                // focus nowhere (no related target).
+                if ev.related_target().is_some() && !inside(ev.related_target()) {
+                    open.set(false);
+                }
+            }
+        >
+            <button
+                class="menu-button quiet"
+                node_ref=button
+                aria-expanded=move || open.get().to_string()
+                aria-controls=panel
+                on:click=move |_| open.update(|o| *o = !*o)
+            >
+                {label}
+            </button>
+            <div id=panel class="menu-panel" hidden=move || !open.get()>
+                {children()}
+            </div>
+        </div>
+    }
+}
+
+/// Which storage holds the events. In the page even while the Settings menu is closed.
 #[component]
 fn BackendBadge() -> impl IntoView {
     let lab = expect_context::<Lab>();

@@ -1,7 +1,6 @@
 //! The lab's views. Each reads the [`Lab`](crate::lab::Lab) from context and renders; none holds a
 //! business rule.
 
-pub mod about;
 pub mod as_of;
 pub mod bench;
 pub mod choreography;
@@ -20,6 +19,7 @@ pub mod projections;
 pub mod query_side;
 pub mod share;
 pub mod snapshots;
+pub mod start;
 pub mod store_closed;
 pub mod time_travel;
 pub mod transport;

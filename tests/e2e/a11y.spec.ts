@@ -4,10 +4,12 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { screenshotPath, trackConsoleErrors } from './support/console';
-import { LabPage } from './support/lab';
+import { LabPage, openMoreViews } from './support/lab';
 
-/** The in-app views the navigation links to, as paths relative to the base (`./`, `./about`, …). */
+/** The in-app views the navigation links to (those in "More views" too), as paths relative to
+ * the base (`./`, `./lab`, …). */
 async function views(page: Page): Promise<{ name: string; path: string }[]> {
+  await openMoreViews(page);
   const links = page.getByRole('navigation', { name: 'Views' }).getByRole('link');
   const found: { name: string; path: string }[] = [];
   for (const link of await links.all()) {

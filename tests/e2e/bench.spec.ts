@@ -3,6 +3,7 @@
 // `cargo xtask bench` reports; this only checks the page produces them.
 import { expect, test } from '@playwright/test';
 import { screenshotPath, trackConsoleErrors } from './support/console';
+import { goToView } from './support/lab';
 
 test('the benchmark page measures every figure in quick mode', async ({ page }) => {
   test.setTimeout(300_000);
@@ -28,7 +29,7 @@ test('the benchmark page measures every figure in quick mode', async ({ page }) 
   await page.screenshot({ path: screenshotPath('bench-quick'), fullPage: true });
 
   // The Snapshots view tells what this browser measured, with a link back.
-  await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Snapshots' }).click();
+  await goToView(page, 'Snapshots');
   const measured = page.getByTestId('measured-here');
   await expect(measured).toContainText('Measured in this browser on');
   await expect(measured).toContainText('load a customer of 20000 events');

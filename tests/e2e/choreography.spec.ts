@@ -4,7 +4,7 @@
 // and see aggregates and views as they stood, a lagging view included.
 import { expect, test } from '@playwright/test';
 import { screenshotPath, trackConsoleErrors } from './support/console';
-import { LabPage } from './support/lab';
+import { toggleLargeText, LabPage } from './support/lab';
 import { ChoreographyPage, TimeTravelPage } from './support/timeline';
 
 test('the choreography is stepped through, back into the past, by keyboard, played and reloaded', async ({ page }) => {
@@ -180,11 +180,11 @@ test('a refusal recorded as an event has its own outcome and colour, never "stat
   await page.screenshot({ path: screenshotPath('choreography-refusal-recorded'), fullPage: true });
   // On a projector with Large text, and on a phone, the refusal's row keeps its words and colour.
   await page.setViewportSize({ width: 1024, height: 768 });
-  await page.getByRole('button', { name: 'Large text' }).click();
+  await toggleLargeText(page);
   await choreo.currentRow.scrollIntoViewIfNeeded();
   await expect(outcome).toBeVisible();
   await page.screenshot({ path: screenshotPath('choreography-refusal-projector-large') });
-  await page.getByRole('button', { name: 'Large text' }).click();
+  await toggleLargeText(page);
   await page.setViewportSize({ width: 390, height: 844 });
   await choreo.currentRow.scrollIntoViewIfNeeded();
   await expect(outcome).toBeVisible();

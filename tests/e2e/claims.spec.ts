@@ -6,11 +6,11 @@
 import { expect, test, type Page } from '@playwright/test';
 import { screenshotPath, trackConsoleErrors } from './support/console';
 import { expectNothingUncitable } from './support/claims';
-import { LabPage } from './support/lab';
+import { goToView, LabPage, openMoreViews } from './support/lab';
 import { TimeTravelPage } from './support/timeline';
 
 async function goTo(page: Page, view: string) {
-  await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: view }).click();
+  await goToView(page, view);
 }
 
 test('no view cites a seed or figure number, and every claim about a rule says whose it is', async ({ page }) => {
@@ -33,6 +33,7 @@ test('no view cites a seed or figure number, and every claim about a rule says w
   await expect(page.getByTestId('steps')).not.toContainText('query side now reflects');
 
   // Every view the navigation lists, and every lesson's introduction.
+  await openMoreViews(page);
   const links = page.getByRole('navigation', { name: 'Views' }).getByRole('link');
   const paths: string[] = [];
   for (const link of await links.all()) {
@@ -137,7 +138,8 @@ test('an order for an unknown customer is refused by the lookup, and the choreog
   await expect(page.getByRole('region', { name: 'Choreography, step by step' })).toContainText(
     'These steps form a saga',
   );
-  await goTo(page, 'About');
+  await goTo(page, 'Start here');
+  await page.locator('summary', { hasText: 'About the patterns' }).click();
   await expect(page.getByRole('heading', { name: "Foldlab's own rules" })).toBeVisible();
   const about = page.locator('main');
   await expect(about).toContainText('is a saga');

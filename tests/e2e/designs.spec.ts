@@ -4,7 +4,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { screenshotPath, trackConsoleErrors } from './support/console';
-import { LabPage } from './support/lab';
+import { openSettings, toggleLargeText, LabPage } from './support/lab';
 
 async function openDesigns(page: Page) {
   const lab = new LabPage(page);
@@ -168,7 +168,7 @@ test('on a projector with large text and by keyboard, and on a phone, the view f
   const problems = trackConsoleErrors(page);
   await page.setViewportSize({ width: 1024, height: 768 });
   await openDesigns(page);
-  await page.getByRole('button', { name: 'Large text' }).click();
+  await toggleLargeText(page);
   // The teacher, by keyboard: choose a prediction with the arrow keys and run with Enter.
   await page.getByLabel('Design', { exact: true }).selectOption({ label: '3. Services with a dual write' });
   await page.getByRole('radio', { name: 'Nothing breaks' }).focus();
@@ -186,7 +186,7 @@ test('on a projector with large text and by keyboard, and on a phone, the view f
   await page.screenshot({ path: screenshotPath('designs-projector-large-full'), fullPage: true });
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1024);
 
-  await page.getByRole('button', { name: 'Large text' }).click();
+  await toggleLargeText(page);
   await page.setViewportSize({ width: 390, height: 844 });
   await expect(findings(page)).toBeVisible();
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
@@ -282,6 +282,7 @@ test('Reset lab deletes the designs records too, and the page forgets the result
     page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('foldlab-designs/')).length);
   expect(await designKeys()).toBeGreaterThan(0);
 
+  await openSettings(page);
   await page.getByRole('button', { name: 'Reset lab…' }).click();
   await page.getByRole('button', { name: 'Yes, delete everything' }).click();
   await expect(page.getByRole('heading', { level: 3, name: /left behind/ })).toHaveCount(0);

@@ -2,7 +2,7 @@
 // event's JSON and metadata, and an event's cause and effects marked when it is selected.
 import { expect, test, type Page } from '@playwright/test';
 import { screenshotPath, trackConsoleErrors } from './support/console';
-import { LabPage } from './support/lab';
+import { goToView, LabPage } from './support/lab';
 
 /** Ada's approved order and Grace's account: #1 CustomerCreated, #2 OrderCreated, #3 CreditReserved,
  *  #4 OrderApproved, #5 CustomerCreated. */
@@ -14,7 +14,7 @@ async function givenAnApprovedOrder(page: Page) {
   await lab.runToEnd();
   await lab.createCustomer('Grace Hopper', '500');
   await lab.expectEventCount(5);
-  await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Events' }).click();
+  await goToView(page, 'Events');
   await expect(page.getByRole('heading', { name: 'Event inspector' })).toBeVisible();
 }
 

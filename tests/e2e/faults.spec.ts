@@ -2,12 +2,12 @@
 // which mechanism survived it.
 import { expect, test, type Page } from '@playwright/test';
 import { screenshotPath, trackConsoleErrors } from './support/console';
-import { LabPage } from './support/lab';
+import { goToView, LabPage } from './support/lab';
 
 async function openFaults(page: Page) {
   const lab = new LabPage(page);
   await lab.open();
-  await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Faults' }).click();
+  await goToView(page, 'Faults');
   await expect(page.getByRole('heading', { name: 'Faults on demand' })).toBeVisible();
   return lab;
 }
@@ -28,7 +28,7 @@ test('delivering an event twice is discarded by the checkpoint', async ({ page }
   await expect(twice).toContainText('Outcome: duplicate discarded.');
   await expect(twice.locator('.survived')).toContainText('tracks the highest event_id it has handled');
   // The delivery is in the lab's steps like any other.
-  await page.getByRole('link', { name: 'Lab' }).click();
+  await page.getByRole('link', { name: 'Lab', exact: true }).click();
   await expect(page.getByTestId('steps').locator('li').first()).toContainText('duplicate');
   expect(problems.messages).toEqual([]);
 });
@@ -66,7 +66,7 @@ test('two orders racing for the last credit: one conflict, a retry, one reservat
   await expect(race).toContainText('has $60.00 reserved: exactly one reservation won.');
   await expect(race.locator('.survived')).toContainText('Optimistic concurrency on one aggregate.');
 
-  await page.getByRole('link', { name: 'Lab' }).click();
+  await page.getByRole('link', { name: 'Lab', exact: true }).click();
   expect(await lab.eventTypes()).toEqual([
     'CustomerCreated', 'OrderCreated', 'OrderCreated', 'CreditReserved', 'CreditLimitExceeded',
     'OrderApproved', 'OrderCancelled',
@@ -98,7 +98,7 @@ test('an old-schema OrderCreated is stored as v1 and folded as v2', async ({ pag
 test('IndexedDB can be turned off for the localStorage fallback and back on', async ({ page }) => {
   const problems = trackConsoleErrors(page);
   const lab = await openFaults(page);
-  await page.getByRole('link', { name: 'Lab' }).click();
+  await page.getByRole('link', { name: 'Lab', exact: true }).click();
   await lab.createCustomer('Ada Lovelace', '1000');
   await lab.expectEventCount(1);
   await page.getByRole('link', { name: 'Faults' }).click();
@@ -111,7 +111,7 @@ test('IndexedDB can be turned off for the localStorage fallback and back on', as
   await expect(page.getByTestId('fallback-note')).toContainText('it was turned off on the Faults page');
   await expect(idb.getByTestId('idb-state')).toHaveText('IndexedDB is turned off: this page load keeps its events in localStorage.');
   // A separate store: Ada's event stayed in IndexedDB.
-  await page.getByRole('link', { name: 'Lab' }).click();
+  await page.getByRole('link', { name: 'Lab', exact: true }).click();
   await lab.expectEventCount(0);
   // Each store keeps its own journal: none of IndexedDB's steps are told against this empty log.
   await expect(lab.steps).toHaveCount(0);
@@ -121,7 +121,7 @@ test('IndexedDB can be turned off for the localStorage fallback and back on', as
 
   await expect(lab.backend).toHaveText('Events kept in IndexedDB');
   await expect(page.getByTestId('fallback-note')).toHaveCount(0);
-  await page.getByRole('link', { name: 'Lab' }).click();
+  await page.getByRole('link', { name: 'Lab', exact: true }).click();
   await lab.expectEventCount(1);
   await expect(lab.steps.first()).toContainText('CustomerCreated #1');
   expect(problems.messages).toEqual([]);

@@ -8,7 +8,7 @@ import { expect, test, type Locator, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { screenshotPath, trackConsoleErrors } from './support/console';
-import { LabPage } from './support/lab';
+import { goToView, LabPage } from './support/lab';
 
 const scenarios = join(__dirname, '..', '..', 'scenarios');
 
@@ -57,7 +57,7 @@ function base64url(text: string): string {
 }
 
 function views(page: Page, name: string): Promise<void> {
-  return page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name, exact: true }).click();
+  return goToView(page, name);
 }
 
 test('the create customer form refuses markup, controls and amounts that are not money, and stores nothing', async ({ page }) => {

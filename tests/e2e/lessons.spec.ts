@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expectNothingUncitable } from './support/claims';
 import { screenshotPath, trackConsoleErrors } from './support/console';
-import { LabPage } from './support/lab';
+import { openSettings, goToView, LabPage } from './support/lab';
 
 const scenarios = join(__dirname, '..', '..', 'scenarios');
 
@@ -19,6 +19,7 @@ async function openLesson(page: Page, title: string) {
 }
 
 async function resetLab(page: Page) {
+  await openSettings(page);
   await page.getByRole('button', { name: 'Reset lab…' }).click();
   await page.getByRole('button', { name: 'Yes, delete everything' }).click();
   await expect(page.getByRole('button', { name: 'Reset lab…' })).toBeEnabled();
@@ -129,7 +130,7 @@ test('a lab exported, reset and imported holds the same events; bad files are re
   await lab.expectEventCount(7);
   const before = await lab.eventTypes();
 
-  await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Share' }).click();
+  await goToView(page, 'Share');
   const downloading = page.waitForEvent('download');
   await page.getByRole('button', { name: 'Export lab file' }).click();
   const download = await downloading;

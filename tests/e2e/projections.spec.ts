@@ -3,6 +3,7 @@
 // read a view straight after a command to see it stale, then wait for it.
 import { expect, test, type Page } from '@playwright/test';
 import { screenshotPath, trackConsoleErrors } from './support/console';
+import { goToView } from './support/lab';
 
 async function createCustomer(page: Page, name: string, limit: string) {
   const form = page.getByRole('form', { name: 'Create a customer' });
@@ -20,10 +21,10 @@ test('a paused view lags under load, is stepped, caught up, rebuilt; a projectio
 }) => {
   test.setTimeout(90_000);
   const problems = trackConsoleErrors(page);
-  await page.goto('./');
+  await page.goto('./lab');
   await expect(page.getByTestId('backend')).toHaveText('Events kept in IndexedDB');
   await createCustomer(page, 'Grace Hopper', '100000');
-  await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Projections' }).click();
+  await goToView(page, 'Projections');
   await expect(page.getByRole('heading', { name: 'Projection lag' })).toBeVisible();
 
   // While the page is open every running projection catches up at once.
@@ -87,10 +88,10 @@ test('a paused view lags under load, is stepped, caught up, rebuilt; a projectio
 
 test('a read straight after a command is stale, and waiting for the view reads your own write', async ({ page }) => {
   const problems = trackConsoleErrors(page);
-  await page.goto('./');
+  await page.goto('./lab');
   await expect(page.getByTestId('backend')).toHaveText('Events kept in IndexedDB');
   await createCustomer(page, 'Ada Lovelace', '1000');
-  await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Projections' }).click();
+  await goToView(page, 'Projections');
   await expect(behind(page, 'Customer view')).toHaveText('0');
 
   await page.getByRole('button', { name: 'Place an order and read the view at once' }).click();

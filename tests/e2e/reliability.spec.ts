@@ -4,7 +4,7 @@
 import { expect, test, type Download, type Page } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
 import { screenshotPath, trackConsoleErrors } from './support/console';
-import { LabPage } from './support/lab';
+import { openSettings, LabPage } from './support/lab';
 
 async function readDownload(download: Download): Promise<string> {
   return (await readFile(await download.path())).toString('utf8');
@@ -304,6 +304,7 @@ test('an edited record in IndexedDB is found on load, named, and what is readabl
   // Nothing was wiped or repaired: the store holds exactly what it held.
   expect((await storedEvents(page)).length).toBe(before.length);
   // The saved file imports into a clean lab (here, after a reset), and the lab is whole again.
+  await openSettings(page);
   await page.getByRole('button', { name: 'Reset lab…' }).click();
   await page.getByRole('button', { name: 'Yes, delete everything' }).click();
   await lab.expectEventCount(0);
@@ -315,7 +316,7 @@ test('an edited record in IndexedDB is found on load, named, and what is readabl
   });
   await page.getByRole('button', { name: 'Replace the lab' }).click();
   await expect(page.getByText(/Imported \d+ events/)).toBeVisible();
-  await page.goto('./');
+  await page.goto('./lab');
   await expect(page.getByTestId('integrity')).toHaveCount(0);
   await expect(lab.customerRows).toHaveCount(2);
   expect(problems.messages).toEqual([]);

@@ -3,11 +3,12 @@
 // both timed in this browser, reaching the same state; the interval survives a reload.
 import { expect, test, type Page } from '@playwright/test';
 import { screenshotPath, trackConsoleErrors } from './support/console';
+import { goToView } from './support/lab';
 
 async function openSnapshots(page: Page) {
   await page.goto('./');
   await expect(page.getByTestId('backend')).toHaveText('Events kept in IndexedDB');
-  await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Snapshots' }).click();
+  await goToView(page, 'Snapshots');
   await expect(page.getByRole('heading', { name: 'Snapshot folds' })).toBeVisible();
 }
 
@@ -60,13 +61,13 @@ test('a snapshot fold folds fewer events than a full replay and reaches the same
 test('a lab customer is folded from its first event when snapshots are off', async ({ page }) => {
   const problems = trackConsoleErrors(page);
   await page.emulateMedia({ colorScheme: 'dark' });
-  await page.goto('./');
+  await page.goto('./lab');
   const form = page.getByRole('form', { name: 'Create a customer' });
   await form.getByLabel('Name').fill('Ada Lovelace');
   await form.getByLabel('Credit limit ($)').fill('1000');
   await form.getByRole('button', { name: 'Create customer' }).click();
   await expect(form.getByRole('status')).toContainText('Stored CustomerCreated #1');
-  await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Snapshots' }).click();
+  await goToView(page, 'Snapshots');
 
   await page.getByLabel('Snapshot interval').selectOption('0');
   const ada = await page.getByLabel('Aggregate').locator('option', { hasText: 'Ada Lovelace' }).getAttribute('value');

@@ -6,17 +6,18 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::process::{run, say};
-use crate::{csp, setup, Context, Project, Result};
+use crate::{csp, setup, Context, Error, Project, Result};
 
 /// The address `cargo xtask serve` listens on.
 pub const SERVE_URL: &str = "http://127.0.0.1:8080/";
 
 /// A release build of the app into `dist` (relative to the repository root unless absolute),
-/// with asset paths under `public_url`, its Content-Security-Policy (see [`csp`]), then
-/// `404.html`.
+/// with asset paths under `public_url`, its Content-Security-Policy (see [`csp`]), a page for
+/// every route (see [`route_pages`]), then `404.html`.
 ///
-/// GitHub Pages answers an unknown path with the site's 404.html, so a copy of index.html makes
-/// deep links and reloads on any client-side route boot the app instead of showing an error.
+/// GitHub Pages answers `/foldlab/lab` with `lab.html` (status 200), so a copy of index.html per
+/// route makes a deep link or a reload boot the app without the browser logging a 404. Any other
+/// path gets the site's 404.html, another copy, which boots the app to say "Nothing here".
 pub fn release(project: &Project, public_url: &str, dist: &Path) -> Result<PathBuf> {
     let dist = project.path(dist);
     let mut trunk = trunk(project);
@@ -26,7 +27,19 @@ pub fn release(project: &Project, public_url: &str, dist: &Path) -> Result<PathB
     run(&mut trunk)?;
     let index = dist.join("index.html");
     let page = fs::read_to_string(&index).context(format!("reading {}", index.display()))?;
-    fs::write(&index, csp::with_policy(&page)?).context(format!("writing {}", index.display()))?;
+    let page = csp::with_policy(&without_wasm_preload_integrity(&page)?)?;
+    fs::write(&index, &page).context(format!("writing {}", index.display()))?;
+    let app = project.path("src/app.rs");
+    let routes = fs::read_to_string(&app).context(format!("reading {}", app.display()))?;
+    let lessons = lesson_ids(&project.path("scenarios"))?;
+    let pages = route_pages(&routes, &lessons)?;
+    for page_path in &pages {
+        let file = dist.join(page_path);
+        if let Some(dir) = file.parent() {
+            fs::create_dir_all(dir).context(format!("creating {}", dir.display()))?;
+        }
+        fs::write(&file, &page).context(format!("writing {}", file.display()))?;
+    }
     let not_found = dist.join("404.html");
     fs::copy(&index, &not_found).context(format!(
         "copying {} to {}",
@@ -34,10 +47,125 @@ pub fn release(project: &Project, public_url: &str, dist: &Path) -> Result<PathB
         not_found.display()
     ))?;
     say(format!(
-        "build: {} (public url {public_url}, with its Content-Security-Policy and 404.html)",
-        dist.display()
+        "build: {} (public url {public_url}, with its Content-Security-Policy, {} route pages and 404.html)",
+        dist.display(),
+        pages.len()
     ));
     Ok(dist)
+}
+
+/// The route patterns in the app's router: every `path!("…")` in `src/app.rs`.
+pub fn route_patterns(app_rs: &str) -> Vec<&str> {
+    const CALL: &str = "path!(\"";
+    app_rs
+        .match_indices(CALL)
+        .filter_map(|(at, _)| {
+            let rest = &app_rs[at + CALL.len()..];
+            rest.find('"').map(|end| &rest[..end])
+        })
+        .collect()
+}
+
+/// The lessons' ids: the bundled scenario files' names without `.json` (a lesson's route is
+/// `/lessons/<scenario name>`), sorted.
+pub fn lesson_ids(scenarios: &Path) -> Result<Vec<String>> {
+    let entries =
+        fs::read_dir(scenarios).context(format!("reading {}", scenarios.display()))?;
+    let mut ids: Vec<String> = entries
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|e| e == "json"))
+        .filter_map(|path| path.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .collect();
+    ids.sort();
+    Ok(ids)
+}
+
+/// The files (relative to the site's root) that answer each route of the app with the app's page,
+/// given `src/app.rs` and the lessons' ids: `lab.html` for `/lab`, `lessons/happy_path.html` for
+/// `/lessons/:id`, and so on. `/` is index.html itself.
+///
+/// A route that other routes lie under (`/lessons`) is a directory too; GitHub Pages may then
+/// redirect `/lessons` to `/lessons/`, so that directory gets an `index.html` as well. A route
+/// with a parameter this function does not know the values of is an error, so that a new one
+/// is not silently left to the 404 page.
+pub fn route_pages(app_rs: &str, lesson_ids: &[String]) -> Result<Vec<String>> {
+    let mut routes: Vec<String> = Vec::new();
+    for pattern in route_patterns(app_rs) {
+        let path = pattern.trim_matches('/');
+        if path.is_empty() {
+            continue;
+        }
+        if !path.contains(':') && !path.contains('*') {
+            routes.push(path.to_string());
+        } else if path == "lessons/:id" {
+            routes.extend(lesson_ids.iter().map(|id| format!("lessons/{id}")));
+        } else {
+            return Err(Error::new(format!(
+                "build: the route {pattern:?} has a parameter; say in xtask/src/build.rs which values it takes, so each gets a page"
+            )));
+        }
+    }
+    if routes.is_empty() {
+        return Err(Error::new("build: no path!(\"…\") routes found in src/app.rs"));
+    }
+    let mut pages: Vec<String> = routes.iter().map(|r| format!("{r}.html")).collect();
+    for route in &routes {
+        let prefix = format!("{route}/");
+        if routes.iter().any(|other| other.starts_with(&prefix)) {
+            pages.push(format!("{route}/index.html"));
+        }
+    }
+    pages.sort();
+    pages.dedup();
+    Ok(pages)
+}
+
+/// `html` without the `integrity` attribute of its wasm preload. Trunk gives the
+/// `<link rel="preload" … .wasm>` an integrity hash, but the loader fetches the wasm without one,
+/// so Chromium cannot use the preload and warns about it on every load. The wasm is still
+/// fetched from the site only (the policy's `connect-src 'self'`).
+pub fn without_wasm_preload_integrity(html: &str) -> Result<String> {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    let mut found = false;
+    while let Some(start) = rest.find("<link") {
+        let end = rest[start..]
+            .find('>')
+            .map(|e| start + e + 1)
+            .ok_or_else(|| Error::new("build: a <link tag is not closed"))?;
+        let tag = &rest[start..end];
+        out.push_str(&rest[..start]);
+        if tag.contains("rel=\"preload\"") && tag.contains(".wasm\"") {
+            found = true;
+            out.push_str(&without_attribute(tag, "integrity"));
+        } else {
+            out.push_str(tag);
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    if !found {
+        return Err(Error::new(
+            "build: Trunk wrote no <link rel=\"preload\"> for the wasm; check its output",
+        ));
+    }
+    Ok(out)
+}
+
+/// `tag` without ` name="…"`.
+fn without_attribute(tag: &str, name: &str) -> String {
+    let needle = format!(" {name}=\"");
+    match tag.find(&needle) {
+        Some(at) => {
+            let value = at + needle.len();
+            match tag[value..].find('"') {
+                Some(close) => format!("{}{}", &tag[..at], &tag[value + close + 1..]),
+                None => tag.to_string(),
+            }
+        }
+        None => tag.to_string(),
+    }
 }
 
 /// Trunk, told not to ask the network whether a newer Trunk exists (the pinned one is the one
@@ -59,4 +187,86 @@ pub fn serve(project: &Project) -> Result<()> {
     setup::all(project)?;
     say(format!("serve: Foldlab at {SERVE_URL}"));
     run(trunk(project).args(["serve", "--address", "127.0.0.1", "--port", "8080"]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const APP: &str = r#"
+        <Routes fallback=|| view! { <NotFound /> }>
+            <Route path=path!("/") view=Start />
+            <Route path=path!("/lab") view=LabPage />
+            <Route path=path!("/about") view=Start />
+            <Route path=path!("/lessons") view=Lessons />
+            <Route path=path!("/lessons/:id") view=LessonPage />
+            <Route path=path!("/time-travel") view=TimeTravel />
+        </Routes>
+    "#;
+
+    fn ids(names: &[&str]) -> Vec<String> {
+        names.iter().map(|n| n.to_string()).collect()
+    }
+
+    #[test]
+    fn every_route_in_the_router_gets_a_page_and_every_lesson_its_own() {
+        let pages = route_pages(APP, &ids(&["happy_path", "late_delivery"])).expect("pages");
+        assert_eq!(
+            pages,
+            vec![
+                "about.html",
+                "lab.html",
+                "lessons.html",
+                "lessons/happy_path.html",
+                "lessons/index.html",
+                "lessons/late_delivery.html",
+                "time-travel.html",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_route_with_an_unknown_parameter_is_refused() {
+        let app = r#"<Route path=path!("/events/:id") view=EventsPage />"#;
+        let error = route_pages(app, &[]).expect_err("refused");
+        assert!(error.to_string().contains("/events/:id"), "{error}");
+    }
+
+    #[test]
+    fn the_real_router_and_scenarios_give_the_lab_and_the_first_lesson_a_page() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("xtask sits in the repository")
+            .to_path_buf();
+        let app = fs::read_to_string(root.join("src/app.rs")).expect("src/app.rs");
+        let lessons = lesson_ids(&root.join("scenarios")).expect("scenarios");
+        assert!(lessons.contains(&"happy_path".to_string()), "{lessons:?}");
+        let pages = route_pages(&app, &lessons).expect("pages");
+        for page in ["lab.html", "about.html", "designs.html", "lessons/happy_path.html"] {
+            assert!(pages.contains(&page.to_string()), "{page} in {pages:?}");
+        }
+        assert!(!pages.iter().any(|p| p.contains(':')), "{pages:?}");
+    }
+
+    #[test]
+    fn only_the_wasm_preload_loses_its_integrity() {
+        let page = concat!(
+            "<head>\n",
+            "<link rel=\"modulepreload\" href=\"/foldlab/app-1.js\" crossorigin=\"anonymous\" integrity=\"sha384-js\">\n",
+            "<link rel=\"preload\" href=\"/foldlab/app-1_bg.wasm\" crossorigin=\"anonymous\" integrity=\"sha384-wasm\" as=\"fetch\" type=\"application/wasm\">\n",
+            "<link rel=\"stylesheet\" href=\"/foldlab/main.css\" integrity=\"sha384-css\"/>\n",
+            "</head>"
+        );
+        let out = without_wasm_preload_integrity(page).expect("found");
+        assert!(!out.contains("sha384-wasm"), "{out}");
+        assert!(out.contains("<link rel=\"preload\" href=\"/foldlab/app-1_bg.wasm\" crossorigin=\"anonymous\" as=\"fetch\" type=\"application/wasm\">"), "{out}");
+        assert!(out.contains("integrity=\"sha384-js\""), "{out}");
+        assert!(out.contains("integrity=\"sha384-css\""), "{out}");
+        assert_eq!(out.len(), page.len() - " integrity=\"sha384-wasm\"".len());
+    }
+
+    #[test]
+    fn a_page_without_a_wasm_preload_is_refused() {
+        assert!(without_wasm_preload_integrity("<head><link rel=\"stylesheet\" href=\"a.css\"></head>").is_err());
+    }
 }

@@ -2,12 +2,56 @@
 // so the specs read as the steps of a workshop.
 import { expect, type Locator, type Page } from '@playwright/test';
 
+/** The header's Settings menu (theme, Large text, where the events are kept, Reset lab), opened. */
+export async function openSettings(page: Page): Promise<Locator> {
+  const button = page.getByRole('button', { name: 'Settings', exact: true });
+  if ((await button.getAttribute('aria-expanded')) !== 'true') await button.click();
+  await expect(button).toHaveAttribute('aria-expanded', 'true');
+  return page.locator('#settings');
+}
+
+/** Closes the Settings menu (Escape, as a keyboard user would) if it is open. */
+export async function closeSettings(page: Page) {
+  const button = page.getByRole('button', { name: 'Settings', exact: true });
+  if ((await button.getAttribute('aria-expanded')) === 'true') {
+    await button.focus();
+    await page.keyboard.press('Escape');
+  }
+  await expect(button).toHaveAttribute('aria-expanded', 'false');
+}
+
+/** Switches Large text on or off through the Settings menu, and closes the menu again. */
+export async function toggleLargeText(page: Page) {
+  const settings = await openSettings(page);
+  await settings.getByRole('button', { name: 'Large text' }).click();
+  await closeSettings(page);
+}
+
+/** The header's navigation: every view it links to, the "More views" menu's too. */
+export function views(page: Page): Locator {
+  return page.getByRole('navigation', { name: 'Views' });
+}
+
+/** Goes to a view by its name in the header, opening "More views" when the view is in it. */
+export async function goToView(page: Page, name: string) {
+  const link = views(page).getByRole('link', { name, exact: true });
+  if (!(await link.isVisible())) await openMoreViews(page);
+  await link.click();
+}
+
+/** Opens the header's "More views" menu, so that every view's link is visible. */
+export async function openMoreViews(page: Page) {
+  const more = page.getByRole('button', { name: 'More views', exact: true });
+  if ((await more.getAttribute('aria-expanded')) !== 'true') await more.click();
+  await expect(more).toHaveAttribute('aria-expanded', 'true');
+}
+
 export class LabPage {
   constructor(readonly page: Page) {}
 
   /** Opens the lab and waits until the event store is open. */
   async open(backend: 'IndexedDB' | 'localStorage' = 'IndexedDB') {
-    await this.page.goto('./');
+    await this.page.goto('./lab');
     await expect(this.backend).toHaveText(`Events kept in ${backend}`);
   }
 

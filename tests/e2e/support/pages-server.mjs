@@ -1,8 +1,10 @@
 // A static file server that behaves like GitHub Pages for a project site, so the end-to-end
 // tests see what visitors see: it serves dist-pages/ (the app under /foldlab/), redirects a
 // directory without its trailing slash, answers with the right Content-Type (browsers refuse
-// to stream-compile wasm served as anything but application/wasm), and answers any path that
-// is not a file with the site's 404.html and status 404, which is how deep links reach the app.
+// to stream-compile wasm served as anything but application/wasm), answers /foldlab/lab with
+// lab.html when there is one (Pages' extensionless URLs: the page `cargo xtask build` writes for
+// each route), and answers any other path that is not a file with the site's 404.html and
+// status 404.
 //
 // Usage: node tests/e2e/support/pages-server.mjs   (PORT defaults to 4173, host 127.0.0.1)
 import { createReadStream } from 'node:fs';
@@ -76,6 +78,12 @@ const server = createServer(async (request, response) => {
   const inside = candidate === root || candidate.startsWith(root + sep);
   const found = inside ? await fileAt(candidate) : null;
 
+  // lessons.html answers /foldlab/lessons before the lessons/ directory does.
+  const page = inside && !pathname.endsWith('/') && found !== candidate ? await fileAt(`${candidate}.html`) : null;
+  if (page && page !== 'directory') {
+    send(response, method, 200, page);
+    return;
+  }
   if (found === 'directory') {
     if (!pathname.endsWith('/')) {
       // Pages redirects /foldlab to /foldlab/ so relative URLs resolve inside the site.

@@ -1,6 +1,7 @@
 // Page objects for the choreography and time-travel pages: the controls a person uses, found by
 // role and accessible name.
 import { expect, type Locator, type Page } from '@playwright/test';
+import { goToView } from './lab';
 
 export class ChoreographyPage {
   constructor(readonly page: Page) {}
@@ -59,7 +60,7 @@ export class TimeTravelPage {
   constructor(readonly page: Page) {}
 
   async open() {
-    await this.page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Time travel' }).click();
+    await goToView(this.page, 'Time travel');
     await expect(this.page.getByRole('heading', { name: 'Time travel' })).toBeVisible();
   }
 
