@@ -10,7 +10,6 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
-use leptos_router::hooks::use_location;
 use wasm_bindgen::JsCast;
 
 /// The top bar and the banners under it.
@@ -71,8 +70,8 @@ pub fn Header() -> impl IntoView {
 }
 
 /// A disclosure menu: a button that shows or hides the panel under it. Escape closes it and gives
-/// the focus back to the button; so do a click, or the focus moving, anywhere outside it, and
-/// going to another view. Its contents stay in the page while it is closed (hidden), so what they
+/// the focus back to the button; a click or the focus moving anywhere outside it, or following
+/// a link in it, closes it too. Its contents stay in the page while it is closed (hidden), so what they
 /// say can still be read by the page, as the storage line is.
 #[component]
 fn Menu(
@@ -104,11 +103,6 @@ fn Menu(
         }
     });
     on_cleanup(move || outside_click.remove());
-    let location = use_location();
-    Effect::new(move |_| {
-        location.pathname.track();
-        open.set(false);
-    });
     view! {
         <div
             class=format!("menu {panel}")
@@ -136,7 +130,21 @@ fn Menu(
             >
                 {label}
             </button>
-            <div id=panel class="menu-panel" hidden=move || !open.get()>
+            <div
+                id=panel
+                class="menu-panel"
+                hidden=move || !open.get()
+                on:click=move |ev: ev::MouseEvent| {
+                    // Following a link in the menu closes it.
+                    let link = ev
+                        .target()
+                        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                        .and_then(|e| e.closest("a").ok().flatten());
+                    if link.is_some() {
+                        open.set(false);
+                    }
+                }
+            >
                 {children()}
             </div>
         </div>

@@ -15,20 +15,25 @@ pub fn Start() -> impl IntoView {
             <section class="start-intro" aria-labelledby="start-heading">
                 <h2 id="start-heading">"Start here"</h2>
                 <p class="start-lead">
-                    "A service that changes its database must also publish an event, so that other services can react. The two must happen together: a crash between them leaves the system inconsistent (Part 2, Reliably Updating State and Publishing Events)."
+                    "A service that changes its database must also publish an event for the other services, and both must happen: a crash between them leaves the system inconsistent (Part 2, Reliably Updating State and Publishing Events)."
                 </p>
                 <p>
-                    "A distributed transaction over the database and the message broker (2PC) is not a viable option (Part 1, Problem #2 - Implementing Transactions That Span Services). Event sourcing makes saving the event the update: the events are the state, so there is no separate publish that could be lost (Part 2, Developing Microservices with Event Sourcing)."
+                    "A distributed transaction (2PC) is not a viable option (Part 1, Problem #2 - Implementing Transactions That Span Services). Event sourcing makes saving the event the update: the events are the state, so there are no longer two writes to keep together (Part 2, Developing Microservices with Event Sourcing)."
                 </p>
                 <p>
                     <A href=href("/designs")>"Designs"</A>
                     ": try the other ways to update and publish, and see where each one breaks."
                 </p>
             </section>
-            <Flow />
             <FirstAction />
+            <Flow />
             <details class="start-about panel">
                 <summary>"About the patterns: the articles, the aggregates, and Foldlab's own rules"</summary>
+                <p>
+                    "Foldlab runs the online store of Chris Richardson's articles "
+                    <cite>"Developing Transactional Microservices Using Aggregates, Event Sourcing and CQRS"</cite>
+                    " (InfoQ, parts 1 and 2) on a real event store kept in your browser."
+                </p>
                 <h3>"Aggregates"</h3>
                 <p>
                     "An Order and a Customer are separate aggregates. They refer to each other by id only, and one transaction creates or updates one aggregate (Part 1, Inter-Aggregate References Must Use Primary Keys; One Transaction Creates or Updates One Aggregate)."
