@@ -29,6 +29,7 @@ async function violations(page: Page) {
 
 for (const theme of ['light', 'dark'] as const) {
   test(`every view passes axe's WCAG A/AA checks in the ${theme} theme`, async ({ page }) => {
+    test.setTimeout(90_000);
     const problems = trackConsoleErrors(page);
     await page.emulateMedia({ colorScheme: theme });
     const lab = new LabPage(page);

@@ -47,6 +47,7 @@ test('no view cites a seed or figure number, and every claim about a rule says w
     await expectNothingUncitable(page, path);
   }
   await page.goto('./lessons');
+  await expect(page.locator('.lesson-list h3').first()).toBeVisible();
   const lessons = await page.locator('.lesson-list h3').allTextContents();
   expect(lessons.length).toBeGreaterThan(10);
   for (const title of lessons) {

@@ -101,7 +101,7 @@ test('IndexedDB can be turned off for the localStorage fallback and back on', as
   await page.getByRole('link', { name: 'Lab', exact: true }).click();
   await lab.createCustomer('Ada Lovelace', '1000');
   await lab.expectEventCount(1);
-  await page.getByRole('link', { name: 'Faults' }).click();
+  await goToView(page, 'Faults');
   const idb = card(page, 'Disable IndexedDB for the localStorage fallback');
   await expect(idb.getByTestId('idb-state')).toHaveText('IndexedDB is on: the events are kept in IndexedDB.');
 
@@ -115,7 +115,7 @@ test('IndexedDB can be turned off for the localStorage fallback and back on', as
   await lab.expectEventCount(0);
   // Each store keeps its own journal: none of IndexedDB's steps are told against this empty log.
   await expect(lab.steps).toHaveCount(0);
-  await page.getByRole('link', { name: 'Faults' }).click();
+  await goToView(page, 'Faults');
 
   await idb.getByRole('button', { name: 'Turn IndexedDB back on and reload' }).click();
 
