@@ -102,7 +102,10 @@ pub fn BenchPage() -> impl IntoView {
                 let progress = move |s: String| status.set(s);
                 match bench::seed_lab(events, &progress).await {
                     Ok(n) => {
-                        seeded.set(Some(format!("The lab now holds {n} events.")));
+                        seeded.set(Some(format!(
+                            "The lab now holds {}.",
+                            foldlab_lab::change::counted(n, "event", "events")
+                        )));
                         status.set(String::new());
                     }
                     Err(e) => error.set(Some(e)),

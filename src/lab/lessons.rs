@@ -258,8 +258,9 @@ pub fn outcome(result: &StepResult) -> String {
             let refused = results.iter().flat_map(|r| r.errors()).count();
             let deliveries = result.deliveries().len();
             format!(
-                "{} steps, {deliveries} deliveries, {refused} refused",
-                results.len()
+                "{}, {}, {refused} refused",
+                foldlab_lab::change::counted(results.len() as u64, "step", "steps"),
+                foldlab_lab::change::counted(deliveries as u64, "delivery", "deliveries")
             )
         }
         StepResult::Projected {
