@@ -6,8 +6,10 @@
 #![deny(missing_docs)]
 
 pub mod bench_data;
+pub mod counterfactual;
 pub mod journal;
 pub mod json;
+pub mod lesson;
 mod narrate;
 pub mod runner;
 pub mod salvage;
