@@ -7,8 +7,10 @@
 
 pub mod bench_data;
 pub mod change;
+pub mod counterfactual;
 pub mod journal;
 pub mod json;
+pub mod lesson;
 mod narrate;
 pub mod runner;
 pub mod salvage;
