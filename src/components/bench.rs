@@ -3,7 +3,6 @@
 //! `?run=full` starts a run at once; `?seed-lab=N` instead fills an empty lab with N events.
 //! Also the small "measured in this browser" panel other views show.
 
-use crate::address::href;
 use crate::bench::{self, Figure, Results};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -102,7 +101,10 @@ pub fn BenchPage() -> impl IntoView {
                 let progress = move |s: String| status.set(s);
                 match bench::seed_lab(events, &progress).await {
                     Ok(n) => {
-                        seeded.set(Some(format!("The lab now holds {n} events.")));
+                        seeded.set(Some(format!(
+                            "The lab now holds {}.",
+                            foldlab_lab::change::counted(n, "event", "events")
+                        )));
                         status.set(String::new());
                     }
                     Err(e) => error.set(Some(e)),
@@ -200,54 +202,3 @@ fn ResultsTable(results: Results) -> impl IntoView {
     }
 }
 
-/// What this browser measured for figures `ids` on the benchmark page, with the date and a link to
-/// it; or an invitation to measure.
-#[component]
-pub fn MeasuredHere(ids: &'static [&'static str]) -> impl IntoView {
-    let saved = bench::saved();
-    let body = match saved {
-        None => view! {
-            <p>
-                "This browser has not run the benchmark yet. "
-                <a href=href("/bench")>"Measure it"</a>
-            </p>
-        }
-        .into_any(),
-        Some(results) => {
-            let date = results.date.get(..10).unwrap_or(&results.date).to_string();
-            let lines = results
-                .figures
-                .into_iter()
-                .filter(|f| ids.contains(&f.id.as_str()))
-                .map(|f| {
-                    let verdict = verdict(&f);
-                    let text = match f.ratio {
-                        Some(r) => format!(
-                            "{}: {} against {}, ratio {} (goal {} {}): {verdict}.",
-                            f.name,
-                            ms(f.ours.median_ms),
-                            f.baseline.as_ref().map_or("—".into(), |b| ms(b.median_ms)),
-                            ratio(Some(r)),
-                            f.goal_op,
-                            f.goal
-                        ),
-                        None => format!("{}: {} in this browser.", f.name, ms(f.ours.median_ms)),
-                    };
-                    view! { <li>{text}</li> }
-                })
-                .collect_view();
-            view! {
-                <p>{format!("Measured in this browser on {date} ({} run):", results.mode)}</p>
-                <ul>{lines}</ul>
-                <p><a href=href("/bench")>"All figures, and run them again"</a></p>
-            }
-            .into_any()
-        }
-    };
-    view! {
-        <aside class="measured" aria-label="Measured in this browser" data-testid="measured-here">
-            <h3>"How fast is this here?"</h3>
-            {body}
-        </aside>
-    }
-}

@@ -5,14 +5,14 @@
 //! "now", stepping forward makes a real delivery.
 
 use super::as_of::{aggregates, customer_view};
+use super::change::new_steps;
+use super::choreography::{lane_heads, lane_row, RowText};
 use super::transport::{Transport, SPEEDS};
 use crate::address::keep_query;
 use crate::lab::as_of::{model_at, views_after};
-use crate::lab::{Entry, Happened, Lab, USER};
-use foldlab_domain::EventEnvelope;
-use foldlab_engine::{OutcomeKind, Subscriber};
+use crate::lab::{Lab, USER};
+use foldlab_engine::Subscriber;
 use foldlab_lab::timeline::{self, Forward, Steps};
-use foldlab_store::StreamId;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -22,157 +22,6 @@ const LANE_ROWS: usize = 6;
 
 /// How many steps the timeline lists on each side of the cursor.
 const LIST_AROUND: u64 = 20;
-
-/// A lane: its grid column (the first column holds the step number).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Lane {
-    You = 2,
-    Order = 3,
-    Customer = 4,
-    Store = 5,
-    Query = 6,
-}
-
-const LANES: [(Lane, &str); 5] = [
-    (Lane::You, "You"),
-    (Lane::Order, "Order service"),
-    (Lane::Customer, "Customer service"),
-    (Lane::Store, "Event store"),
-    (Lane::Query, "Query side"),
-];
-
-/// The lane of the service that owns an aggregate (an Order stream → the Order service).
-fn lane_of_source(source: &StreamId) -> Lane {
-    match source.entity_type.as_str() {
-        "Order" => Lane::Order,
-        "Customer" => Lane::Customer,
-        _ => Lane::Store,
-    }
-}
-
-/// The lane of whoever received an event: a service, or a projection on the query side.
-fn lane_of_receiver(subscriber: &str) -> Lane {
-    match Subscriber::from_name(subscriber) {
-        Some(Subscriber::OrderService) => Lane::Order,
-        Some(Subscriber::CustomerService) => Lane::Customer,
-        Some(Subscriber::CustomerView) | None => Lane::Query,
-    }
-}
-
-/// `OrderApproved #4`, or `#4` for an event no longer in the log.
-fn named(events: &[EventEnvelope], id: u64) -> String {
-    match events.binary_search_by_key(&id, |e| e.event_id) {
-        Ok(i) => format!("{} #{id}", events[i].event_type),
-        Err(_) => format!("#{id}"),
-    }
-}
-
-fn appended(events: &[EventEnvelope], stored: &[u64]) -> String {
-    let names: Vec<String> = stored.iter().map(|id| named(events, *id)).collect();
-    format!("appends {}", names.join(", "))
-}
-
-/// The class an outcome is coloured with: a change, a refusal recorded as an event, a refusal
-/// that stored nothing, a discarded duplicate and a view update each have their own colour.
-fn outcome_class(outcome: Happened) -> &'static str {
-    match outcome {
-        Happened::Command | Happened::Delivered(OutcomeKind::Appended) => "outcome changed",
-        Happened::Delivered(OutcomeKind::RefusalRecorded) => "outcome refusal",
-        Happened::Delivered(OutcomeKind::Refused | OutcomeKind::Crashed | OutcomeKind::Failed) => {
-            "outcome refused"
-        }
-        Happened::Delivered(OutcomeKind::DuplicateDiscarded) => "outcome duplicate",
-        Happened::Delivered(OutcomeKind::ViewUpdated) => "outcome view",
-        Happened::Delivered(OutcomeKind::ViewUnchanged) | Happened::Projector(_) => "outcome quiet",
-    }
-}
-
-/// A message drawn from one lane to another in a row's grid `row`.
-fn arrow(from: Lane, to: Lane, row: u8, label: String) -> impl IntoView {
-    let (a, b) = (from as u8, to as u8);
-    let (start, end) = (a.min(b), a.max(b));
-    let direction = if b >= a { "msg right" } else { "msg left" };
-    // Placed through the CSSOM (`style:`), never a `style` attribute, which the page's
-    // Content-Security-Policy blocks; the arrow runs between the middles of its end lanes.
-    let columns = format!("{start} / {}", end + 1);
-    let inset = format!("calc(50% / {})", end - start + 1);
-    view! {
-        <div class=direction style:grid-row=row.to_string() style:grid-column=columns style:margin-inline=inset>
-            {label}
-        </div>
-    }
-}
-
-/// A note placed in one lane of a row.
-fn chip(lane: Lane, class: &'static str, text: String) -> impl IntoView {
-    view! { <div class=class style:grid-row="2" style:grid-column=(lane as u8).to_string()>{text}</div> }
-}
-
-/// One journal entry drawn across the lanes.
-fn lane_row(entry: &Entry, events: &[EventEnvelope], current: bool) -> impl IntoView {
-    let guides = LANES
-        .iter()
-        .map(|(lane, _)| {
-            view! { <div class="guide" style:grid-column=(*lane as u8).to_string() aria-hidden="true"></div> }
-        })
-        .collect_view();
-    let receiver;
-    let first;
-    let origin;
-    if entry.subscriber == USER {
-        receiver = lane_of_source(&entry.source);
-        first = arrow(
-            Lane::You,
-            receiver,
-            1,
-            format!("command to {}", entry.source),
-        );
-        origin = chip(Lane::You, "chip origin", "you send a command".to_string());
-    } else {
-        receiver = lane_of_receiver(&entry.subscriber);
-        let event = named(events, entry.event_id);
-        first = arrow(
-            Lane::Store,
-            receiver,
-            1,
-            format!("delivers {event} to the {}", entry.label),
-        );
-        origin = chip(
-            lane_of_source(&entry.source),
-            "chip origin",
-            format!("{event} came from {}", entry.source),
-        );
-    }
-    // A command is decided by the aggregate it was sent to; a delivery by its subscriber.
-    let decided_by = if entry.subscriber == USER {
-        entry.source.to_string()
-    } else {
-        entry.label.clone()
-    };
-    let outcome = chip(
-        receiver,
-        outcome_class(entry.outcome),
-        format!("{decided_by}: {}", entry.outcome),
-    );
-    let second = (!entry.stored.is_empty())
-        .then(|| arrow(receiver, Lane::Store, 3, appended(events, &entry.stored)));
-    let class = if current {
-        "lane-row current"
-    } else {
-        "lane-row"
-    };
-    view! {
-        <li class=class data-testid="lane-row" data-step=entry.number aria-current=current.then_some("step")>
-            <span class="step-no">{entry.number}</span>
-            {guides}
-            {first}
-            {origin}
-            {outcome}
-            {second}
-            <p class="sentence">{entry.sentence.clone()}</p>
-        </li>
-    }
-}
 
 /// The choreography page.
 #[component]
@@ -252,11 +101,14 @@ pub fn ChoreographyPage() -> impl IntoView {
         }
     });
     let can_back = Signal::derive(move || steps.get().back(step.get()).is_some());
+    // In the past a step forward replays the record; at now it needs a delivery waiting.
+    let can_forward = Signal::derive(move || !is_now() || lab.readout.with(|s| s.pending) > 0);
     let busy = Signal::derive(move || lab.busy.get());
     let forward_hint = Signal::derive(move || {
         if is_now() {
             match lab.readout.with(|s| s.pending) {
-                0 => "At now. Nothing is waiting to be delivered.".to_string(),
+                0 => "At now. Nothing is waiting to be delivered: send a command on the Lab page."
+                    .to_string(),
                 1 => "At now: Step forward makes a real delivery (1 waiting).".to_string(),
                 n => format!("At now: Step forward makes a real delivery ({n} waiting)."),
             }
@@ -284,9 +136,10 @@ pub fn ChoreographyPage() -> impl IntoView {
             view! {
                 <p class="past-note" role="status" data-testid="past-note">
                     {format!(
-                        "You are looking at the past: step {} of {}. Nothing was deleted: the event store still holds all {stored} events; what you see is folded from the events up to #{head} and the checkpoints as they stood then. ",
+                        "You are looking at the past: step {} of {}. Nothing was deleted: the event store still holds all {}; what you see is folded from the events up to #{head}. ",
                         step.get(),
-                        steps.get().last
+                        steps.get().last,
+                        foldlab_lab::change::counted(stored as u64, "event", "events")
                     )}
                     <button class="quiet" on:click=move |_| { playing.set(false); cursor.set(None) }>"Back to now"</button>
                 </p>
@@ -294,15 +147,19 @@ pub fn ChoreographyPage() -> impl IntoView {
         })
     };
 
+    let arrived = new_steps(lab);
     let lanes = move || {
         let at = steps.get().index(step.get(), oldest());
         let here = step.get();
+        let arrived = arrived.get().now;
         lab.readout.with(|s| {
             lab.journal.with(|j| {
                 let rows = at.filter(|i| *i < j.len()).map(|i| {
                     j[(i + 1).saturating_sub(LANE_ROWS)..=i]
                         .iter()
-                        .map(|e| lane_row(e, &s.events, e.number == here))
+                        .map(|e| {
+                            lane_row(e, &s.events, e.number == here, arrived.is_new(e.number), RowText::Nothing)
+                        })
                         .collect_view()
                 });
                 let empty = rows.is_none().then(|| {
@@ -395,8 +252,14 @@ pub fn ChoreographyPage() -> impl IntoView {
             <section class="panel" aria-labelledby="choreo-page-title">
                 <h2 id="choreo-page-title">"Choreography, step by step"</h2>
                 <p class="hint">
-                    "No service calls another to change it. You send a command to one aggregate; the event store hands each stored event to the services that subscribe to it, one delivery at a time; each reacts by changing only its own aggregate, which stores new events in turn. These steps form a saga: local transactions linked by events. The saga is named in the companion article “CQRS + Event Sourcing — microservice patterns” (Eventual Consistency & Distributed Transactions). The query side follows the same events, behind. The one call across services is a lookup: placing an order first asks the Customer service's API whether the customer exists."
+                    "No service calls another to change it: each reacts to events by changing only its own aggregate."
                 </p>
+                <details class="more">
+                    <summary>"More"</summary>
+                    <p>
+                        "You send a command to one aggregate; the event store hands each stored event to the services that subscribe to it, one delivery at a time; each stores new events in turn. These steps form a saga: local transactions linked by events. The saga is named in the companion article “CQRS + Event Sourcing — microservice patterns” (Eventual Consistency & Distributed Transactions). The query side follows the same events, behind. The one call across services is a lookup: placing an order first asks the Customer service's API whether the customer exists."
+                    </p>
+                </details>
                 <div class="step-now" aria-live="polite" data-testid="step-now">
                     <p class="step-title">
                         {move || {
@@ -408,7 +271,7 @@ pub fn ChoreographyPage() -> impl IntoView {
                     <p class="step-sentence" data-testid="step-sentence">{sentence}</p>
                 </div>
                 {past_note}
-                <Transport back forward can_back busy forward_hint playing speed />
+                <Transport back forward can_back can_forward busy forward_hint playing speed />
                 {move || note.get().map(|n| view! { <p class="note" role="status">{n}</p> })}
                 {move || lab.step_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
                 <div class="timeline">
@@ -428,10 +291,7 @@ pub fn ChoreographyPage() -> impl IntoView {
                 </div>
                 <h3 id="lanes-title">"Lanes"</h3>
                 <div class="lanes" role="region" aria-labelledby="lanes-title">
-                    <div class="lane-heads" aria-hidden="true">
-                        <span></span>
-                        {LANES.iter().map(|(_, name)| view! { <span>{*name}</span> }).collect_view()}
-                    </div>
+                    {lane_heads()}
                     <ol class="lane-rows" data-testid="lanes">{lanes}</ol>
                 </div>
                 <details class="steps-list" open>

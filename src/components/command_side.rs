@@ -1,32 +1,69 @@
 //! The command side: forms that send one command to one aggregate, and the aggregates' current
 //! state folded from their events.
 
+use super::change::{customer_cells, fresh, money_cell, order_statuses};
 use crate::lab::Lab;
 use foldlab_domain::{CustomerState, OrderState, OrderStatus};
+use gloo_storage::{LocalStorage, Storage};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
 
-/// Forms and the aggregates' state.
+/// The aggregates' state, each row with its commands, and (unless `forms` is false, as on the
+/// stage, which has its own "Send a command" bar) the forms.
 #[component]
-pub fn CommandSide() -> impl IntoView {
+pub fn CommandSide(#[prop(default = true)] forms: bool) -> impl IntoView {
     let feedback = RwSignal::new(None::<Feedback>);
     let answered = RwSignal::new(0u32);
     provide_context(RowFeedback { feedback, answered });
     view! {
         <section class="panel command" aria-labelledby="command-title">
             <h2 id="command-title">"Command side"</h2>
-            <p class="hint">
-                "Each form sends one command to one aggregate, which decides and appends its events in one transaction. Placing an order first looks the customer up through the Customer service's API: a read across services, not a change."
-            </p>
-            <CreateCustomer />
-            <PlaceOrder />
+            <p class="hint">"A command changes one aggregate, which stores its events in one transaction."</p>
+            {forms.then(|| view! { <SendCommand /> })}
             <Customers />
             <Orders />
             <div class="table-feedback" data-testid="table-feedback" data-answered=move || answered.get()>
                 {feedback_view(feedback)}
             </div>
         </section>
+    }
+}
+
+/// "Send a command": the forms, folded away or not as the person left them last (open the first
+/// time).
+#[component]
+pub fn SendCommand() -> impl IntoView {
+    let open = !LocalStorage::get::<bool>(FOLDED_KEY).unwrap_or(false);
+    view! {
+        <details class="send" open=open on:toggle=|ev| remember_fold(&ev)>
+            <summary>"Send a command"</summary>
+            <div class="send-forms">
+                <CreateCustomer />
+                <PlaceOrder />
+            </div>
+            <details class="more">
+                <summary>"More"</summary>
+                <p>
+                    "Placing an order first looks the customer up through the Customer service's API: a read across services, not a change. The Command side's tables are folded from each aggregate's events; their buttons send the other commands."
+                </p>
+            </details>
+        </details>
+    }
+}
+
+/// Where the "Send a command" disclosure remembers being folded.
+const FOLDED_KEY: &str = "foldlab-commands-folded";
+
+/// Saves whether the disclosure an event came from is now folded.
+fn remember_fold(ev: &web_sys::Event) {
+    if let Some(el) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+    {
+        // Not being able to save only means the choice is not remembered.
+        let _ = LocalStorage::set(FOLDED_KEY, !el.has_attribute("open"));
     }
 }
 
@@ -214,6 +251,7 @@ fn Customers() -> impl IntoView {
         lab.readout
             .with(|s| shown_note(s.model.customer_order.len(), "customers"))
     };
+    let cells = customer_cells(lab);
     view! {
         <div class="table-scroll">
         <table class="grid" aria-labelledby="customers-title" data-testid="customers">
@@ -223,23 +261,26 @@ fn Customers() -> impl IntoView {
             </thead>
             <tbody>
                 {move || {
+                    let marks = cells.get();
                     rows()
                         .into_iter()
                         .map(|(id, c, deleted)| {
+                            let is_new = marks.now.change(&(id.clone(), "limit"))
+                                == Some(&foldlab_lab::change::Change::New);
                             let actions = if deleted {
                                 view! { <span class="badge cancelled">"DELETED"</span> }.into_any()
                             } else {
                                 view! { <CustomerActions id=id.clone() name=c.name.clone() editing=editing limit=limit /> }.into_any()
                             };
                             view! {
-                                <tr class:deleted=deleted>
+                                <tr class:deleted=deleted data-fresh=fresh(is_new)>
                                     <td>
-                                        {c.name.clone()} " " <code>{id}</code>
+                                        {c.name.clone()} " " <code>{id.clone()}</code>
                                         <div class="actions">{actions}</div>
                                     </td>
-                                    <td class="num">{c.credit_limit.to_string()}</td>
-                                    <td class="num">{c.reserved().to_string()}</td>
-                                    <td class="num">{c.available_credit().to_string()}</td>
+                                    <td class="num">{money_cell(&marks, &id, "limit", c.credit_limit.to_string())}</td>
+                                    <td class="num">{money_cell(&marks, &id, "reserved", c.reserved().to_string())}</td>
+                                    <td class="num">{money_cell(&marks, &id, "available", c.available_credit().to_string())}</td>
                                 </tr>
                             }
                         })
@@ -354,6 +395,7 @@ fn Orders() -> impl IntoView {
         lab.readout
             .with(|s| shown_note(s.model.order_order.len(), "orders"))
     };
+    let statuses = order_statuses(lab);
     view! {
         <div class="table-scroll">
         <table class="grid" aria-labelledby="orders-title" data-testid="orders">
@@ -363,12 +405,14 @@ fn Orders() -> impl IntoView {
             </thead>
             <tbody>
                 {move || {
+                    let marks = statuses.get();
                     rows()
                         .into_iter()
                         .map(|(id, customer, order)| {
                             let id_for_actions = id.clone();
+                            let changed = marks.now.change(&id).is_some();
                             view! {
-                                <tr>
+                                <tr data-fresh=fresh(changed)>
                                     <td><code>{id}</code></td>
                                     <td>{customer}</td>
                                     <td class="num">{order.total.to_string()}</td>

@@ -1,6 +1,8 @@
 //! The event store as the article's table (Part 2, "Developing Microservices with Event
-//! Sourcing"): one row per event.
+//! Sourcing"): one row per event, the newest marked as it arrives, each id a link to the Events
+//! inspector.
 
+use super::change::{event_link, fresh, new_events};
 use crate::lab::Lab;
 use leptos::prelude::*;
 
@@ -8,7 +10,23 @@ use leptos::prelude::*;
 #[component]
 pub fn EventTable() -> impl IntoView {
     let lab = expect_context::<Lab>();
+    let arrived = new_events(lab);
+    let scroller = NodeRef::<leptos::html::Div>::new();
+    // A new event is appended at the bottom: bring it into sight.
+    Effect::new(move |_| {
+        let head = lab
+            .readout
+            .with_untracked(|s| s.events.last().map_or(0, |e| e.event_id));
+        if arrived.get().now.is_new(head) {
+            request_animation_frame(move || {
+                if let Some(el) = scroller.get_untracked() {
+                    el.set_scroll_top(el.scroll_height());
+                }
+            });
+        }
+    });
     let rows = move || {
+        let arrived = arrived.get().now;
         lab.readout.with(|s| {
             s.events
                 .iter()
@@ -25,8 +43,8 @@ pub fn EventTable() -> impl IntoView {
                             .unwrap_or_default()
                     );
                     view! {
-                        <tr title=meta>
-                            <td class="num">{e.event_id}</td>
+                        <tr title=meta data-fresh=fresh(arrived.is_new(e.event_id))>
+                            <td class="num">{event_link(e.event_id)}</td>
                             <td>{e.entity_type.clone()}</td>
                             <td><code>{e.entity_id.clone()}</code></td>
                             <td>{e.event_type.clone()}</td>
@@ -40,10 +58,14 @@ pub fn EventTable() -> impl IntoView {
     view! {
         <section class="panel events" aria-labelledby="events-title">
             <h2 id="events-title">"Event store"</h2>
-            <p class="hint">
-                "Every change is stored as an event, and the events are the state: an aggregate is rebuilt by folding its events. Appends check the stream's version (optimistic concurrency)."
-            </p>
-            <div class="scroll" tabindex="0" role="region" aria-label="Event store rows">
+            <p class="hint">"Every change is stored as an event; the events are the state."</p>
+            <details class="more">
+                <summary>"More"</summary>
+                <p>
+                    "An aggregate is rebuilt by folding its events. Appends check the stream's version (optimistic concurrency). Choose an event's id to see its cause and effects in the Events view."
+                </p>
+            </details>
+            <div class="scroll" tabindex="0" role="region" aria-label="Event store rows" node_ref=scroller>
                 <table class="grid events-table" aria-labelledby="events-title" data-testid="event-table">
                     <thead>
                         <tr>

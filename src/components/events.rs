@@ -3,20 +3,22 @@
 //! JSON and metadata. Selecting an event marks its cause, its effects and the events that share its
 //! correlation id.
 //!
-//! Only the rows in sight are rendered: rows have a fixed height (the one expanded row adds a fixed
-//! height for its details), so the first visible row follows from the scroll position alone and a
-//! long log stays responsive.
+//! Only the rows in sight are rendered: rows have a fixed height (the one expanded row adds the
+//! height its details measure once drawn), so the first visible row follows from the scroll
+//! position alone and a long log stays responsive.
 
 use crate::lab::faults::pretty;
 use crate::lab::Lab;
 use foldlab_domain::EventEnvelope;
+use foldlab_lab::change::counted;
 use leptos::prelude::*;
 use std::collections::BTreeSet;
 use wasm_bindgen::JsCast;
 
 /// Height of one row, in pixels (kept in step with `.vrow` in style/inspect.css).
 const ROW: f64 = 40.0;
-/// Height the expanded row's details add, in pixels (`.vdetails` in style/inspect.css).
+/// Height the expanded row's details add until they are drawn and measured, in pixels (at most
+/// `.vdetails`'s max-height in style/inspect.css).
 const DETAILS: f64 = 280.0;
 /// Height of the scrolling window, in pixels (`.vlist` in style/inspect.css).
 const VIEWPORT: f64 = 480.0;
@@ -67,6 +69,16 @@ fn write_selection(selected: Option<u64>) {
     }
 }
 
+/// Where the list scrolls to show the row at `at` (and its cause's row, above it, when both fit).
+fn scroll_target(at: usize, cause_at: Option<usize>) -> f64 {
+    let fits = |c: usize| c < at && ((at - c + 2) as f64) * ROW <= VIEWPORT;
+    let first = match cause_at {
+        Some(c) if fits(c) => c,
+        _ => at,
+    };
+    (first as f64 * ROW - ROW / 2.0).max(0.0)
+}
+
 fn find(events: &[EventEnvelope], id: u64) -> Option<&EventEnvelope> {
     events
         .binary_search_by_key(&id, |e| e.event_id)
@@ -89,6 +101,8 @@ pub fn EventsPage() -> impl IntoView {
     let selected = RwSignal::new(selected_from_url());
     let scroll_top = RwSignal::new(0.0f64);
     let viewport = NodeRef::<leptos::html::Div>::new();
+    // The opened row's details as drawn: the rows under it move down by exactly that, no more.
+    let details_height = RwSignal::new(DETAILS);
 
     // The event types present in the log, for the filter.
     let types = Memo::new(move |_| {
@@ -156,14 +170,14 @@ pub fn EventsPage() -> impl IntoView {
     });
     let top_of = move |row: usize| {
         let extra = match expanded_at.get() {
-            Some(e) if row > e => DETAILS,
+            Some(e) if row > e => details_height.get(),
             _ => 0.0,
         };
         row as f64 * ROW + extra
     };
     let total_height = move || {
         let extra = if expanded_at.get().is_some() {
-            DETAILS
+            details_height.get()
         } else {
             0.0
         };
@@ -174,7 +188,7 @@ pub fn EventsPage() -> impl IntoView {
         let mut first = (top / ROW) as usize;
         if let Some(e) = expanded_at.get() {
             if first > e {
-                first = (((top - DETAILS) / ROW).max(0.0) as usize).max(e);
+                first = (((top - details_height.get()) / ROW).max(0.0) as usize).max(e);
             }
         }
         let count = (VIEWPORT / ROW) as usize + 1;
@@ -184,7 +198,26 @@ pub fn EventsPage() -> impl IntoView {
         start..end
     };
 
-    // A selection from the address bar: scroll it into view once the log is loaded.
+    // Measure the opened row's details once drawn.
+    Effect::new(move |_| {
+        expanded_at.track();
+        marks.track();
+        request_animation_frame(move || {
+            let drawn = viewport
+                .get_untracked()
+                .and_then(|list| list.query_selector(".vdetails").ok().flatten());
+            if let Some(details) = drawn {
+                // The details' own height and their bottom border.
+                let height = f64::from(details.client_height()) + 1.0;
+                if height > 1.0 && (height - details_height.get_untracked()).abs() > 0.5 {
+                    details_height.set(height);
+                }
+            }
+        });
+    });
+
+    // A selection from the address bar: scroll it into view once the log is loaded, with its
+    // cause above it in sight when both fit.
     let scrolled_once = StoredValue::new(false);
     Effect::new(move |_| {
         if scrolled_once.get_value() {
@@ -194,7 +227,17 @@ pub fn EventsPage() -> impl IntoView {
             return;
         };
         scrolled_once.set_value(true);
-        let top = (at as f64 * ROW - ROW).max(0.0);
+        let cause_at = marks
+            .with_untracked(|m| m.as_ref().and_then(|m| m.cause))
+            .and_then(|c| {
+                lab.readout.with_untracked(|s| {
+                    rows.with_untracked(|r| {
+                        r.iter()
+                            .position(|&i| s.events.get(i).is_some_and(|e| e.event_id == c))
+                    })
+                })
+            });
+        let top = scroll_target(at, cause_at);
         el.set_scroll_top(top as i32);
         scroll_top.set(top);
     });
@@ -211,32 +254,31 @@ pub fn EventsPage() -> impl IntoView {
 
     let summary = move || {
         let Some(m) = marks.get() else {
-            return "No event selected. Choose an event's id to see its JSON and metadata, its cause and its effects.".to_string();
+            return "No event selected: choose an event's id.".to_string();
         };
         lab.readout.with(|s| {
             let name = |id: u64| {
                 find(&s.events, id).map_or(format!("#{id}"), |e| format!("#{id} {}", e.event_type))
             };
             let cause = match m.cause {
-                Some(c) => format!("Its cause, the event it names as causation_id, is {} (marked \u{201c}cause\u{201d}).", name(c)),
-                None => "It has no cause in the log: a user's command stored it.".to_string(),
+                Some(c) => format!("Cause: {}.", name(c)),
+                None => "No cause: a user's command stored it.".to_string(),
             };
             let effects = if m.effects.is_empty() {
-                "No event names it as its cause yet.".to_string()
+                "No effects yet.".to_string()
             } else {
                 let list: Vec<String> = m.effects.iter().map(|&e| name(e)).collect();
-                format!("Its effects, the events whose causation_id is #{}: {} (marked \u{201c}effect\u{201d}).", m.selected, list.join(", "))
+                format!("Effects: {}.", list.join(", "))
             };
             let correlated = match m.correlated.len() {
-                0 => format!("No other event shares its correlation id {}.", m.correlation_id),
-                n => format!(
-                    "{n} other event{} share{} its correlation id {} (marked \u{201c}correlated\u{201d}).",
-                    if n == 1 { "" } else { "s" },
-                    if n == 1 { "s" } else { "" },
-                    m.correlation_id
-                ),
+                0 => "No other event shares its correlation id.".to_string(),
+                1 => "1 other event shares its correlation id.".to_string(),
+                n => format!("{n} other events share its correlation id."),
             };
-            format!("Selected {}. {cause} {effects} {correlated}", name(m.selected))
+            format!(
+                "Selected {}. {cause} {effects} {correlated}",
+                name(m.selected)
+            )
         })
     };
 
@@ -275,9 +317,13 @@ pub fn EventsPage() -> impl IntoView {
     view! {
         <section class="panel inspector" aria-labelledby="inspector-title">
             <h2 id="inspector-title">"Event inspector"</h2>
-            <p class="hint">
-                "The event store as the article draws it: entity_type and entity_id identify the aggregate, event_id identifies the event, event_type is its type and event_data its attributes as JSON. Choose an event's id to open its JSON and metadata; its cause and effects are marked through causation and correlation ids."
-            </p>
+            <p class="hint">"Choose an event's id to see it in full, with its cause and its effects marked."</p>
+            <details class="more">
+                <summary>"More"</summary>
+                <p>
+                    "The event store as the article draws it: entity_type and entity_id identify the aggregate, event_id identifies the event, event_type is its type and event_data its attributes as JSON. The cause is the event named as causation_id; the effects name this event as theirs; correlated events share its correlation id."
+                </p>
+            </details>
             <form class="filters" role="search" aria-label="Filter events" on:submit=|ev| ev.prevent_default()>
                 <label>
                     "Entity type"
@@ -307,7 +353,11 @@ pub fn EventsPage() -> impl IntoView {
                 {move || {
                     let total = lab.readout.with(|s| s.events.len());
                     let shown = rows.with(|r| r.len());
-                    if shown == total { format!("{total} events") } else { format!("{shown} of {total} events match the filters") }
+                    if shown == total {
+                        counted(total as u64, "event", "events")
+                    } else {
+                        format!("{shown} of {} match the filters", counted(total as u64, "event", "events"))
+                    }
                 }}
             </p>
             <p class="selection" aria-live="polite" data-testid="selection">{summary}</p>
@@ -331,7 +381,6 @@ pub fn EventsPage() -> impl IntoView {
             <Show when=move || lab.readout.with(|s| s.events.is_empty())>
                 <p class="empty">"No events yet. Create a customer on the Lab page to store the first one."</p>
             </Show>
-            <crate::components::bench::MeasuredHere ids=&["c"] />
         </section>
     }
 }

@@ -1,8 +1,15 @@
-//! Faults on demand: one card per fault, each with a button that performs it on the lab's real
-//! store and then tells what happened and which mechanism survived it.
+//! Faults on demand: one card per fault. Each asks what will happen, performs the fault on the lab's
+//! real store, then says whether the prediction was right, what happened and which mechanism
+//! survived it; two also run the same fault with the mechanism switched off, on a scratch store.
 
-use crate::lab::faults::{indexed_db_skipped, set_indexed_db_skipped, FaultReport};
+use crate::lab::faults::{
+    indexed_db_skipped, set_indexed_db_skipped, FaultReport, CRASH, OLD_SCHEMA, RACE, TWICE,
+};
 use crate::lab::{Lab, StoreStatus};
+use foldlab_lab::counterfactual::{
+    duplicate_without_detection, race_without_expected_version, Counterfactual,
+};
+use foldlab_lab::lesson::{Prediction, Verdict};
 use foldlab_store::Backend;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -23,6 +30,37 @@ impl Fault {
             Fault::Crash => lab.fault_crash_before_checkpoint().await,
             Fault::Race => lab.fault_race_for_credit().await,
             Fault::OldSchema => lab.fault_old_schema().await,
+        }
+    }
+
+    fn prediction(self) -> &'static Prediction {
+        match self {
+            Fault::DeliverTwice => &TWICE,
+            Fault::Crash => &CRASH,
+            Fault::Race => &RACE,
+            Fault::OldSchema => &OLD_SCHEMA,
+        }
+    }
+
+    /// The same fault with its mechanism switched off: the button, and what is switched off.
+    fn counterfactual(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Fault::DeliverTwice => Some((
+                "Run it with duplicate detection off",
+                "The same redelivery on a scratch store, to a Customer service that checks nothing: not its checkpoint, not its earlier effects, not the reservations the Customer holds.",
+            )),
+            Fault::Race => Some((
+                "Run it without the expected version",
+                "The same race on a scratch store, with appends that accept any version of the stream.",
+            )),
+            Fault::Crash | Fault::OldSchema => None,
+        }
+    }
+
+    async fn run_counterfactual(self) -> Result<Counterfactual, String> {
+        match self {
+            Fault::Race => race_without_expected_version().await,
+            _ => duplicate_without_detection().await,
         }
     }
 }
@@ -82,6 +120,8 @@ fn FaultCard(
     let lab = expect_context::<Lab>();
     let result = RwSignal::new(None::<Result<FaultReport, String>>);
     let runs = RwSignal::new(0u32);
+    let chosen = RwSignal::new(None::<usize>);
+    let prediction = fault.prediction();
     let run = move |_| {
         spawn_local(async move {
             let outcome = fault.run(lab).await;
@@ -89,19 +129,78 @@ fn FaultCard(
             runs.update(|n| *n += 1);
         });
     };
+    let counter = RwSignal::new(None::<Result<Counterfactual, String>>);
+    let name = format!("{id}-predict");
+    let verdict = move || {
+        let chosen = chosen.get()?;
+        result.with(|r| matches!(r, Some(Ok(_))).then_some(()))?;
+        Some(match prediction.verdict(chosen) {
+            Verdict::Right => view! {
+                <p class="verdict right" data-testid="verdict"><strong>"You were right."</strong> " " {prediction.why}</p>
+            }
+            .into_any(),
+            Verdict::Wrong { right } => view! {
+                <p class="verdict wrong" data-testid="verdict">
+                    <strong>{format!("Not quite: {right}.")}</strong> " " {prediction.why}
+                </p>
+            }
+            .into_any(),
+        })
+    };
     view! {
         <article class="card fault" aria-labelledby=id data-runs=move || runs.get()>
             <h3 id=id>{title}</h3>
             <p>{about}</p>
+            <fieldset class="predict">
+                <legend>{prediction.question}</legend>
+                {prediction
+                    .choices
+                    .iter()
+                    .enumerate()
+                    .map(|(i, choice)| view! {
+                        <label class="choice">
+                            <input type="radio" name=name.clone() value=i.to_string()
+                                on:change=move |_| chosen.set(Some(i)) />
+                            {*choice}
+                        </label>
+                    })
+                    .collect_view()}
+            </fieldset>
             <div>
-                <button on:click=run disabled=move || lab.busy.get()>{button}</button>
+                <button on:click=run disabled=move || lab.busy.get() || chosen.get().is_none()>{button}</button>
+                <Show when=move || chosen.get().is_none()>
+                    <span class="hint">" Predict first."</span>
+                </Show>
             </div>
             <div aria-live="polite">
+                {verdict}
                 {move || result.get().map(|r| match r {
                     Ok(report) => report_view(report).into_any(),
                     Err(error) => view! { <p class="error" role="alert">{error}</p> }.into_any(),
                 })}
             </div>
+            {fault.counterfactual().map(|(label, what)| view! {
+                <Show when=move || matches!(result.get(), Some(Ok(_)))>
+                    <div class="counterfactual">
+                        <h4>"Without the mechanism"</h4>
+                        <p>{what}</p>
+                        <button on:click=move |_| spawn_local(async move {
+                            counter.set(Some(fault.run_counterfactual().await));
+                        })>{label}</button>
+                        <div aria-live="polite">
+                            {move || counter.get().map(|r| match r {
+                                Ok(c) => view! {
+                                    <ol class="happened" data-testid="counterfactual">
+                                        {c.happened.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}
+                                    </ol>
+                                }
+                                .into_any(),
+                                Err(error) => view! { <p class="error" role="alert">{error}</p> }.into_any(),
+                            })}
+                        </div>
+                    </div>
+                </Show>
+            })}
         </article>
     }
 }

@@ -1,21 +1,35 @@
-//! The first screen: the command side, the choreography, the query side and the event store, side
-//! by side, so one action can be followed through all four.
+//! The lab's stage: one screen for a room, with the step controls and the lanes, the event store,
+//! the customer view and the command side together, and the forms folded into a "Send a command"
+//! bar. A lesson puts its text in a strip at the top. The layout follows the stage's own width in
+//! rem (style/stage.css), so Large text rearranges the panels instead of squeezing them.
 
 use super::choreography::Choreography;
-use super::command_side::CommandSide;
+use super::command_side::{CommandSide, SendCommand};
 use super::event_table::EventTable;
 use super::query_side::QuerySide;
 use leptos::prelude::*;
 
+/// The stage; `children`, when given, are a lesson's text, shown as a strip at the top.
+#[component]
+pub fn Stage(#[prop(optional)] children: Option<Children>) -> impl IntoView {
+    view! {
+        <div class="stage" data-testid="stage">
+            <div class="stage-grid">
+                {children.map(|strip| view! { <div class="stage-strip">{strip()}</div> })}
+                <div class="stage-send">
+                    <SendCommand />
+                </div>
+                <Choreography />
+                <QuerySide />
+                <EventTable />
+                <CommandSide forms=false />
+            </div>
+        </div>
+    }
+}
+
 /// The lab.
 #[component]
 pub fn LabPage() -> impl IntoView {
-    view! {
-        <div class="lab">
-            <CommandSide />
-            <Choreography />
-            <QuerySide />
-            <EventTable />
-        </div>
-    }
+    view! { <Stage /> }
 }

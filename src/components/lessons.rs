@@ -1,72 +1,102 @@
-//! Guided lessons: the bundled scenarios listed, and one lesson at a time — a few steps of text
-//! beside the live lab, Next and Back, each Next running the next part of the scenario against the
-//! lab's own store. Where the lesson stands is in the route (`?step=N`) and in localStorage.
+//! Guided lessons: the path of lessons (grouped, each with its minutes and a done mark), and one
+//! lesson at a time as a strip above the live lab. The learner acts in the lab (or presses "Do it
+//! for me"), answers a question before the step that matters, and the strip says what happened
+//! once the store shows it. What counts as done is `foldlab_lab::lesson`'s to judge.
 
-use super::choreography::Choreography;
-use super::command_side::CommandSide;
-use super::event_table::EventTable;
-use super::query_side::QuerySide;
+use super::lab_page::LabPage;
 use super::share::{copy_link, site_url};
 use super::transport::{shortcut, Key};
 use crate::address::href;
-use crate::lab::lesson_text::{find, Lesson, LESSONS};
+use crate::lab::lesson_text::{find, Act, Group, Lesson, Look, LESSONS};
 use crate::lab::lessons::{describe, outcome, Progress};
 use crate::lab::Lab;
+use foldlab_lab::lesson::{Next, Readout, Verdict, Walk};
 use foldlab_lab::scenario::Scenario;
 use foldlab_lab::sim::{Step, StepResult};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
+use std::time::Duration;
 
-/// Every lesson.
+/// Every lesson, as a path in groups.
 #[component]
 pub fn Lessons() -> impl IntoView {
+    let done = Progress::done();
     let resume = Progress::load()
-        .filter(|p| p.step > 0)
-        .and_then(|p| find(&p.id).map(|lesson| (lesson, p.step)));
+        .filter(|p| !done.contains(&p.id) && (p.walk.happened > 0 || p.walk.ran > 0))
+        .and_then(|p| find(&p.id));
     view! {
         <section class="panel lessons" aria-labelledby="lessons-title">
             <h2 id="lessons-title">"Lessons"</h2>
             <p class="hint">
-                "Each lesson runs one of Foldlab's scenarios against this lab, a part at a time, and tells you what to look at. Starting one replaces what the lab holds."
+                "A path through the patterns: you act in the lab, predict what happens, then see. Starting a lesson empties the lab."
             </p>
-            {resume.map(|(lesson, step)| view! {
+            {resume.map(|lesson| view! {
                 <p class="resume" role="status">
                     "You are in the middle of "
-                    <A href=href(&format!("/lessons/{}?step={step}", lesson.id))>{lesson.title}</A>
-                    {format!(", step {step} of {}.", lesson.steps.len())}
+                    <A href=href(&format!("/lessons/{}", lesson.id))>{lesson.title}</A>
                 </p>
             })}
-            <ol class="lesson-list">
-                {LESSONS
-                    .iter()
-                    .map(|lesson| {
-                        let description = Scenario::parse(lesson.scenario)
-                            .map(|s| s.description)
-                            .unwrap_or_else(|e| e.to_string());
-                        view! {
-                            <li>
-                                <h3><A href=href(&format!("/lessons/{}", lesson.id))>{lesson.title}</A></h3>
-                                <p>{description}</p>
-                                <p class="meta">{format!("{} steps", lesson.steps.len())}</p>
-                            </li>
-                        }
-                    })
-                    .collect_view()}
-            </ol>
+            {Group::ALL
+                .into_iter()
+                .map(|group| {
+                    let heading = format!("lessons-{}", group.id());
+                    let done = done.clone();
+                    view! {
+                        <section class="lesson-group" aria-labelledby=heading.clone()>
+                            <h3 id=heading.clone()>{group.title()}</h3>
+                            <ol class="lesson-list">
+                                {LESSONS
+                                    .iter()
+                                    .filter(|l| l.group == group)
+                                    .map(|lesson| lesson_item(lesson, done.iter().any(|d| d == lesson.id)))
+                                    .collect_view()}
+                            </ol>
+                            {(group == Group::Why).then(|| view! {
+                                <p class="meta">
+                                    "Why not a database table and a message broker? "
+                                    <A href=href("/designs")>"Compare seven designs"</A>
+                                </p>
+                            })}
+                        </section>
+                    }
+                })
+                .collect_view()}
         </section>
     }
 }
 
-/// One lesson, chosen by the route.
+fn lesson_item(lesson: &'static Lesson, done: bool) -> impl IntoView {
+    let description = Scenario::parse(lesson.scenario)
+        .map(|s| s.description)
+        .unwrap_or_else(|e| e.to_string());
+    view! {
+        <li class:done=done data-testid="lesson-item">
+            <h4>
+                <A href=href(&format!("/lessons/{}", lesson.id))>{lesson.title}</A>
+                {done.then(|| view! { <span class="done-mark">" \u{2713} done"</span> })}
+            </h4>
+            <p>{description}</p>
+            <p class="meta">{format!("{} min \u{b7} {} steps", lesson.minutes, lesson.steps.len())}</p>
+        </li>
+    }
+}
+
+/// One lesson, chosen by the route: its strip above the lab.
 #[component]
 pub fn LessonPage() -> impl IntoView {
     let params = use_params_map();
     move || {
         let id = params.with(|p| p.get("id").unwrap_or_default());
         match find(&id) {
-            Some(lesson) => view! { <LessonView lesson /> }.into_any(),
+            Some(lesson) => view! {
+                <div class="lesson-page">
+                    <LessonStrip lesson />
+                    <LabPage />
+                </div>
+            }
+            .into_any(),
             None => view! {
                 <section class="panel">
                     <h2>"No such lesson"</h2>
@@ -98,8 +128,36 @@ fn show_step_in_url(step: usize) {
     }
 }
 
+/// Outlines the part of the screen a step points at and scrolls it into view, for a few seconds.
+fn highlight(look: Look) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Some(anchor) = document.get_element_by_id(look.target.anchor()) else {
+        return;
+    };
+    if let Ok(Some(details)) = anchor.closest("details") {
+        let _ = details.set_attribute("open", "");
+    }
+    let target = anchor
+        .closest("section, details")
+        .ok()
+        .flatten()
+        .unwrap_or(anchor);
+    let _ = target.set_attribute("data-look", "");
+    target.scroll_into_view();
+    set_timeout(
+        move || {
+            let _ = target.remove_attribute("data-look");
+        },
+        Duration::from_millis(2500),
+    );
+}
+
+/// One lesson as a strip: the step to make happen or the one that just happened, its question,
+/// and its controls. Self-contained: it needs only the lab in context.
 #[component]
-fn LessonView(lesson: &'static Lesson) -> impl IntoView {
+pub fn LessonStrip(lesson: &'static Lesson) -> impl IntoView {
     let lab = expect_context::<Lab>();
     let scenario = Scenario::parse(lesson.scenario);
     let (settings, steps) = match &scenario {
@@ -112,36 +170,61 @@ fn LessonView(lesson: &'static Lesson) -> impl IntoView {
         .unwrap_or_else(|e| e.to_string());
     let settings = StoredValue::new(settings);
     let steps: StoredValue<Vec<Step>> = StoredValue::new(steps);
+    let total = lesson.steps.len();
 
     // Where the lesson stands: the saved progress for this lesson, at the step the route names.
     let saved = Progress::load().filter(|p| p.id == lesson.id);
     let started = RwSignal::new(saved.is_some());
-    let ran = RwSignal::new(saved.as_ref().map_or(0, |p| p.ran));
+    let walk = RwSignal::new(saved.as_ref().map(|p| p.walk.clone()).unwrap_or_default());
     let from_route = use_query_map()
         .get_untracked()
         .get("step")
-        .and_then(|s| s.parse::<usize>().ok());
+        .and_then(|s| s.parse::<usize>().ok())
+        .map(|s| s.saturating_sub(1));
     let first = match (&saved, from_route) {
-        (Some(_), Some(step)) => step,
-        (Some(p), None) => p.step,
+        (Some(p), Some(step)) => step.min(p.walk.happened),
+        (Some(p), None) => p.shown,
         (None, _) => 0,
     };
-    let step = RwSignal::new(first.min(lesson.steps.len()));
+    // The step shown (0-based); the one to make happen when it equals `walk.happened`.
+    let shown = RwSignal::new(first.min(total));
     Effect::new(move |_| {
-        let (step, ran) = (step.get(), ran.get());
+        let (n, walk) = (shown.get(), walk.get());
         if started.get() {
+            if lesson.complete(&walk) {
+                Progress::mark_done(lesson.id);
+            }
             Progress {
                 id: lesson.id.to_string(),
-                step,
-                ran,
+                shown: n,
+                walk,
             }
             .save();
         }
-        show_step_in_url(step);
+        show_step_in_url(n + 1);
+    });
+    // The judge: whenever the store changes, move on over every step it shows has happened.
+    Effect::new(move |_| {
+        if !started.get() {
+            return;
+        }
+        let moved = lab.readout.with(|s| {
+            let readout = Readout {
+                events: &s.events,
+                pending: s.pending,
+            };
+            let mut next = walk.get();
+            lesson.advance(&mut next, &readout);
+            (next != walk.get_untracked()).then_some(next)
+        });
+        if let Some(next) = moved {
+            walk.set(next);
+        }
     });
 
     let results = RwSignal::new(Vec::<(String, String)>::new());
     let error = RwSignal::new(None::<String>);
+    let said = RwSignal::new(None::<String>);
     let running = RwSignal::new(false);
     let confirming = RwSignal::new(false);
     let show = move |part: &[Step], got: Result<Vec<StepResult>, String>| match got {
@@ -165,13 +248,14 @@ fn LessonView(lesson: &'static Lesson) -> impl IntoView {
         confirming.set(false);
         running.set(true);
         spawn_local(async move {
-            let upto = lesson.steps[0].run_to;
-            let part = steps.with_value(|s| s[..upto.min(s.len())].to_vec());
-            let got = lab.start_scenario(&settings.get_value(), &part).await;
-            if show(&part, got) {
+            // Only the scenario's settings and seed events: its steps come one part at a time.
+            let got = lab.start_scenario(&settings.get_value(), &[]).await;
+            if show(&[], got) {
+                results.set(Vec::new());
+                said.set(None);
+                walk.set(Walk::default());
+                shown.set(0);
                 started.set(true);
-                ran.set(upto);
-                step.set(1);
             }
             running.set(false);
         });
@@ -183,47 +267,44 @@ fn LessonView(lesson: &'static Lesson) -> impl IntoView {
             confirming.set(true);
         }
     };
-    let next = move || {
-        let target = step.get_untracked() + 1;
-        if target > lesson.steps.len() {
-            return;
-        }
-        let upto = lesson.steps[target - 1].run_to;
-        let from = ran.get_untracked();
-        if from >= upto {
-            results.set(Vec::new());
-            step.set(target);
-            return;
-        }
+    let run_part = move |upto: usize| {
+        let from = walk.with_untracked(|w| w.ran);
         running.set(true);
         spawn_local(async move {
             let part = steps.with_value(|s| s[from.min(s.len())..upto.min(s.len())].to_vec());
             let got = lab.run_steps(&part).await;
             if show(&part, got) {
-                ran.set(upto);
-                step.set(target);
+                walk.update(|w| w.ran = upto);
             }
             running.set(false);
         });
     };
-    let back = move || step.update(|s| *s = s.saturating_sub(1).max(1));
+    let next = move || {
+        let n = shown.get_untracked();
+        if n < walk.with_untracked(|w| w.happened) {
+            shown.set(n + 1);
+            said.set(None);
+        }
+    };
+    let back = move || {
+        shown.update(|s| *s = s.saturating_sub(1));
+        said.set(None);
+    };
     let busy = move || running.get() || lab.busy.get();
     // The timeline pages' keys: → or "." for Next, ← or "," for Back, shown beside the buttons.
     let keys = window_event_listener(leptos::ev::keydown, move |event| {
         let key = shortcut(&event);
-        let (n, idle) = (
-            step.get_untracked(),
-            !running.get_untracked() && !lab.busy.get_untracked(),
-        );
-        if !started.get_untracked() || n == 0 || !idle {
+        let idle = !running.get_untracked() && !lab.busy.get_untracked();
+        if !started.get_untracked() || !idle {
             return;
         }
+        let n = shown.get_untracked();
         match key {
-            Some(Key::Forward) if n < lesson.steps.len() => {
+            Some(Key::Forward) if n < walk.with_untracked(|w| w.happened) => {
                 event.prevent_default();
                 next();
             }
-            Some(Key::Back) if n > 1 => {
+            Some(Key::Back) if n > 0 => {
                 event.prevent_default();
                 back();
             }
@@ -234,85 +315,199 @@ fn LessonView(lesson: &'static Lesson) -> impl IntoView {
     let link = site_url(&format!("/lessons/{}", lesson.id));
     let copied = RwSignal::new(None::<String>);
 
+    // The part of the strip for the step shown.
+    let step_view = move || {
+        let n = shown.get();
+        let w = walk.get();
+        if n >= total {
+            return view! {
+                <div class="lesson-now">
+                    <p class="ok" role="status">
+                        "Lesson complete. " <A href=href("/lessons")>"Choose another lesson"</A>
+                    </p>
+                </div>
+            }
+            .into_any();
+        }
+        let step = &lesson.steps[n];
+        let answer = w.answers.get(n).copied().flatten();
+        if n < w.happened {
+            // It happened: what, why, and whether the prediction was right.
+            let verdict = step.predict.as_ref().zip(answer).map(|(p, chosen)| {
+                let (class, said) = match p.verdict(chosen) {
+                    Verdict::Right => ("verdict right", "You were right.".to_string()),
+                    Verdict::Wrong { right } => {
+                        ("verdict wrong", format!("Not quite: {}.", right))
+                    }
+                };
+                view! {
+                    <p class=class data-testid="verdict">
+                        <strong>{said}</strong> " " {p.why}
+                    </p>
+                }
+            });
+            let look = step.look;
+            return view! {
+                <div class="lesson-now" aria-live="polite">
+                    <h3>{step.title}</h3>
+                    {verdict}
+                    <p>{step.text}</p>
+                    <p class="look">
+                        <strong>"Look at: "</strong>{look.text} " "
+                        <button class="small quiet" on:click=move |_| highlight(look)>"Show me"</button>
+                    </p>
+                </div>
+            }
+            .into_any();
+        }
+        match lesson.next(&w) {
+            Next::Predict(_) => {
+                let Some(p) = step.predict.as_ref() else {
+                    return ().into_any();
+                };
+                let chosen = RwSignal::new(None::<usize>);
+                let name = format!("predict-{}-{n}", lesson.id);
+                view! {
+                    <div class="lesson-now">
+                        <h3>{step.title}</h3>
+                        <form class="predict" on:submit=move |ev| {
+                            ev.prevent_default();
+                            if let Some(c) = chosen.get_untracked() {
+                                walk.update(|w| lesson.answer(w, n, c));
+                            }
+                        }>
+                            <fieldset>
+                                <legend>{p.question}</legend>
+                                {p.choices
+                                    .iter()
+                                    .enumerate()
+                                    .map(|(i, choice)| view! {
+                                        <label class="choice">
+                                            <input type="radio" name=name.clone() value=i.to_string()
+                                                on:change=move |_| chosen.set(Some(i)) />
+                                            {*choice}
+                                        </label>
+                                    })
+                                    .collect_view()}
+                            </fieldset>
+                            <button type="submit" disabled=move || chosen.get().is_none()>"Answer"</button>
+                        </form>
+                    </div>
+                }
+                .into_any()
+            }
+            Next::Act(_) | Next::Complete => {
+                let guess = step.predict.as_ref().zip(answer).map(|(p, c)| {
+                    view! {
+                        <p class="guess">
+                            "Your prediction: " {p.choices.get(c).copied().unwrap_or_default()}
+                            ". Now make it happen."
+                        </p>
+                    }
+                });
+                let doing = match step.act {
+                    Act::Do(task) => view! {
+                        <p class="task" data-testid="lesson-task">{task.instruction()}</p>
+                        <div class="controls">
+                            <button class="quiet" disabled=busy on:click=move |_| {
+                                spawn_local(async move {
+                                    let got = lab.do_task(task).await;
+                                    said.set(Some(got.unwrap_or_else(|e| e)));
+                                });
+                            }>"Do it for me"</button>
+                        </div>
+                    }
+                    .into_any(),
+                    Act::Run(upto) => view! {
+                        <p class="task" data-testid="lesson-task">"The lab runs this part of the scenario."</p>
+                        <div class="controls">
+                            <button disabled=busy on:click=move |_| run_part(upto)>"Run this part"</button>
+                        </div>
+                    }
+                    .into_any(),
+                };
+                view! {
+                    <div class="lesson-now">
+                        <h3>{step.title}</h3>
+                        {guess}
+                        {doing}
+                        {move || said.get().map(|s| view! { <p class="hint" role="status">{s}</p> })}
+                    </div>
+                }
+                .into_any()
+            }
+        }
+    };
+
     view! {
-        <div class="lesson-page">
-            <section class="panel lesson" aria-labelledby="lesson-title">
+        <section class="panel lesson-strip" aria-labelledby="lesson-title">
+            <div class="strip-head">
                 <p class="crumbs"><A href=href("/lessons")>"All lessons"</A></p>
                 <h2 id="lesson-title">{lesson.title}</h2>
-                <Show
-                    when=move || { started.get() && step.get() > 0 }
-                    fallback=move || {
-                        let description = description.clone();
-                        view! {
+                <Show when=move || started.get()>
+                    <p class="step-count" data-testid="lesson-step">
+                        {move || format!("Step {} of {total}", (shown.get() + 1).min(total))}
+                    </p>
+                </Show>
+            </div>
+            <Show
+                when=move || started.get()
+                fallback=move || {
+                    let description = description.clone();
+                    view! {
+                        <div class="lesson-now">
                             <p class="intro">{description}</p>
-                            <p class="hint">
-                                {format!(
-                                    "{} steps. Starting resets the lab, then runs the first part of the scenario.",
-                                    lesson.steps.len()
-                                )}
-                            </p>
-                            <button on:click=ask_to_start disabled=busy>"Start the lesson"</button>
-                        }
-                    }
-                >
-                    {move || {
-                        let n = step.get();
-                        let current = &lesson.steps[n - 1];
-                        view! {
-                            <p class="step-count" data-testid="lesson-step">
-                                {format!("Step {n} of {}", lesson.steps.len())}
-                            </p>
-                            <div aria-live="polite">
-                                <h3>{current.title}</h3>
-                                <p>{current.text}</p>
-                                <p class="look"><strong>"Look at: "</strong>{current.look}</p>
+                            <div class="controls">
+                                <button on:click=ask_to_start disabled=busy>"Start the lesson"</button>
+                                <span class="hint">{format!("{} min. Starting empties the lab.", lesson.minutes)}</span>
                             </div>
-                        }
-                    }}
-                    <div class="controls">
-                        <button on:click=move |_| back() disabled=move || busy() || step.get() <= 1 aria-keyshortcuts="ArrowLeft ,">"Back"</button>
-                        <span class="keys" aria-hidden="true"><kbd>"←"</kbd> " or " <kbd>","</kbd></span>
-                        <button on:click=move |_| next() disabled=move || { busy() || step.get() >= lesson.steps.len() } aria-keyshortcuts="ArrowRight .">
-                            "Next"
-                        </button>
-                        <span class="keys" aria-hidden="true"><kbd>"→"</kbd> " or " <kbd>"."</kbd></span>
-                        <button class="quiet" on:click=ask_to_start disabled=busy>"Start over…"</button>
-                    </div>
-                    <Show when=move || { step.get() >= lesson.steps.len() }>
-                        <p class="ok" role="status">
-                            "Lesson complete. " <A href=href("/lessons")>"Choose another lesson"</A>
-                        </p>
-                    </Show>
-                    <Show when=move || {
-                        ran.get() > 0 && !lab.busy.get() && lab.readout.with(|s| s.events.is_empty())
-                    }>
-                        <p class="warning" role="status">
-                            "The lab no longer holds this lesson's events (it was reset). Start over to run it again."
-                        </p>
-                    </Show>
+                        </div>
+                    }
+                }
+            >
+                {step_view}
+                <div class="controls strip-controls">
+                    <button on:click=move |_| back() disabled=move || busy() || shown.get() == 0 aria-keyshortcuts="ArrowLeft ,">"Back"</button>
+                    <span class="keys" aria-hidden="true"><kbd>"←"</kbd> " or " <kbd>","</kbd></span>
+                    <button on:click=move |_| next() disabled=move || { busy() || shown.get() >= walk.with(|w| w.happened) } aria-keyshortcuts="ArrowRight .">
+                        "Next"
+                    </button>
+                    <span class="keys" aria-hidden="true"><kbd>"→"</kbd> " or " <kbd>"."</kbd></span>
+                    <button class="quiet" on:click=ask_to_start disabled=busy>"Start over…"</button>
+                </div>
+                <Show when=move || {
+                    walk.with(|w| w.ran > 0 || w.happened > 0) && !lab.busy.get() && lab.readout.with(|s| s.events.is_empty())
+                }>
+                    <p class="warning" role="status">
+                        "The lab no longer holds this lesson's events (it was reset). Start over to run it again."
+                    </p>
                 </Show>
-                <Show when=move || running.get()>
-                    <p class="waiting" role="status">"Running the scenario against the lab…"</p>
-                </Show>
-                <Show when=move || confirming.get()>
-                    <div role="group" aria-label="Confirm starting the lesson" class="confirm">
-                        <span>
-                            {move || {
-                                let n = lab.readout.with(|s| s.events.len());
-                                format!(
-                                    "Starting this lesson replaces the current lab: all {n} events and every checkpoint are deleted first."
-                                )
-                            }}
-                        </span>
-                        <button class="danger" on:click=move |_| start() disabled=busy>
-                            "Reset the lab and start"
-                        </button>
-                        <button on:click=move |_| confirming.set(false)>"Cancel"</button>
-                    </div>
-                </Show>
-                {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
-                <Show when=move || !results.with(Vec::is_empty)>
-                    <h3>"What ran"</h3>
+            </Show>
+            <Show when=move || running.get()>
+                <p class="waiting" role="status">"Running the scenario against the lab…"</p>
+            </Show>
+            <Show when=move || confirming.get()>
+                <div role="group" aria-label="Confirm starting the lesson" class="confirm">
+                    <span>
+                        {move || {
+                            let n = lab.readout.with(|s| s.events.len());
+                            format!(
+                                "Starting this lesson empties the lab: {} and every checkpoint are deleted first.",
+                                events(n)
+                            )
+                        }}
+                    </span>
+                    <button class="danger" on:click=move |_| start() disabled=busy>
+                        "Reset the lab and start"
+                    </button>
+                    <button on:click=move |_| confirming.set(false)>"Cancel"</button>
+                </div>
+            </Show>
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <details class="lesson-more" id="lesson-ran">
+                <summary>"What ran, and where the lab stands"</summary>
+                <h3 id="lesson-ran-title">"What ran"</h3>
+                <Show when=move || !results.with(Vec::is_empty) fallback=|| view! { <p class="hint">"Nothing run for you yet."</p> }>
                     <ol class="ran" data-testid="lesson-ran">
                         {move || {
                             results
@@ -332,19 +527,18 @@ fn LessonView(lesson: &'static Lesson) -> impl IntoView {
                     </div>
                     {move || copied.get().map(|m| view! { <p class="hint" role="status">{m}</p> })}
                 </div>
-            </section>
-            <div class="lesson-lab">
-                <div class="lesson-col">
-                    <Choreography />
-                </div>
-                <div class="lesson-col">
-                    <QuerySide />
-                    <CommandSide />
-                </div>
-                <EventTable />
-            </div>
-        </div>
+            </details>
+        </section>
     }
+}
+
+/// "1 event", "2 events".
+fn events(n: usize) -> String {
+    count(n, "event", "events")
+}
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// The head of the log and every checkpoint, the projections' included.
@@ -369,7 +563,15 @@ fn WhereTheLabStands() -> impl IntoView {
     view! {
         <h3>"Where the lab stands"</h3>
         <ul class="stands" data-testid="lab-stands">
-            <li>{move || lab.readout.with(|s| format!("Event store: {} events, {} deliveries waiting", s.head(), s.pending))}</li>
+            <li>
+                {move || lab.readout.with(|s| {
+                    format!(
+                        "Event store: {}, {} waiting",
+                        events(s.head() as usize),
+                        count(s.pending, "delivery", "deliveries")
+                    )
+                })}
+            </li>
             {move || {
                 rows.get()
                     .into_iter()

@@ -3,6 +3,7 @@
 
 pub mod as_of;
 pub mod bench;
+pub mod change;
 pub mod choreography;
 pub mod choreography_page;
 pub mod command_side;

@@ -1,6 +1,7 @@
 //! The query side: the customer view, a materialized view built only from events, asynchronously,
 //! and so behind the event store until its deliveries run.
 
+use super::change::{money_cell, view_cells};
 use super::command_side::StatusBadge;
 use crate::lab::Lab;
 use foldlab_engine::Subscriber;
@@ -25,17 +26,20 @@ pub fn QuerySide() -> impl IntoView {
                 format!("Up to date: the view has applied every event up to #{head}.")
             } else {
                 format!(
-                    "Lagging: the view has applied events up to #{at}, the event store is at #{head} ({behind} behind). Until its deliveries run, it shows what was true before."
+                    "Lagging: the view has applied events up to #{at}; the event store is at #{head} ({behind} behind)."
                 )
             }
         })
     };
+    let cells = view_cells(lab);
     let cards = move || {
+        let marks = cells.get();
         lab.readout.with(|s| {
             s.view
                 .customers
                 .values()
                 .map(|c| {
+                    let id = c.customer_id.to_string();
                     let orders = c
                         .recent_orders
                         .iter()
@@ -56,9 +60,9 @@ pub fn QuerySide() -> impl IntoView {
                             <h3>{c.name.clone()} " " <code>{c.customer_id.to_string()}</code></h3>
                             <dl>
                                 <dt>"Credit limit"</dt>
-                                <dd class="num">{c.credit_limit.to_string()}</dd>
+                                <dd class="num">{money_cell(&marks, &id, "limit", c.credit_limit.to_string())}</dd>
                                 <dt>"Available credit"</dt>
-                                <dd class="num">{c.available_credit.to_string()}</dd>
+                                <dd class="num">{money_cell(&marks, &id, "available", c.available_credit.to_string())}</dd>
                             </dl>
                             <h4>"Recent orders"</h4>
                             <ul class="recent">{orders}</ul>
@@ -71,10 +75,14 @@ pub fn QuerySide() -> impl IntoView {
     view! {
         <section class="panel query" aria-labelledby="query-title">
             <h2 id="query-title">"Query side: customer view"</h2>
-            <p class="hint">
-                "One document per customer with its recent orders: a join of two services' data. No one service can query it, and the event store, which looks events up by aggregate, does not answer it simply or efficiently. It is kept up to date by subscribing to their events."
-            </p>
-            {super::as_of::store_kind(foldlab_domain::CustomerViewProjection::NAME)}
+            <p class="hint">"One document per customer, built only from events, so it can lag behind."</p>
+            <details class="more">
+                <summary>"More"</summary>
+                <p>
+                    "It joins two services' data. No one service can query it, and the event store, which looks events up by aggregate, does not answer it simply or efficiently. It is kept up to date by subscribing to their events; until its deliveries run, it shows what was true before."
+                </p>
+                {super::as_of::store_kind(foldlab_domain::CustomerViewProjection::NAME)}
+            </details>
             <p class="lag" data-testid="view-lag" aria-live="polite">{lag}</p>
             <div class="docs" data-testid="customer-view">
                 {cards}

@@ -7,6 +7,7 @@ use crate::address::href;
 use crate::lab::lessons::{describe, outcome, Progress};
 use crate::lab::sharing::CheckedImport;
 use crate::lab::Lab;
+use foldlab_lab::change::counted;
 use foldlab_lab::scenario::Scenario;
 use foldlab_lab::sharing::{
     base64url, read_scenario, ImportError, MAX_LAB_FILE_BYTES, MAX_SCENARIO_BYTES,
@@ -122,11 +123,15 @@ fn ExportLab() -> impl IntoView {
             said.set(Some(match lab.export_text().await {
                 Ok((text, file)) => download(&text).map(|name| {
                     format!(
-                        "Saved {name}: {} events, {} checkpoints, {} snapshots, {} journal entries, format version {}.",
-                        file.events.len(),
-                        file.checkpoints.len(),
-                        file.snapshots.len(),
-                        file.journal.len(),
+                        "Saved {name}: {}, {}, {}, {}, format version {}.",
+                        counted(file.events.len() as u64, "event", "events"),
+                        counted(file.checkpoints.len() as u64, "checkpoint", "checkpoints"),
+                        counted(file.snapshots.len() as u64, "snapshot", "snapshots"),
+                        counted(
+                            file.journal.len() as u64,
+                            "journal entry",
+                            "journal entries"
+                        ),
                         file.format_version
                     )
                 }),
@@ -238,8 +243,9 @@ fn ImportLab() -> impl IntoView {
                     <div role="group" aria-label="Confirm import" class="confirm">
                         <span>
                             {format!(
-                                "The file is a valid lab with {} events. Replace the current lab ({n} events) with it?",
-                                import.file.events.len()
+                                "The file is a valid lab with {}. Replace the current lab ({}) with it?",
+                                counted(import.file.events.len() as u64, "event", "events"),
+                                counted(n as u64, "event", "events")
                             )}
                         </span>
                         <button class="danger" on:click=replace disabled=move || lab.busy.get()>"Replace the lab"</button>
@@ -359,8 +365,11 @@ fn ScenarioFile() -> impl IntoView {
                 <div role="group" aria-label="Confirm running the scenario" class="confirm">
                     <span>
                         {move || format!(
-                            "Running it replaces the current lab: all {} events and every checkpoint are deleted first.",
-                            lab.readout.with(|s| s.events.len())
+                            "Running it replaces the current lab: {} and every checkpoint are deleted first.",
+                            lab.readout.with(|s| match s.events.len() {
+                                1 => "its 1 event".to_string(),
+                                n => format!("all {n} events"),
+                            })
                         )}
                     </span>
                     <button class="danger" on:click=move |_| run() disabled=move || lab.busy.get()>"Reset the lab and run"</button>

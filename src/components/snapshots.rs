@@ -1,8 +1,10 @@
-//! Snapshot folds (Part 2 of the article, "Using Snapshots to Improve Performance"): one aggregate rebuilt two ways side by side, from its latest
-//! snapshot plus the events after it and by a full replay from its first event, each timed in the
-//! browser; long histories generated in a second store; the snapshot interval, changed at once.
+//! Snapshot folds (Part 2 of the article, "Using Snapshots to Improve Performance"): one aggregate
+//! rebuilt two ways, from its latest snapshot plus the events after it and by a full replay from
+//! its first event, each timed in the browser. The result comes first: events folded and
+//! milliseconds as two bars each, and a strip of the history with the snapshot marked, which moves
+//! when the interval changes. Long histories are generated in a second store.
 
-use crate::lab::snapshots::{group, Folds, Target, HISTORY_STORE, INTERVALS, LENGTHS};
+use crate::lab::snapshots::{events, group, Folds, Placement, Target, HISTORY_STORE, INTERVALS, LENGTHS};
 use crate::lab::Lab;
 use leptos::prelude::*;
 
@@ -27,19 +29,25 @@ pub fn SnapshotsPage() -> impl IntoView {
         <section class="panel folds" aria-labelledby="folds-title">
             <h2 id="folds-title">"Snapshot folds"</h2>
             <p class="hint">
-                "An aggregate's state is the fold of its events. A snapshot is the state as of one event, saved so that a load starts the fold there and reads only the events after it: in functional terms, the snapshot is the initial value of the fold (Part 2, Using Snapshots to Improve Performance). It is an optimisation of loading, not a second truth: the events remain the record, and both folds below must reach the same state."
+                "A snapshot is the fold's initial value: a load starts from it and folds only the events after it (Part 2, Using Snapshots to Improve Performance)."
             </p>
+            <details class="more">
+                <summary>"Why both folds must agree"</summary>
+                <p>
+                    "An aggregate's state is the fold of its events. A snapshot is the state as of one event, saved so that a load starts the fold there and reads only the events after it. It is an optimisation of loading, not a second truth: the events remain the record, and both folds below must reach the same state."
+                </p>
+            </details>
             <Controls />
-            <Generator />
-            <div class="fold-sides">
-                <SideView title="From the latest snapshot" key="snap" snap=true />
-                <SideView title="Full replay from the first event" key="full" snap=false />
-            </div>
+            <FoldResult />
             <p class="fold-note" role="status" aria-live="polite" data-testid="fold-note">
                 {move || folds.state.with(|st| st.run_note.clone())}
             </p>
             {move || folds.state.with(|st| st.run_error.clone()).map(|e| view! { <p class="error" role="alert">{e}</p> })}
-            <crate::components::bench::MeasuredHere ids=&["d", "e"] />
+            <div class="fold-sides">
+                <SideView title="From the latest snapshot" key="snap" snap=true />
+                <SideView title="Full replay from the first event" key="full" snap=false />
+            </div>
+            <Generator />
         </section>
     }
 }
@@ -108,7 +116,7 @@ fn Controls() -> impl IntoView {
             <option value="" selected=folds.with_of(|st| &st.settings, |s| s.target.is_empty())>"Choose an aggregate…"</option>
             {group_of("Lab customers", customers)}
             {group_of("Lab orders", orders)}
-            {group_of("Long histories (foldlab-history)", histories)}
+            {group_of("Long histories", histories)}
         }
     };
     view! {
@@ -152,9 +160,133 @@ fn Controls() -> impl IntoView {
                 "Fold again"
             </button>
         </div>
-        <p class="hint">
-            "The interval is the engines' snapshot policy: after a command, a snapshot is written whenever the stream's version crosses a multiple of it. When you change it here, the snapshot of the chosen aggregate is taken at once at the latest multiple, and both folds run again. Every snapshot is checked before a load trusts it; an older one stays valid, because it is the fold of events that are still there."
-        </p>
+        <details class="more">
+            <summary>"What the interval does"</summary>
+            <p>
+                "The interval is the engines' snapshot policy: after a command, a snapshot is written whenever the stream's version crosses a multiple of it. When you change it here, the snapshot of the chosen aggregate is taken at once at the latest multiple, and both folds run again. Every snapshot is checked before a load trusts it; an older one stays valid, because it is the fold of events that are still there."
+            </p>
+        </details>
+    }
+}
+
+/// The result first: events folded and milliseconds, snapshot plus tail against a full replay, as
+/// two bars each; and the history as a strip with the snapshot marked.
+#[component]
+fn FoldResult() -> impl IntoView {
+    let folds = expect_context::<Folds>();
+    let body = move || {
+        let (snap, full, placement, running) = folds.state.with(|st| {
+            (
+                (st.snap.folded, st.snap.ms),
+                (st.full.folded, st.full.ms),
+                st.placement,
+                st.running,
+            )
+        });
+        let placement = placement?;
+        let counts = bars(
+            "Events folded",
+            snap.0.map(|n| n as f64),
+            full.0.map(|n| n as f64),
+            |v| group(v as u64),
+        );
+        let times = bars("Milliseconds", snap.1, full.1, |v| format!("{v:.1} ms"));
+        let sentence = match (snap, full) {
+            ((Some(sn), Some(sm)), (Some(fn_), Some(fm))) => format!(
+                "From the snapshot: {} in {sm:.1} ms. Full replay: {} in {fm:.1} ms.",
+                events(sn),
+                events(fn_)
+            ),
+            ((None, _), (Some(fn_), Some(fm))) if !running => format!(
+                "No snapshot to start from, so a load is the full replay: {} in {fm:.1} ms.",
+                events(fn_)
+            ),
+            _ => "Folding…".to_string(),
+        };
+        Some(view! {
+            <p class="result-sentence" data-testid="result-sentence" aria-live="polite">{sentence}</p>
+            <div class="result-bars">{counts}{times}</div>
+            {history_strip(placement)}
+        })
+    };
+    view! {
+        <section class="fold-result" aria-labelledby="result-title" data-testid="fold-result">
+            <h3 id="result-title">"The result"</h3>
+            {body}
+            <Show when=move || folds.state.with(|st| st.placement.is_none())>
+                <p class="empty">"Choose an aggregate to fold it both ways."</p>
+            </Show>
+        </section>
+    }
+}
+
+/// Two bars, snapshot plus tail against a full replay, scaled to the larger one.
+fn bars(
+    title: &'static str,
+    snap: Option<f64>,
+    full: Option<f64>,
+    show: fn(f64) -> String,
+) -> impl IntoView {
+    let max = snap.unwrap_or(0.0).max(full.unwrap_or(0.0)).max(f64::MIN_POSITIVE);
+    let row = move |label: &'static str, class: &'static str, value: Option<f64>| {
+        let width = value.map_or(0.0, |v| (v / max * 100.0).clamp(0.0, 100.0));
+        let text = value.map_or_else(|| "—".to_string(), show);
+        view! {
+            <div class="bar-row">
+                <span class="bar-label">{label}</span>
+                <span class="bar-track">
+                    <span class=format!("bar {class}{}", if value.is_some_and(|v| v > 0.0) { " nonzero" } else { "" }) style:width=format!("{width:.1}%")></span>
+                </span>
+                <span class="bar-value num">{text}</span>
+            </div>
+        }
+    };
+    let name = format!(
+        "{title}: from the snapshot {}, full replay {}",
+        snap.map_or_else(|| "—".to_string(), show),
+        full.map_or_else(|| "—".to_string(), show)
+    );
+    view! {
+        <figure class="bar-group" role="img" aria-label=name>
+            <figcaption>{title}</figcaption>
+            {row("Snapshot + tail", "snap", snap)}
+            {row("Full replay", "full", full)}
+        </figure>
+    }
+}
+
+/// The history as a strip: the events before the snapshot (folded into it), the snapshot's mark,
+/// and the tail a load folds after it.
+fn history_strip(p: Placement) -> impl IntoView {
+    let version = p.version.max(1) as f64;
+    let at = p.snapshot_at.unwrap_or(0) as f64;
+    let left = (at / version * 100.0).clamp(0.0, 100.0);
+    let name = match p.snapshot_at {
+        Some(v) => format!(
+            "The history: {}. The snapshot sits at version {}; a load folds the {} after it.",
+            events(p.version),
+            group(v),
+            events(p.tail())
+        ),
+        None => format!(
+            "The history: {} and no snapshot; a load folds every one.",
+            events(p.version)
+        ),
+    };
+    view! {
+        <figure class="hist" data-testid="history-strip">
+            <figcaption data-testid="history-strip-text">{name.clone()}</figcaption>
+            <div class="hist-bar" role="img" aria-label=name>
+                <span class="hist-before" style:width=format!("{left:.2}%")></span>
+                <span class="hist-tail" style:left=format!("{left:.2}%") style:width=format!("{:.2}%", 100.0 - left)></span>
+                {p.snapshot_at.map(|_| view! { <span class="hist-snap" style:left=format!("{left:.2}%")></span> })}
+            </div>
+            <div class="hist-labels" aria-hidden="true">
+                <span>"v1"</span>
+                {p.snapshot_at.map(|v| view! { <span class="hist-snap-label">{format!("snapshot v{}", group(v))}</span> })}
+                <span>{format!("v{}", group(p.version))}</span>
+            </div>
+        </figure>
     }
 }
 
@@ -174,11 +306,17 @@ fn Generator() -> impl IntoView {
     view! {
         <section class="generator" aria-labelledby="gen-title">
             <h3 id="gen-title">"A long history"</h3>
-            <p class="hint" data-testid="history-place">
-                "Generated histories are kept in a second event store with its own engine, "
-                {place}
-                ", not in the lab's log: the lab's other views read that whole log after every step, and a million events there would make each step slow. Each event is a credit-limit change the Customer's own decide accepted. Such a change replaces one number and reserves nothing, so the state, and the snapshot with it, stays a few hundred bytes however long the history grows: only the number of events to fold grows."
+            <p class="hint">
+                "Generate a customer with thousands of events to see the snapshot pay off."
             </p>
+            <details class="more">
+                <summary>"Where it is kept, and what its events are"</summary>
+                <p data-testid="history-place">
+                    "Generated histories are kept in a second event store with its own engine, "
+                    {place}
+                    ", not in the lab's log, so the lab's other views stay quick. Each event is a credit-limit change the Customer's own decide accepted. Such a change replaces one number and reserves nothing, so the state, and the snapshot with it, stays a few hundred bytes however long the history grows: only the number of events to fold grows."
+                </p>
+            </details>
             <div class="fold-controls">
                 <label>
                     "Events to generate "

@@ -59,7 +59,8 @@ pub fn shortcut(event: &web_sys::KeyboardEvent) -> Option<Key> {
 
 /// Step back / Step forward / Play with a speed, and the same on the keyboard while the component
 /// is on the page. While `playing`, `forward` is called every `speed` milliseconds (skipped while
-/// `busy`); the caller pauses when there is nothing more to play.
+/// `busy`); the caller pauses when there is nothing more to play. With nothing ahead
+/// (`can_forward` false) Step forward and Play are disabled; Pause stays enabled while playing.
 #[component]
 pub fn Transport(
     /// Steps back.
@@ -69,6 +70,9 @@ pub fn Transport(
     /// Whether a step back is possible.
     #[prop(into)]
     can_back: Signal<bool>,
+    /// Whether a step forward is possible (always, when not given).
+    #[prop(optional, into)]
+    can_forward: Option<Signal<bool>>,
     /// Whether a step is running (controls wait).
     #[prop(into)]
     busy: Signal<bool>,
@@ -80,12 +84,15 @@ pub fn Transport(
     /// The pause between played steps, in milliseconds.
     speed: RwSignal<u32>,
 ) -> impl IntoView {
+    let ahead = can_forward;
+    let can_forward = move || ahead.is_none_or(|s| s.get());
+    let can_forward_now = move || ahead.is_none_or(|s| s.get_untracked());
     let toggle = move || playing.update(|p| *p = !*p);
     let keys = window_event_listener(ev::keydown, move |event| {
         let Some(key) = shortcut(&event) else { return };
         event.prevent_default();
         match key {
-            Key::Forward if !busy.get_untracked() => {
+            Key::Forward if !busy.get_untracked() && can_forward_now() => {
                 playing.set(false);
                 forward.run(());
             }
@@ -93,7 +100,8 @@ pub fn Transport(
                 playing.set(false);
                 back.run(());
             }
-            Key::PlayPause => toggle(),
+            Key::PlayPause if playing.get_untracked() || can_forward_now() => toggle(),
+            Key::PlayPause => {}
             Key::Forward | Key::Back => {}
         }
     });
@@ -143,7 +151,7 @@ pub fn Transport(
                     playing.set(false);
                     forward.run(());
                 }
-                disabled=move || busy.get()
+                disabled=move || busy.get() || !can_forward()
                 aria-keyshortcuts="ArrowRight ."
             >
                 "Step forward"
@@ -152,6 +160,7 @@ pub fn Transport(
             <button
                 class="play"
                 on:click=move |_| toggle()
+                disabled=move || !playing.get() && !can_forward()
                 aria-keyshortcuts="Space p"
             >
                 {move || if playing.get() { "Pause" } else { "Play" }}

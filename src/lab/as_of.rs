@@ -56,11 +56,20 @@ pub fn views_after(
     entry: Option<&Entry>,
     fallback: u64,
 ) -> Result<ViewsThen, String> {
+    views_by(query, events, |name| checkpoint(entry, name, fallback))
+}
+
+/// Every view folded up to the checkpoint `at` gives for its name.
+fn views_by(
+    query: &QuerySide,
+    events: &[EventEnvelope],
+    at: impl Fn(&str) -> (Option<u64>, u64),
+) -> Result<ViewsThen, String> {
     let failed = |e: UnreadableEvent| format!("A view could not be folded: {e}");
-    let (cv, cv_at) = checkpoint(entry, CustomerViewProjection::NAME, fallback);
-    let (oh, oh_at) = checkpoint(entry, OrderHistoryProjection::NAME, fallback);
-    let (lc, lc_at) = checkpoint(entry, LowCreditLimitProjection::NAME, fallback);
-    let (nc, nc_at) = checkpoint(entry, NewCustomersProjection::NAME, fallback);
+    let (cv, cv_at) = at(CustomerViewProjection::NAME);
+    let (oh, oh_at) = at(OrderHistoryProjection::NAME);
+    let (lc, lc_at) = at(LowCreditLimitProjection::NAME);
+    let (nc, nc_at) = at(NewCustomersProjection::NAME);
     Ok(ViewsThen {
         customer_view: (
             cv,
@@ -78,6 +87,23 @@ pub fn views_after(
             nc,
             as_of(query.new_customers.projection(), events, nc_at).map_err(failed)?,
         ),
+    })
+}
+
+/// Every view as it stands now, from the live checkpoints (by projection name): at "now", time
+/// travel shows what the views hold, not what the journal last wrote down, since the projections'
+/// runner moves them without a journal entry.
+pub fn views_now(
+    query: &QuerySide,
+    events: &[EventEnvelope],
+    positions: &[(String, u64)],
+) -> Result<ViewsThen, String> {
+    views_by(query, events, |name| {
+        let at = positions
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or(0, |(_, p)| *p);
+        (Some(at), at)
     })
 }
 

@@ -9,6 +9,8 @@ use foldlab_domain::{CustomerId, EventEnvelope, Metadata, Money, NewEvent, Order
 use foldlab_engine::deliver_at_once;
 use foldlab_engine::{Engine, EngineError, Outcome, OutcomeKind, StepReport, Subscriber};
 use foldlab_store::{EventStore, ExpectedVersion, OpenOptions, StoreError, StreamId};
+use foldlab_lab::counterfactual::newest_order_created;
+use foldlab_lab::lesson::Prediction;
 use gloo_storage::{LocalStorage, Storage};
 
 /// The localStorage key that, when set, makes the next page load skip IndexedDB. Outside the
@@ -153,7 +155,7 @@ impl Lab {
                 lab.fault_order(&engine, &customer, 25_000).await?;
                 lab.catch_up(&engine, subscriber).await?;
                 happened.push(format!(
-                    "Nothing had been delivered to the Customer service yet, so a customer and a $250.00 order were created (customer {customer}) and the Customer service handled the order once."
+                    "The Customer service had handled no order yet, so a customer and a $250.00 order were created (customer {customer}) and the Customer service handled the order once."
                 ));
                 handled = lab.last_handled(&engine, subscriber).await?;
             }
@@ -188,7 +190,7 @@ impl Lab {
         .await
     }
 
-    /// The latest event `subscriber` subscribes to and has handled, with its checkpoint.
+    /// The newest OrderCreated `subscriber` has handled, with its checkpoint.
     async fn last_handled(
         &self,
         engine: &LabEngine,
@@ -202,25 +204,22 @@ impl Lab {
             .find(|(s, _)| *s == subscriber)
             .map_or(0, |(_, p)| p);
         // Most often the event is just below the checkpoint; read the whole prefix only if not.
+        // The newest OrderCreated: an OrderCancelled reserves nothing, so it could show no
+        // credit reserved twice.
         let store = engine.store();
         let near = store
             .read_all(position.saturating_sub(256), 256)
             .await
             .map_err(|e| crate::lab::said(&e))?;
-        let pick = |events: Vec<EventEnvelope>| {
-            events
-                .into_iter()
-                .rev()
-                .find(|e| e.event_id <= position && subscriber.subscribes_to(e))
-        };
-        let found = match pick(near) {
-            Some(found) => Some(found),
-            None => pick(
-                store
+        let found = match newest_order_created(&near, position) {
+            Some(found) => Some(found.clone()),
+            None => {
+                let all = store
                     .read_all(0, position as usize)
                     .await
-                    .map_err(|e| crate::lab::said(&e))?,
-            ),
+                    .map_err(|e| crate::lab::said(&e))?;
+                newest_order_created(&all, position).cloned()
+            }
         };
         Ok(found.map(|e| (e, position)))
     }
@@ -542,3 +541,50 @@ pub fn pretty(json: &str) -> String {
         Err(_) => json.to_string(),
     }
 }
+
+/// The question the Faults page asks before delivering an event twice.
+pub const TWICE: Prediction = Prediction {
+    question: "An OrderCreated the Customer service has handled comes to it again. What happens?",
+    choices: &[
+        "It is discarded as a duplicate: no credit is reserved twice",
+        "The credit is reserved a second time",
+        "The delivery fails with an error",
+    ],
+    right: 0,
+    why: "Its checkpoint holds the highest event id it has handled, and this one is not above it. Handlers that are not idempotent must detect and discard duplicates (Part 2, Benefits and Drawbacks of Event Sourcing).",
+};
+
+/// The question asked before the crash.
+pub const CRASH: Prediction = Prediction {
+    question: "The Customer service stores its effect, then crashes before its checkpoint. The event comes again. What happens?",
+    choices: &[
+        "The credit is reserved twice",
+        "It is discarded: the stored effect names that event as its cause",
+    ],
+    right: 1,
+    why: "The checkpoint could not tell, but the effect survived the crash and names its cause. Detecting a duplicate that way is Foldlab's rule, not the article's: the article tracks the highest event id seen (Part 2, Benefits and Drawbacks of Event Sourcing).",
+};
+
+/// The question asked before the race.
+pub const RACE: Prediction = Prediction {
+    question: "Two $60.00 orders race for a $100.00 limit, handled at the same moment by two instances. What happens?",
+    choices: &[
+        "One gets the credit; the other is refused and its order cancelled",
+        "Both get the credit: $120.00 reserved against $100.00",
+        "Both fail with an error",
+    ],
+    right: 0,
+    why: "Both decisions change one aggregate, the Customer (Part 1, One Transaction Creates or Updates One Aggregate). Each append names the version it was decided against, so the later one is refused and decided again against the new state (Foldlab's own: the articles do not say how an event store orders concurrent updates).",
+};
+
+/// The question asked before loading an old-schema event.
+pub const OLD_SCHEMA: Prediction = Prediction {
+    question: "An OrderCreated written with schema version 1 is stored. What does the fold see?",
+    choices: &[
+        "The row is rewritten to the current schema in the store",
+        "Nothing: the event cannot be read any more",
+        "The current schema: it is upcast on read, and the stored row stays as written",
+    ],
+    right: 2,
+    why: "Events are stored forever, so an older event is transformed to the latest version of its schema when it is loaded, and never rewritten (Part 2, Benefits and Drawbacks of Event Sourcing).",
+};

@@ -7,12 +7,14 @@ use super::{Lab, LabEngine};
 use foldlab_domain::EventEnvelope;
 use foldlab_engine::{Delivery, OutcomeKind, StepReport};
 use foldlab_lab::journal::{Happened, ProjectorMove};
+use foldlab_lab::lesson::{Readout, Task, Walk};
 use foldlab_lab::runner::{Runner, Watcher};
 use foldlab_lab::scenario::Settings;
 use foldlab_lab::sim::Violation;
 use foldlab_lab::sim::{Deliver, ProjectionAction, Step, StepResult};
 use foldlab_store::{BrowserStore, EventStore};
 use gloo_storage::{LocalStorage, Storage};
+use leptos::prelude::WithUntracked;
 use serde::{Deserialize, Serialize};
 
 /// Records what the runner does in the lab's journal.
@@ -155,6 +157,35 @@ impl Lab {
     }
 }
 
+impl Lab {
+    /// "Do it for me": the learner's task, through the same commands the lab's forms and Step
+    /// button send.
+    pub async fn do_task(&self, task: Task) -> Result<String, String> {
+        let amount = |cents: i64| format!("{}.{:02}", cents / 100, cents % 100);
+        match task {
+            Task::CreateCustomer { name, limit_cents } => {
+                self.create_customer(name.to_string(), amount(limit_cents))
+                    .await
+            }
+            Task::PlaceOrder { total_cents } => {
+                let customer = self.readout.with_untracked(|s| {
+                    Readout {
+                        events: &s.events,
+                        pending: s.pending,
+                    }
+                    .newest_customer()
+                });
+                let customer = customer.ok_or("Create the customer first.")?;
+                self.place_order(customer, amount(total_cents)).await
+            }
+            Task::DeliverAll => {
+                self.deliver(true).await;
+                Ok("Every waiting delivery was made.".to_string())
+            }
+        }
+    }
+}
+
 fn runner<'a>(engine: &'a LabEngine, watcher: &'a Journal) -> Runner<'a, BrowserStore, Journal> {
     // Correlation ids of their own per run, so that a scenario run in parts repeats none.
     let run = uuid::Uuid::new_v4().simple().to_string();
@@ -163,16 +194,19 @@ fn runner<'a>(engine: &'a LabEngine, watcher: &'a Journal) -> Runner<'a, Browser
 
 /// The localStorage key where the current lesson's progress is kept.
 const KEY: &str = "foldlab-lesson";
+/// The localStorage key of the lessons completed in this browser.
+const DONE_KEY: &str = "foldlab-lessons-done";
 
 /// Where a lesson stands in this browser.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Progress {
     /// The lesson.
     pub id: String,
-    /// The step shown (0: the introduction).
-    pub step: usize,
-    /// How many of the scenario's steps have run in the lab.
-    pub ran: usize,
+    /// The step shown.
+    pub shown: usize,
+    /// Which steps have happened, what ran and what was answered.
+    pub walk: Walk,
 }
 
 impl Progress {
@@ -186,9 +220,24 @@ impl Progress {
         let _ = LocalStorage::set(KEY, self);
     }
 
-    /// Forgets it (the lab was replaced by something else).
+    /// Forgets it and every done mark (the lab was reset or replaced).
     pub fn clear() {
         LocalStorage::delete(KEY);
+        LocalStorage::delete(DONE_KEY);
+    }
+
+    /// The lessons completed in this browser since the lab was last reset.
+    pub fn done() -> Vec<String> {
+        LocalStorage::get(DONE_KEY).unwrap_or_default()
+    }
+
+    /// Marks a lesson completed.
+    pub fn mark_done(id: &str) {
+        let mut done = Self::done();
+        if !done.iter().any(|d| d == id) {
+            done.push(id.to_string());
+            let _ = LocalStorage::set(DONE_KEY, &done);
+        }
     }
 }
 
@@ -258,8 +307,9 @@ pub fn outcome(result: &StepResult) -> String {
             let refused = results.iter().flat_map(|r| r.errors()).count();
             let deliveries = result.deliveries().len();
             format!(
-                "{} steps, {deliveries} deliveries, {refused} refused",
-                results.len()
+                "{}, {}, {refused} refused",
+                foldlab_lab::change::counted(results.len() as u64, "step", "steps"),
+                foldlab_lab::change::counted(deliveries as u64, "delivery", "deliveries")
             )
         }
         StepResult::Projected {

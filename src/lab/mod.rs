@@ -425,23 +425,23 @@ impl Lab {
     /// The user cancels an order (NEW or APPROVED); the Customer service releases its credit later.
     pub async fn cancel_order(&self, order: String) -> Result<String, String> {
         let id = OrderId::new(order);
-        self.user_command(async move |engine| engine.cancel_order(&id, &short_id("k")).await)
-            .await
-            .map(|stored| {
-                format!(
-                    "Stored {stored}: the order is CANCELLED. If credit was reserved for it, the Customer service releases it when the event is delivered (Foldlab's rule, not the article's)."
-                )
-            })
+        self.user_command(
+            async move |engine| engine.cancel_order(&id, &short_id("k")).await,
+            |stored| format!(
+                "Stored {stored}: the order is CANCELLED. If credit was reserved for it, the Customer service releases it when the event is delivered (Foldlab's rule, not the article's)."
+            ),
+        )
+        .await
     }
 
     /// The user ships an APPROVED order.
     pub async fn ship_order(&self, order: String) -> Result<String, String> {
         let id = OrderId::new(order);
-        self.user_command(async move |engine| engine.ship_order(&id, &short_id("k")).await)
-            .await
-            .map(|stored| {
-                format!("Stored {stored}: the order is SHIPPED; its reserved credit stays used (Foldlab's rule, not the article's).")
-            })
+        self.user_command(
+            async move |engine| engine.ship_order(&id, &short_id("k")).await,
+            |stored| format!("Stored {stored}: the order is SHIPPED; its reserved credit stays used (Foldlab's rule, not the article's)."),
+        )
+        .await
     }
 
     /// The user changes a customer's credit limit.
@@ -452,35 +452,38 @@ impl Lab {
     ) -> Result<String, String> {
         let limit = Money::parse(&limit_text).map_err(|e| format!("New credit limit: {e}"))?;
         let id = CustomerId::new(customer);
-        self.user_command(async move |engine| {
-            engine.change_credit_limit(&id, limit, &short_id("k")).await
-        })
+        self.user_command(
+            async move |engine| engine.change_credit_limit(&id, limit, &short_id("k")).await,
+            |stored| format!("Stored {stored}: the credit limit is now {limit}."),
+        )
         .await
-        .map(|stored| format!("Stored {stored}: the credit limit is now {limit}."))
     }
 
     /// The user deletes a customer: an event, not a removed row.
     pub async fn delete_customer(&self, customer: String) -> Result<String, String> {
         let id = CustomerId::new(customer);
-        self.user_command(async move |engine| engine.delete_customer(&id, &short_id("k")).await)
-            .await
-            .map(|stored| {
-                format!(
-                    "Stored {stored}: the customer is deleted. Its events stay in the store; new orders for it will be refused credit (Foldlab's rule, not the article's)."
-                )
-            })
+        self.user_command(
+            async move |engine| engine.delete_customer(&id, &short_id("k")).await,
+            |stored| format!(
+                "Stored {stored}: the customer is deleted. Its events stay in the store; new orders for it will be refused credit (Foldlab's rule, not the article's)."
+            ),
+        )
+        .await
     }
 
-    /// Runs one user command, records it in the journal, and returns the stored events as text.
+    /// Runs one user command and records it in the journal. Returns its confirmation, which
+    /// `confirm` words from the stored events (`CreditLimitChanged #5`), followed by each race the
+    /// command lost on the way, as sentences of their own.
     async fn user_command(
         &self,
         command: impl AsyncFnOnce(&LabEngine) -> Result<Vec<EventEnvelope>, EngineError>,
+        confirm: impl FnOnce(&str) -> String,
     ) -> Result<String, String> {
         let lab = *self;
         self.with_engine(async move |engine| {
             let stored = command(&engine).await.map_err(|e| said(&e))?;
             lab.log_command(&engine, &stored).await;
-            Ok(format!("{}{}", ids(&stored), lost_races(&engine)))
+            Ok(format!("{}{}", confirm(&ids(&stored)), lost_races(&engine)))
         })
         .await
     }

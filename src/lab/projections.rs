@@ -1,13 +1,24 @@
-//! The Projections view's state: the write side's head and every projection's checkpoint, sampled
-//! every 250 ms for a chart of the lag; a runner that moves each running projection while the page
-//! is open (at once, or one event every `delay` ms); and the controls (pause, step, catch up,
-//! rebuild, add a projection, a burst of orders, a stale read and read-your-writes).
+//! The Projections view's state: the write side's head, every projection's checkpoint and what its
+//! view holds, sampled for a chart of the lag; a runner that moves each running projection wherever
+//! the learner is (at once, or one event every `delay` ms); and the controls (pause, step, catch
+//! up, rebuild, add a projection, a burst of orders, a stale read and read-your-writes).
 //!
-//! Every checkpoint moved here is written to the lab's journal, so time travel stays true.
+//! The runner starts with the app, not with the page, so the views never stand still because the
+//! page is closed. The customer view is the exception: it is one of the engine's subscribers, so
+//! away from this page it moves with the lab's deliveries (Step, Run to end), and the lab's
+//! choreography shows it lagging. While a lesson drives projections itself, the runner leaves them
+//! alone and says so.
+//!
+//! Every checkpoint moved by hand here is written to the lab's journal, so time travel stays true;
+//! the runner's own moves are not (they would bury the lab's deliveries), and time travel reads the
+//! live checkpoints at "now".
 
+use super::as_of::ViewsThen;
 use super::{Lab, LabEngine};
 use crate::lab::snapshots::now_ms;
-use foldlab_domain::{CustomerId, CustomerViews, EventEnvelope, Money, OrderId};
+use foldlab_domain::{
+    CustomerId, CustomerViewProjection, CustomerViews, EventEnvelope, Money, OrderId,
+};
 use foldlab_engine::{OutcomeKind, Progress, ProjectionStatus};
 use foldlab_lab::journal::{Happened, ProjectorMove};
 use foldlab_store::EventStore;
@@ -20,8 +31,14 @@ use std::collections::{BTreeMap, VecDeque};
 /// Where the view's settings are saved.
 const SETTINGS_KEY: &str = "foldlab-projections";
 
-/// How often the chart takes a sample, in milliseconds.
+/// How often the chart takes a sample while the page is open, in milliseconds.
 pub const SAMPLE_MS: f64 = 250.0;
+
+/// How often the runner looks at the projections while the page is closed, in milliseconds.
+const AWAY_SAMPLE_MS: f64 = 500.0;
+
+/// How often the runner's timer fires, in milliseconds.
+const TICK_MS: u64 = 50;
 
 /// How much time the chart shows, in milliseconds.
 pub const WINDOW_MS: f64 = 60_000.0;
@@ -86,6 +103,10 @@ pub struct LagState {
     pub stale: Option<StaleRead>,
     /// While true the runner leaves the customer view alone (the stale read is being looked at).
     pub hold_view: bool,
+    /// The title of the lesson that moves the projections itself; the runner leaves them alone.
+    pub held_by: Option<String>,
+    /// What each view holds now, read from its checkpoint when a checkpoint moved.
+    pub contents: Option<ViewsThen>,
 }
 
 /// The chart: the head and the samples, which change four times a second (kept apart from
@@ -94,6 +115,8 @@ pub struct LagState {
 pub struct Chart {
     /// The head when last sampled.
     pub head: u64,
+    /// The wall clock (milliseconds since the epoch, the clock of `recorded_at`) when last sampled.
+    pub wall_ms: f64,
     /// The samples, oldest first.
     pub samples: VecDeque<Sample>,
 }
@@ -107,6 +130,8 @@ struct Runner {
     last_step: BTreeMap<String, f64>,
     /// When the last sample was taken.
     last_sample: f64,
+    /// Whether the Projections page is open (it samples more often, and moves the customer view).
+    page_open: bool,
 }
 
 /// The Projections view's state, shared through context. `Copy`: only handles.
@@ -145,7 +170,18 @@ impl Projections {
                 projections.apply_settings();
             }
         });
+        // The runner, for the whole app: never cleared, since the app never unmounts.
+        let _ = set_interval_with_handle(
+            move || projections.tick(),
+            std::time::Duration::from_millis(TICK_MS),
+        );
         projections
+    }
+
+    /// Tells the runner whether the Projections page is open.
+    pub fn set_page_open(&self, open: bool) {
+        self.runner.update_value(|r| r.page_open = open);
+        self.sample_soon();
     }
 
     fn apply_settings(&self) {
@@ -213,7 +249,12 @@ impl Projections {
         let this = *self;
         spawn_local(async move {
             let now = now_ms();
-            if now - this.runner.with_value(|r| r.last_sample) >= SAMPLE_MS {
+            let every = if this.runner.with_value(|r| r.page_open) {
+                SAMPLE_MS
+            } else {
+                AWAY_SAMPLE_MS
+            };
+            if now - this.runner.with_value(|r| r.last_sample) >= every {
                 this.runner.update_value(|r| r.last_sample = now);
                 this.sample(&engine, now).await;
             }
@@ -236,6 +277,7 @@ impl Projections {
             .collect();
         self.chart.update(|chart| {
             chart.head = head;
+            chart.wall_ms = js_sys::Date::now();
             chart.samples.push_back(Sample { at: now, behind });
             while chart
                 .samples
@@ -245,8 +287,26 @@ impl Projections {
                 chart.samples.pop_front();
             }
         });
+        let moved = self.state.with_untracked(|st| {
+            st.contents.is_none()
+                || st.statuses.len() != statuses.len()
+                || st
+                    .statuses
+                    .iter()
+                    .zip(&statuses)
+                    .any(|(a, b)| a.lag.position != b.lag.position)
+        });
         if self.state.with_untracked(|st| st.statuses != statuses) {
             self.put(|s| &mut s.statuses, statuses);
+        }
+        let held_by = lesson_driving_projections();
+        if self.state.with_untracked(|st| st.held_by != held_by) {
+            self.put(|s| &mut s.held_by, held_by);
+        }
+        if moved && self.runner.with_value(|r| r.page_open) {
+            if let Ok(contents) = contents(engine).await {
+                self.put(|s| &mut s.contents, Some(contents));
+            }
         }
     }
 
@@ -254,6 +314,10 @@ impl Projections {
         let Some(engine) = self.lab.engine() else {
             return;
         };
+        if self.state.with_untracked(|s| s.held_by.is_some()) {
+            return;
+        }
+        let page_open = self.runner.with_value(|r| r.page_open);
         let statuses = self.state.with_untracked(|s| s.statuses.clone());
         for status in statuses {
             let name = status.name.as_str();
@@ -269,7 +333,10 @@ impl Projections {
             if !self.is_added(name) || paused || status.lag.events_behind == 0 {
                 continue;
             }
-            if name == "customer-view" && self.state.with_untracked(|s| s.hold_view) {
+            // Away from this page the customer view is the lab's subscriber: Step delivers to it.
+            if name == CustomerViewProjection::NAME
+                && (!page_open || self.state.with_untracked(|s| s.hold_view))
+            {
                 continue;
             }
             let now = now_ms();
@@ -443,7 +510,8 @@ impl Projections {
         self.sample_soon();
     }
 
-    /// Records a move in the journal and says what happened.
+    /// Records a move by hand in the journal and says what happened; a move of the runner's only
+    /// refreshes the lab when the customer view moved.
     async fn moved(
         &self,
         engine: &LabEngine,
@@ -453,6 +521,12 @@ impl Projections {
         what: &str,
         announce: bool,
     ) {
+        if !announce {
+            if name == CustomerViewProjection::NAME {
+                self.lab.refresh().await;
+            }
+            return;
+        }
         let label = label(engine, name);
         let event = event_at(engine, position).await;
         let sentence = format!(
@@ -470,13 +544,11 @@ impl Projections {
                 sentence.clone(),
             )
             .await;
-        if announce {
-            self.put(
-                |s| &mut s.note,
-                Some((true, format!("{label} {what}; checkpoint #{position}."))),
-            );
-        }
-        if name == "customer-view" {
+        self.put(
+            |s| &mut s.note,
+            Some((true, format!("{label} {what}; checkpoint #{position}."))),
+        );
+        if name == CustomerViewProjection::NAME {
             self.lab.refresh().await;
         }
     }
@@ -665,6 +737,35 @@ fn view_of(view: &CustomerViews, id: &CustomerId) -> (Option<String>, Vec<String
         ),
         None => (None, Vec::new()),
     }
+}
+
+/// What every view holds now, read from its checkpoint.
+async fn contents(engine: &LabEngine) -> Result<ViewsThen, foldlab_engine::ProjectorError> {
+    let query = engine.query_side();
+    let store = engine.store();
+    let cv = query.customer_view.load(store).await?;
+    let oh = query.order_history.load(store).await?;
+    let lc = query.low_credit_limit.load(store).await?;
+    let nc = query.new_customers.load(store).await?;
+    Ok(ViewsThen {
+        customer_view: (Some(cv.position), cv.state),
+        order_history: (Some(oh.position), oh.state),
+        low_credit: (Some(lc.position), lc.state),
+        new_customers: (Some(nc.position), nc.state),
+    })
+}
+
+/// The title of the lesson in progress, if its scenario moves projections itself (pauses, steps,
+/// catches up or rebuilds them): the runner must not move them under it.
+fn lesson_driving_projections() -> Option<String> {
+    let progress = super::lessons::Progress::load()?;
+    let lesson = super::lesson_text::find(&progress.id)?;
+    let scenario = foldlab_lab::scenario::Scenario::parse(lesson.scenario).ok()?;
+    let moves_projections = scenario
+        .steps
+        .iter()
+        .any(|step| matches!(step, foldlab_lab::step::Step::Projection(_)));
+    (moves_projections && progress.walk.ran < scenario.steps.len()).then(|| lesson.title.to_string())
 }
 
 /// Lets a paused projector take one move by hand; returns whether it was paused (the caller puts

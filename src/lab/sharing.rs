@@ -3,6 +3,7 @@
 //! fails part way, the lab taken just before is written back.
 
 use super::{journal, Entry, Lab};
+use foldlab_lab::change::counted;
 use foldlab_lab::sharing::{self, LabFile};
 use leptos::prelude::*;
 
@@ -78,10 +79,10 @@ impl Lab {
             lab.journal.set(entries);
             let note = saved.err().map(|n| format!(" {n}")).unwrap_or_default();
             Ok(format!(
-                "Imported {} events, {} checkpoints and {} snapshots; the lab now holds the file's lab.{note}",
-                checked.file.events.len(),
-                checked.file.checkpoints.len(),
-                checked.file.snapshots.len()
+                "Imported {}, {} and {}; the lab now holds the file's lab.{note}",
+                counted(checked.file.events.len() as u64, "event", "events"),
+                counted(checked.file.checkpoints.len() as u64, "checkpoint", "checkpoints"),
+                counted(checked.file.snapshots.len() as u64, "snapshot", "snapshots")
             ))
         })
         .await

@@ -142,6 +142,23 @@ pub struct Side {
     pub note: Option<String>,
 }
 
+/// Where the snapshot sits in the folded aggregate's history, for the strip drawn over it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Placement {
+    /// The stream's version: how many events its history holds.
+    pub version: u64,
+    /// The version the snapshot is at (the latest multiple of the interval), if there is one: the
+    /// load folds only the events after it.
+    pub snapshot_at: Option<u64>,
+}
+
+impl Placement {
+    /// How many events a load from the snapshot folds: those after it, or all without one.
+    pub fn tail(&self) -> u64 {
+        self.version - self.snapshot_at.unwrap_or(0).min(self.version)
+    }
+}
+
 /// Everything the Snapshots view shows, in one signal (one signal type keeps the wasm small).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FoldsState {
@@ -167,6 +184,8 @@ pub struct FoldsState {
     pub run_error: Option<String>,
     /// True while a run goes.
     pub running: bool,
+    /// Where the snapshot sits in the history folded last.
+    pub placement: Option<Placement>,
 }
 
 /// The Snapshots view's state, shared through context. `Copy`: only handles.
@@ -483,6 +502,13 @@ impl Folds {
         let capture_at = every
             .map(|n| latest_multiple(version, n))
             .filter(|v| *v > 0);
+        self.put(
+            |s| &mut s.placement,
+            Some(Placement {
+                version,
+                snapshot_at: capture_at,
+            }),
+        );
 
         // The full replay: every event from the first, a page at a time.
         self.put(
@@ -577,6 +603,13 @@ impl Folds {
         let snapshot_now = engine.store().load_snapshot(&stream).await.ok().flatten();
         if every.is_none() || (snapshot_now.is_none() && version > ONE_READ_LIMIT) {
             self.put(
+                |s| &mut s.placement,
+                Some(Placement {
+                    version,
+                    snapshot_at: None,
+                }),
+            );
+            self.put(
                 |s| &mut s.snap,
                 Side {
                     from: "no snapshot".into(),
@@ -605,6 +638,14 @@ impl Folds {
         };
         let (state, report) = loaded.map_err(|e| crate::lab::said(&e))?;
         let ms = now_ms() - t0;
+        // Where the snapshot the load started from sits (none, if the load did not trust it).
+        self.put(
+            |s| &mut s.placement,
+            Some(Placement {
+                version,
+                snapshot_at: report.snapshot_version,
+            }),
+        );
         let snap_json = state.json();
         let from = match report.snapshot_version {
             Some(v) => format!(
@@ -844,7 +885,7 @@ pub async fn pause(ms: i32) {
 }
 
 /// `1 event`, `5,000 events`.
-fn events(n: u64) -> String {
+pub fn events(n: u64) -> String {
     format!("{} event{}", group(n), if n == 1 { "" } else { "s" })
 }
 

@@ -1,6 +1,7 @@
-// Faults on demand: each card breaks the real store in the browser and says what happened and
-// which mechanism survived it.
-import { expect, test, type Page } from '@playwright/test';
+// Faults on demand: each card asks what will happen, breaks the real store in the browser, then
+// says whether the prediction was right, what happened and which mechanism survived it; two cards
+// run the same fault again with the mechanism switched off, on a scratch store.
+import { expect, test, type Locator, type Page } from '@playwright/test';
 import { screenshotPath, trackConsoleErrors } from './support/console';
 import { goToView, LabPage } from './support/lab';
 
@@ -16,12 +17,26 @@ function card(page: Page, name: string) {
   return page.getByRole('article', { name });
 }
 
+/** Answers a card's question with the choice of this name. */
+async function predict(card: Locator, choice: string) {
+  await card.getByRole('radio', { name: choice }).check();
+}
+
+/** Turns Large text on or off: one place to change if the button moves into a menu. */
+async function toggleLargeText(page: Page) {
+  await page.getByRole('button', { name: 'Large text' }).click();
+}
+
 test('delivering an event twice is discarded by the checkpoint', async ({ page }) => {
   const problems = trackConsoleErrors(page);
   await openFaults(page);
   const twice = card(page, 'Deliver an event twice');
+  // It asks before it runs.
+  await expect(twice.getByRole('button', { name: 'Deliver an event twice' })).toBeDisabled();
+  await predict(twice, 'It is discarded as a duplicate: no credit is reserved twice');
 
   await twice.getByRole('button', { name: 'Deliver an event twice' }).click();
+  await expect(twice.getByTestId('verdict')).toContainText('You were right.');
 
   await expect(twice).toContainText('OrderCreated #2 (Order');
   await expect(twice).toContainText('its checkpoint is at #2');
@@ -38,7 +53,9 @@ test('a crash between effect and checkpoint is recognised by the effect\'s causa
   await openFaults(page);
   const crash = card(page, 'Crash a service between its effect and its checkpoint');
 
+  await predict(crash, 'The credit is reserved twice');
   await crash.getByRole('button', { name: 'Crash the Customer service before its checkpoint' }).click();
+  await expect(crash.getByTestId('verdict')).toContainText('Not quite: It is discarded: the stored effect names that event as its cause.');
 
   await expect(crash).toContainText('appended CreditReserved #3 to Customer');
   await expect(crash).toContainText('with causation_id #2');
@@ -56,6 +73,7 @@ test('two orders racing for the last credit: one conflict, a retry, one reservat
   const lab = await openFaults(page);
   const race = card(page, 'Race two orders for the last credit');
 
+  await predict(race, 'One gets the credit; the other is refused and its order cancelled');
   await race.getByRole('button', { name: 'Race two orders for the last credit' }).click();
 
   await expect(race).toContainText('#2 stored CreditReserved #4 (the credit is reserved), first try.');
@@ -79,6 +97,7 @@ test('an old-schema OrderCreated is stored as v1 and folded as v2', async ({ pag
   await openFaults(page);
   const v1 = card(page, 'Load old-schema (v1) events');
 
+  await predict(v1, 'The current schema: it is upcast on read, and the stored row stays as written');
   await v1.getByRole('button', { name: 'Load a v1 OrderCreated' }).click();
 
   await expect(v1).toContainText('Stored in the event store (schema_version 1)');
@@ -124,5 +143,62 @@ test('IndexedDB can be turned off for the localStorage fallback and back on', as
   await page.getByRole('link', { name: 'Lab', exact: true }).click();
   await lab.expectEventCount(1);
   await expect(lab.steps.first()).toContainText('CustomerCreated #1');
+  expect(problems.messages).toEqual([]);
+});
+
+test('a fault asks first, then shows what its mechanism prevents on a scratch store', async ({ page }) => {
+  const problems = trackConsoleErrors(page);
+  const lab = await openFaults(page);
+  const twice = card(page, 'Deliver an event twice');
+  await predict(twice, 'The credit is reserved a second time');
+  await twice.getByRole('button', { name: 'Deliver an event twice' }).click();
+  await expect(twice.getByTestId('verdict')).toContainText('Not quite: It is discarded as a duplicate');
+  await twice.getByRole('button', { name: 'Run it with duplicate detection off' }).click();
+  const without = twice.getByTestId('counterfactual');
+  await expect(without).toContainText('holds 2 CreditReserved for one $250.00 order: $500.00 reserved. Credit reserved twice.');
+
+  const race = card(page, 'Race two orders for the last credit');
+  await predict(race, 'Both get the credit: $120.00 reserved against $100.00');
+  await race.getByRole('button', { name: 'Race two orders for the last credit' }).click();
+  await expect(race).toContainText('exactly one reservation won.');
+  await race.getByRole('button', { name: 'Run it without the expected version' }).click();
+  await expect(race.getByTestId('counterfactual')).toContainText('$120.00 is reserved against a $100.00 limit: the credit limit is overdrawn.');
+  await race.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: screenshotPath('faults-counterfactual-1280') });
+
+  // The scratch store is not the lab's: the lab holds only the real runs' events.
+  await page.getByRole('link', { name: 'Lab' }).click();
+  expect((await lab.eventTypes()).filter((t) => t === 'CreditReserved')).toHaveLength(2);
+
+  // On a projector with Large text in the dark theme, and on a phone.
+  await page.getByRole('link', { name: 'Faults' }).click();
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await toggleLargeText(page);
+  await page.screenshot({ path: screenshotPath('faults-projector-large') });
+  await toggleLargeText(page);
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize({ width: 390, height: 844 });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await page.screenshot({ path: screenshotPath('faults-phone') });
+  expect(problems.messages).toEqual([]);
+});
+
+test('after a cancelled order, delivering an event twice still picks an OrderCreated', async ({ page }) => {
+  // Issue 12: the fault picked the newest handled event, an OrderCancelled, and spoke of credit.
+  const problems = trackConsoleErrors(page);
+  const lab = await openFaults(page);
+  await page.getByRole('link', { name: 'Lab' }).click();
+  await lab.createCustomer('Ada', '1000');
+  await lab.placeOrder('250');
+  await lab.runToEnd();
+  await lab.rowCommand((await lab.orderIds()).map((id) => `Cancel order ${id}`)[0]);
+  await lab.runToEnd();
+  await page.getByRole('link', { name: 'Faults' }).click();
+  const twice = card(page, 'Deliver an event twice');
+  await predict(twice, 'It is discarded as a duplicate: no credit is reserved twice');
+  await twice.getByRole('button', { name: 'Deliver an event twice' }).click();
+  await expect(twice).toContainText('OrderCreated #2 (Order');
+  await expect(twice).not.toContainText('OrderCancelled');
   expect(problems.messages).toEqual([]);
 });

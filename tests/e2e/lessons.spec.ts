@@ -1,6 +1,7 @@
-// Guided lessons and sharing, as a teacher uses them: a lesson stepped through beside the live lab
-// (and found again after a reload), the lab exported and imported, bad files refused with the lab
-// untouched, and links that reproduce a lesson or a scenario.
+// Guided lessons and sharing, as a teacher uses them: a lesson played by acting in the lab (typing,
+// Step), with a prediction before the step that matters, a done mark on the path of lessons that a
+// reset clears; the lab exported and imported, bad files refused with the lab untouched, and links
+// that reproduce a lesson or a scenario.
 import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ async function openLesson(page: Page, title: string) {
   await expect(page.getByRole('heading', { level: 2, name: title })).toBeVisible();
 }
 
+/** Resets the lab the way a teacher does: one place to change if the button moves into a menu. */
 async function resetLab(page: Page) {
   await openSettings(page);
   await page.getByRole('button', { name: 'Reset lab…' }).click();
@@ -25,108 +27,154 @@ async function resetLab(page: Page) {
   await expect(page.getByRole('button', { name: 'Reset lab…' })).toBeEnabled();
 }
 
-test('a lesson runs a part of its scenario per step and a reload lands on the same step', async ({ page }) => {
+/** Turns Large text on or off: one place to change if the button moves into a menu. */
+async function toggleLargeText(page: Page) {
+  await page.getByRole('button', { name: 'Large text' }).click();
+}
+
+/** Starts the lesson open on the page, confirming the reset if the lab holds events. */
+async function startLesson(page: Page) {
+  await page.getByRole('button', { name: 'Start the lesson' }).click();
+  const confirm = page.getByRole('button', { name: 'Reset the lab and start' });
+  if (await confirm.isVisible()) await confirm.click();
+  await expect(page.getByTestId('lesson-step')).toHaveText(/^Step 1 of \d+$/, { timeout: 60_000 });
+}
+
+/** Answers the question on screen with the choice of this name. */
+async function predict(page: Page, choice: string) {
+  const question = page.getByRole('group').filter({ has: page.getByRole('radio') }).first();
+  await question.getByRole('radio', { name: choice }).check();
+  await page.getByRole('button', { name: 'Answer' }).click();
+}
+
+/** Screenshots at a laptop, at a projector with Large text in the dark theme, and on a phone. */
+async function screenshotsAtThreeSizes(page: Page, name: string) {
+  await page.screenshot({ path: screenshotPath(`${name}-1280`) });
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await toggleLargeText(page);
+  await page.screenshot({ path: screenshotPath(`${name}-projector-large`) });
+  await toggleLargeText(page);
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize({ width: 390, height: 844 });
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  expect(width, 'no horizontal scroll of the page on a phone').toBeLessThanOrEqual(390);
+  await page.screenshot({ path: screenshotPath(`${name}-phone`) });
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+test('a lesson is played by acting in the lab: predict, act, see; complete only after its last step', async ({ page }) => {
   const problems = trackConsoleErrors(page);
   const lab = new LabPage(page);
-  await openLesson(page, 'An order is approved through the choreography');
+  await openLesson(page, 'What happens when you place an order?');
+  await startLesson(page);
+  const strip = page.getByRole('region', { name: 'What happens when you place an order?' });
+  const next = strip.getByRole('button', { name: 'Next' });
 
-  await page.getByRole('button', { name: 'Start the lesson' }).click();
-  await expect(page.getByTestId('lesson-step')).toHaveText('Step 1 of 3');
-  await expect(page.getByRole('heading', { name: 'A customer is created' })).toBeVisible();
-  await lab.expectEventCount(1);
-  await expect(page.getByTestId('lesson-ran')).toContainText('Create customer c1 (Ada) with a $100.00 limit → stored #1');
+  // Step 1: the learner types the customer in the lab's own form.
+  await expect(strip.getByTestId('lesson-task')).toContainText('create Ada with a credit limit of $100.00');
+  await expect(next).toBeDisabled();
+  await lab.createCustomer('Ada', '100');
+  await expect(strip).toContainText('One command created one aggregate');
+  await expect(next).toBeEnabled();
+  await next.click();
 
-  await page.getByRole('button', { name: 'Next' }).click();
+  // Step 2: a question before the order; a wrong answer is told, with the right one and why.
   await expect(page.getByTestId('lesson-step')).toHaveText('Step 2 of 3');
-  await lab.expectEventCount(2);
-  await expect(lab.orderRows.first()).toContainText('NEW');
-  await expect(page.getByTestId('waiting')).toContainText('deliveries waiting');
+  await expect(strip.getByRole('group', { name: 'Right after you place the order, what does the event store hold?' })).toBeVisible();
+  await screenshotsAtThreeSizes(page, 'lesson-predict');
+  await predict(page, 'OrderCreated and CreditReserved: the order is approved at once');
+  await expect(strip.getByTestId('lesson-task')).toContainText('place an order of $40.00');
+  await lab.placeOrder('40');
+  const verdict = strip.getByTestId('verdict');
+  await expect(verdict).toContainText('Not quite: OrderCreated only: the order is NEW.');
+  await expect(verdict).toContainText('Part 1, One Transaction Creates or Updates One Aggregate');
+  await expect(page.getByRole('status').filter({ hasText: 'Lesson complete' })).toHaveCount(0);
+  await next.click();
 
-  await page.getByRole('button', { name: 'Next' }).click();
+  // Step 3: a right answer, then Step: one delivery is not the end of the step.
   await expect(page.getByTestId('lesson-step')).toHaveText('Step 3 of 3');
+  await predict(page, '$60.00');
+  await lab.step();
+  await expect(strip.getByTestId('verdict')).toHaveCount(0);
+  await expect(page.getByRole('status').filter({ hasText: 'Lesson complete' })).toHaveCount(0);
+  // "Do it for me" makes the rest of the deliveries.
+  await strip.getByRole('button', { name: 'Do it for me' }).click();
+  await expect(strip.getByTestId('verdict')).toContainText('You were right.');
   expect(await lab.eventTypes()).toEqual(['CustomerCreated', 'OrderCreated', 'CreditReserved', 'OrderApproved']);
   await expect(lab.customerView.getByRole('article', { name: 'Customer view of Ada' })).toContainText('$60.00');
-  await expect(page.getByTestId('steps')).toContainText('Order service received #3');
-  await expect(page.getByRole('status').filter({ hasText: 'Lesson complete' })).toBeVisible();
-  await page.screenshot({ path: screenshotPath('lesson-step-3'), fullPage: true });
 
-  // Back shows the earlier text; the events stay (an event store only appends).
-  await page.getByRole('button', { name: 'Back' }).click();
+  // "Show me" outlines the part of the lab the step points at.
+  await strip.getByRole('button', { name: 'Show me' }).click();
+  await expect(page.getByRole('region', { name: 'Query side: customer view' })).toHaveAttribute('data-look', '');
+  await screenshotsAtThreeSizes(page, 'lesson-reveal');
+
+  await next.click();
+  await expect(page.getByRole('status').filter({ hasText: 'Lesson complete' })).toBeVisible();
+
+  // Back shows the earlier step; a reload lands on the same one.
+  await strip.getByRole('button', { name: 'Back' }).click();
+  await page.keyboard.press('ArrowLeft');
   await expect(page.getByTestId('lesson-step')).toHaveText('Step 2 of 3');
   await expect(page).toHaveURL(/\/foldlab\/lessons\/happy_path\?step=2$/);
   await page.reload();
   await expect(page.getByTestId('lesson-step')).toHaveText('Step 2 of 3');
-  await expect(page.getByRole('heading', { name: 'An order is placed' })).toBeVisible();
-  await lab.expectEventCount(4);
-  // Next after a reload does not run the part again.
-  await page.getByRole('button', { name: 'Next' }).click();
-  await expect(page.getByTestId('lesson-step')).toHaveText('Step 3 of 3');
-  await lab.expectEventCount(4);
-
-  // The keyboard does the same: ← (or ,) goes back, → (or .) goes on.
-  await expect(page.getByRole('button', { name: 'Next' })).toHaveAttribute('aria-keyshortcuts', 'ArrowRight .');
-  await page.keyboard.press('ArrowLeft');
-  await expect(page.getByTestId('lesson-step')).toHaveText('Step 2 of 3');
+  await expect(page.getByTestId('verdict')).toContainText('Not quite');
   await page.keyboard.press('.');
   await expect(page.getByTestId('lesson-step')).toHaveText('Step 3 of 3');
   await lab.expectEventCount(4);
 
-  // Starting over asks before it replaces the lab.
-  await page.getByRole('button', { name: 'Start over…' }).click();
-  const confirm = page.getByRole('group', { name: 'Confirm starting the lesson' });
-  await expect(confirm).toContainText('all 4 events');
-  await confirm.getByRole('button', { name: 'Cancel' }).click();
-  await lab.expectEventCount(4);
-  await page.getByRole('button', { name: 'Start over…' }).click();
-  await page.getByRole('button', { name: 'Reset the lab and start' }).click();
-  await expect(page.getByTestId('lesson-step')).toHaveText('Step 1 of 3');
-  await lab.expectEventCount(1);
-
-  // The lessons list offers to go back to the lesson in progress.
+  // The path marks the lesson done; a reset of the lab clears the mark.
   await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Lessons' }).click();
-  await expect(page.getByRole('status')).toContainText('You are in the middle of An order is approved through the choreography, step 1 of 3.');
-  await page.screenshot({ path: screenshotPath('lessons-list'), fullPage: true });
+  const item = page.getByTestId('lesson-item').filter({ hasText: 'What happens when you place an order?' });
+  await expect(item).toContainText('done');
+  await expect(page.getByRole('heading', { name: 'Reliability' })).toBeVisible();
+  await expect(item).toContainText('4 min');
+  await screenshotsAtThreeSizes(page, 'lessons-list');
+  await resetLab(page);
+  await page.reload();
+  await expect(page.getByTestId('lesson-item').filter({ hasText: 'What happens when you place an order?' })).not.toContainText('done');
   expect(problems.messages).toEqual([]);
 });
 
-test('a crash lesson and a projection lesson run against the lab and say where it stands', async ({ page }) => {
+test('a scenario lesson asks before its part runs, and a lesson left midway is offered again', async ({ page }) => {
   const problems = trackConsoleErrors(page);
   const lab = new LabPage(page);
-  await openLesson(page, 'A crash between the effect and the checkpoint');
-  await page.getByRole('button', { name: 'Start the lesson' }).click();
-  await page.getByRole('button', { name: 'Next' }).click();
-  await expect(page.getByTestId('lesson-step')).toHaveText('Step 2 of 4');
-  await expect(lab.steps.first()).toContainText('crashed before its checkpoint');
-  for (const n of [3, 4]) {
-    await page.getByRole('button', { name: 'Next' }).click();
-    await expect(page.getByTestId('lesson-step')).toHaveText(`Step ${n} of 4`);
+  await openLesson(page, 'What if a service crashes before its checkpoint?');
+  await startLesson(page);
+  const strip = page.getByRole('region', { name: 'What if a service crashes before its checkpoint?' });
+  for (const n of [1, 2]) {
+    await strip.getByRole('button', { name: 'Run this part' }).click();
+    await strip.getByRole('button', { name: 'Next' }).click();
+    await expect(page.getByTestId('lesson-step')).toHaveText(`Step ${n + 1} of 4`);
   }
-  expect(await lab.eventTypes()).toEqual(['CustomerCreated', 'OrderCreated', 'CreditLimitExceeded', 'OrderCancelled']);
+  await expect(lab.steps.first()).toContainText('crashed before its checkpoint');
+  await expect(strip.getByRole('button', { name: 'Run this part' })).toHaveCount(0);
+  await predict(page, 'The Customer records a second CreditLimitExceeded');
+  await strip.getByRole('button', { name: 'Run this part' }).click();
+  await expect(strip.getByTestId('verdict')).toContainText("Not quite: It is discarded: the Customer's stream already holds the effect of that event.");
   await expect(page.getByTestId('steps')).toContainText('duplicate discarded');
 
-  await page.getByRole('link', { name: 'All lessons' }).click();
-  await page.getByRole('link', { name: 'Rebuilding and adding a view' }).click();
-  await page.getByRole('button', { name: 'Start the lesson' }).click();
-  await page.getByRole('button', { name: 'Reset the lab and start' }).click();
-  await expect(page.getByTestId('lesson-step')).toHaveText('Step 1 of 4');
-  await page.getByRole('button', { name: 'Next' }).click();
-  await expect(page.getByTestId('lab-stands')).toContainText('low-credit-limit at #5, 0 behind');
-  await page.getByRole('button', { name: 'Next' }).click();
-  await expect(lab.viewLag).toContainText('Lagging');
-  await page.getByRole('button', { name: 'Next' }).click();
-  await expect(page.getByTestId('lesson-step')).toHaveText('Step 4 of 4');
-  await expect(lab.viewLag).toContainText('Up to date');
-  await expect(lab.customerView.getByRole('article', { name: 'Customer view of Grace' })).toContainText('$4,000.00');
+  await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Lessons' }).click();
+  await expect(page.getByRole('status')).toContainText('You are in the middle of What if a service crashes before its checkpoint?');
   expect(problems.messages).toEqual([]);
 });
 
 test('a lab exported, reset and imported holds the same events; bad files are refused and change nothing', async ({ page }) => {
   const problems = trackConsoleErrors(page);
   const lab = new LabPage(page);
-  await openLesson(page, 'An order over the credit limit is cancelled');
-  await page.getByRole('button', { name: 'Start the lesson' }).click();
+  await openLesson(page, 'What happens to an order over the credit limit?');
+  await startLesson(page);
+  await page.getByRole('button', { name: 'Do it for me' }).click();
+  await lab.expectEventCount(1);
   await page.getByRole('button', { name: 'Next' }).click();
-  await expect(page.getByTestId('lesson-step')).toHaveText('Step 2 of 2');
+  await page.getByRole('button', { name: 'Do it for me' }).click();
+  await page.getByRole('button', { name: 'Next' }).click();
+  await predict(page, 'It is stored, NEW, like the first');
+  await page.getByRole('button', { name: 'Do it for me' }).click();
+  await page.getByRole('button', { name: 'Next' }).click();
+  await predict(page, 'It is cancelled: the Customer records CreditLimitExceeded');
+  await page.getByRole('button', { name: 'Do it for me' }).click();
   await lab.expectEventCount(7);
   const before = await lab.eventTypes();
 
@@ -223,39 +271,49 @@ test('a scenario file runs in the lab, and its copied link runs it again elsewhe
   await expect(lab.orderRows.first()).toContainText('APPROVED');
 
   // A lesson's link opens the lesson.
-  await openLesson(page, 'Every handler discards an event delivered twice');
+  await openLesson(page, 'What if an event is delivered twice?');
+  await page.getByText('What ran, and where the lab stands').click();
   const lessonLink = await page.getByLabel('Link to this lesson').inputValue();
   expect(lessonLink).toMatch(/\/foldlab\/lessons\/duplicate_delivery$/);
   await page.goto('./');
   await page.goto(lessonLink);
-  await expect(page.getByRole('heading', { level: 2, name: 'Every handler discards an event delivered twice' })).toBeVisible();
+  await expect(page.getByRole('heading', { level: 2, name: 'What if an event is delivered twice?' })).toBeVisible();
   expect(problems.messages).toEqual([]);
 });
 
 test('every lesson runs to its last step against the lab without an error', async ({ page }) => {
-  test.setTimeout(240_000);
+  test.setTimeout(300_000);
   const problems = trackConsoleErrors(page);
   await page.goto('./lessons');
   await expect(page.getByTestId('backend')).toHaveText('Events kept in IndexedDB');
-  const titles = await page.locator('.lesson-list h3').allTextContents();
+  const titles = await page.locator('.lesson-list h4 a').allTextContents();
   expect(titles).toHaveLength(13);
   for (const title of titles) {
     await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Lessons' }).click();
     await page.getByRole('link', { name: title, exact: true }).click();
-    await page.getByRole('button', { name: 'Start the lesson' }).click();
-    const confirm = page.getByRole('button', { name: 'Reset the lab and start' });
-    if (await confirm.isVisible()) await confirm.click();
+    await startLesson(page);
     const counter = page.getByTestId('lesson-step');
-    await expect(counter).toHaveText(/^Step 1 of \d+$/, { timeout: 60_000 });
     const total = Number((await counter.textContent())?.split(' of ')[1]);
-    // Issue 11: every step's text, and the deliveries told beside it, cite what a learner can find.
-    await expectNothingUncitable(page, `${title}, step 1`);
-    for (let n = 2; n <= total; n++) {
-      await page.getByRole('button', { name: 'Next' }).click();
-      await expect(counter).toHaveText(`Step ${n} of ${total}`, { timeout: 60_000 });
+    const complete = page.getByRole('status').filter({ hasText: 'Lesson complete' });
+    for (let n = 1; n <= total; n++) {
+      await expect(counter).toHaveText(`Step ${n} of ${total}`);
+      // Answer any question (the first choice), make the step happen, read it, go on.
+      if (await page.getByRole('button', { name: 'Answer' }).isVisible()) {
+        await page.getByRole('radio').first().check();
+        await page.getByRole('button', { name: 'Answer' }).click();
+      }
+      const run = page.getByRole('button', { name: 'Run this part' });
+      const doIt = page.getByRole('button', { name: 'Do it for me' });
+      await expect(run.or(doIt).or(page.getByRole('button', { name: 'Show me' }))).toBeVisible({ timeout: 60_000 });
+      if (await run.isVisible()) await run.click();
+      else if (await doIt.isVisible()) await doIt.click();
+      await expect(page.getByRole('button', { name: 'Show me' })).toBeVisible({ timeout: 60_000 });
+      // Issue 11: every step's text, and the deliveries told beside it, cite what a learner can find.
       await expectNothingUncitable(page, `${title}, step ${n}`);
+      if (n < total) await expect(complete).toHaveCount(0);
+      await page.getByRole('button', { name: 'Next' }).click();
     }
-    await expect(page.getByRole('status').filter({ hasText: 'Lesson complete' })).toBeVisible();
+    await expect(complete).toBeVisible();
     await expect(page.getByRole('alert')).toHaveCount(0);
   }
   expect(problems.messages).toEqual([]);

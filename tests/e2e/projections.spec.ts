@@ -1,9 +1,11 @@
-// Projection lag, as a workshop shows it: pause the customer view and watch its lag grow under
-// load, step it by hand, catch it up, rebuild it, add a projection later and watch it catch up, and
-// read a view straight after a command to see it stale, then wait for it.
+// Projection lag, as a workshop shows it: each view beside its checkpoint; pause the customer view
+// and watch its lag grow under load, step it by hand, catch it up, rebuild it, add a projection
+// later and watch it catch up, and read a view straight after a command to see it stale, then wait
+// for it.
 import { expect, test, type Page } from '@playwright/test';
 import { screenshotPath, trackConsoleErrors } from './support/console';
 import { goToView } from './support/lab';
+import { screenshotsAtThreeSizes } from './support/sizes';
 
 async function createCustomer(page: Page, name: string, limit: string) {
   const form = page.getByRole('form', { name: 'Create a customer' });
@@ -15,6 +17,14 @@ async function createCustomer(page: Page, name: string, limit: string) {
 
 const row = (page: Page, label: string) => page.getByTestId('projections').getByRole('row', { name: label });
 const behind = (page: Page, label: string) => row(page, label).getByTestId('behind');
+const card = (page: Page, label: string) => page.getByRole('article', { name: label, exact: true });
+/** Seconds in "Stale for": `3.2 s`, `45 s`, `2 min 5 s`. */
+const staleSeconds = async (page: Page, label: string) => {
+  const text = (await row(page, label).getByTestId('behind-ms').textContent()) ?? '';
+  const minutes = /(\d+) min/.exec(text);
+  const seconds = /([\d.]+) s/.exec(text);
+  return (minutes ? Number(minutes[1]) * 60 : 0) + (seconds ? Number(seconds[1]) : 0);
+};
 
 test('a paused view lags under load, is stepped, caught up, rebuilt; a projection added later catches up', async ({
   page,
@@ -39,8 +49,22 @@ test('a paused view lags under load, is stepped, caught up, rebuilt; a projectio
   await expect(page.getByTestId('head')).toContainText('#21');
   await expect(behind(page, 'Customer view')).toHaveText('20');
   await expect(behind(page, 'Order history')).toHaveText('0');
-  await expect(row(page, 'Customer view').getByTestId('behind-ms')).not.toHaveText('0 ms');
-  await page.getByRole('figure').screenshot({ path: screenshotPath('projections-lag-chart') });
+  // Stale for: since the first event it has not applied was stored, until now — so it grows while
+  // the view stands still, though no new event arrives.
+  const staleBefore = await staleSeconds(page, 'Customer view');
+  expect(staleBefore).toBeGreaterThan(0);
+  await expect.poll(() => staleSeconds(page, 'Customer view'), { timeout: 5_000 }).toBeGreaterThan(staleBefore + 1);
+  // Each view is shown beside its checkpoint: the paused customer view still holds no order, the
+  // order history holds all twenty (six shown, and how many more).
+  await expect(card(page, 'Customer view').getByRole('row', { name: /Grace Hopper/ }).locator('td').last()).toHaveText('0');
+  await expect(card(page, 'Order history')).toContainText('and 14 more');
+  await expect(card(page, 'Customer view')).toContainText('Paused');
+  // The chart has axes, with names.
+  const chart = page.getByTestId('lag-chart');
+  await expect(chart).toContainText('events behind');
+  await expect(chart).toContainText('time (seconds ago)');
+  await expect(chart).toContainText('now');
+  await page.getByRole('figure').filter({ has: chart }).screenshot({ path: screenshotPath('projections-lag-chart') });
 
   // A step by hand moves a paused view one event; it stays paused.
   await page.getByRole('button', { name: 'Step Customer view' }).click();
@@ -82,7 +106,35 @@ test('a paused view lags under load, is stepped, caught up, rebuilt; a projectio
   await page.reload();
   await expect(row(page, 'New customers with high value orders')).toBeVisible();
   await expect(row(page, 'Customer view').getByLabel('Delay for Customer view')).toHaveValue('200');
-  await page.screenshot({ path: screenshotPath('projections'), fullPage: true });
+  await screenshotsAtThreeSizes(page, 'projections');
+  expect(problems.messages).toEqual([]);
+});
+
+test('the pace chosen stays shown while a burst of orders drains at that pace', async ({ page }) => {
+  test.setTimeout(60_000);
+  const problems = trackConsoleErrors(page);
+  await page.goto('./');
+  await expect(page.getByTestId('backend')).toHaveText('Events kept in IndexedDB');
+  await createCustomer(page, 'Ada Lovelace', '500');
+  await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Projections' }).click();
+  await expect(behind(page, 'Customer view')).toHaveText('0');
+  // A limit below $1,000.00 is low: the low-credit view lists her.
+  await expect(card(page, 'Customers with a low credit limit')).toContainText('Ada Lovelace');
+
+  const pace = row(page, 'Customer view').getByLabel('Delay for Customer view');
+  await pace.selectOption('500');
+  await page.getByRole('button', { name: 'Place 20 orders' }).click();
+  await expect(page.getByTestId('lag-note')).toContainText('Placed 20 orders');
+  // The bug: the selector went back to "at once" while the view drained one event every 500 ms.
+  await expect.poll(async () => Number(await behind(page, 'Customer view').textContent())).toBeGreaterThan(3);
+  for (let i = 0; i < 4; i++) {
+    await expect(pace).toHaveValue('500');
+    await expect(pace.locator('option:checked')).toHaveText('1 event / 500 ms');
+    await page.waitForTimeout(400);
+  }
+  await expect(behind(page, 'Customer view')).not.toHaveText('0');
+  await expect(behind(page, 'Customer view')).toHaveText('0', { timeout: 30_000 });
+  await expect(pace).toHaveValue('500');
   expect(problems.messages).toEqual([]);
 });
 

@@ -40,9 +40,19 @@ pub struct Lag {
     pub head: u64,
     /// `head - position`: events stored that the view has not applied.
     pub events_behind: u64,
-    /// The `recorded_at` of the head event less that of the last event applied (of the first event
-    /// stored, before any was applied), in milliseconds; 0 when caught up.
-    pub ms_behind: i64,
+    /// When the first event the view has not applied yet was stored (its `recorded_at`, in
+    /// milliseconds since the epoch): the view has been stale since then. `None` when caught up.
+    pub stale_since: Option<i64>,
+}
+
+impl Lag {
+    /// How long the view has been stale at `now_ms` (same clock as `recorded_at`): since the first
+    /// event it has not applied was stored until now, in milliseconds; 0 when caught up. The caller
+    /// supplies the clock, so the engine keeps none.
+    pub fn stale_ms(&self, now_ms: i64) -> i64 {
+        self.stale_since
+            .map_or(0, |since| now_ms.saturating_sub(since).max(0))
+    }
 }
 
 /// What a UI lists about one projection.
@@ -294,20 +304,14 @@ impl<P: Projection> Projector<P> {
                 position,
                 head,
                 events_behind,
-                ms_behind: 0,
+                stale_since: None,
             });
         }
-        let newest = recorded_at(store, head).await?;
-        let applied = recorded_at(store, position).await?;
-        let ms_behind = match (newest, applied) {
-            (Some(newest), Some(applied)) => newest.saturating_sub(applied).max(0),
-            _ => 0,
-        };
         Ok(Lag {
             position,
             head,
             events_behind,
-            ms_behind,
+            stale_since: recorded_at(store, position + 1).await?,
         })
     }
 

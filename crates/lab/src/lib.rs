@@ -2,12 +2,16 @@
 //! vocabulary and the one runner that carries steps out (the simulator is that runner plus a
 //! watcher of invariants), [`scenario`] files and their player, the lab file ([`sharing`]) and
 //! [`salvage`] of a damaged store, one sentence per delivery ([`narrate`]), the [`timeline`]'s
-//! arithmetic, the [`journal`]'s types, and [`bench_data`] shared with the benchmarks.
+//! arithmetic, what [`change`]d between two renders, what one event [`changed`], the [`journal`]'s types, and [`bench_data`] shared with the benchmarks.
 #![deny(missing_docs)]
 
 pub mod bench_data;
+pub mod change;
+pub mod changed;
+pub mod counterfactual;
 pub mod journal;
 pub mod json;
+pub mod lesson;
 mod narrate;
 pub mod runner;
 pub mod salvage;

@@ -1,6 +1,7 @@
 //! The arithmetic of the lab's timelines, kept apart from the page so it can be tested natively:
 //! where a cursor over the journal of deliveries may stand and where a step moves it, which
-//! recorded moment a log position falls in, and how a view's lag at that moment is told.
+//! recorded moment a log position falls in, which positions a strip of the log shows, and how a
+//! view's lag at that moment is told.
 //!
 //! Looking back never changes the store: a cursor in the past only selects what to fold. Only a
 //! step forward taken at "now" makes a real delivery.
@@ -83,6 +84,21 @@ pub fn requested_position(position: Option<&str>, head: u64) -> u64 {
     position
         .and_then(|p| p.trim().parse::<u64>().ok())
         .map_or(head, |p| p.min(head))
+}
+
+/// The log positions a strip of marks shows around `position`: at most `width` consecutive
+/// positions within `0..=head` (0 is "before the first event"), with `position` as near the
+/// middle as the ends of the log allow, so the current mark is always among them.
+pub fn strip(position: u64, head: u64, width: u64) -> std::ops::RangeInclusive<u64> {
+    let width = width.max(1);
+    let position = position.min(head);
+    if head < width {
+        return 0..=head;
+    }
+    let first = position
+        .saturating_sub(width / 2)
+        .min(head + 1 - width);
+    first..=first + width - 1
 }
 
 /// One plain sentence on what a view held when the log stood at `position`, given its checkpoint
@@ -184,6 +200,21 @@ mod tests {
         assert_eq!(requested_position(Some("40"), 9), 9);
         assert_eq!(requested_position(Some("-1"), 9), 9);
         assert_eq!(requested_position(None, 9), 9);
+    }
+
+    #[test]
+    fn a_strip_shows_the_whole_of_a_short_log_and_a_window_of_a_long_one_around_the_position() {
+        assert_eq!(strip(3, 9, 41), 0..=9);
+        assert_eq!(strip(0, 0, 41), 0..=0);
+        assert_eq!(strip(500, 1_000, 41), 480..=520);
+        assert_eq!(strip(2, 1_000, 41), 0..=40);
+        assert_eq!(strip(1_000, 1_000, 41), 960..=1_000);
+        assert_eq!(strip(5_000, 1_000, 41), 960..=1_000, "a position past the head is the head");
+        for position in [0, 1, 20, 21, 979, 999, 1_000] {
+            let marks = strip(position, 1_000, 41);
+            assert!(marks.contains(&position));
+            assert_eq!(marks.count(), 41);
+        }
     }
 
     #[test]

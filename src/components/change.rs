@@ -1,0 +1,174 @@
+//! Change you can see: memos that compare what a panel shows now with what it showed at the last
+//! render (the comparing itself is `foldlab_lab::change`, tested natively), and the marks a
+//! panel puts on what changed: `data-fresh` on a new row or a changed cell (style/stage.css
+//! animates it, unless the user asks for reduced motion), and "was $1,000.00" beside a new value.
+//! Nothing is marked until the lab has read its whole log, so opening a page marks nothing.
+
+use crate::address::href;
+use crate::lab::{Lab, Readout, StoreStatus};
+use foldlab_domain::OrderState;
+use foldlab_lab::change::{HighMark, Seen};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use std::collections::BTreeMap;
+
+/// Whether the lab shows its whole log: the store is open and every stored event has been read.
+fn settled(lab: Lab) -> bool {
+    let open = lab.status.with(|s| matches!(s, StoreStatus::Ready { .. }));
+    open && lab.loading.with(Option::is_none)
+        && lab
+            .readout
+            .with(|s| s.events.last().map_or(0, |e| e.event_id) == s.stored_head)
+}
+
+/// A value followed render by render; `settled` is false while the lab is still loading, and the
+/// first settled render after that marks nothing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tracked<T> {
+    settled: bool,
+    /// What changed in the last render.
+    pub now: T,
+}
+
+fn track<X: 'static, T: Clone + PartialEq + Send + Sync + 'static>(
+    lab: Lab,
+    read: impl Fn() -> X + Send + Sync + 'static,
+    first: fn(X) -> T,
+    next: fn(&T, X) -> T,
+) -> Memo<Tracked<T>> {
+    Memo::new(move |previous: Option<&Tracked<T>>| {
+        let settled = settled(lab);
+        let value = read();
+        let now = match previous {
+            Some(p) if settled && p.settled => next(&p.now, value),
+            _ => first(value),
+        };
+        Tracked { settled, now }
+    })
+}
+
+fn high_mark(lab: Lab, read: impl Fn() -> u64 + Send + Sync + 'static) -> Memo<Tracked<HighMark>> {
+    track(lab, read, HighMark::first, |m, now| m.next(now))
+}
+
+fn seen<K, V>(
+    lab: Lab,
+    read: impl Fn() -> BTreeMap<K, V> + Send + Sync + 'static,
+) -> Memo<Tracked<Seen<K, V>>>
+where
+    K: Ord + Clone + Send + Sync + 'static,
+    V: PartialEq + Clone + Send + Sync + 'static,
+{
+    track(lab, read, Seen::first, |s, now| s.next(now))
+}
+
+/// The events that arrived in the last render (by id).
+pub fn new_events(lab: Lab) -> Memo<Tracked<HighMark>> {
+    high_mark(lab, move || {
+        lab.readout
+            .with(|s: &Readout| s.events.last().map_or(0, |e| e.event_id))
+    })
+}
+
+/// The journal's steps that arrived in the last render (by number).
+pub fn new_steps(lab: Lab) -> Memo<Tracked<HighMark>> {
+    high_mark(lab, move || {
+        lab.journal.with(|j| j.last().map_or(0, |e| e.number))
+    })
+}
+
+/// Each subscriber's checkpoint, by subscriber name.
+pub fn checkpoints(lab: Lab) -> Memo<Tracked<Seen<String, u64>>> {
+    seen(lab, move || {
+        lab.readout.with(|s| {
+            s.positions
+                .iter()
+                .map(|(sub, at)| (sub.name().to_string(), *at))
+                .collect()
+        })
+    })
+}
+
+/// A money cell of a keyed row: which row, and which column.
+pub type Cell = (String, &'static str);
+
+/// Every money cell of the command side's customers table (credit limit, reserved, available).
+pub fn customer_cells(lab: Lab) -> Memo<Tracked<Seen<Cell, String>>> {
+    seen(lab, move || {
+        lab.readout.with(|s| {
+            let mut cells = BTreeMap::new();
+            for (id, state) in &s.model.customers {
+                if let Some(c) = state.customer() {
+                    let id = id.to_string();
+                    cells.insert((id.clone(), "limit"), c.credit_limit.to_string());
+                    cells.insert((id.clone(), "reserved"), c.reserved().to_string());
+                    cells.insert((id, "available"), c.available_credit().to_string());
+                }
+            }
+            cells
+        })
+    })
+}
+
+/// Every money cell of the customer view (credit limit, available credit).
+pub fn view_cells(lab: Lab) -> Memo<Tracked<Seen<Cell, String>>> {
+    seen(lab, move || {
+        lab.readout.with(|s| {
+            let mut cells = BTreeMap::new();
+            for (id, c) in &s.view.customers {
+                let id = id.to_string();
+                cells.insert((id.clone(), "limit"), c.credit_limit.to_string());
+                cells.insert((id, "available"), c.available_credit.to_string());
+            }
+            cells
+        })
+    })
+}
+
+/// Each order's status on the command side, by order id.
+pub fn order_statuses(lab: Lab) -> Memo<Tracked<Seen<String, String>>> {
+    seen(lab, move || {
+        lab.readout.with(|s| {
+            s.model
+                .orders
+                .iter()
+                .filter_map(|(id, state)| match state {
+                    OrderState::Placed(o) => Some((id.to_string(), o.status.to_string())),
+                    _ => None,
+                })
+                .collect()
+        })
+    })
+}
+
+/// `data-fresh` for something that changed in the last render.
+pub fn fresh(changed: bool) -> Option<&'static str> {
+    changed.then_some("")
+}
+
+/// A money value and, when it changed in the last render, what it was.
+pub fn money_cell(
+    marks: &Tracked<Seen<Cell, String>>,
+    id: &str,
+    column: &'static str,
+    value: String,
+) -> impl IntoView {
+    let key = (id.to_string(), column);
+    let was = marks.now.was(&key).cloned();
+    let changed = marks.now.change(&key).is_some();
+    view! {
+        <span class="value" data-fresh=fresh(changed)>{value}</span>
+        {was.map(|w| view! { <span class="was" data-testid="was">{format!(" was {w}")}</span> })}
+    }
+}
+
+/// An event id as a link to the Events inspector, which opens with that event selected and its
+/// cause and effects marked.
+pub fn event_link(id: u64) -> impl IntoView {
+    view! {
+        <A href=href(&format!("/events?event={id}")) attr:class="event-link"
+            attr:aria-label=format!("Event #{id} in the Events inspector")>
+            {format!("#{id}")}
+        </A>
+    }
+}
