@@ -335,9 +335,9 @@ pub fn LessonStrip(lesson: &'static Lesson) -> impl IntoView {
             // It happened: what, why, and whether the prediction was right.
             let verdict = step.predict.as_ref().zip(answer).map(|(p, chosen)| {
                 let (class, said) = match p.verdict(chosen) {
-                    Verdict::Right => ("verdict right", "You were right.".to_string()),
+                    Verdict::Right => ("answer-verdict right-answer", "You were right.".to_string()),
                     Verdict::Wrong { right } => {
-                        ("verdict wrong", format!("Not quite: {}.", right))
+                        ("answer-verdict wrong-answer", format!("Not quite: {}.", right))
                     }
                 };
                 view! {
@@ -347,11 +347,24 @@ pub fn LessonStrip(lesson: &'static Lesson) -> impl IntoView {
                 }
             });
             let look = step.look;
+            // With a question, its answer says why and the full account folds away; without one,
+            // the account is the step's one text.
+            let text = if step.predict.is_some() {
+                view! {
+                    <details class="lesson-text">
+                        <summary>"What happened, in full"</summary>
+                        <p>{step.text}</p>
+                    </details>
+                }
+                .into_any()
+            } else {
+                view! { <p class="lesson-text">{step.text}</p> }.into_any()
+            };
             return view! {
                 <div class="lesson-now" aria-live="polite">
                     <h3>{step.title}</h3>
                     {verdict}
-                    <p>{step.text}</p>
+                    {text}
                     <p class="look">
                         <strong>"Look at: "</strong>{look.text} " "
                         <button class="small quiet" on:click=move |_| highlight(look)>"Show me"</button>
@@ -370,7 +383,7 @@ pub fn LessonStrip(lesson: &'static Lesson) -> impl IntoView {
                 view! {
                     <div class="lesson-now">
                         <h3>{step.title}</h3>
-                        <form class="predict" on:submit=move |ev| {
+                        <form class="ask" on:submit=move |ev| {
                             ev.prevent_default();
                             if let Some(c) = chosen.get_untracked() {
                                 walk.update(|w| lesson.answer(w, n, c));
