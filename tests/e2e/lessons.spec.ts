@@ -75,6 +75,10 @@ test('a lesson is played by acting in the lab: predict, act, see; complete only 
   await expect(next).toBeDisabled();
   await lab.createCustomer('Ada', '100');
   await expect(strip).toContainText('One command created one aggregate');
+  // Issue 12: "1 events, 1 deliveries".
+  await strip.getByText('What ran, and where the lab stands').click();
+  await expect(strip.getByTestId('lab-stands')).toContainText('Event store: 1 event, 1 delivery waiting');
+  await strip.getByText('What ran, and where the lab stands').click();
   await expect(next).toBeEnabled();
   await next.click();
 

@@ -2,7 +2,9 @@
 //! vocabulary and the one runner that carries steps out (the simulator is that runner plus a
 //! watcher of invariants), [`scenario`] files and their player, the lab file ([`sharing`]) and
 //! [`salvage`] of a damaged store, one sentence per delivery ([`narrate`]), the [`timeline`]'s
-//! arithmetic, the [`journal`]'s types, and [`bench_data`] shared with the benchmarks.
+//! arithmetic, the [`journal`]'s types, [`bench_data`] shared with the benchmarks, the [`lesson`]
+//! model (steps, the learner's acts judged from the store, questions) and the faults'
+//! [`counterfactual`] runs with their mechanism switched off.
 #![deny(missing_docs)]
 
 pub mod bench_data;
