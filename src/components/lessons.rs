@@ -18,6 +18,7 @@ use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use std::time::Duration;
+use wasm_bindgen::JsCast;
 
 /// Every lesson, as a path in groups.
 #[component]
@@ -130,22 +131,38 @@ fn show_step_in_url(step: usize) {
 
 /// Outlines the part of the screen a step points at and scrolls it into view, for a few seconds.
 fn highlight(look: Look) {
+    outline(look.target.anchor(), false);
+}
+
+/// Outlines what the heading `anchor` labels (its form, section or disclosure, opened), scrolls it
+/// into view, and with `focus` puts the keyboard in its first field or button.
+fn outline(anchor: &str, focus: bool) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
-    let Some(anchor) = document.get_element_by_id(look.target.anchor()) else {
+    let Some(anchor) = document.get_element_by_id(anchor) else {
         return;
     };
     if let Ok(Some(details)) = anchor.closest("details") {
         let _ = details.set_attribute("open", "");
     }
     let target = anchor
-        .closest("section, details")
+        .closest("form, section, details")
         .ok()
         .flatten()
         .unwrap_or(anchor);
     let _ = target.set_attribute("data-look", "");
     target.scroll_into_view();
+    if focus {
+        if let Some(field) = target
+            .query_selector("input, select, button")
+            .ok()
+            .flatten()
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = field.focus();
+        }
+    }
     set_timeout(
         move || {
             let _ = target.remove_attribute("data-look");
@@ -422,6 +439,7 @@ pub fn LessonStrip(lesson: &'static Lesson) -> impl IntoView {
                     Act::Do(task) => view! {
                         <p class="task" data-testid="lesson-task">{task.instruction()}</p>
                         <div class="controls">
+                            <button class="quiet" on:click=move |_| outline(task.anchor(), true)>"Show me where"</button>
                             <button class="quiet" disabled=busy on:click=move |_| {
                                 spawn_local(async move {
                                     let got = lab.do_task(task).await;

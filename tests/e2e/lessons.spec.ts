@@ -73,6 +73,10 @@ test('a lesson is played by acting in the lab: predict, act, see; complete only 
   // Step 1: the learner types the customer in the lab's own form.
   await expect(strip.getByTestId('lesson-task')).toContainText('create Ada with a credit limit of $100.00');
   await expect(next).toBeDisabled();
+  // "Show me where" outlines the form and puts the keyboard in it.
+  await strip.getByRole('button', { name: 'Show me where' }).click();
+  await expect(lab.createForm).toHaveAttribute('data-look', '');
+  await expect(lab.createForm.getByLabel('Name')).toBeFocused();
   await lab.createCustomer('Ada', '100');
   await expect(strip).toContainText('One command created one aggregate');
   // Issue 12: "1 events, 1 deliveries".

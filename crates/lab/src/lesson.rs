@@ -194,6 +194,15 @@ impl Task {
         }
     }
 
+    /// The id of the heading that labels where it is done: a form, or the Choreography panel.
+    pub fn anchor(self) -> &'static str {
+        match self {
+            Task::CreateCustomer { .. } => "create-customer-title",
+            Task::PlaceOrder { .. } => "place-order-title",
+            Task::DeliverAll => Target::Choreography.anchor(),
+        }
+    }
+
     /// Whether the store shows that it has been done.
     pub fn done(self, readout: &Readout) -> bool {
         match self {
