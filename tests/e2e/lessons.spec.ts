@@ -112,7 +112,7 @@ test('a lesson is played by acting in the lab: predict, act, see; complete only 
   await expect(lab.customerView.getByRole('article', { name: 'Customer view of Ada' })).toContainText('$60.00');
 
   // "Show me" outlines the part of the lab the step points at.
-  await strip.getByRole('button', { name: 'Show me' }).click();
+  await strip.getByRole('button', { name: 'Show me', exact: true }).click();
   await expect(page.getByRole('region', { name: 'Query side: customer view' })).toHaveAttribute('data-look', '');
   await screenshotsAtThreeSizes(page, 'lesson-reveal');
 
@@ -311,10 +311,10 @@ test('every lesson runs to its last step against the lab without an error', asyn
       }
       const run = page.getByRole('button', { name: 'Run this part' });
       const doIt = page.getByRole('button', { name: 'Do it for me' });
-      await expect(run.or(doIt).or(page.getByRole('button', { name: 'Show me' }))).toBeVisible({ timeout: 60_000 });
+      await expect(run.or(doIt).or(page.getByRole('button', { name: 'Show me', exact: true })).first()).toBeVisible({ timeout: 60_000 });
       if (await run.isVisible()) await run.click();
       else if (await doIt.isVisible()) await doIt.click();
-      await expect(page.getByRole('button', { name: 'Show me' })).toBeVisible({ timeout: 60_000 });
+      await expect(page.getByRole('button', { name: 'Show me', exact: true })).toBeVisible({ timeout: 60_000 });
       // Issue 11: every step's text, and the deliveries told beside it, cite what a learner can find.
       await expectNothingUncitable(page, `${title}, step ${n}`);
       if (n < total) await expect(complete).toHaveCount(0);
