@@ -122,7 +122,10 @@ fn FaultCard(
     let runs = RwSignal::new(0u32);
     let chosen = RwSignal::new(None::<usize>);
     let prediction = fault.prediction();
+    // The answer as it stood when the fault ran: changing the choice afterwards changes no verdict.
+    let answered = RwSignal::new(None::<usize>);
     let run = move |_| {
+        answered.set(chosen.get_untracked());
         spawn_local(async move {
             let outcome = fault.run(lab).await;
             result.set(Some(outcome));
@@ -132,7 +135,7 @@ fn FaultCard(
     let counter = RwSignal::new(None::<Result<Counterfactual, String>>);
     let name = format!("{id}-predict");
     let verdict = move || {
-        let chosen = chosen.get()?;
+        let chosen = answered.get()?;
         result.with(|r| matches!(r, Some(Ok(_))).then_some(()))?;
         Some(match prediction.verdict(chosen) {
             Verdict::Right => view! {
