@@ -436,7 +436,7 @@ pub fn LessonStrip(lesson: &'static Lesson) -> impl IntoView {
                     }
                 });
                 let doing = match step.act {
-                    Act::Do(task) => view! {
+                    Act::Do { task, .. } => view! {
                         <p class="task" data-testid="lesson-task">{task.instruction()}</p>
                         <div class="controls">
                             <button class="quiet" on:click=move |_| outline(task.anchor(), true)>"Show me where"</button>

@@ -150,11 +150,15 @@ test('a scenario lesson asks before its part runs, and a lesson left midway is o
   await openLesson(page, 'What if a service crashes before its checkpoint?');
   await startLesson(page);
   const strip = page.getByRole('region', { name: 'What if a service crashes before its checkpoint?' });
-  for (const n of [1, 2]) {
-    await strip.getByRole('button', { name: 'Run this part' }).click();
-    await strip.getByRole('button', { name: 'Next' }).click();
-    await expect(page.getByTestId('lesson-step')).toHaveText(`Step ${n + 1} of 4`);
-  }
+  // The learner sets the stage by hand; the lab then runs the crash.
+  await lab.createCustomer('Ada', '10');
+  await strip.getByRole('button', { name: 'Next' }).click();
+  await lab.placeOrder('15');
+  await strip.getByRole('button', { name: 'Next' }).click();
+  await expect(page.getByTestId('lesson-step')).toHaveText('Step 3 of 5');
+  await strip.getByRole('button', { name: 'Run this part' }).click();
+  await strip.getByRole('button', { name: 'Next' }).click();
+  await expect(page.getByTestId('lesson-step')).toHaveText('Step 4 of 5');
   await expect(lab.steps.first()).toContainText('crashed before its checkpoint');
   await expect(strip.getByRole('button', { name: 'Run this part' })).toHaveCount(0);
   await predict(page, 'The Customer records a second CreditLimitExceeded');
