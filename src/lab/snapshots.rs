@@ -568,12 +568,12 @@ impl Folds {
                 from: "the first event (no snapshot)".into(),
                 state: full_json.clone(),
                 note: Some(format!(
-                    "Read {} of {}'s log in pages of {}, decoded and folded the {} of this stream.",
+                    "Read {} of {} log in pages of {}, decoded and folded the {} of this stream.",
                     events(replay.read()),
                     if history.is_some() {
-                        HISTORY_STORE
+                        "the long histories'"
                     } else {
-                        "the lab"
+                        "the lab's"
                     },
                     group(PAGE as u64),
                     group(replay.folded())
