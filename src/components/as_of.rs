@@ -147,12 +147,15 @@ pub fn new_customers(view: &NewCustomersWithHighValueOrders) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <p class="hint">
-            {format!(
-                "Each order over {} placed by a new customer (created within the last {} events), one row per order; orders are not added up.",
-                view.threshold, view.window
-            )}
-        </p>
+        <details class="more">
+            <summary>"What it lists"</summary>
+            <p class="hint">
+                {format!(
+                    "Each order over {} placed by a new customer (created within the last {} events), one row per order; orders are not added up.",
+                    view.threshold, view.window
+                )}
+            </p>
+        </details>
         <ul class="plain">{rows}</ul>
         {empty.then(|| view! { <p class="empty">{format!("No new customer has an order over {}.", view.threshold)}</p> })}
     }

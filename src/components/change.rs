@@ -70,10 +70,15 @@ pub fn new_events(lab: Lab) -> Memo<Tracked<HighMark>> {
     })
 }
 
-/// The journal's steps that arrived in the last render (by number).
+/// The journal's steps that arrived in the last render (by number). A step is written to the
+/// journal before the lab reads the store again, so the render that shows it is the next read
+/// of the store: that is when this moves on. Until then the newest step is newer than
+/// [`HighMark::high`], and a panel marks nothing.
 pub fn new_steps(lab: Lab) -> Memo<Tracked<HighMark>> {
     high_mark(lab, move || {
-        lab.journal.with(|j| j.last().map_or(0, |e| e.number))
+        lab.readout.track();
+        lab.journal
+            .with_untracked(|j| j.last().map_or(0, |e| e.number))
     })
 }
 

@@ -160,32 +160,37 @@ pub fn lane_row(
             view! { <div class="guide" style:grid-column=(*lane as u8).to_string() aria-hidden="true"></div> }
         })
         .collect_view();
+    // On the stage the words under the arrows are few: the row's own line says the rest.
+    let compact = matches!(text, RowText::Told { .. });
     let receiver;
     let first;
     let origin;
     if entry.subscriber == USER {
         receiver = lane_of_source(&entry.source);
-        first = arrow(
-            Lane::You,
-            receiver,
-            1,
-            format!("command to {}", entry.source),
-        );
-        origin = chip(Lane::You, "chip origin", "you send a command".to_string());
+        let label = if compact {
+            "command".to_string()
+        } else {
+            format!("command to {}", entry.source)
+        };
+        first = arrow(Lane::You, receiver, 1, label);
+        origin =
+            (!compact).then(|| chip(Lane::You, "chip origin", "you send a command".to_string()));
     } else {
         receiver = lane_of_receiver(&entry.subscriber);
         let event = named(events, entry.event_id);
-        first = arrow(
-            Lane::Store,
-            receiver,
-            1,
-            format!("delivers {event} to the {}", entry.label),
-        );
-        origin = chip(
-            lane_of_source(&entry.source),
-            "chip origin",
-            format!("{event} came from {}", entry.source),
-        );
+        let label = if compact {
+            event.clone()
+        } else {
+            format!("delivers {event} to the {}", entry.label)
+        };
+        first = arrow(Lane::Store, receiver, 1, label);
+        origin = (!compact).then(|| {
+            chip(
+                lane_of_source(&entry.source),
+                "chip origin",
+                format!("{event} came from {}", entry.source),
+            )
+        });
     }
     // A command is decided by the aggregate it was sent to; a delivery by its subscriber.
     let decided_by = if entry.subscriber == USER {
@@ -193,13 +198,21 @@ pub fn lane_row(
     } else {
         entry.label.clone()
     };
-    let outcome = chip(
-        receiver,
-        outcome_class(entry.outcome),
-        format!("{decided_by}: {}", entry.outcome),
-    );
-    let second = (!entry.stored.is_empty())
-        .then(|| arrow(receiver, Lane::Store, 3, appended(events, &entry.stored)));
+    let said = if compact {
+        entry.outcome.to_string()
+    } else {
+        format!("{decided_by}: {}", entry.outcome)
+    };
+    let outcome = chip(receiver, outcome_class(entry.outcome), said);
+    let second = (!entry.stored.is_empty()).then(|| {
+        let label = if compact {
+            let names: Vec<String> = entry.stored.iter().map(|id| named(events, *id)).collect();
+            names.join(", ")
+        } else {
+            appended(events, &entry.stored)
+        };
+        arrow(receiver, Lane::Store, 3, label)
+    });
     let class = if current {
         "lane-row current"
     } else {
@@ -244,27 +257,36 @@ pub fn Choreography() -> impl IntoView {
     };
     let moved = checkpoints(lab);
     let arrived = new_steps(lab);
+    // Each checkpoint in its subscriber's lane, under the lane's name, so it moves along with the
+    // deliveries; the event store's lane says how far the log goes.
     let checkpoint_list = move || {
         let marks = moved.get();
         lab.readout.with(|s| {
             let head = s.head();
-            s.positions
+            let share = move |at: u64| {
+                format!("{}%", (at.min(head) * 100).checked_div(head).unwrap_or(0))
+            };
+            let store = view! {
+                <li class="store-at" style:grid-column=(Lane::Store as u8).to_string()>
+                    <span class="visually-hidden">"Event store"</span>
+                    {format!("at #{head}")}
+                </li>
+            };
+            let each = s
+                .positions
                 .iter()
                 .map(|(subscriber, position)| {
                     let name = subscriber.name().to_string();
+                    let lane = lane_of_receiver(subscriber.name());
                     let was = marks.now.was(&name).copied();
                     let changed = marks.now.change(&name).is_some();
-                    let share = |at: u64| {
-                        format!("{}%", (at.min(head) * 100).checked_div(head).unwrap_or(0))
-                    };
                     let ghost = was.map(|w| {
                         view! { <span class="mark ghost" style:left=share(w) aria-hidden="true"></span> }
                     });
                     view! {
-                        <li data-fresh=fresh(changed)>
-                            <strong>{subscriber.label()}</strong>
-                            " "
-                            <span class="at">{format!("#{position} of #{head}")}</span>
+                        <li data-fresh=fresh(changed) style:grid-column=(lane as u8).to_string()>
+                            <span class="visually-hidden">{subscriber.label()}</span>
+                            <span class="at">{format!("at #{position}")}</span>
                             {was.map(|w| view! { <span class="was">{format!(" was #{w}")}</span> })}
                             <span class="track" aria-hidden="true">
                                 {ghost}
@@ -273,13 +295,16 @@ pub fn Choreography() -> impl IntoView {
                         </li>
                     }
                 })
-                .collect_view()
+                .collect_view();
+            view! { {store} {each} }
         })
     };
     let rows = move || {
         let arrived = arrived.get().now;
         lab.readout.with(|s| {
             lab.journal.with(|j| {
+                // A step written since the last read of the store: its render comes next.
+                let current = j.last().is_none_or(|e| e.number == arrived.high());
                 j.iter()
                     .rev()
                     .take(PANEL_ROWS)
@@ -289,7 +314,7 @@ pub fn Choreography() -> impl IntoView {
                             e,
                             &s.events,
                             false,
-                            arrived.is_new(e.number),
+                            current && arrived.is_new(e.number),
                             RowText::Told { open: i == 0 },
                         )
                     })
@@ -299,26 +324,33 @@ pub fn Choreography() -> impl IntoView {
     };
     view! {
         <section class="panel choreography" aria-labelledby="choreo-title">
-            <h2 id="choreo-title">"Choreography"</h2>
-            <p class="hint">
-                "No service calls another to change it: each reacts to events by changing only its own aggregate."
-            </p>
-            <details class="more">
-                <summary>"More"</summary>
-                <p>
-                    "The event store hands each stored event to the services that subscribe to it, one delivery at a time. These steps form a saga: local transactions linked by events (the companion article \u{201c}CQRS + Event Sourcing \u{2014} microservice patterns\u{201d}, Eventual Consistency & Distributed Transactions). The one call across services is a lookup: placing an order first asks the Customer service's API whether the customer exists."
+            <div class="panel-head">
+                <h2 id="choreo-title">"Choreography"</h2>
+                <div class="controls">
+                    <button on:click=step disabled=idle>"Step"</button>
+                    <button on:click=run disabled=idle>"Run to end"</button>
+                    <p class="waiting" aria-live="polite" data-testid="waiting">{waiting}</p>
+                </div>
+            </div>
+            <div class="said">
+                <p class="hint">
+                    "No service calls another to change it: each reacts to events by changing only its own aggregate."
                 </p>
-            </details>
-            <div class="controls">
-                <button on:click=step disabled=idle>"Step"</button>
-                <button on:click=run disabled=idle>"Run to end"</button>
-                <p class="waiting" aria-live="polite" data-testid="waiting">{waiting}</p>
+                <details class="more">
+                    <summary>"More"</summary>
+                    <p>
+                        "The event store hands each stored event to the services that subscribe to it, one delivery at a time. The line under the lanes' names shows each one's checkpoint: the last event it handled. These steps form a saga: local transactions linked by events (the companion article \u{201c}CQRS + Event Sourcing \u{2014} microservice patterns\u{201d}, Eventual Consistency & Distributed Transactions). The one call across services is a lookup: placing an order first asks the Customer service's API whether the customer exists."
+                    </p>
+                </details>
             </div>
             {move || lab.step_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
-            <h3 id="checkpoints-title" class="visually-hidden">"Checkpoints"</h3>
-            <ul class="checkpoints" data-testid="checkpoints" aria-labelledby="checkpoints-title">{checkpoint_list}</ul>
             <div class="lanes" role="region" aria-label="Lanes, newest step first" tabindex="0">
-                {lane_heads()}
+                <div class="lanes-top">
+                    {lane_heads()}
+                    <ul class="checkpoints" data-testid="checkpoints" aria-label="Checkpoints">
+                        {checkpoint_list}
+                    </ul>
+                </div>
                 <ol class="lane-rows steps" reversed data-testid="steps" aria-live="polite">{rows}</ol>
             </div>
             <Show when=move || lab.journal.with(Vec::is_empty)>

@@ -154,11 +154,13 @@ pub fn ChoreographyPage() -> impl IntoView {
         let arrived = arrived.get().now;
         lab.readout.with(|s| {
             lab.journal.with(|j| {
+                // A step written since the last read of the store: its render comes next.
+                let current = j.last().is_none_or(|e| e.number == arrived.high());
                 let rows = at.filter(|i| *i < j.len()).map(|i| {
                     j[(i + 1).saturating_sub(LANE_ROWS)..=i]
                         .iter()
                         .map(|e| {
-                            lane_row(e, &s.events, e.number == here, arrived.is_new(e.number), RowText::Nothing)
+                            lane_row(e, &s.events, e.number == here, current && arrived.is_new(e.number), RowText::Nothing)
                         })
                         .collect_view()
                 });

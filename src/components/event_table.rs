@@ -58,13 +58,15 @@ pub fn EventTable() -> impl IntoView {
     view! {
         <section class="panel events" aria-labelledby="events-title">
             <h2 id="events-title">"Event store"</h2>
-            <p class="hint">"Every change is stored as an event; the events are the state."</p>
-            <details class="more">
-                <summary>"More"</summary>
-                <p>
-                    "An aggregate is rebuilt by folding its events. Appends check the stream's version (optimistic concurrency). Choose an event's id to see its cause and effects in the Events view."
-                </p>
-            </details>
+            <div class="said">
+                <p class="hint">"Every change is stored as an event; the events are the state."</p>
+                <details class="more">
+                    <summary>"More"</summary>
+                    <p>
+                        "An aggregate is rebuilt by folding its events. Appends check the stream's version (optimistic concurrency). Choose an event's id to see it in full, with its cause and effects, in the Events view."
+                    </p>
+                </details>
+            </div>
             <div class="scroll" tabindex="0" role="region" aria-label="Event store rows" node_ref=scroller>
                 <table class="grid events-table" aria-labelledby="events-title" data-testid="event-table">
                     <thead>

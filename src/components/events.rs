@@ -98,7 +98,15 @@ pub fn EventsPage() -> impl IntoView {
     let entity_type = RwSignal::new(String::new());
     let entity_id = RwSignal::new(String::new());
     let event_type = RwSignal::new(String::new());
-    let selected = RwSignal::new(selected_from_url());
+    // A link within the app (an event id on the Lab) arrives through the router, before the
+    // address bar has changed; a reload or a pasted link, through the address bar.
+    let query = leptos_router::hooks::use_query_map();
+    let selected = RwSignal::new(
+        query
+            .with_untracked(|q| q.get("event"))
+            .and_then(|id| id.parse().ok())
+            .or_else(selected_from_url),
+    );
     let scroll_top = RwSignal::new(0.0f64);
     let viewport = NodeRef::<leptos::html::Div>::new();
     // The opened row's details as drawn: the rows under it move down by exactly that, no more.

@@ -72,7 +72,7 @@ pub fn FaultsPage() -> impl IntoView {
         <section class="panel faults" aria-labelledby="faults-title">
             <h2 id="faults-title">"Faults on demand"</h2>
             <p class="hint">
-                "Break the lab on purpose. Each button performs its fault on the real event store in this browser; the events it stores stay in the log, and every delivery appears in the Lab page's steps."
+                "Break the lab on purpose: predict what happens, run the fault on this browser's real event store, then see what kept the data right."
             </p>
             <div class="fault-cards">
                 <FaultCard
@@ -122,7 +122,10 @@ fn FaultCard(
     let runs = RwSignal::new(0u32);
     let chosen = RwSignal::new(None::<usize>);
     let prediction = fault.prediction();
+    // The answer as it stood when the fault ran: changing the choice afterwards changes no verdict.
+    let answered = RwSignal::new(None::<usize>);
     let run = move |_| {
+        answered.set(chosen.get_untracked());
         spawn_local(async move {
             let outcome = fault.run(lab).await;
             result.set(Some(outcome));
@@ -132,15 +135,15 @@ fn FaultCard(
     let counter = RwSignal::new(None::<Result<Counterfactual, String>>);
     let name = format!("{id}-predict");
     let verdict = move || {
-        let chosen = chosen.get()?;
+        let chosen = answered.get()?;
         result.with(|r| matches!(r, Some(Ok(_))).then_some(()))?;
         Some(match prediction.verdict(chosen) {
             Verdict::Right => view! {
-                <p class="verdict right" data-testid="verdict"><strong>"You were right."</strong> " " {prediction.why}</p>
+                <p class="answer-verdict right-answer" data-testid="verdict"><strong>"You were right."</strong> " " {prediction.why}</p>
             }
             .into_any(),
             Verdict::Wrong { right } => view! {
-                <p class="verdict wrong" data-testid="verdict">
+                <p class="answer-verdict wrong-answer" data-testid="verdict">
                     <strong>{format!("Not quite: {right}.")}</strong> " " {prediction.why}
                 </p>
             }
@@ -151,7 +154,7 @@ fn FaultCard(
         <article class="card fault" aria-labelledby=id data-runs=move || runs.get()>
             <h3 id=id>{title}</h3>
             <p>{about}</p>
-            <fieldset class="predict">
+            <fieldset class="ask">
                 <legend>{prediction.question}</legend>
                 {prediction
                     .choices

@@ -18,6 +18,7 @@ use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use std::time::Duration;
+use wasm_bindgen::JsCast;
 
 /// Every lesson, as a path in groups.
 #[component]
@@ -130,22 +131,38 @@ fn show_step_in_url(step: usize) {
 
 /// Outlines the part of the screen a step points at and scrolls it into view, for a few seconds.
 fn highlight(look: Look) {
+    outline(look.target.anchor(), false);
+}
+
+/// Outlines what the heading `anchor` labels (its form, section or disclosure, opened), scrolls it
+/// into view, and with `focus` puts the keyboard in its first field or button.
+fn outline(anchor: &str, focus: bool) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
-    let Some(anchor) = document.get_element_by_id(look.target.anchor()) else {
+    let Some(anchor) = document.get_element_by_id(anchor) else {
         return;
     };
     if let Ok(Some(details)) = anchor.closest("details") {
         let _ = details.set_attribute("open", "");
     }
     let target = anchor
-        .closest("section, details")
+        .closest("form, section, details")
         .ok()
         .flatten()
         .unwrap_or(anchor);
     let _ = target.set_attribute("data-look", "");
     target.scroll_into_view();
+    if focus {
+        if let Some(field) = target
+            .query_selector("input, select, button")
+            .ok()
+            .flatten()
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = field.focus();
+        }
+    }
     set_timeout(
         move || {
             let _ = target.remove_attribute("data-look");
@@ -335,9 +352,9 @@ pub fn LessonStrip(lesson: &'static Lesson) -> impl IntoView {
             // It happened: what, why, and whether the prediction was right.
             let verdict = step.predict.as_ref().zip(answer).map(|(p, chosen)| {
                 let (class, said) = match p.verdict(chosen) {
-                    Verdict::Right => ("verdict right", "You were right.".to_string()),
+                    Verdict::Right => ("answer-verdict right-answer", "You were right.".to_string()),
                     Verdict::Wrong { right } => {
-                        ("verdict wrong", format!("Not quite: {}.", right))
+                        ("answer-verdict wrong-answer", format!("Not quite: {}.", right))
                     }
                 };
                 view! {
@@ -347,11 +364,24 @@ pub fn LessonStrip(lesson: &'static Lesson) -> impl IntoView {
                 }
             });
             let look = step.look;
+            // With a question, its answer says why and the full account folds away; without one,
+            // the account is the step's one text.
+            let text = if step.predict.is_some() {
+                view! {
+                    <details class="lesson-text">
+                        <summary>"What happened, in full"</summary>
+                        <p>{step.text}</p>
+                    </details>
+                }
+                .into_any()
+            } else {
+                view! { <p class="lesson-text">{step.text}</p> }.into_any()
+            };
             return view! {
                 <div class="lesson-now" aria-live="polite">
                     <h3>{step.title}</h3>
                     {verdict}
-                    <p>{step.text}</p>
+                    {text}
                     <p class="look">
                         <strong>"Look at: "</strong>{look.text} " "
                         <button class="small quiet" on:click=move |_| highlight(look)>"Show me"</button>
@@ -370,7 +400,7 @@ pub fn LessonStrip(lesson: &'static Lesson) -> impl IntoView {
                 view! {
                     <div class="lesson-now">
                         <h3>{step.title}</h3>
-                        <form class="predict" on:submit=move |ev| {
+                        <form class="ask" on:submit=move |ev| {
                             ev.prevent_default();
                             if let Some(c) = chosen.get_untracked() {
                                 walk.update(|w| lesson.answer(w, n, c));
@@ -406,9 +436,10 @@ pub fn LessonStrip(lesson: &'static Lesson) -> impl IntoView {
                     }
                 });
                 let doing = match step.act {
-                    Act::Do(task) => view! {
+                    Act::Do { task, .. } => view! {
                         <p class="task" data-testid="lesson-task">{task.instruction()}</p>
                         <div class="controls">
+                            <button class="quiet" on:click=move |_| outline(task.anchor(), true)>"Show me where"</button>
                             <button class="quiet" disabled=busy on:click=move |_| {
                                 spawn_local(async move {
                                     let got = lab.do_task(task).await;

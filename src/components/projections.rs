@@ -138,9 +138,13 @@ fn Card(name: String) -> impl IntoView {
         });
     };
     let saved_delay = move || {
-        projections
-            .state
-            .with(|s| s.settings.delays.get(&name.get_value()).copied().unwrap_or(0))
+        projections.state.with(|s| {
+            s.settings
+                .delays
+                .get(&name.get_value())
+                .copied()
+                .unwrap_or(0)
+        })
     };
     let moved_by = move || {
         if name.get_value() == CustomerViewProjection::NAME {
@@ -282,8 +286,17 @@ fn customer_rows(view: &CustomerViews) -> impl IntoView {
             ]
         })
         .collect();
-    let empty = if rows.is_empty() { "No customer yet.".to_string() } else { String::new() };
-    table("Customer documents", &["Customer", "Available", "Recent orders"], rows, empty)
+    let empty = if rows.is_empty() {
+        "No customer yet.".to_string()
+    } else {
+        String::new()
+    };
+    table(
+        "Customer documents",
+        &["Customer", "Available", "Recent orders"],
+        rows,
+        empty,
+    )
 }
 
 fn history_rows(view: &OrderHistories) -> impl IntoView {
@@ -293,39 +306,74 @@ fn history_rows(view: &OrderHistories) -> impl IntoView {
         .flat_map(|orders| orders.iter())
         .map(|o| {
             let path: Vec<String> = o.changes.iter().map(|c| c.status.to_string()).collect();
-            vec![o.order_id.to_string(), o.total.to_string(), path.join(" → ")]
+            vec![
+                o.order_id.to_string(),
+                o.total.to_string(),
+                path.join(" → "),
+            ]
         })
         .collect();
-    let empty = if rows.is_empty() { "No order yet.".to_string() } else { String::new() };
-    table("Orders and their status changes", &["Order", "Total", "Status changes"], rows, empty)
+    let empty = if rows.is_empty() {
+        "No order yet.".to_string()
+    } else {
+        String::new()
+    };
+    table(
+        "Orders and their status changes",
+        &["Order", "Total", "Status changes"],
+        rows,
+        empty,
+    )
 }
 
 fn low_credit_rows(view: &LowCreditLimits) -> impl IntoView {
     let rows: Vec<Vec<String>> = view
         .customers()
         .into_iter()
-        .map(|c| vec![c.name.clone(), c.credit_limit.to_string(), c.available_credit.to_string()])
+        .map(|c| {
+            vec![
+                c.name.clone(),
+                c.credit_limit.to_string(),
+                c.available_credit.to_string(),
+            ]
+        })
         .collect();
     let empty = if rows.is_empty() {
         format!("No customer has a limit below {}.", view.threshold)
     } else {
         String::new()
     };
-    table("Customers with a low credit limit", &["Customer", "Limit", "Available"], rows, empty)
+    table(
+        "Customers with a low credit limit",
+        &["Customer", "Limit", "Available"],
+        rows,
+        empty,
+    )
 }
 
 fn new_customer_rows(view: &NewCustomersWithHighValueOrders) -> impl IntoView {
     let rows: Vec<Vec<String>> = view
         .high_value_orders()
         .into_iter()
-        .map(|r| vec![r.customer.name.clone(), r.order_id.to_string(), r.total.to_string()])
+        .map(|r| {
+            vec![
+                r.customer.name.clone(),
+                r.order_id.to_string(),
+                r.total.to_string(),
+            ]
+        })
         .collect();
     let empty = if rows.is_empty() {
         format!("No new customer has an order over {}.", view.threshold)
     } else {
         String::new()
     };
-    table("Orders over the threshold by new customers", &["Customer", "Order", "Total"], rows, empty)
+    table(
+        "Orders over the threshold by new customers",
+        &["Customer", "Order", "Total"],
+        rows,
+        empty,
+    )
 }
 
 #[component]
@@ -404,7 +452,11 @@ fn Chart() -> impl IntoView {
         .into_iter()
         .map(|s| {
             let x = LEFT + plot_w - (f64::from(s) * 1000.0) / span * plot_w;
-            let text = if s == 0 { "now".to_string() } else { format!("−{s} s") };
+            let text = if s == 0 {
+                "now".to_string()
+            } else {
+                format!("−{s} s")
+            };
             view! {
                 <line x1=x y1={TOP + plot_h} x2=x y2={TOP + plot_h + 5.0} class="axis" />
                 <text x=x y={TOP + plot_h + 22.0} text-anchor="middle" class="tick">{text}</text>

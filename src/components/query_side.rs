@@ -5,6 +5,7 @@ use super::change::{money_cell, view_cells};
 use super::command_side::StatusBadge;
 use crate::lab::Lab;
 use foldlab_engine::Subscriber;
+use foldlab_lab::change::counted;
 use leptos::prelude::*;
 
 /// The customer view and its lag.
@@ -23,11 +24,14 @@ pub fn QuerySide() -> impl IntoView {
             if head == 0 {
                 "Up to date: there are no events yet.".to_string()
             } else if behind == 0 {
-                format!("Up to date: the view has applied every event up to #{head}.")
-            } else {
+                format!("Up to date: applied every event up to #{head}.")
+            } else if at == 0 {
                 format!(
-                    "Lagging: the view has applied events up to #{at}; the event store is at #{head} ({behind} behind)."
+                    "Lagging: none of the {} applied yet.",
+                    counted(head, "event", "events")
                 )
+            } else {
+                format!("Lagging: applied events up to #{at} of #{head}.")
             }
         })
     };
@@ -75,6 +79,7 @@ pub fn QuerySide() -> impl IntoView {
     view! {
         <section class="panel query" aria-labelledby="query-title">
             <h2 id="query-title">"Query side: customer view"</h2>
+            <div class="said">
             <p class="hint">"One document per customer, built only from events, so it can lag behind."</p>
             <details class="more">
                 <summary>"More"</summary>
@@ -83,6 +88,7 @@ pub fn QuerySide() -> impl IntoView {
                 </p>
                 {super::as_of::store_kind(foldlab_domain::CustomerViewProjection::NAME)}
             </details>
+            </div>
             <p class="lag" data-testid="view-lag" aria-live="polite">{lag}</p>
             <div class="docs" data-testid="customer-view">
                 {cards}

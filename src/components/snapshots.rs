@@ -4,7 +4,9 @@
 //! milliseconds as two bars each, and a strip of the history with the snapshot marked, which moves
 //! when the interval changes. Long histories are generated in a second store.
 
-use crate::lab::snapshots::{events, group, Folds, Placement, Target, HISTORY_STORE, INTERVALS, LENGTHS};
+use crate::lab::snapshots::{
+    events, group, Folds, Placement, Target, HISTORY_STORE, INTERVALS, LENGTHS,
+};
 use crate::lab::Lab;
 use leptos::prelude::*;
 
@@ -227,7 +229,10 @@ fn bars(
     full: Option<f64>,
     show: fn(f64) -> String,
 ) -> impl IntoView {
-    let max = snap.unwrap_or(0.0).max(full.unwrap_or(0.0)).max(f64::MIN_POSITIVE);
+    let max = snap
+        .unwrap_or(0.0)
+        .max(full.unwrap_or(0.0))
+        .max(f64::MIN_POSITIVE);
     let row = move |label: &'static str, class: &'static str, value: Option<f64>| {
         let width = value.map_or(0.0, |v| (v / max * 100.0).clamp(0.0, 100.0));
         let text = value.map_or_else(|| "—".to_string(), show);

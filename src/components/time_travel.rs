@@ -152,19 +152,19 @@ pub fn TimeTravel() -> impl IntoView {
                     <article class="doc view-then" data-testid="tt-customer-view" aria-label="Customer view">
                         <h3>"Customer view"</h3>
                         <p class="lag">{view_at("customer view", v.customer_view.0, at)}</p>
-                        {store_kind(CustomerViewProjection::NAME)}
+                        {where_it_lives(CustomerViewProjection::NAME)}
                         {customer_view(&v.customer_view.1)}
                     </article>
                     <article class="doc view-then" data-testid="tt-order-history" aria-label="Order history">
                         <h3>"Order history"</h3>
                         <p class="lag">{view_at("order history", v.order_history.0, at)}</p>
-                        {store_kind(OrderHistoryProjection::NAME)}
+                        {where_it_lives(OrderHistoryProjection::NAME)}
                         {order_history(&v.order_history.1)}
                     </article>
                     <article class="doc view-then" data-testid="tt-low-credit" aria-label="Customers with a low credit limit">
                         <h3>"Customers with a low credit limit"</h3>
                         <p class="lag">{view_at("low-credit list", v.low_credit.0, at)}</p>
-                        {store_kind(LowCreditLimitProjection::NAME)}
+                        {where_it_lives(LowCreditLimitProjection::NAME)}
                         {low_credit(&v.low_credit.1)}
                     </article>
                     <article class="doc view-then" data-testid="tt-new-customers" aria-label="New customers with high value orders">
@@ -176,7 +176,7 @@ pub fn TimeTravel() -> impl IntoView {
                                 "Not running yet: add it on the Projections page.".to_string()
                             }}
                         </p>
-                        {store_kind(NewCustomersProjection::NAME)}
+                        {where_it_lives(NewCustomersProjection::NAME)}
                         {new_customers(&v.new_customers.1)}
                     </article>
                 }),
@@ -248,6 +248,16 @@ pub fn TimeTravel() -> impl IntoView {
                 </div>
             </section>
         </div>
+    }
+}
+
+/// Where a view would live outside the browser, behind a disclosure.
+fn where_it_lives(name: &str) -> impl IntoView {
+    view! {
+        <details class="more">
+            <summary>"Where it would live"</summary>
+            {store_kind(name)}
+        </details>
     }
 }
 

@@ -24,11 +24,23 @@ const fn run(title: &'static str, text: &'static str, look: Look, upto: usize) -
 
 /// A step the learner makes happen in the lab.
 const fn act(title: &'static str, text: &'static str, look: Look, task: Task) -> Step {
+    act_for(title, text, look, task, 0)
+}
+
+/// A step the learner makes happen in the lab, standing for the scenario's first `covers` steps:
+/// the parts run after it go on from there.
+const fn act_for(
+    title: &'static str,
+    text: &'static str,
+    look: Look,
+    task: Task,
+    covers: usize,
+) -> Step {
     Step {
         title,
         text,
         look,
-        act: Act::Do(task),
+        act: Act::Do { task, covers },
         predict: None,
     }
 }
@@ -189,10 +201,25 @@ pub const LESSONS: &[Lesson] = &[
         minutes: 4,
         scenario: include_str!("../../scenarios/duplicate_delivery.json"),
         steps: &[
-            run(
-                "An approved order",
-                "Ada ($10.00 limit) places a $7.00 order and the choreography approves it. Each subscriber's checkpoint now holds the highest event id it has handled.",
+            act_for(
+                "Create a customer",
+                "A Customer with a $10.00 credit limit: CustomerCreated, event #1.",
+                look(Target::EventStore, "The event store: CustomerCreated #1."),
+                Task::CreateCustomer { name: "Ada", limit_cents: 1_000 },
+                1,
+            ),
+            act_for(
+                "Place an order",
+                "A $7.00 order: OrderCreated, event #2, NEW.",
+                look(Target::EventStore, "The event store: OrderCreated #2."),
+                Task::PlaceOrder { total_cents: 700 },
+                2,
+            ),
+            act_for(
+                "Let the choreography approve it",
+                "The Customer service reserved the credit (CreditReserved #3) and the Order service approved the order. Each subscriber's checkpoint now holds the highest event id it has handled.",
                 look(Target::Choreography, "The Checkpoints list in the Choreography panel."),
+                Task::DeliverAll,
                 3,
             ),
             ask(
@@ -226,10 +253,18 @@ pub const LESSONS: &[Lesson] = &[
         minutes: 5,
         scenario: include_str!("../../scenarios/crash_before_checkpoint.json"),
         steps: &[
-            run(
+            act_for(
+                "Create a customer",
+                "A Customer with a $10.00 credit limit: CustomerCreated.",
+                look(Target::CommandSide, "The command side: the customer, $10.00 available."),
+                Task::CreateCustomer { name: "Ada", limit_cents: 1_000 },
+                1,
+            ),
+            act_for(
                 "An order too large",
-                "Ada has a $10.00 limit and places a $15.00 order, which is NEW.",
+                "A $15.00 order is stored, NEW: placing an order does not check credit.",
                 look(Target::CommandSide, "The command side: one NEW order."),
+                Task::PlaceOrder { total_cents: 1_500 },
                 2,
             ),
             run(

@@ -193,6 +193,8 @@ pub struct FoldsState {
 pub struct Folds {
     lab: Lab,
     history: StoredValue<Option<Rc<LabEngine>>, leptos::prelude::LocalStorage>,
+    /// Asked to fold again while a fold ran (the interval or the pick changed meanwhile).
+    again: StoredValue<bool>,
     /// What the view shows.
     pub state: RwSignal<FoldsState>,
 }
@@ -236,6 +238,7 @@ impl Folds {
         let folds = Folds {
             lab,
             history: StoredValue::new_local(None),
+            again: StoredValue::new(false),
             state: RwSignal::new(FoldsState {
                 settings: LocalStorage::get(SETTINGS_KEY).unwrap_or_default(),
                 histories: LocalStorage::get(HISTORIES_KEY).unwrap_or_default(),
@@ -446,6 +449,8 @@ impl Folds {
             return;
         };
         if self.state.with_untracked(|s| s.running) {
+            // Fold again once this fold ends, with the settings as they are then.
+            self.again.set_value(true);
             return;
         }
         let engine = if target.history {
@@ -475,6 +480,10 @@ impl Folds {
                 folds.put(|s| &mut s.run_error, Some(error));
             }
             folds.put(|s| &mut s.running, false);
+            if folds.again.get_value() {
+                folds.again.set_value(false);
+                folds.run();
+            }
         });
     }
 
@@ -559,12 +568,12 @@ impl Folds {
                 from: "the first event (no snapshot)".into(),
                 state: full_json.clone(),
                 note: Some(format!(
-                    "Read {} of {}'s log in pages of {}, decoded and folded the {} of this stream.",
+                    "Read {} of {} log in pages of {}, decoded and folded the {} of this stream.",
                     events(replay.read()),
                     if history.is_some() {
-                        HISTORY_STORE
+                        "the long histories'"
                     } else {
-                        "the lab"
+                        "the lab's"
                     },
                     group(PAGE as u64),
                     group(replay.folded())

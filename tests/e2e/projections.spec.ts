@@ -81,7 +81,7 @@ test('a paused view lags under load, is stepped, caught up, rebuilt; a projectio
   await expect(page.getByRole('button', { name: 'Resume Customer view' })).toBeVisible();
 
   // Resumed, slowed to one event every 200 ms, it drains; catching up takes the rest at once.
-  await row(page, 'Customer view').getByLabel('Delay for Customer view').selectOption('200');
+  await card(page, 'Customer view').getByLabel('Delay for Customer view').selectOption('200');
   await page.getByRole('button', { name: 'Resume Customer view' }).click();
   await expect.poll(async () => Number(await behind(page, 'Customer view').textContent())).toBeLessThan(19);
   await page.getByRole('button', { name: 'Catch up Customer view' }).click();
@@ -105,7 +105,7 @@ test('a paused view lags under load, is stepped, caught up, rebuilt; a projectio
   // The settings survive a reload: the new projection stays added, the delay stays.
   await page.reload();
   await expect(row(page, 'New customers with high value orders')).toBeVisible();
-  await expect(row(page, 'Customer view').getByLabel('Delay for Customer view')).toHaveValue('200');
+  await expect(card(page, 'Customer view').getByLabel('Delay for Customer view')).toHaveValue('200');
   await screenshotsAtThreeSizes(page, 'projections');
   expect(problems.messages).toEqual([]);
 });
@@ -121,7 +121,7 @@ test('the pace chosen stays shown while a burst of orders drains at that pace', 
   // A limit below $1,000.00 is low: the low-credit view lists her.
   await expect(card(page, 'Customers with a low credit limit')).toContainText('Ada Lovelace');
 
-  const pace = row(page, 'Customer view').getByLabel('Delay for Customer view');
+  const pace = card(page, 'Customer view').getByLabel('Delay for Customer view');
   await pace.selectOption('500');
   await page.getByRole('button', { name: 'Place 20 orders' }).click();
   await expect(page.getByTestId('lag-note')).toContainText('Placed 20 orders');

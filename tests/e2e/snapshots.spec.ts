@@ -77,6 +77,9 @@ test('a snapshot fold folds fewer events than a full replay and reaches the same
   const state = page.getByRole('region', { name: 'Snapshot folds' });
   await expect(page.getByLabel('From the latest snapshot: state')).toContainText('Long history 1');
   await expect(page.getByLabel('Full replay from the first event: state')).toContainText('150000');
+  // Both sides have finished folding (the snapshot side shows its tail folded event by event).
+  await expect(page.getByTestId('fold-note')).toContainText('Both folds reached the same state', { timeout: 60_000 });
+  await expect(page.getByLabel('From the latest snapshot: state')).toContainText('150000');
   await state.screenshot({ path: screenshotPath('snapshots') });
   await screenshotsAtThreeSizes(page, 'snapshots');
 

@@ -80,6 +80,11 @@ impl HighMark {
         }
     }
 
+    /// The highest id at the last render.
+    pub fn high(self) -> u64 {
+        self.now
+    }
+
     /// Whether the item with this id arrived in the last render.
     pub fn is_new(self, id: u64) -> bool {
         self.before
@@ -133,6 +138,7 @@ mod tests {
         assert!(!mark.is_new(3));
         assert!(mark.is_new(4));
         assert!(mark.is_new(5));
+        assert_eq!(mark.high(), 5);
         let mark = mark.next(5);
         assert!(!mark.is_new(5));
     }

@@ -121,10 +121,7 @@ pub fn what_changed(
             let was = before.customers.get(&id).cloned().unwrap_or_default();
             let is = after.customers.get(&id).cloned().unwrap_or_default();
             let owner = is.customer().map(|c| c.name.clone());
-            (
-                diff(&customer_fields(&was), &customer_fields(&is)),
-                owner,
-            )
+            (diff(&customer_fields(&was), &customer_fields(&is)), owner)
         }
         _ => {
             let id = OrderId::new(event.entity_id.clone());
@@ -191,7 +188,10 @@ fn customer_fields(state: &CustomerState) -> Vec<(Field, String)> {
     fields.push((Field::Name, values(&|c| c.name.clone())));
     fields.push((Field::CreditLimit, values(&|c| c.credit_limit.to_string())));
     fields.push((Field::Reserved, values(&|c| c.reserved().to_string())));
-    fields.push((Field::Available, values(&|c| c.available_credit().to_string())));
+    fields.push((
+        Field::Available,
+        values(&|c| c.available_credit().to_string()),
+    ));
     fields
 }
 

@@ -131,7 +131,13 @@ pub enum Act {
     /// The next part of the scenario, up to this many of its steps, run for the learner.
     Run(usize),
     /// Something the learner does in the lab; "Do it for me" does the same through the same commands.
-    Do(Task),
+    Do {
+        /// What to do.
+        task: Task,
+        /// How many of the scenario's first steps it stands for, so that the parts run after it
+        /// start where it left off (0 in a lesson the learner makes wholly by hand).
+        covers: usize,
+    },
 }
 
 /// Something the learner does in the lab's own forms or with Step.
@@ -191,6 +197,15 @@ impl Task {
             Task::DeliverAll => {
                 "Press Step until nothing waits (or Run to end), and watch each delivery.".to_string()
             }
+        }
+    }
+
+    /// The id of the heading that labels where it is done: a form, or the Choreography panel.
+    pub fn anchor(self) -> &'static str {
+        match self {
+            Task::CreateCustomer { .. } => "create-customer-title",
+            Task::PlaceOrder { .. } => "place-order-title",
+            Task::DeliverAll => Target::Choreography.anchor(),
         }
     }
 
@@ -295,7 +310,13 @@ impl Lesson {
         while let Next::Act(n) = self.next(walk) {
             let happened = match self.steps[n].act {
                 Act::Run(upto) => walk.ran >= upto,
-                Act::Do(task) => task.done(readout),
+                Act::Do { task, covers } => {
+                    let done = task.done(readout);
+                    if done {
+                        walk.ran = walk.ran.max(covers);
+                    }
+                    done
+                }
             };
             if !happened {
                 break;
@@ -327,12 +348,14 @@ impl Lesson {
                     return Err(format!("{}: step {} asks a malformed question", self.id, n + 1));
                 }
             }
-            if let Act::Run(upto) = step.act {
-                if upto < ran {
-                    return Err(format!("{}: step {} runs backwards", self.id, n + 1));
-                }
-                ran = upto;
+            let upto = match step.act {
+                Act::Run(upto) => upto,
+                Act::Do { covers, .. } => covers.max(ran),
+            };
+            if upto < ran {
+                return Err(format!("{}: step {} runs backwards", self.id, n + 1));
             }
+            ran = upto;
         }
         if self.steps.is_empty() {
             return Err(format!("{} has no steps", self.id));
@@ -370,24 +393,33 @@ mod tests {
                 title: "A customer",
                 text: "",
                 look: LOOK,
-                act: Act::Do(Task::CreateCustomer {
+                act: Act::Do {
+                    task: Task::CreateCustomer {
                     name: "Ada",
                     limit_cents: 10_000,
-                }),
+                },
+                    covers: 0,
+                },
                 predict: None,
             },
             Step {
                 title: "An order",
                 text: "",
                 look: LOOK,
-                act: Act::Do(Task::PlaceOrder { total_cents: 4_000 }),
+                act: Act::Do {
+                    task: Task::PlaceOrder { total_cents: 4_000 },
+                    covers: 0,
+                },
                 predict: Some(QUESTION),
             },
             Step {
                 title: "Deliveries",
                 text: "",
                 look: LOOK,
-                act: Act::Do(Task::DeliverAll),
+                act: Act::Do {
+                    task: Task::DeliverAll,
+                    covers: 0,
+                },
                 predict: None,
             },
         ],
@@ -550,6 +582,47 @@ mod tests {
         walk.ran = 5;
         RUN.advance(&mut walk, &empty);
         assert!(RUN.complete(&walk));
+    }
+
+    #[test]
+    fn it_should_run_the_scenario_on_from_where_the_learners_own_act_left_off() {
+        const MIXED: Lesson = Lesson {
+            id: "mixed",
+            title: "?",
+            group: Group::Reliability,
+            minutes: 2,
+            scenario: "",
+            steps: &[
+                Step {
+                    title: "By hand",
+                    text: "",
+                    look: LOOK,
+                    act: Act::Do {
+                        task: Task::CreateCustomer {
+                            name: "Ada",
+                            limit_cents: 10_000,
+                        },
+                        covers: 1,
+                    },
+                    predict: None,
+                },
+                Step {
+                    title: "Run for you",
+                    text: "",
+                    look: LOOK,
+                    act: Act::Run(3),
+                    predict: None,
+                },
+            ],
+        };
+        MIXED.check().expect("well formed");
+        let lab = Lab::new();
+        let mut walk = Walk::default();
+        lab.judge(&MIXED, &mut walk);
+        assert_eq!(walk.ran, 0);
+        lab.create(10_000);
+        lab.judge(&MIXED, &mut walk);
+        assert_eq!((walk.happened, walk.ran), (1, 1), "the next part starts at step 2");
     }
 
     #[test]

@@ -2,7 +2,10 @@
 //! vocabulary and the one runner that carries steps out (the simulator is that runner plus a
 //! watcher of invariants), [`scenario`] files and their player, the lab file ([`sharing`]) and
 //! [`salvage`] of a damaged store, one sentence per delivery ([`narrate`]), the [`timeline`]'s
-//! arithmetic, what [`change`]d between two renders, what one event [`changed`], the [`journal`]'s types, and [`bench_data`] shared with the benchmarks.
+//! arithmetic, what [`change`]d between two renders, what one event [`changed`], the [`journal`]'s
+//! types, [`bench_data`] shared with the benchmarks, the [`lesson`] model (steps, the learner's acts
+//! judged from the store, questions) and the faults' [`counterfactual`] runs with their mechanism
+//! switched off.
 #![deny(missing_docs)]
 
 pub mod bench_data;

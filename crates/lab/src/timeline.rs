@@ -95,9 +95,7 @@ pub fn strip(position: u64, head: u64, width: u64) -> std::ops::RangeInclusive<u
     if head < width {
         return 0..=head;
     }
-    let first = position
-        .saturating_sub(width / 2)
-        .min(head + 1 - width);
+    let first = position.saturating_sub(width / 2).min(head + 1 - width);
     first..=first + width - 1
 }
 
@@ -209,7 +207,11 @@ mod tests {
         assert_eq!(strip(500, 1_000, 41), 480..=520);
         assert_eq!(strip(2, 1_000, 41), 0..=40);
         assert_eq!(strip(1_000, 1_000, 41), 960..=1_000);
-        assert_eq!(strip(5_000, 1_000, 41), 960..=1_000, "a position past the head is the head");
+        assert_eq!(
+            strip(5_000, 1_000, 41),
+            960..=1_000,
+            "a position past the head is the head"
+        );
         for position in [0, 1, 20, 21, 979, 999, 1_000] {
             let marks = strip(position, 1_000, 41);
             assert!(marks.contains(&position));
