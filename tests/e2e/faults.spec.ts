@@ -3,7 +3,7 @@
 // run the same fault again with the mechanism switched off, on a scratch store.
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { screenshotPath, trackConsoleErrors } from './support/console';
-import { goToView, LabPage } from './support/lab';
+import { goToView, LabPage, toggleLargeText } from './support/lab';
 
 async function openFaults(page: Page) {
   const lab = new LabPage(page);
@@ -20,11 +20,6 @@ function card(page: Page, name: string) {
 /** Answers a card's question with the choice of this name. */
 async function predict(card: Locator, choice: string) {
   await card.getByRole('radio', { name: choice }).check();
-}
-
-/** Turns Large text on or off: one place to change if the button moves into a menu. */
-async function toggleLargeText(page: Page) {
-  await page.getByRole('button', { name: 'Large text' }).click();
 }
 
 test('delivering an event twice is discarded by the checkpoint', async ({ page }) => {
@@ -167,11 +162,11 @@ test('a fault asks first, then shows what its mechanism prevents on a scratch st
   await page.screenshot({ path: screenshotPath('faults-counterfactual-1280') });
 
   // The scratch store is not the lab's: the lab holds only the real runs' events.
-  await page.getByRole('link', { name: 'Lab' }).click();
+  await page.getByRole('link', { name: 'Lab', exact: true }).click();
   expect((await lab.eventTypes()).filter((t) => t === 'CreditReserved')).toHaveLength(2);
 
   // On a projector with Large text in the dark theme, and on a phone.
-  await page.getByRole('link', { name: 'Faults' }).click();
+  await goToView(page, 'Faults');
   await page.setViewportSize({ width: 1024, height: 768 });
   await page.emulateMedia({ colorScheme: 'dark' });
   await toggleLargeText(page);
@@ -188,13 +183,13 @@ test('after a cancelled order, delivering an event twice still picks an OrderCre
   // Issue 12: the fault picked the newest handled event, an OrderCancelled, and spoke of credit.
   const problems = trackConsoleErrors(page);
   const lab = await openFaults(page);
-  await page.getByRole('link', { name: 'Lab' }).click();
+  await page.getByRole('link', { name: 'Lab', exact: true }).click();
   await lab.createCustomer('Ada', '1000');
   await lab.placeOrder('250');
   await lab.runToEnd();
   await lab.rowCommand((await lab.orderIds()).map((id) => `Cancel order ${id}`)[0]);
   await lab.runToEnd();
-  await page.getByRole('link', { name: 'Faults' }).click();
+  await goToView(page, 'Faults');
   const twice = card(page, 'Deliver an event twice');
   await predict(twice, 'It is discarded as a duplicate: no credit is reserved twice');
   await twice.getByRole('button', { name: 'Deliver an event twice' }).click();

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expectNothingUncitable } from './support/claims';
 import { screenshotPath, trackConsoleErrors } from './support/console';
-import { openSettings, goToView, LabPage } from './support/lab';
+import { openSettings, goToView, LabPage, toggleLargeText } from './support/lab';
 
 const scenarios = join(__dirname, '..', '..', 'scenarios');
 
@@ -25,11 +25,6 @@ async function resetLab(page: Page) {
   await page.getByRole('button', { name: 'Reset lab…' }).click();
   await page.getByRole('button', { name: 'Yes, delete everything' }).click();
   await expect(page.getByRole('button', { name: 'Reset lab…' })).toBeEnabled();
-}
-
-/** Turns Large text on or off: one place to change if the button moves into a menu. */
-async function toggleLargeText(page: Page) {
-  await page.getByRole('button', { name: 'Large text' }).click();
 }
 
 /** Starts the lesson open on the page, confirming the reset if the lab holds events. */

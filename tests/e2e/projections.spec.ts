@@ -113,10 +113,10 @@ test('a paused view lags under load, is stepped, caught up, rebuilt; a projectio
 test('the pace chosen stays shown while a burst of orders drains at that pace', async ({ page }) => {
   test.setTimeout(60_000);
   const problems = trackConsoleErrors(page);
-  await page.goto('./');
+  await page.goto('./lab');
   await expect(page.getByTestId('backend')).toHaveText('Events kept in IndexedDB');
   await createCustomer(page, 'Ada Lovelace', '500');
-  await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Projections' }).click();
+  await goToView(page, 'Projections');
   await expect(behind(page, 'Customer view')).toHaveText('0');
   // A limit below $1,000.00 is low: the low-credit view lists her.
   await expect(card(page, 'Customers with a low credit limit')).toContainText('Ada Lovelace');

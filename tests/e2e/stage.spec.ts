@@ -5,7 +5,7 @@
 // inspector; buttons with nothing to do are disabled; counts are said in the right number.
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { screenshotPath, trackConsoleErrors } from './support/console';
-import { LabPage } from './support/lab';
+import { goToView, LabPage } from './support/lab';
 import { ChoreographyPage } from './support/timeline';
 
 /** Large text and the dark theme, as the header's display settings save them. */
@@ -252,7 +252,7 @@ test('counts are said in the right number: 1 delivery, 1 event', async ({ page }
   await expect(page.getByTestId('waiting')).toHaveText(n === 1 ? '1 delivery waiting.' : `${n} deliveries waiting.`);
   while ((await page.getByTestId('waiting').textContent()) !== '1 delivery waiting.') await lab.step();
   await expect(page.getByTestId('waiting')).toHaveText('1 delivery waiting.');
-  await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Events' }).click();
+  await goToView(page, 'Events');
   await expect(page.getByTestId('shown')).toHaveText('1 event');
   await page.getByLabel('Entity type').selectOption('Order');
   await expect(page.getByTestId('shown')).toHaveText('0 of 1 event match the filters');

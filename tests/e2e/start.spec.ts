@@ -7,11 +7,11 @@ import { screenshotPath, trackConsoleErrors } from './support/console';
 import { closeSettings, LabPage, openMoreViews, openSettings, toggleLargeText, views } from './support/lab';
 
 /**
- * Views whose own content is still wider than a phone; the header and the start page are not
- * among them. Each is skipped by the phone check below until its page is fixed (the issue 12
- * merge takes them off this list).
+ * Views whose own content is still wider than a phone, skipped by the phone check below until
+ * their page is fixed. Empty since the issue 12 merges: /lessons, /time-travel and /projections
+ * were on it. Put a path here only with the reason, never the header's or the start page's.
  */
-const WIDER_THAN_A_PHONE: string[] = ['./lessons', './time-travel', './projections'];
+const WIDER_THAN_A_PHONE: string[] = [];
 
 const firstAction = (page: Page) => page.getByRole('link', { name: /^Begin with the first lesson/ });
 
@@ -43,7 +43,7 @@ test('a first visit opens on the start page, and its first action is the first l
   const title = (await first.locator('.start-first-title').textContent()) ?? '';
   expect(title.length).toBeGreaterThan(5);
   await first.click();
-  await expect(page).toHaveURL(/\/foldlab\/lessons\/[a-z_]+(\?step=0)?$/);
+  await expect(page).toHaveURL(/\/foldlab\/lessons\/[a-z_]+(\?step=\d+)?$/);
   await expect(page.getByRole('heading', { level: 2, name: title })).toBeVisible();
   expect(problems.messages).toEqual([]);
 });

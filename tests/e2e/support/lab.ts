@@ -25,6 +25,8 @@ export async function toggleLargeText(page: Page) {
   const settings = await openSettings(page);
   await settings.getByRole('button', { name: 'Large text' }).click();
   await closeSettings(page);
+  // Screenshots taken next should show the page, not the Settings button's focus ring.
+  await page.getByRole('button', { name: 'Settings', exact: true }).blur();
 }
 
 /** The header's navigation: every view it links to, the "More views" menu's too. */
