@@ -1,7 +1,8 @@
 //! Change you can see: memos that compare what a panel shows now with what it showed at the last
 //! render (the comparing itself is `foldlab_lab::change`, tested natively), and the marks a
 //! panel puts on what changed: `data-fresh` on a new row or a changed cell (style/stage.css
-//! animates it, unless the user asks for reduced motion), and "was $1,000.00" beside a new value.
+//! animates it, unless the user asks for reduced motion), and "was $1,000.00" under a new value
+//! (`data-was`, drawn by the stylesheet, so the cell's own text stays the value).
 //! Nothing is marked until the lab has read its whole log, so opening a page marks nothing.
 
 use crate::address::href;
@@ -161,10 +162,7 @@ pub fn money_cell(
     let key = (id.to_string(), column);
     let was = marks.now.was(&key).cloned();
     let changed = marks.now.change(&key).is_some();
-    view! {
-        <span class="value" data-fresh=fresh(changed)>{value}</span>
-        {was.map(|w| view! { <span class="was" data-testid="was">{format!(" was {w}")}</span> })}
-    }
+    view! { <span class="value" data-fresh=fresh(changed) data-was=was>{value}</span> }
 }
 
 /// An event id as a link to the Events inspector, which opens with that event selected and its

@@ -115,10 +115,10 @@ pub fn lane_heads() -> impl IntoView {
 pub enum RowText {
     /// Nothing: the page says the step's sentence elsewhere, once.
     Nothing,
-    /// Who did what, with the event ids as links, and the sentence behind a disclosure (open for
-    /// the newest row).
+    /// Who did what, with the event ids as links, and the sentence: shown for the newest row,
+    /// behind a disclosure for the others.
     Told {
-        /// Whether the sentence shows without opening the disclosure.
+        /// Whether the sentence shows without opening a disclosure.
         open: bool,
     },
 }
@@ -220,12 +220,26 @@ pub fn lane_row(
     };
     let words = match text {
         RowText::Nothing => None,
-        RowText::Told { open } => Some(view! {
-            <details class="told" open=open>
-                <summary class="step-head">{step_head(entry)}</summary>
-                <p class="sentence">{entry.sentence.clone()}</p>
-            </details>
-        }),
+        RowText::Told { open } => {
+            let sentence = entry.sentence.clone();
+            let said = if open {
+                view! { <p class="sentence">{sentence}</p> }.into_any()
+            } else {
+                view! {
+                    <details class="more">
+                        <summary>"What it means"</summary>
+                        <p class="sentence">{sentence}</p>
+                    </details>
+                }
+                .into_any()
+            };
+            Some(view! {
+                <div class="told">
+                    <p class="step-head">{step_head(entry)}</p>
+                    {said}
+                </div>
+            })
+        }
     };
     view! {
         <li class=class data-testid="lane-row" data-step=entry.number value=entry.number
