@@ -33,6 +33,9 @@ pub fn Lessons() -> impl IntoView {
             <p class="hint">
                 "A path through the patterns: you act in the lab, predict what happens, then see. Starting a lesson empties the lab."
             </p>
+            <p class="meta" data-testid="lessons-done">
+                {format!("{} of {} lessons done", done.len().min(LESSONS.len()), LESSONS.len())}
+            </p>
             {resume.map(|lesson| view! {
                 <p class="resume" role="status">
                     "You are in the middle of "
