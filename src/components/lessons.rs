@@ -72,8 +72,12 @@ pub fn Lessons() -> impl IntoView {
 }
 
 fn lesson_item(lesson: &'static Lesson, done: bool) -> impl IntoView {
+    // One sentence in the list; the lesson itself says the rest.
     let description = Scenario::parse(lesson.scenario)
-        .map(|s| s.description)
+        .map(|s| match s.description.find(". ") {
+            Some(end) => s.description[..=end].to_string(),
+            None => s.description,
+        })
         .unwrap_or_else(|e| e.to_string());
     view! {
         <li class:done=done data-testid="lesson-item">
