@@ -33,6 +33,9 @@ pub fn Lessons() -> impl IntoView {
             <p class="hint">
                 "A path through the patterns: you act in the lab, predict what happens, then see. Starting a lesson empties the lab."
             </p>
+            <p class="meta" data-testid="lessons-done">
+                {format!("{} of {} lessons done", done.len().min(LESSONS.len()), LESSONS.len())}
+            </p>
             {resume.map(|lesson| view! {
                 <p class="resume" role="status">
                     "You are in the middle of "
@@ -69,8 +72,12 @@ pub fn Lessons() -> impl IntoView {
 }
 
 fn lesson_item(lesson: &'static Lesson, done: bool) -> impl IntoView {
+    // One sentence in the list; the lesson itself says the rest.
     let description = Scenario::parse(lesson.scenario)
-        .map(|s| s.description)
+        .map(|s| match s.description.find(". ") {
+            Some(end) => s.description[..=end].to_string(),
+            None => s.description,
+        })
         .unwrap_or_else(|e| e.to_string());
     view! {
         <li class:done=done data-testid="lesson-item">

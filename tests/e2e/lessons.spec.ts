@@ -131,12 +131,14 @@ test('a lesson is played by acting in the lab: predict, act, see; complete only 
   await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Lessons' }).click();
   const item = page.getByTestId('lesson-item').filter({ hasText: 'What happens when you place an order?' });
   await expect(item).toContainText('done');
+  await expect(page.getByTestId('lessons-done')).toHaveText('1 of 13 lessons done');
   await expect(page.getByRole('heading', { name: 'Reliability' })).toBeVisible();
   await expect(item).toContainText('4 min');
   await screenshotsAtThreeSizes(page, 'lessons-list');
   await resetLab(page);
   await page.reload();
   await expect(page.getByTestId('lesson-item').filter({ hasText: 'What happens when you place an order?' })).not.toContainText('done');
+  await expect(page.getByTestId('lessons-done')).toHaveText('0 of 13 lessons done');
   expect(problems.messages).toEqual([]);
 });
 

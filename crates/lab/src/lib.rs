@@ -15,6 +15,7 @@ pub mod counterfactual;
 pub mod journal;
 pub mod json;
 pub mod lesson;
+pub mod lesson_text;
 mod narrate;
 pub mod runner;
 pub mod salvage;

@@ -412,7 +412,7 @@ async fn play_async(scenario: &Scenario) -> Played {
 
 /// Stores `events` as they are, each with the version it names, so that ids and versions come out
 /// as written.
-async fn seed(harness: &Harness, events: &[EventEnvelope]) -> Result<(), String> {
+pub(crate) async fn seed(harness: &Harness, events: &[EventEnvelope]) -> Result<(), String> {
     let store = harness.engine().store();
     for event in events {
         let stream = StreamId::new(&event.entity_type, &event.entity_id);
