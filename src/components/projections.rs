@@ -70,7 +70,7 @@ fn Held() -> impl IntoView {
         projections.state.with(|s| s.held_by.clone()).map(|title| {
             view! {
                 <p class="held" role="status" data-testid="held">
-                    {format!("Paused while the lesson “{title}” moves the views itself; they run again when it ends.")}
+                    {format!("Paused while the lesson “{title}” moves the views itself; they run again once it has run to its end, or the lab is reset.")}
                 </p>
             }
         })
