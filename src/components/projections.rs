@@ -147,7 +147,9 @@ fn Card(name: String) -> impl IntoView {
         })
     };
     let moved_by = move || {
-        if name.get_value() == CustomerViewProjection::NAME {
+        if projections.state.with(|s| s.held_by.is_some()) {
+            "Held while the lesson moves it."
+        } else if name.get_value() == CustomerViewProjection::NAME {
             "Moved by this page and by the lab's deliveries."
         } else {
             "Moves by itself wherever you are."

@@ -155,11 +155,13 @@ test('while a lesson moves the views itself, the page says they are paused, and 
   await expect(page.getByTestId('held')).toHaveText(/^Paused while the lesson “Rebuilding and adding a view” moves the views itself/);
   await page.waitForTimeout(1_000);
   await expect(behind(page, 'Order history')).toHaveText('1');
+  await expect(card(page, 'Order history')).toContainText('Held while the lesson moves it.');
   await screenshotsAtThreeSizes(page, 'projections-held');
 
   // The lesson is over: the views move again, and the page stops saying they are paused.
   await page.evaluate(() => localStorage.removeItem('foldlab-lesson'));
   await expect(page.getByTestId('held')).toHaveCount(0);
+  await expect(card(page, 'Order history')).toContainText('Moves by itself wherever you are.');
   await expect(behind(page, 'Order history')).toHaveText('0');
   await expect(behind(page, 'Customer view')).toHaveText('0');
   expect(problems.messages).toEqual([]);
