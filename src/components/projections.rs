@@ -70,7 +70,7 @@ fn Held() -> impl IntoView {
         projections.state.with(|s| s.held_by.clone()).map(|title| {
             view! {
                 <p class="held" role="status" data-testid="held">
-                    {format!("Paused while the lesson “{title}” moves the views itself; they run again when it ends.")}
+                    {format!("Paused while the lesson “{title}” moves the views itself; they run again once it has run to its end, or the lab is reset.")}
                 </p>
             }
         })
@@ -147,7 +147,9 @@ fn Card(name: String) -> impl IntoView {
         })
     };
     let moved_by = move || {
-        if name.get_value() == CustomerViewProjection::NAME {
+        if projections.state.with(|s| s.held_by.is_some()) {
+            "Held while the lesson moves it."
+        } else if name.get_value() == CustomerViewProjection::NAME {
             "Moved by this page and by the lab's deliveries."
         } else {
             "Moves by itself wherever you are."

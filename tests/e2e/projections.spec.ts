@@ -138,6 +138,36 @@ test('the pace chosen stays shown while a burst of orders drains at that pace', 
   expect(problems.messages).toEqual([]);
 });
 
+test('while a lesson moves the views itself, the page says they are paused, and they run again after', async ({
+  page,
+}) => {
+  const problems = trackConsoleErrors(page);
+  await page.goto('./');
+  await expect(page.getByTestId('backend')).toHaveText('Events kept in IndexedDB');
+  // The lesson that pauses, steps and rebuilds projections is halfway through.
+  await page.evaluate(() =>
+    localStorage.setItem(
+      'foldlab-lesson',
+      JSON.stringify({ id: 'rebuilding_and_adding_a_projection', step: 1, ran: 1 }),
+    ),
+  );
+  await createCustomer(page, 'Ada Lovelace', '500');
+  await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Projections' }).click();
+  await expect(page.getByTestId('held')).toHaveText(/^Paused while the lesson “Rebuilding and adding a view” moves the views itself/);
+  await page.waitForTimeout(1_000);
+  await expect(behind(page, 'Order history')).toHaveText('1');
+  await expect(card(page, 'Order history')).toContainText('Held while the lesson moves it.');
+  await screenshotsAtThreeSizes(page, 'projections-held');
+
+  // The lesson is over: the views move again, and the page stops saying they are paused.
+  await page.evaluate(() => localStorage.removeItem('foldlab-lesson'));
+  await expect(page.getByTestId('held')).toHaveCount(0);
+  await expect(card(page, 'Order history')).toContainText('Moves by itself wherever you are.');
+  await expect(behind(page, 'Order history')).toHaveText('0');
+  await expect(behind(page, 'Customer view')).toHaveText('0');
+  expect(problems.messages).toEqual([]);
+});
+
 test('a read straight after a command is stale, and waiting for the view reads your own write', async ({ page }) => {
   const problems = trackConsoleErrors(page);
   await page.goto('./lab');

@@ -232,9 +232,14 @@ impl<P: Projection> Projector<P> {
         Ok(self.load(store).await?.state)
     }
 
-    /// The view's checkpoint (0 before its first event).
+    /// The view's checkpoint (0 before its first event). The saved view is not parsed, so asking
+    /// for the lag often (the app's runner does, wherever the learner is) stays cheap however large
+    /// the view grows.
     pub async fn position<S: EventStore>(&self, store: &S) -> Result<u64, ProjectorError> {
-        Ok(self.load(store).await?.position)
+        Ok(store
+            .load_checkpoint(self.projection.name())
+            .await?
+            .map_or(0, |checkpoint| checkpoint.position))
     }
 
     /// Applies one event a broker hands over (the engine's delivery), then saves the checkpoint:

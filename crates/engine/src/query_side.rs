@@ -111,6 +111,16 @@ impl QuerySide {
         ])
     }
 
+    /// Reads every projection's saved view back, so that one that cannot be read is found now
+    /// (reading the lag does not parse the views).
+    pub async fn check_views<S: EventStore>(&self, store: &S) -> Result<(), ProjectorError> {
+        self.customer_view.load(store).await?;
+        self.order_history.load(store).await?;
+        self.low_credit_limit.load(store).await?;
+        self.new_customers.load(store).await?;
+        Ok(())
+    }
+
     /// How far the projection named `name` is behind.
     pub async fn lag<S: EventStore>(&self, name: &str, store: &S) -> Result<Lag, ProjectorError> {
         by_name!(self, name, |projector| projector.lag(store).await)

@@ -408,7 +408,7 @@ pub async fn check_folds_in<S: EventStore>(file: &LabFile, store: S) -> Result<(
     }
     engine
         .query_side()
-        .statuses(engine.store())
+        .check_views(engine.store())
         .await
         .map_err(|e| fold(format!("a projection's checkpoint cannot be read: {e}")))?;
     Ok(())
