@@ -5,9 +5,9 @@
 
 use crate::components::bench::BenchPage;
 use crate::components::designs::DesignsPage;
-use crate::components::{header::Header, lab_page::LabPage, start::Start};
 use crate::components::{choreography_page::ChoreographyPage, time_travel::TimeTravel};
 use crate::components::{events::EventsPage, faults::FaultsPage};
+use crate::components::{header::Header, lab_page::LabPage, start::Start};
 use crate::components::{
     lessons::{LessonPage, Lessons},
     share::Share,

@@ -69,8 +69,7 @@ pub fn route_patterns(app_rs: &str) -> Vec<&str> {
 /// The lessons' ids: the bundled scenario files' names without `.json` (a lesson's route is
 /// `/lessons/<scenario name>`), sorted.
 pub fn lesson_ids(scenarios: &Path) -> Result<Vec<String>> {
-    let entries =
-        fs::read_dir(scenarios).context(format!("reading {}", scenarios.display()))?;
+    let entries = fs::read_dir(scenarios).context(format!("reading {}", scenarios.display()))?;
     let mut ids: Vec<String> = entries
         .flatten()
         .map(|entry| entry.path())
@@ -107,7 +106,9 @@ pub fn route_pages(app_rs: &str, lesson_ids: &[String]) -> Result<Vec<String>> {
         }
     }
     if routes.is_empty() {
-        return Err(Error::new("build: no path!(\"…\") routes found in src/app.rs"));
+        return Err(Error::new(
+            "build: no path!(\"…\") routes found in src/app.rs",
+        ));
     }
     let mut pages: Vec<String> = routes.iter().map(|r| format!("{r}.html")).collect();
     for route in &routes {
@@ -242,7 +243,12 @@ mod tests {
         let lessons = lesson_ids(&root.join("scenarios")).expect("scenarios");
         assert!(lessons.contains(&"happy_path".to_string()), "{lessons:?}");
         let pages = route_pages(&app, &lessons).expect("pages");
-        for page in ["lab.html", "about.html", "designs.html", "lessons/happy_path.html"] {
+        for page in [
+            "lab.html",
+            "about.html",
+            "designs.html",
+            "lessons/happy_path.html",
+        ] {
             assert!(pages.contains(&page.to_string()), "{page} in {pages:?}");
         }
         assert!(!pages.iter().any(|p| p.contains(':')), "{pages:?}");
@@ -267,6 +273,9 @@ mod tests {
 
     #[test]
     fn a_page_without_a_wasm_preload_is_refused() {
-        assert!(without_wasm_preload_integrity("<head><link rel=\"stylesheet\" href=\"a.css\"></head>").is_err());
+        assert!(without_wasm_preload_integrity(
+            "<head><link rel=\"stylesheet\" href=\"a.css\"></head>"
+        )
+        .is_err());
     }
 }
