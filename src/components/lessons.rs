@@ -3,7 +3,7 @@
 //! for me"), answers a question before the step that matters, and the strip says what happened
 //! once the store shows it. What counts as done is `foldlab_lab::lesson`'s to judge.
 
-use super::lab_page::LabPage;
+use super::lab_page::Stage;
 use super::share::{copy_link, site_url};
 use super::transport::{shortcut, Key};
 use crate::address::href;
@@ -91,7 +91,7 @@ fn lesson_item(lesson: &'static Lesson, done: bool) -> impl IntoView {
     }
 }
 
-/// One lesson, chosen by the route: its strip above the lab.
+/// One lesson, chosen by the route: its strip at the top of the lab's stage.
 #[component]
 pub fn LessonPage() -> impl IntoView {
     let params = use_params_map();
@@ -99,10 +99,9 @@ pub fn LessonPage() -> impl IntoView {
         let id = params.with(|p| p.get("id").unwrap_or_default());
         match find(&id) {
             Some(lesson) => view! {
-                <div class="lesson-page">
+                <Stage>
                     <LessonStrip lesson />
-                    <LabPage />
-                </div>
+                </Stage>
             }
             .into_any(),
             None => view! {
