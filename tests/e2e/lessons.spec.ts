@@ -123,6 +123,8 @@ test('a lesson is played by acting in the lab: predict, act, see; complete only 
   await page.reload();
   await expect(page.getByTestId('lesson-step')).toHaveText('Step 2 of 3');
   await expect(page.getByTestId('verdict')).toContainText('Not quite');
+  // The keys answer once the reloaded lab has read its log, as the Next button shows.
+  await expect(next).toBeEnabled();
   await page.keyboard.press('.');
   await expect(page.getByTestId('lesson-step')).toHaveText('Step 3 of 3');
   await lab.expectEventCount(4);
