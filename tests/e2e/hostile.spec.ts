@@ -150,17 +150,17 @@ test('the event filter takes any text as a search and matches nothing with it', 
   await lab.open();
   await lab.createCustomer('Ada', '1000');
   await views(page, 'Events');
-  await expect(page.getByTestId('shown')).toHaveText('1 events');
+  await expect(page.getByTestId('shown')).toHaveText('1 event');
   const before = await elements(page);
   const filter = page.getByLabel('Entity id');
   for (const text of [...MARKUP, RTL_OVERRIDE, 'é'.repeat(20_000), "' OR 1=1 --", '.*']) {
     await filter.fill(text);
-    await expect(page.getByTestId('shown')).toHaveText('0 of 1 events match the filters');
+    await expect(page.getByTestId('shown')).toHaveText('0 of 1 event match the filters');
     await expect(filter).toHaveValue(text);
   }
   await expectNothingInjected(page, before);
   await filter.fill('');
-  await expect(page.getByTestId('shown')).toHaveText('1 events');
+  await expect(page.getByTestId('shown')).toHaveText('1 event');
   expect(problems.messages).toEqual([]);
 });
 
