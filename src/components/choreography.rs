@@ -12,8 +12,8 @@ use foldlab_store::StreamId;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-/// How many rows the lab's panel keeps (newest first).
-const PANEL_ROWS: usize = 60;
+/// How many rows the lab's panel keeps (newest first); the Choreography page has every step.
+const PANEL_ROWS: usize = 20;
 
 /// A lane: its grid column (the first column holds the step number).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

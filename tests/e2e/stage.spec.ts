@@ -142,6 +142,7 @@ test('a new event, a changed credit, a delivery and a moving checkpoint are mark
   const problems = trackConsoleErrors(page);
   const lab = new LabPage(page);
   await givenAnOrder(lab);
+  await foldCommands(page);
   // The customer view applies #1; then the Customer service reserves the credit.
   const ada = lab.customerRows.filter({ hasText: 'Ada Lovelace' });
   await lab.step();
@@ -170,6 +171,7 @@ test('a new event, a changed credit, a delivery and a moving checkpoint are mark
   const animation = (l: Locator) => l.evaluate((el) => getComputedStyle(el).animationName);
   expect(await animation(lab.eventRows.last().locator('td').first())).toBe('fresh');
   expect(await animation(newest.locator('.msg').first())).toBe('draw');
+  await page.getByTestId('stage').evaluate((el) => el.scrollIntoView({ block: 'start' }));
   await page.screenshot({ path: screenshotPath('stage-change-marked') });
 
   // The next step moves the marks on: the reserved credit is old news.
