@@ -41,6 +41,8 @@ pub fn TimeTravel() -> impl IntoView {
 
     let head = Memo::new(move |_| lab.readout.with(|s| s.head()));
     let position = Memo::new(move |_| requested_position(requested.get().as_deref(), head.get()));
+    // At "now" there is nothing further to travel to.
+    let can_forward = Signal::derive(move || position.get() < head.get());
     let model = move || lab.readout.with(|s| model_at(&s.events, position.get()));
 
     // The URL keeps the position (once the log is read, so the request is not clamped to 0 first).
@@ -227,7 +229,7 @@ pub fn TimeTravel() -> impl IntoView {
                         <button class="quiet" on:click=move |_| { playing.set(false); requested.set(None) }>"Back to now"</button>
                     </p>
                 })}
-                <Transport back forward can_back busy forward_hint playing speed />
+                <Transport back forward can_back can_forward busy forward_hint playing speed />
             </section>
             <section class="panel tt-changed" aria-labelledby="tt-changed-title" data-testid="what-changed">
                 <h2 id="tt-changed-title">{move || format!("What #{} changed", position.get())}</h2>

@@ -168,7 +168,7 @@ test('reset lab asks first, then empties the store', async ({ page }) => {
 
   await openSettings(page);
   await page.getByRole('button', { name: 'Reset lab…' }).click();
-  await expect(page.getByRole('group', { name: 'Confirm reset' })).toContainText('Delete all 1 events');
+  await expect(page.getByRole('group', { name: 'Confirm reset' })).toContainText('Delete all 1 event and');
   await page.getByRole('button', { name: 'Cancel' }).click();
   await lab.expectEventCount(1);
 

@@ -30,6 +30,12 @@ test('after Run to end on the lab, time travel at now shows every running view u
   // The projection not added yet says so, rather than "behind".
   await expect(travel.view('tt-new-customers')).toContainText('Not running yet');
   await expect(page.getByText(/behind by \d+ event/)).toHaveCount(0);
+  // At now there is nowhere further to go: Step forward and Play say so by being disabled.
+  await expect(page.getByRole('button', { name: 'Step forward' })).toBeDisabled();
+  await expect(page.getByRole('button', { name: 'Play' })).toBeDisabled();
+  await page.getByRole('button', { name: 'Step back' }).click();
+  await expect(travel.position).toHaveText('#3 of #4');
+  await expect(page.getByRole('button', { name: 'Step forward' })).toBeEnabled();
   expect(problems.messages).toEqual([]);
 });
 
