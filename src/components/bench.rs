@@ -201,4 +201,3 @@ fn ResultsTable(results: Results) -> impl IntoView {
         </div>
     }
 }
-

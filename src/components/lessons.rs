@@ -358,10 +358,13 @@ pub fn LessonStrip(lesson: &'static Lesson) -> impl IntoView {
             // It happened: what, why, and whether the prediction was right.
             let verdict = step.predict.as_ref().zip(answer).map(|(p, chosen)| {
                 let (class, said) = match p.verdict(chosen) {
-                    Verdict::Right => ("answer-verdict right-answer", "You were right.".to_string()),
-                    Verdict::Wrong { right } => {
-                        ("answer-verdict wrong-answer", format!("Not quite: {}.", right))
+                    Verdict::Right => {
+                        ("answer-verdict right-answer", "You were right.".to_string())
                     }
+                    Verdict::Wrong { right } => (
+                        "answer-verdict wrong-answer",
+                        format!("Not quite: {}.", right),
+                    ),
                 };
                 view! {
                     <p class=class data-testid="verdict">

@@ -8,9 +8,9 @@ use foldlab_domain::order::OrderEvent;
 use foldlab_domain::{CustomerId, EventEnvelope, Metadata, Money, NewEvent, OrderId};
 use foldlab_engine::deliver_at_once;
 use foldlab_engine::{Engine, EngineError, Outcome, OutcomeKind, StepReport, Subscriber};
-use foldlab_store::{EventStore, ExpectedVersion, OpenOptions, StoreError, StreamId};
 use foldlab_lab::counterfactual::newest_order_created;
 use foldlab_lab::lesson::Prediction;
+use foldlab_store::{EventStore, ExpectedVersion, OpenOptions, StoreError, StreamId};
 use gloo_storage::{LocalStorage, Storage};
 
 /// The localStorage key that, when set, makes the next page load skip IndexedDB. Outside the

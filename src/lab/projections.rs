@@ -765,7 +765,8 @@ fn lesson_driving_projections() -> Option<String> {
         .steps
         .iter()
         .any(|step| matches!(step, foldlab_lab::step::Step::Projection(_)));
-    (moves_projections && progress.walk.ran < scenario.steps.len()).then(|| lesson.title.to_string())
+    (moves_projections && progress.walk.ran < scenario.steps.len())
+        .then(|| lesson.title.to_string())
 }
 
 /// Lets a paused projector take one move by hand; returns whether it was paused (the caller puts

@@ -212,8 +212,13 @@ mod tests {
         assert_eq!(Money::parse("$7,25"), Ok(Money::from_cents(725)));
         assert_eq!(Money::parse("-0,5"), Ok(Money::from_cents(-50)));
         assert_eq!(Money::parse("1,250"), Ok(Money::from_cents(125_000)));
-        assert_eq!(Money::parse("1,250,000.5"), Ok(Money::from_cents(125_000_050)));
-        for ambiguous in ["1.250,00", "5,0000", "12,34,56", "1,2,3", ",", "1,25.00", "1234,567"] {
+        assert_eq!(
+            Money::parse("1,250,000.5"),
+            Ok(Money::from_cents(125_000_050))
+        );
+        for ambiguous in [
+            "1.250,00", "5,0000", "12,34,56", "1,2,3", ",", "1,25.00", "1234,567",
+        ] {
             assert!(
                 matches!(Money::parse(ambiguous), Err(MoneyParseError::NotANumber(_))),
                 "{ambiguous} should be refused, not guessed"

@@ -82,7 +82,11 @@ async fn append_customer_event(
     };
     engine
         .store()
-        .append(&customer_stream(id), expected, vec![event.to_new_event(0, metadata)])
+        .append(
+            &customer_stream(id),
+            expected,
+            vec![event.to_new_event(0, metadata)],
+        )
         .await
 }
 
@@ -308,6 +312,9 @@ mod tests {
         let picked = newest_order_created(&events, head).expect("an OrderCreated");
         assert_eq!(picked.event_type, "OrderCreated");
         assert_eq!(picked.entity_id, "o2", "the newest one");
-        assert!(newest_order_created(&events, 1).is_none(), "none at or below #1");
+        assert!(
+            newest_order_created(&events, 1).is_none(),
+            "none at or below #1"
+        );
     }
 }

@@ -195,7 +195,8 @@ impl Task {
                 Money::from_cents(total_cents)
             ),
             Task::DeliverAll => {
-                "Press Step until nothing waits (or Run to end), and watch each delivery.".to_string()
+                "Press Step until nothing waits (or Run to end), and watch each delivery."
+                    .to_string()
             }
         }
     }
@@ -345,7 +346,11 @@ impl Lesson {
         for (n, step) in self.steps.iter().enumerate() {
             if let Some(p) = &step.predict {
                 if !(2..=3).contains(&p.choices.len()) || p.right >= p.choices.len() {
-                    return Err(format!("{}: step {} asks a malformed question", self.id, n + 1));
+                    return Err(format!(
+                        "{}: step {} asks a malformed question",
+                        self.id,
+                        n + 1
+                    ));
                 }
             }
             let upto = match step.act {
@@ -395,9 +400,9 @@ mod tests {
                 look: LOOK,
                 act: Act::Do {
                     task: Task::CreateCustomer {
-                    name: "Ada",
-                    limit_cents: 10_000,
-                },
+                        name: "Ada",
+                        limit_cents: 10_000,
+                    },
                     covers: 0,
                 },
                 predict: None,
@@ -483,7 +488,11 @@ mod tests {
 
         lab.create(10_000);
         lab.judge(&ACTED, &mut walk);
-        assert_eq!(ACTED.next(&walk), Next::Predict(1), "asked before the order");
+        assert_eq!(
+            ACTED.next(&walk),
+            Next::Predict(1),
+            "asked before the order"
+        );
 
         ACTED.answer(&mut walk, 1, 1);
         lab.judge(&ACTED, &mut walk);
@@ -494,12 +503,18 @@ mod tests {
 
         lab.step();
         lab.judge(&ACTED, &mut walk);
-        assert!(!ACTED.complete(&walk), "one Step is not the end: deliveries wait");
+        assert!(
+            !ACTED.complete(&walk),
+            "one Step is not the end: deliveries wait"
+        );
         while block_on(lab.engine.pending()).expect("pending") > 0 {
             lab.step();
         }
         lab.judge(&ACTED, &mut walk);
-        assert!(ACTED.complete(&walk), "complete once the last step happened");
+        assert!(
+            ACTED.complete(&walk),
+            "complete once the last step happened"
+        );
         assert_eq!(ACTED.next(&walk), Next::Complete);
     }
 
@@ -515,7 +530,10 @@ mod tests {
         ACTED.answer(&mut walk, 1, 0);
         other.order(3_000);
         other.judge(&ACTED, &mut walk);
-        assert_eq!(walk.happened, 1, "the customer counts, the $30.00 order does not");
+        assert_eq!(
+            walk.happened, 1,
+            "the customer counts, the $30.00 order does not"
+        );
     }
 
     #[test]
@@ -622,7 +640,11 @@ mod tests {
         assert_eq!(walk.ran, 0);
         lab.create(10_000);
         lab.judge(&MIXED, &mut walk);
-        assert_eq!((walk.happened, walk.ran), (1, 1), "the next part starts at step 2");
+        assert_eq!(
+            (walk.happened, walk.ran),
+            (1, 1),
+            "the next part starts at step 2"
+        );
     }
 
     #[test]

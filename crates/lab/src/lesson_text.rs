@@ -612,9 +612,19 @@ mod tests {
         let mut walk = Walk::default();
         let mut made = 0;
         loop {
-            let events = engine.store().read_all(0, usize::MAX).await.map_err(|e| e.to_string())?;
+            let events = engine
+                .store()
+                .read_all(0, usize::MAX)
+                .await
+                .map_err(|e| e.to_string())?;
             let pending = engine.pending().await.map_err(|e| e.to_string())?;
-            lesson.advance(&mut walk, &Readout { events: &events, pending });
+            lesson.advance(
+                &mut walk,
+                &Readout {
+                    events: &events,
+                    pending,
+                },
+            );
             match lesson.next(&walk) {
                 Next::Complete => return Ok(()),
                 Next::Predict(n) => lesson.answer(&mut walk, n, 0),
@@ -643,7 +653,10 @@ mod tests {
                                     .map_err(|e| e.to_string())?;
                             }
                             Task::PlaceOrder { total_cents } => {
-                                let readout = Readout { events: &events, pending };
+                                let readout = Readout {
+                                    events: &events,
+                                    pending,
+                                };
                                 let customer = readout.newest_customer().ok_or("no customer")?;
                                 engine
                                     .place_order(

@@ -8,9 +8,9 @@ use foldlab_domain::EventEnvelope;
 use foldlab_store::contract::browser::{fresh_name, local_storage, open_local, raw_idb, settle};
 use foldlab_store::contract::{new_event, snapshot};
 use foldlab_store::{
-    open_browser_store, open_browser_store_with, Backend, BrowserStore, Change, Checkpoint, ClosedBy,
-    EventStore, ExpectedVersion, FaultSwitch, IndexedDbStore, LocalStorageStore, OpenOptions,
-    Snapshot, StoreError, StreamId,
+    open_browser_store, open_browser_store_with, Backend, BrowserStore, Change, Checkpoint,
+    ClosedBy, EventStore, ExpectedVersion, FaultSwitch, IndexedDbStore, LocalStorageStore,
+    OpenOptions, Snapshot, StoreError, StreamId,
 };
 use js_sys::{Object, Promise, Reflect};
 use std::cell::RefCell;
@@ -439,7 +439,10 @@ async fn a_database_deleted_while_open_closes_the_store_and_says_so_plainly() {
         message,
         "The event store's database was deleted while the lab was open. Reload the page to open it again."
     );
-    assert!(matches!(store.head().await, Err(StoreError::Unavailable(_))));
+    assert!(matches!(
+        store.head().await,
+        Err(StoreError::Unavailable(_))
+    ));
 }
 
 #[wasm_bindgen_test]
