@@ -2,6 +2,7 @@
 //! real store, then says whether the prediction was right, what happened and which mechanism
 //! survived it; two also run the same fault with the mechanism switched off, on a scratch store.
 
+use super::ask::{AnswerVerdict, Choices};
 use crate::lab::faults::{
     indexed_db_skipped, set_indexed_db_skipped, FaultReport, CRASH, OLD_SCHEMA, RACE, TWICE,
 };
@@ -9,7 +10,7 @@ use crate::lab::{Lab, StoreStatus};
 use foldlab_lab::counterfactual::{
     duplicate_without_detection, race_without_expected_version, Counterfactual,
 };
-use foldlab_lab::lesson::{Prediction, Verdict};
+use foldlab_lab::lesson::Prediction;
 use foldlab_store::Backend;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -137,38 +138,13 @@ fn FaultCard(
     let verdict = move || {
         let chosen = answered.get()?;
         result.with(|r| matches!(r, Some(Ok(_))).then_some(()))?;
-        Some(match prediction.verdict(chosen) {
-            Verdict::Right => view! {
-                <p class="answer-verdict right-answer" data-testid="verdict"><strong>"You were right."</strong> " " {prediction.why}</p>
-            }
-            .into_any(),
-            Verdict::Wrong { right } => view! {
-                <p class="answer-verdict wrong-answer" data-testid="verdict">
-                    <strong>{format!("Not quite: {right}.")}</strong> " " {prediction.why}
-                </p>
-            }
-            .into_any(),
-        })
+        Some(view! { <AnswerVerdict prediction chosen /> })
     };
     view! {
         <article class="card fault" aria-labelledby=id data-runs=move || runs.get()>
             <h3 id=id>{title}</h3>
             <p>{about}</p>
-            <fieldset class="ask">
-                <legend>{prediction.question}</legend>
-                {prediction
-                    .choices
-                    .iter()
-                    .enumerate()
-                    .map(|(i, choice)| view! {
-                        <label class="choice">
-                            <input type="radio" name=name.clone() value=i.to_string()
-                                on:change=move |_| chosen.set(Some(i)) />
-                            {*choice}
-                        </label>
-                    })
-                    .collect_view()}
-            </fieldset>
+            <Choices prediction name chosen />
             <div>
                 <button on:click=run disabled=move || lab.busy.get() || chosen.get().is_none()>{button}</button>
                 <Show when=move || chosen.get().is_none()>

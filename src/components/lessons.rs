@@ -3,6 +3,7 @@
 //! for me"), answers a question before the step that matters, and the strip says what happened
 //! once the store shows it. What counts as done is `foldlab_lab::lesson`'s to judge.
 
+use super::ask::{AnswerVerdict, Choices};
 use super::lab_page::Stage;
 use super::share::{copy_link, site_url};
 use super::transport::{shortcut, Key};
@@ -10,7 +11,7 @@ use crate::address::href;
 use crate::lab::lesson_text::{find, Act, Group, Lesson, Look, LESSONS};
 use crate::lab::lessons::{describe, outcome, Progress};
 use crate::lab::Lab;
-use foldlab_lab::lesson::{Next, Readout, Verdict, Walk};
+use foldlab_lab::lesson::{Next, Readout, Walk};
 use foldlab_lab::scenario::Scenario;
 use foldlab_lab::sim::{Step, StepResult};
 use leptos::prelude::*;
@@ -356,22 +357,11 @@ pub fn LessonStrip(lesson: &'static Lesson) -> impl IntoView {
         let answer = w.answers.get(n).copied().flatten();
         if n < w.happened {
             // It happened: what, why, and whether the prediction was right.
-            let verdict = step.predict.as_ref().zip(answer).map(|(p, chosen)| {
-                let (class, said) = match p.verdict(chosen) {
-                    Verdict::Right => {
-                        ("answer-verdict right-answer", "You were right.".to_string())
-                    }
-                    Verdict::Wrong { right } => (
-                        "answer-verdict wrong-answer",
-                        format!("Not quite: {}.", right),
-                    ),
-                };
-                view! {
-                    <p class=class data-testid="verdict">
-                        <strong>{said}</strong> " " {p.why}
-                    </p>
-                }
-            });
+            let verdict = step
+                .predict
+                .as_ref()
+                .zip(answer)
+                .map(|(prediction, chosen)| view! { <AnswerVerdict prediction chosen /> });
             let look = step.look;
             // With a question, its answer says why and the full account folds away; without one,
             // the account is the step's one text.
@@ -415,20 +405,7 @@ pub fn LessonStrip(lesson: &'static Lesson) -> impl IntoView {
                                 walk.update(|w| lesson.answer(w, n, c));
                             }
                         }>
-                            <fieldset>
-                                <legend>{p.question}</legend>
-                                {p.choices
-                                    .iter()
-                                    .enumerate()
-                                    .map(|(i, choice)| view! {
-                                        <label class="choice">
-                                            <input type="radio" name=name.clone() value=i.to_string()
-                                                on:change=move |_| chosen.set(Some(i)) />
-                                            {*choice}
-                                        </label>
-                                    })
-                                    .collect_view()}
-                            </fieldset>
+                            <Choices prediction=p name chosen />
                             <button type="submit" disabled=move || chosen.get().is_none()>"Answer"</button>
                         </form>
                     </div>

@@ -2,6 +2,7 @@
 //! business rule.
 
 pub mod as_of;
+pub mod ask;
 pub mod bench;
 pub mod change;
 pub mod choreography;
