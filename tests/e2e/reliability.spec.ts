@@ -4,6 +4,7 @@
 import { expect, test, type Download, type Page } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
 import { screenshotPath, trackConsoleErrors } from './support/console';
+import { holdEvents } from './support/hold';
 import { openSettings, LabPage } from './support/lab';
 
 async function readDownload(download: Download): Promise<string> {
@@ -157,30 +158,6 @@ async function storedEvents(page: Page): Promise<[number, string, number][]> {
             open.result.close();
             resolve(request.result.map((e) => [e.event_id, `${e.entity_type} ${e.entity_id}`, e.version]));
           };
-        };
-      }),
-  );
-}
-
-/** Holds the lab's `events` store with a readwrite transaction kept busy until
- *  `window.__release` is set: every other transaction on it, in any tab, waits meanwhile. */
-async function holdEvents(page: Page) {
-  await page.evaluate(
-    () =>
-      new Promise<void>((resolve, reject) => {
-        const w = window as unknown as { __release: boolean };
-        w.__release = false;
-        const open = indexedDB.open('foldlab');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const tx = open.result.transaction('events', 'readwrite');
-          const events = tx.objectStore('events');
-          const spin = () => {
-            if (!w.__release) events.get(0).onsuccess = spin;
-          };
-          spin();
-          tx.oncomplete = () => open.result.close();
-          resolve();
         };
       }),
   );

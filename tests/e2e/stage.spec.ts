@@ -5,6 +5,7 @@
 // inspector; buttons with nothing to do are disabled; counts are said in the right number.
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { screenshotPath, trackConsoleErrors } from './support/console';
+import { holdEvents } from './support/hold';
 import { goToView, LabPage } from './support/lab';
 import { ChoreographyPage } from './support/timeline';
 
@@ -269,29 +270,6 @@ test('counts are said in the right number: 1 delivery, 1 event', async ({ page }
   await expect(page.getByTestId('shown')).toHaveText('0 of 1 event match the filters');
   expect(problems.messages).toEqual([]);
 });
-
-/** Holds the events store with a readwrite transaction until `__release` is set. */
-async function holdEvents(page: Page) {
-  await page.evaluate(
-    () =>
-      new Promise<void>((resolve, reject) => {
-        const w = window as unknown as { __release: boolean };
-        w.__release = false;
-        const open = indexedDB.open('foldlab');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const tx = open.result.transaction('events', 'readwrite');
-          const events = tx.objectStore('events');
-          const spin = () => {
-            if (!w.__release) events.get(0).onsuccess = spin;
-          };
-          spin();
-          tx.oncomplete = () => open.result.close();
-          resolve();
-        };
-      }),
-  );
-}
 
 test('a command that lost a race says so in a sentence of its own, after its confirmation', async ({ context }) => {
   const tabs = [await context.newPage(), await context.newPage()];
