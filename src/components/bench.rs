@@ -103,7 +103,7 @@ pub fn BenchPage() -> impl IntoView {
                     Ok(n) => {
                         seeded.set(Some(format!(
                             "The lab now holds {}.",
-                            foldlab_lab::change::counted(n, "event", "events")
+                            foldlab_lab::counted(n, "event", "events")
                         )));
                         status.set(String::new());
                     }

@@ -3,11 +3,11 @@
 //! subscriber's checkpoint and the newest rows) and the Choreography page's lanes both draw their
 //! rows here. What just happened is marked as it happens (see `change`).
 
-use super::change::{checkpoints, event_link, fresh, new_steps};
+use super::marks::{checkpoints, event_link, fresh, new_steps};
 use crate::lab::{Entry, Happened, Lab, USER};
 use foldlab_domain::EventEnvelope;
 use foldlab_engine::{OutcomeKind, Subscriber};
-use foldlab_lab::change::counted;
+use foldlab_lab::counted;
 use foldlab_store::StreamId;
 use leptos::prelude::*;
 use leptos::task::spawn_local;

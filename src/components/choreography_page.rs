@@ -5,8 +5,8 @@
 //! "now", stepping forward makes a real delivery.
 
 use super::as_of::{aggregates, customer_view};
-use super::change::new_steps;
 use super::choreography::{lane_heads, lane_row, RowText};
+use super::marks::new_steps;
 use super::transport::{Transport, SPEEDS};
 use crate::address::keep_query;
 use crate::lab::as_of::{model_at, views_after};
@@ -139,7 +139,7 @@ pub fn ChoreographyPage() -> impl IntoView {
                         "You are looking at the past: step {} of {}. Nothing was deleted: the event store still holds all {}; what you see is folded from the events up to #{head}. ",
                         step.get(),
                         steps.get().last,
-                        foldlab_lab::change::counted(stored as u64, "event", "events")
+                        foldlab_lab::counted(stored as u64, "event", "events")
                     )}
                     <button class="quiet" on:click=move |_| { playing.set(false); cursor.set(None) }>"Back to now"</button>
                 </p>

@@ -1,7 +1,7 @@
 //! The command side: forms that send one command to one aggregate, and the aggregates' current
 //! state folded from their events.
 
-use super::change::{customer_cells, fresh, money_cell, order_statuses};
+use super::marks::{customer_cells, fresh, money_cell, order_statuses};
 use crate::lab::Lab;
 use foldlab_domain::{CustomerState, OrderState, OrderStatus};
 use gloo_storage::{LocalStorage, Storage};
@@ -266,7 +266,7 @@ fn Customers() -> impl IntoView {
                         .into_iter()
                         .map(|(id, c, deleted)| {
                             let is_new = marks.now.change(&(id.clone(), "limit"))
-                                == Some(&foldlab_lab::change::Change::New);
+                                == Some(&foldlab_lab::marks::Change::New);
                             let actions = if deleted {
                                 view! { <span class="badge cancelled">"DELETED"</span> }.into_any()
                             } else {

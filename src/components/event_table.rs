@@ -2,7 +2,7 @@
 //! Sourcing"): one row per event, the newest marked as it arrives, each id a link to the Events
 //! inspector.
 
-use super::change::{event_link, fresh, new_events};
+use super::marks::{event_link, fresh, new_events};
 use crate::lab::Lab;
 use leptos::prelude::*;
 

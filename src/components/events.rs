@@ -10,7 +10,7 @@
 use crate::lab::faults::pretty;
 use crate::lab::Lab;
 use foldlab_domain::EventEnvelope;
-use foldlab_lab::change::counted;
+use foldlab_lab::counted;
 use leptos::prelude::*;
 use std::collections::BTreeSet;
 use wasm_bindgen::JsCast;

@@ -198,7 +198,7 @@ fn ResetLab() -> impl IntoView {
                     <span>
                         {move || {
                             let n = lab.readout.with(|s| s.events.len());
-                            format!("Delete all {} and every checkpoint from this browser?", foldlab_lab::change::counted(n as u64, "event", "events"))
+                            format!("Delete all {} and every checkpoint from this browser?", foldlab_lab::counted(n as u64, "event", "events"))
                         }}
                     </span>
                     <button class="danger" on:click=reset disabled=move || lab.busy.get()>

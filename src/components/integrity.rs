@@ -33,11 +33,11 @@ pub fn IntegrityPanel() -> impl IntoView {
                     .map(|l| format!("{} ({})", l.what, l.why))
                     .collect();
                 if left.is_empty() {
-                    format!("Saved {name} with {}.", foldlab_lab::change::counted(saved.file.events.len() as u64, "event", "events"))
+                    format!("Saved {name} with {}.", foldlab_lab::counted(saved.file.events.len() as u64, "event", "events"))
                 } else {
                     format!(
                         "Saved {name} with {}. Left out, so that the file imports and folds correctly: {}.",
-                        foldlab_lab::change::counted(saved.file.events.len() as u64, "event", "events"),
+                        foldlab_lab::counted(saved.file.events.len() as u64, "event", "events"),
                         left.join("; ")
                     )
                 }

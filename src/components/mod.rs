@@ -4,7 +4,6 @@
 pub mod as_of;
 pub mod ask;
 pub mod bench;
-pub mod change;
 pub mod choreography;
 pub mod choreography_page;
 pub mod command_side;
@@ -17,6 +16,7 @@ pub mod header;
 pub mod integrity;
 pub mod lab_page;
 pub mod lessons;
+pub mod marks;
 pub mod projections;
 pub mod query_side;
 pub mod share;

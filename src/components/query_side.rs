@@ -1,11 +1,11 @@
 //! The query side: the customer view, a materialized view built only from events, asynchronously,
 //! and so behind the event store until its deliveries run.
 
-use super::change::{money_cell, view_cells};
 use super::command_side::StatusBadge;
+use super::marks::{money_cell, view_cells};
 use crate::lab::Lab;
 use foldlab_engine::Subscriber;
-use foldlab_lab::change::counted;
+use foldlab_lab::counted;
 use leptos::prelude::*;
 
 /// The customer view and its lag.

@@ -7,7 +7,7 @@ use crate::address::href;
 use crate::lab::lessons::{describe, outcome, Progress};
 use crate::lab::sharing::CheckedImport;
 use crate::lab::Lab;
-use foldlab_lab::change::counted;
+use foldlab_lab::counted;
 use foldlab_lab::scenario::Scenario;
 use foldlab_lab::sharing::{
     base64url, read_scenario, ImportError, MAX_LAB_FILE_BYTES, MAX_SCENARIO_BYTES,

@@ -308,8 +308,8 @@ pub fn outcome(result: &StepResult) -> String {
             let deliveries = result.deliveries().len();
             format!(
                 "{}, {}, {refused} refused",
-                foldlab_lab::change::counted(results.len() as u64, "step", "steps"),
-                foldlab_lab::change::counted(deliveries as u64, "delivery", "deliveries")
+                foldlab_lab::counted(results.len() as u64, "step", "steps"),
+                foldlab_lab::counted(deliveries as u64, "delivery", "deliveries")
             )
         }
         StepResult::Projected {

@@ -3,7 +3,7 @@
 //! fails part way, the lab taken just before is written back.
 
 use super::{journal, Entry, Lab};
-use foldlab_lab::change::counted;
+use foldlab_lab::counted;
 use foldlab_lab::sharing::{self, LabFile};
 use leptos::prelude::*;
 

@@ -112,9 +112,22 @@ fn lower(label: &str) -> String {
     }
 }
 
+/// `n` with its noun: "1 event", "2 events", "0 events".
+pub fn counted(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counted_says_one_event_and_two_deliveries() {
+        assert_eq!(counted(1u64, "event", "events"), "1 event");
+        assert_eq!(counted(2u64, "delivery", "deliveries"), "2 deliveries");
+        assert_eq!(counted(0u32, "event", "events"), "0 events");
+    }
     use foldlab_domain::{CustomerId, Money, OrderId};
     use foldlab_engine::Engine;
     use foldlab_store::MemoryStore;

@@ -8,7 +8,7 @@
 use crate::address::href;
 use crate::lab::{Lab, Readout, StoreStatus};
 use foldlab_domain::OrderState;
-use foldlab_lab::change::{HighMark, Seen};
+use foldlab_lab::marks::{HighMark, Seen};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use std::collections::BTreeMap;

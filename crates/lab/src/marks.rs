@@ -1,7 +1,6 @@
 //! What changed between two renders of the lab, so the screen can mark it as it happens: a new
 //! event row, a changed cell with what it was, a checkpoint that moved, a new step in the lanes.
 //! Nothing is marked on the first render: what was there before the page opened is not news.
-//! Also [`counted`], a number with its noun in the right number ("1 event", "2 events").
 
 use std::collections::BTreeMap;
 
@@ -92,12 +91,6 @@ impl HighMark {
     }
 }
 
-/// `n` with its noun: "1 event", "2 events", "0 events".
-pub fn counted(n: impl Into<u64>, one: &str, many: &str) -> String {
-    let n = n.into();
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,12 +140,5 @@ mod tests {
     fn after_a_reset_the_new_log_is_marked_from_its_start() {
         let mark = HighMark::first(9).next(0).next(1);
         assert!(mark.is_new(1));
-    }
-
-    #[test]
-    fn counted_says_one_event_and_two_deliveries() {
-        assert_eq!(counted(1u64, "event", "events"), "1 event");
-        assert_eq!(counted(2u64, "delivery", "deliveries"), "2 deliveries");
-        assert_eq!(counted(0u32, "event", "events"), "0 events");
     }
 }
