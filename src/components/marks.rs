@@ -1,5 +1,5 @@
 //! Change you can see: memos that compare what a panel shows now with what it showed at the last
-//! render (the comparing itself is `foldlab_lab::change`, tested natively), and the marks a
+//! render (the comparing itself is `foldlab_lab::marks`, tested natively), and the marks a
 //! panel puts on what changed: `data-fresh` on a new row or a changed cell (style/stage.css
 //! animates it, unless the user asks for reduced motion), and "was $1,000.00" under a new value
 //! (`data-was`, drawn by the stylesheet, so the cell's own text stays the value).
