@@ -142,17 +142,17 @@ test('while a lesson moves the views itself, the page says they are paused, and 
   page,
 }) => {
   const problems = trackConsoleErrors(page);
-  await page.goto('./');
+  await page.goto('./lab');
   await expect(page.getByTestId('backend')).toHaveText('Events kept in IndexedDB');
   // The lesson that pauses, steps and rebuilds projections is halfway through.
   await page.evaluate(() =>
     localStorage.setItem(
       'foldlab-lesson',
-      JSON.stringify({ id: 'rebuilding_and_adding_a_projection', step: 1, ran: 1 }),
+      JSON.stringify({ id: 'rebuilding_and_adding_a_projection', shown: 1, walk: { happened: 1, ran: 1, answers: [] } }),
     ),
   );
   await createCustomer(page, 'Ada Lovelace', '500');
-  await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Projections' }).click();
+  await goToView(page, 'Projections');
   await expect(page.getByTestId('held')).toHaveText(/^Paused while the lesson “Rebuilding and adding a view” moves the views itself/);
   await page.waitForTimeout(1_000);
   await expect(behind(page, 'Order history')).toHaveText('1');
