@@ -430,11 +430,21 @@ pub const LESSONS: &[Lesson] = &[
                 look(Target::Lesson, "\u{201c}What ran\u{201d}: two refusals."),
                 7,
             ),
-            run(
-                "No room for a second order",
-                "A $4.00 order does not fit in the $3.00 left, because the shipped order's credit stays used (Foldlab's rule, not the article's): the Customer records CreditLimitExceeded and the Order service cancels the order.",
-                look(Target::CommandSide, "The command side: o2 CANCELLED."),
-                9,
+            ask(
+                run(
+                    "No room for a second order",
+                    "A $4.00 order does not fit in the $3.00 left, because the shipped order's credit stays used (Foldlab's rule, not the article's): the Customer records CreditLimitExceeded and the Order service cancels the order.",
+                    look(Target::CommandSide, "The command side: o2 CANCELLED."),
+                    9,
+                ),
+                "Ada has $3.00 left and places a $4.00 order. What happens to it?",
+                &[
+                    "It is approved: shipping the first order freed its $7.00",
+                    "It is created NEW, then cancelled when the credit check fails",
+                    "It is refused at once and never stored",
+                ],
+                1,
+                "Shipping keeps the first order's credit reserved (Foldlab's rule, not the article's), so only $3.00 is free. The order is stored NEW; the Customer records the failed check as CreditLimitExceeded, and the Order service cancels the order (Part 1, Using an Event-Driven Architecture).",
             ),
         ],
     },
