@@ -4,7 +4,10 @@
 
 use super::display::DisplayControls;
 use crate::address::href;
+use crate::lab::quota;
 use crate::lab::{Lab, StoreStatus};
+use foldlab_lab::quota::StorageUse;
+use foldlab_store::Backend;
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
@@ -43,7 +46,8 @@ pub fn Header() -> impl IntoView {
                 <div class="storage" role="group" aria-labelledby="storage-heading">
                     <p class="menu-heading" id="storage-heading">"Where the events are kept"</p>
                     <BackendBadge />
-                    <p class="storage-hint">"In this browser only, until you reset the lab."</p>
+                    <p class="storage-hint">"In this browser only."</p>
+                    <StorageUseNote />
                     {move || match lab.status.get() {
                         StoreStatus::Ready { note: Some(note), .. } => Some(view! { <p class="storage-note">{note}</p> }),
                         _ => None,
@@ -209,5 +213,34 @@ fn ResetLab() -> impl IntoView {
             </Show>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         </div>
+    }
+}
+
+/// How much of the browser's quota the lab uses, and whether the browser keeps it for good. The lab
+/// asks once, when it opens, for its storage to be kept; it is read
+/// again whenever the log grows. localStorage has its own small quota that the browser does not
+/// report, so nothing is said there but the fallback note.
+#[component]
+fn StorageUseNote() -> impl IntoView {
+    let lab = expect_context::<Lab>();
+    let measured = RwSignal::new(None::<StorageUse>);
+    spawn_local(async move {
+        let _ = quota::ask_to_keep().await;
+        measured.set(quota::measure().await);
+    });
+    let head = Memo::new(move |_| lab.readout.with(|s| s.head()));
+    Effect::new(move |seen: Option<u64>| {
+        let now = head.get();
+        if seen.is_some_and(|seen| seen != now) {
+            spawn_local(async move { measured.set(quota::measure().await) });
+        }
+        now
+    });
+    let on_indexed_db = move || matches!(lab.status.get(), StoreStatus::Ready { backend, .. } if backend == Backend::IndexedDb);
+    move || {
+        let usage = measured.get().filter(|_| on_indexed_db())?;
+        Some(view! {
+            <p class="storage-use" data-testid="storage-use">{usage.used()} " " {usage.kept()}</p>
+        })
     }
 }

@@ -18,6 +18,7 @@ pub mod journal;
 pub mod lesson_text;
 pub mod lessons;
 pub mod projections;
+pub mod quota;
 pub mod sharing;
 pub mod snapshots;
 pub use journal::{Entry, Happened};

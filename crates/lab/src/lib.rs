@@ -5,7 +5,7 @@
 //! arithmetic, the [`marks`] for what is new between two renders, what one event [`changed`], the
 //! [`journal`]'s types, [`bench_data`] shared with the benchmarks, the [`lesson`] model (steps, the learner's acts
 //! judged from the store, questions) and the faults' [`counterfactual`] runs with their mechanism
-//! switched off.
+//! switched off, and the room the browser's storage [`quota`] leaves.
 #![deny(missing_docs)]
 
 pub mod bench_data;
@@ -17,6 +17,7 @@ pub mod lesson;
 pub mod lesson_text;
 pub mod marks;
 mod narrate;
+pub mod quota;
 pub use narrate::counted;
 pub mod runner;
 pub mod salvage;
