@@ -224,9 +224,12 @@ fn ResetLab() -> impl IntoView {
 fn StorageUseNote() -> impl IntoView {
     let lab = expect_context::<Lab>();
     let measured = RwSignal::new(None::<StorageUse>);
+    // Measured before asking: Firefox answers only once the user has, which may be never.
     spawn_local(async move {
-        let _ = quota::ask_to_keep().await;
         measured.set(quota::measure().await);
+        if quota::ask_to_keep().await.is_some() {
+            measured.set(quota::measure().await);
+        }
     });
     let head = Memo::new(move |_| lab.readout.with(|s| s.head()));
     Effect::new(move |seen: Option<u64>| {
