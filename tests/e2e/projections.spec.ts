@@ -153,7 +153,7 @@ test('while a lesson moves the views itself, the page says they are paused, and 
   );
   await createCustomer(page, 'Ada Lovelace', '500');
   await goToView(page, 'Projections');
-  await expect(page.getByTestId('held')).toHaveText(/^Paused while the lesson “Rebuilding and adding a view” moves the views itself/);
+  await expect(page.getByTestId('held')).toHaveText(/^Paused while the lesson “Can a view added later know the past\?” moves the views itself/);
   await page.waitForTimeout(1_000);
   await expect(behind(page, 'Order history')).toHaveText('1');
   await expect(card(page, 'Order history')).toContainText('Held while the lesson moves it.');
