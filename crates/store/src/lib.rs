@@ -14,6 +14,7 @@ pub mod integrity;
 mod memory;
 mod notify;
 mod store;
+mod stream;
 
 #[cfg(any(test, feature = "contract"))]
 pub mod contract;

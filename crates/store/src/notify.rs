@@ -2,7 +2,7 @@
 //! new head position after every successful append; and the [`Change`]s one handle on a browser
 //! store tells the others (other tabs) about.
 
-use crate::store::StreamId;
+use crate::stream::StreamId;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::fmt;
