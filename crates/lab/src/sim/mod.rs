@@ -344,7 +344,7 @@ fn failure_report(
     why: &str,
 ) -> String {
     format!(
-        "seed {seed} failed {failure}\n\nshortest failing run found ({} steps; then everything is delivered): {why}\nsave it as a file and replay it with `cargo run -p foldlab-store --bin scenario -- FILE`:\n{}",
+        "seed {seed} failed {failure}\n\nshortest failing run found ({} steps; then everything is delivered): {why}\nsave it as a file and replay it with `cargo run -p foldlab-lab --bin scenario -- FILE`:\n{}",
         shortest.len(),
         scenario_json(seed, snapshots, shortest)
     )
