@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expectNothingUncitable } from './support/claims';
 import { screenshotPath, trackConsoleErrors } from './support/console';
+import { screenshotsAtThreeSizes } from './support/sizes';
 import { openSettings, goToView, LabPage, toggleLargeText } from './support/lab';
 
 const scenarios = join(__dirname, '..', '..', 'scenarios');
@@ -40,22 +41,6 @@ async function predict(page: Page, choice: string) {
   const question = page.getByRole('group').filter({ has: page.getByRole('radio') }).first();
   await question.getByRole('radio', { name: choice }).check();
   await page.getByRole('button', { name: 'Answer' }).click();
-}
-
-/** Screenshots at a laptop, at a projector with Large text in the dark theme, and on a phone. */
-async function screenshotsAtThreeSizes(page: Page, name: string) {
-  await page.screenshot({ path: screenshotPath(`${name}-1280`) });
-  await page.setViewportSize({ width: 1024, height: 768 });
-  await page.emulateMedia({ colorScheme: 'dark' });
-  await toggleLargeText(page);
-  await page.screenshot({ path: screenshotPath(`${name}-projector-large`) });
-  await toggleLargeText(page);
-  await page.emulateMedia({ colorScheme: 'light' });
-  await page.setViewportSize({ width: 390, height: 844 });
-  const width = await page.evaluate(() => document.documentElement.scrollWidth);
-  expect(width, 'no horizontal scroll of the page on a phone').toBeLessThanOrEqual(390);
-  await page.screenshot({ path: screenshotPath(`${name}-phone`) });
-  await page.setViewportSize({ width: 1280, height: 800 });
 }
 
 test('a lesson is played by acting in the lab: predict, act, see; complete only after its last step', async ({ page }) => {

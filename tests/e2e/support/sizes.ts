@@ -3,25 +3,18 @@
 // notice first: the page itself must never scroll sideways (wide things scroll in their own box).
 import { expect, type Page } from '@playwright/test';
 import { screenshotPath } from './console';
+import { toggleLargeText } from './lab';
 
 /** Whether the page scrolls sideways: its content is wider than the window. */
 async function pageOverflow(page: Page): Promise<number> {
   return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 }
 
-/** Sets Large text and the dark theme the way the display menu does, on `<html>`. */
+/** Turns Large text and the dark colour scheme on or off, Large text through the Settings menu. */
 async function projector(page: Page, on: boolean) {
   await page.emulateMedia({ colorScheme: on ? 'dark' : 'light' });
-  await page.evaluate((on) => {
-    const root = document.documentElement;
-    if (on) {
-      root.setAttribute('data-text', 'large');
-      root.setAttribute('data-theme', 'dark');
-    } else {
-      root.removeAttribute('data-text');
-      root.removeAttribute('data-theme');
-    }
-  }, on);
+  const large = (await page.locator('html').getAttribute('data-text')) === 'large';
+  if (large !== on) await toggleLargeText(page);
 }
 
 /**
