@@ -144,7 +144,7 @@ impl Project {
 }
 
 /// `$CARGO_HOME/bin`, defaulting to `~/.cargo/bin` as rustup does.
-fn cargo_bin_dir() -> Option<PathBuf> {
+pub fn cargo_bin_dir() -> Option<PathBuf> {
     if let Some(home) = std::env::var_os("CARGO_HOME") {
         return Some(PathBuf::from(home).join("bin"));
     }

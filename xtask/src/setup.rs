@@ -5,11 +5,12 @@
 //! The versions are the ones proven together in /work/shared/TOOLCHAIN.md: Trunk 0.21.14 (0.22
 //! needs a newer rustc), wasm-bindgen-cli exactly equal to the `wasm-bindgen` crate in
 //! Cargo.lock (any difference and the generated JS does not match the wasm), wasm-opt from npm's
-//! binaryen 132 (Debian's binaryen 108 silently breaks the app) and Debian's chromium.
+//! binaryen 132 (Debian's binaryen 108 silently breaks the app), Debian's chromium, firefox-esr and
+//! webkit2gtk-driver (with xvfb), and geckodriver 0.37.1 from crates.io.
 
 use std::fs;
 use std::io::IsTerminal;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::SystemTime;
 
@@ -27,11 +28,22 @@ pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 /// See [`CHROMIUM`].
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// Debian's Firefox ESR, the Gecko engine the tests run in.
+pub const FIREFOX: &str = "/usr/bin/firefox-esr";
+/// Firefox's WebDriver server (crates.io; Debian does not package it).
+pub const GECKODRIVER_VERSION: &str = "0.37.1";
+/// WebKitGTK's WebDriver server (Debian's webkit2gtk-driver); it starts [`MINIBROWSER`].
+pub const WEBKIT_DRIVER: &str = "/usr/bin/WebKitWebDriver";
+/// WebKitGTK's small browser: the WebKit engine (Safari's) the tests run in.
+pub const MINIBROWSER: &str = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser";
+/// Runs a program with a virtual X display (WebKitGTK has no headless mode).
+pub const XVFB_RUN: &str = "/usr/bin/xvfb-run";
 
-/// Everything: build tools and the browser.
+/// Everything: build tools, Chromium, and the other two engines.
 pub fn all(project: &Project) -> Result<()> {
     build_tools(project)?;
-    browser()
+    browser()?;
+    engines(project)
 }
 
 /// What `trunk build` needs: the wasm target, Trunk, wasm-bindgen-cli and the node packages
@@ -212,35 +224,67 @@ fn string_value<'a>(line: &'a str, key: &str) -> Option<&'a str> {
 /// Chromium and its WebDriver from Debian, for the wasm-bindgen tests and Playwright (which
 /// cannot download its own browser here).
 pub fn browser() -> Result<()> {
-    let present = Path::new(CHROMIUM).is_file() && Path::new(CHROMEDRIVER).is_file();
+    debian_packages(
+        "chromium + chromium-driver",
+        &["chromium", "chromium-driver"],
+        &[CHROMIUM, CHROMEDRIVER],
+    )
+}
+
+/// Firefox ESR and WebKit (MiniBrowser) with their WebDriver servers, and the virtual display
+/// WebKitGTK needs: the other two engines the tests run in (see engines.rs).
+pub fn engines(project: &Project) -> Result<()> {
+    debian_packages(
+        "firefox-esr + webkit2gtk-driver + xvfb",
+        &["firefox-esr", "webkit2gtk-driver", "xvfb"],
+        &[FIREFOX, WEBKIT_DRIVER, MINIBROWSER, XVFB_RUN],
+    )?;
+    // geckodriver is not packaged by Debian; its own lockfile builds with this toolchain.
+    let geckodriver = geckodriver()?;
+    cargo_tool(
+        project,
+        &geckodriver.to_string_lossy(),
+        "geckodriver",
+        GECKODRIVER_VERSION,
+        true,
+    )
+}
+
+/// Where `cargo install` puts geckodriver. Always called by this path: WebdriverIO's npm
+/// dependencies put a `geckodriver` of their own (one that downloads a driver) in
+/// node_modules/.bin, which comes first on the children's PATH.
+pub fn geckodriver() -> Result<PathBuf> {
+    crate::cargo_bin_dir()
+        .map(|bin| bin.join("geckodriver"))
+        .ok_or_else(|| Error::new("neither CARGO_HOME nor HOME is set: where is cargo's bin?"))
+}
+
+/// Installs Debian `packages` with apt unless every one of `paths` is already a file.
+fn debian_packages(what: &str, packages: &[&str], paths: &[&str]) -> Result<()> {
+    let present = paths.iter().all(|path| Path::new(path).is_file());
     if !present {
         if probe(Command::new("apt-get").arg("--version")).is_none() {
             return Err(Error::new(format!(
-                "{CHROMIUM} or {CHROMEDRIVER} is missing and there is no apt-get: install \
-                 Chromium and a matching chromedriver at those paths"
+                "{} missing and there is no apt-get: install {what}",
+                paths.join(" or "),
             )));
         }
         // Wait for a concurrent apt (unattended upgrades, another job) instead of failing.
         let lock_wait = "DPkg::Lock::Timeout=600";
         run(&mut privileged(&["apt-get", "-o", lock_wait, "update"]))?;
-        run(&mut privileged(&[
-            "apt-get",
-            "-o",
-            lock_wait,
-            "install",
-            "-y",
-            "chromium",
-            "chromium-driver",
-        ]))?;
-        for path in [CHROMIUM, CHROMEDRIVER] {
+        let mut install = vec!["apt-get", "-o", lock_wait, "install", "-y"];
+        install.extend_from_slice(packages);
+        run(&mut privileged(&install))?;
+        for path in paths {
             if !Path::new(path).is_file() {
                 return Err(Error::new(format!(
-                    "apt-get installed chromium and chromium-driver but {path} is missing"
+                    "apt-get installed {} but {path} is missing",
+                    packages.join(", ")
                 )));
             }
         }
     }
-    report("chromium + chromium-driver", !present);
+    report(what, !present);
     Ok(())
 }
 
@@ -279,7 +323,10 @@ fn node_packages(project: &Project) -> Result<()> {
             .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
         run(&mut npm)?;
     }
-    report("node packages (@playwright/test, binaryen)", stale);
+    report(
+        "node packages (@playwright/test, webdriverio, binaryen)",
+        stale,
+    );
 
     let wasm_opt = project.path("node_modules/.bin/wasm-opt");
     let version = probe(project.command(&wasm_opt).arg("--version")).unwrap_or_default();
@@ -308,7 +355,11 @@ fn node_modules_stale(project: &Project) -> Result<bool> {
             }
         }
     }
-    let bins = ["node_modules/.bin/wasm-opt", "node_modules/.bin/playwright"];
+    let bins = [
+        "node_modules/.bin/wasm-opt",
+        "node_modules/.bin/playwright",
+        "node_modules/webdriverio/package.json",
+    ];
     Ok(bins.iter().any(|bin| !project.path(bin).exists()))
 }
 
