@@ -1,6 +1,7 @@
 //! Command-line parsing for `cargo xtask`, std only: the grammar is small enough that a parser
 //! crate would cost more compile time than it saves.
 
+use crate::engines::{Engine, Engines};
 use crate::{Error, Result};
 
 /// The public URL GitHub Pages serves a project site under; the test pipeline builds for it so
@@ -12,12 +13,15 @@ pub const PAGES_PUBLIC_URL: &str = "/foldlab/";
 pub struct TestStages {
     /// (a) native unit and integration tests of the domain, store and xtask crates.
     pub native: bool,
-    /// (b) the store's wasm-bindgen tests in headless Chromium.
+    /// (b) the store's and the lab's wasm-bindgen tests in each engine.
     pub browser: bool,
     /// (c) the release build for the Pages sub-path.
     pub build: bool,
-    /// (d) Playwright end-to-end tests against that build.
+    /// (d) end-to-end tests against that build: Playwright's in Chromium, then the pass over
+    /// every view in Firefox and WebKit.
     pub e2e: bool,
+    /// The engines stages (b) and (d) run in.
+    pub engines: Engines,
 }
 
 impl TestStages {
@@ -27,6 +31,7 @@ impl TestStages {
         browser: true,
         build: true,
         e2e: true,
+        engines: Engines::ALL,
     };
 }
 
@@ -58,17 +63,21 @@ usage: cargo xtask <task> [options]
 
 tasks:
   setup                 install missing tools: wasm32 target, trunk, wasm-bindgen-cli,
-                        chromium + chromedriver (apt), node packages (npm ci)
+                        chromium + chromedriver, firefox-esr, webkit2gtk-driver + xvfb
+                        (apt), geckodriver (cargo install), node packages (npm ci)
   serve                 setup, then trunk serve on http://127.0.0.1:8080/
   build [--public-url URL] [--dist DIR]
                         release build (default: --public-url / --dist dist) and 404.html
   size                  release build for / and a raw/gzip/brotli size table;
                         fails only when the wasm is over 250 KB brotli
-  test [flags]          setup, then (a) native tests, (b) browser tests of the store,
-                        (c) release build for /foldlab/ into dist-pages/foldlab,
-                        (d) Playwright e2e, then the size figures
+  test [flags]          setup, then (a) native tests, (b) browser tests of the store
+                        and the lab in Chromium, Firefox and WebKit, (c) release build
+                        for /foldlab/ into dist-pages/foldlab, (d) Playwright e2e in
+                        Chromium and the pass in tests/engines in Firefox and WebKit,
+                        then the size figures
      --skip-native --skip-browser --skip-build --skip-e2e
                         leave out a stage while iterating
+     --engine NAME      run (b) and (d) only in chromium, firefox or webkit (repeatable)
      --e2e-only         only (c) and (d)
      --e2e-no-build     only (d), against the existing dist-pages/foldlab
   bench [--quick]       setup, release build into dist-bench/foldlab, the native fold
@@ -145,8 +154,21 @@ fn parse_build(rest: &[String]) -> Result<Task> {
 
 fn parse_test(rest: &[String]) -> Result<Task> {
     let mut stages = TestStages::ALL;
-    for arg in rest {
+    let mut named = Engines::NONE;
+    let mut args = rest.iter();
+    while let Some(arg) = args.next() {
         match arg.as_str() {
+            "--engine" => {
+                let name = args
+                    .next()
+                    .ok_or_else(|| Error::new("`--engine` needs a value"))?;
+                let engine = Engine::parse(name).ok_or_else(|| {
+                    Error::new(format!(
+                        "unknown engine `{name}`: chromium, firefox or webkit"
+                    ))
+                })?;
+                named = named.with(engine);
+            }
             "--skip-native" => stages.native = false,
             "--skip-browser" => stages.browser = false,
             "--skip-build" => stages.build = false,
@@ -162,6 +184,9 @@ fn parse_test(rest: &[String]) -> Result<Task> {
             }
             other => return Err(Error::new(format!("`test` does not know `{other}`"))),
         }
+    }
+    if named != Engines::NONE {
+        stages.engines = named;
     }
     Ok(Task::Test(stages))
 }
@@ -250,6 +275,7 @@ mod tests {
                 browser: false,
                 build: true,
                 e2e: true,
+                engines: Engines::ALL,
             })),
         );
         check(
@@ -259,7 +285,39 @@ mod tests {
                 browser: false,
                 build: true,
                 e2e: false,
+                engines: Engines::ALL,
             })),
+        );
+    }
+
+    #[test]
+    fn engine_flags_narrow_the_browser_stages_to_the_named_engines() {
+        check(
+            &[
+                "test",
+                "--e2e-no-build",
+                "--engine",
+                "firefox",
+                "--engine",
+                "webkit",
+            ],
+            Ok(Task::Test(TestStages {
+                native: false,
+                browser: false,
+                build: false,
+                e2e: true,
+                engines: Engines::NONE.with(Engine::Firefox).with(Engine::WebKit),
+            })),
+        );
+        check(
+            &["test", "--engine", "opera"],
+            Err(Error::new(
+                "unknown engine `opera`: chromium, firefox or webkit",
+            )),
+        );
+        check(
+            &["test", "--engine"],
+            Err(Error::new("`--engine` needs a value")),
         );
     }
 

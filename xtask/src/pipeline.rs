@@ -1,15 +1,19 @@
-//! `cargo xtask test`: the one command CI runs. Setup, then (a) native tests, (b) the store's
-//! browser tests in headless Chromium, (c) a release build for the GitHub Pages sub-path,
-//! (d) Playwright against that build, then the size figures; it stops at the first failure.
+//! `cargo xtask test`: the one command CI runs. Setup, then (a) native tests, (b) the store's and
+//! the lab's browser tests in Chromium, Firefox and WebKit, (c) a release build for the GitHub
+//! Pages sub-path, (d) Playwright against that build in Chromium and the pass over every view in
+//! Firefox and WebKit (tests/engines), then the size figures; it stops at the first failure,
+//! except that (d) runs in every engine before it fails.
 //!
 //! CI reads the last summary line of the log, so the very last line printed on success or e2e
-//! failure is Playwright's `e2e: N passed, M failed` (repeated after the size table).
+//! failure is Playwright's `e2e: N passed, M failed` (repeated after the size table and the
+//! engines' times).
 
 use std::path::Path;
 
 use crate::cli::{TestStages, PAGES_PUBLIC_URL};
+use crate::engines::{duration, timed, Engine};
 use crate::process::{check_status, describe, run, run_tee, say};
-use crate::setup::{self, CHROMEDRIVER, WASM_TARGET};
+use crate::setup::{self, WASM_TARGET};
 use crate::{build, size, Error, Project, Result};
 
 /// Where stage (c) builds; the e2e static server serves `dist-pages` so the app lives under
@@ -23,13 +27,27 @@ pub fn test(project: &Project, stages: TestStages) -> Result<()> {
     } else {
         setup::build_tools(project)?;
     }
+    // One line per engine and stage, repeated together before the last line.
+    let mut times = Vec::new();
     if stages.native {
         stage("a", "native tests");
         native(project)?;
     }
     if stages.browser {
-        stage("b", "browser tests of the store (headless Chromium)");
-        browser(project)?;
+        for engine in stages.engines.iter() {
+            stage(
+                "b",
+                &format!("browser tests of the store and the lab in {engine}"),
+            );
+            let (outcome, took) = timed(|| browser(project, engine));
+            let verdict = if outcome.is_ok() { "passed" } else { "failed" };
+            times.push(format!(
+                "engines: {engine}: browser tests {verdict} in {}",
+                duration(took)
+            ));
+            say(times.last().expect("just pushed"));
+            outcome?;
+        }
     }
     if stages.build {
         stage("c", &format!("release build for {PAGES_PUBLIC_URL}"));
@@ -40,30 +58,71 @@ pub fn test(project: &Project, stages: TestStages) -> Result<()> {
         if stages.build {
             size_figures(project);
         }
+        times.iter().for_each(say);
         say("test: e2e skipped");
         return Ok(());
     }
-    stage("d", "Playwright end-to-end tests");
-    let (summary, outcome) = e2e(project);
+    let mut summary = None;
+    let mut outcome = Ok(());
+    if stages.engines.has(Engine::Chromium) {
+        stage("d", "Playwright end-to-end tests in Chromium");
+        let ((line, result), took) = timed(|| e2e(project, None));
+        times.push(format!(
+            "engines: Chromium: {} in {}",
+            line.as_deref().unwrap_or("e2e: no summary"),
+            duration(took)
+        ));
+        outcome = match (&line, result) {
+            (None, Ok(())) => Err(Error::new(
+                "Playwright succeeded but printed no `e2e: N passed, M failed` line: is \
+                 tests/e2e/support/summary-reporter.ts in playwright.config.ts's reporters?",
+            )),
+            (_, result) => result,
+        };
+        summary = line;
+    }
+    for engine in stages.engines.iter().filter(|e| *e != Engine::Chromium) {
+        stage(
+            "d",
+            &format!("end-to-end pass in {engine} (tests/engines, WebdriverIO)"),
+        );
+        let ((line, result), took) = timed(|| e2e(project, Some(engine)));
+        let result = match (&line, result) {
+            (None, Ok(())) => Err(Error::new(format!(
+                "the {engine} pass printed no `e2e: N passed, M failed` line"
+            ))),
+            (_, result) => result,
+        };
+        times.push(format!(
+            "engines: {engine}: {} in {}",
+            line.as_deref().unwrap_or("e2e: did not run"),
+            duration(took)
+        ));
+        if let Err(error) = result {
+            eprintln!("error: {error}");
+            if outcome.is_ok() {
+                outcome = Err(error.already_reported());
+            }
+        }
+    }
     if outcome.is_ok() {
         size_figures(project);
     }
+    times.iter().for_each(say);
     match (summary, outcome) {
         (Some(summary), Ok(())) => {
             say(summary);
             Ok(())
         }
         (Some(summary), Err(error)) => {
-            eprintln!("error: {error}");
+            if !error.is_reported() {
+                eprintln!("error: {error}");
+            }
             // Last, for CI.
             say(summary);
             Err(error.already_reported())
         }
-        (None, Ok(())) => Err(Error::new(
-            "Playwright succeeded but printed no `e2e: N passed, M failed` line: is \
-             tests/e2e/support/summary-reporter.ts in playwright.config.ts's reporters?",
-        )),
-        (None, Err(error)) => Err(error),
+        (None, outcome) => outcome,
     }
 }
 
@@ -95,31 +154,32 @@ fn native(project: &Project) -> Result<()> {
 }
 
 /// (b) The wasm-bindgen tests, run by wasm-bindgen-test-runner (the cargo runner for wasm32 in
-/// .cargo/config.toml) through chromedriver: the store's contract suite and backends, and the
-/// lab's tests of what sits above them (tabs racing through the engine, salvage, the simulator).
-fn browser(project: &Project) -> Result<()> {
-    run(project
-        .cargo()
-        .args([
-            "test",
-            "-p",
-            "foldlab-store",
-            "-p",
-            "foldlab-lab",
-            "--target",
-            WASM_TARGET,
-            "--features",
-            "foldlab-store/contract",
-            "--tests",
-        ])
-        .env("CHROMEDRIVER", CHROMEDRIVER)
-        // IndexedDB tests in a cold headless browser can exceed the 20 s default.
-        .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))
+/// .cargo/config.toml) through the engine's WebDriver: the store's contract suite and backends,
+/// and the lab's tests of what sits above them (tabs racing through the engine, salvage, the
+/// simulator).
+fn browser(project: &Project, engine: Engine) -> Result<()> {
+    let mut cargo = project.cargo();
+    cargo.args([
+        "test",
+        "-p",
+        "foldlab-store",
+        "-p",
+        "foldlab-lab",
+        "--target",
+        WASM_TARGET,
+        "--features",
+        "foldlab-store/contract",
+        "--tests",
+    ]);
+    let mut command = engine.wasm_test_command(project, cargo)?;
+    // IndexedDB tests in a cold headless browser can exceed the 20 s default.
+    run(command.env("WASM_BINDGEN_TEST_TIMEOUT", "120"))
 }
 
-/// (d) Playwright; its webServer serves dist-pages like GitHub Pages. Returns the summary line
-/// the custom reporter printed (if any) and whether the run passed.
-fn e2e(project: &Project) -> (Option<String>, Result<()>) {
+/// (d) Playwright against the Pages build; its webServer serves dist-pages like GitHub Pages.
+/// `None` runs tests/e2e in Chromium, an engine runs tests/engines in it. Returns the summary
+/// line the custom reporter printed (if any) and whether the run passed.
+fn e2e(project: &Project, engine: Option<Engine>) -> (Option<String>, Result<()>) {
     if !project.path(PAGES_DIST).join("index.html").is_file() {
         return (
             None,
@@ -128,10 +188,19 @@ fn e2e(project: &Project) -> (Option<String>, Result<()>) {
             ))),
         );
     }
+    let mut playwright = match engine {
+        Some(engine) => match engine.e2e_command(project) {
+            Ok(command) => command,
+            Err(error) => return (None, Err(error)),
+        },
+        None => {
+            // The local binary (what `npx playwright` would run) without npx's registry fallback.
+            let mut command = project.command(project.path("node_modules/.bin/playwright"));
+            command.arg("test");
+            command
+        }
+    };
     let mut summary = None;
-    // The local binary (what `npx playwright` would run) without npx's registry fallback.
-    let mut playwright = project.command(project.path("node_modules/.bin/playwright"));
-    playwright.arg("test");
     let shown = describe(&playwright);
     let status = run_tee(&mut playwright, |line| {
         if parse_e2e_summary(line).is_some() {

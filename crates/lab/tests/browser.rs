@@ -1,5 +1,5 @@
 #![cfg(target_arch = "wasm32")]
-//! What sits above the store, checked against the browser's real storage in headless Chromium:
+//! What sits above the store, checked against the browser's real storage in each engine (Chromium, Firefox, WebKit):
 //! integrity reports and salvage of an IndexedDB or localStorage edited behind the store's back,
 //! and the simulator's invariants on IndexedDB. Run with
 //! `cargo test -p foldlab-lab --target wasm32-unknown-unknown --features foldlab-store/contract --tests`.

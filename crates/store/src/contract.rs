@@ -1,5 +1,5 @@
 //! The contract every [`EventStore`] backend must keep, written once and run against each: memory
-//! natively, IndexedDB and localStorage in headless Chromium.
+//! natively, IndexedDB and localStorage in Chromium, Firefox and WebKit.
 //!
 //! Each check takes an empty store. [`for_each_contract_check!`](crate::for_each_contract_check)
 //! lists them, so a backend's test file turns every check into a test with a small macro.

@@ -1,7 +1,7 @@
 #![cfg(target_arch = "wasm32")]
 //! The backend contract and the browser-specific promises (persistence across reloads, racing tabs,
-//! crash safety, quota, falling back, upgrading an older database) checked against IndexedDB and localStorage in headless
-//! Chromium. Run with
+//! crash safety, quota, falling back, upgrading an older database) checked against IndexedDB and localStorage in
+//! Chromium, Firefox and WebKit (`cargo xtask test` runs them in each). Run one by hand with
 //! `cargo test -p foldlab-store --target wasm32-unknown-unknown --features contract --tests`.
 
 use foldlab_domain::EventEnvelope;
@@ -25,14 +25,14 @@ wasm_bindgen_test_configure!(run_in_browser);
 async fn fresh_idb(test: &str) -> IndexedDbStore {
     match IndexedDbStore::open(&fresh_name(test)).await {
         Ok(store) => store,
-        Err(e) => panic!("IndexedDB should open in Chromium: {e}"),
+        Err(e) => panic!("IndexedDB should open in this browser: {e}"),
     }
 }
 
 fn fresh_local(test: &str) -> LocalStorageStore {
     match LocalStorageStore::open(&fresh_name(test)) {
         Ok(store) => store,
-        Err(e) => panic!("localStorage should open in Chromium: {e}"),
+        Err(e) => panic!("localStorage should open in this browser: {e}"),
     }
 }
 
