@@ -1,0 +1,113 @@
+// The fixtures of the Firefox and WebKit pass: one WebDriver server per worker (geckodriver, or
+// WebKitWebDriver on a virtual display), started here and stopped at the end, and a fresh browser
+// session per test, so each test starts with empty storage. Nothing here downloads a driver or a
+// browser: the paths are the ones `cargo xtask setup` installs.
+import { test as base } from '@playwright/test';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { remote } from 'webdriverio';
+import { Lab } from './lab';
+
+export type Engine = 'firefox' | 'webkit';
+export type EngineOptions = { engine: Engine };
+
+/** A running WebDriver server, and the folder its browser saves downloads in. */
+type Driver = { port: number; downloads: string };
+
+/** A port nothing listens on right now. */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts the engine's WebDriver server and waits until it answers. */
+async function startDriver(engine: Engine): Promise<Driver & { stop: () => void }> {
+  const port = await freePort();
+  const downloads = mkdtempSync(join(tmpdir(), `foldlab-${engine}-downloads-`));
+  // WebKitGTK saves downloads in the XDG download folder (the home folder when there is none).
+  const xdgConfig = mkdtempSync(join(tmpdir(), 'foldlab-webkit-xdg-'));
+  writeFileSync(join(xdgConfig, 'user-dirs.dirs'), `XDG_DOWNLOAD_DIR="${downloads}"\n`);
+  // geckodriver by its full path: WebdriverIO's npm dependencies put a downloading shim of the
+  // same name in node_modules/.bin.
+  const geckodriver = process.env.FOLDLAB_GECKODRIVER ?? join(homedir(), '.cargo', 'bin', 'geckodriver');
+  const [program, args] =
+    engine === 'firefox'
+      ? [geckodriver, ['--host', '127.0.0.1', '--port', String(port)]]
+      : ['/usr/bin/xvfb-run', ['-a', '-s', '-screen 0 1280x900x24', '/usr/bin/WebKitWebDriver', `--port=${port}`]];
+  // Its own process group, so that stopping it stops Xvfb and the browser too.
+  const env = { ...process.env, XDG_CONFIG_HOME: xdgConfig };
+  const child = spawn(program, args, { stdio: 'ignore', detached: true, env });
+  const stop = () => {
+    try {
+      process.kill(-child.pid!, 'SIGTERM');
+    } catch {
+      // Already gone.
+    }
+    for (const dir of [downloads, xdgConfig]) rmSync(dir, { recursive: true, force: true });
+  };
+  for (let waited = 0; waited < 30_000; waited += 200) {
+    if (child.exitCode !== null) throw new Error(`${program} exited with ${child.exitCode}`);
+    try {
+      const status = await fetch(`http://127.0.0.1:${port}/status`);
+      if (status.ok) return { port, downloads, stop };
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  stop();
+  throw new Error(`${program} did not answer on port ${port} within 30 s`);
+}
+
+/** The engine's capabilities (tests/engines/<engine>.json), Firefox's with where to save downloads. */
+function capabilities(engine: Engine, downloads: string): WebdriverIO.Capabilities {
+  const caps = JSON.parse(readFileSync(join(__dirname, '..', `${engine}.json`), 'utf8'));
+  if (engine === 'firefox') {
+    caps['moz:firefoxOptions'].prefs = {
+      'browser.download.folderList': 2,
+      'browser.download.dir': downloads,
+      'browser.download.useDownloadDir': true,
+      'browser.download.always_ask_before_handling_new_types': false,
+    };
+  }
+  // Plain W3C WebDriver: both drivers speak it fully.
+  return { ...caps, 'wdio:enforceWebDriverClassic': true };
+}
+
+export const test = base.extend<{ session: WebdriverIO.Browser; lab: Lab }, EngineOptions & { driver: Driver }>({
+  engine: ['firefox', { option: true, scope: 'worker' }],
+  driver: [
+    async ({ engine }, use) => {
+      const driver = await startDriver(engine);
+      await use(driver);
+      driver.stop();
+    },
+    { scope: 'worker' },
+  ],
+  session: async ({ engine, driver }, use) => {
+    const session = await remote({
+      hostname: '127.0.0.1',
+      port: driver.port,
+      path: '/',
+      logLevel: 'warn',
+      capabilities: capabilities(engine, driver.downloads),
+    });
+    await session.setWindowSize(1280, 800);
+    await use(session);
+    await session.deleteSession();
+  },
+  lab: async ({ session, baseURL }, use) => {
+    await use(new Lab(session, baseURL!));
+  },
+});
+
+export { expect } from '@playwright/test';
