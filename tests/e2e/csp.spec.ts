@@ -26,6 +26,9 @@ test('the page carries a strict Content-Security-Policy', async ({ page }) => {
   expect(directives['style-src']).toEqual(["'self'"]);
   expect(directives['connect-src']).toEqual(["'self'"]);
   expect(directives['img-src']).toEqual(['data:']);
+  // The service worker and the web app manifest (offline after one visit), from the site only.
+  expect(directives['worker-src']).toEqual(["'self'"]);
+  expect(directives['manifest-src']).toEqual(["'self'"]);
   expect(directives['base-uri']).toEqual(["'self'"]);
   expect(directives['form-action']).toEqual(["'none'"]);
   expect(policy).not.toContain('unsafe-inline');

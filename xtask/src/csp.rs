@@ -27,6 +27,8 @@ use crate::{Error, Result};
 ///   (`element.style.setProperty`), which the policy does not govern, never a `style` attribute.
 /// - `img-src data:`: the empty `data:,` favicon (the charts are inline SVG elements, not images).
 /// - `connect-src 'self'`: fetching the wasm (and its preload).
+/// - `worker-src 'self'`: the service worker (`sw.js`, see `offline.rs`); `manifest-src 'self'`:
+///   the web app manifest, linked once the lab is ready.
 /// - `base-uri 'self'`: the `<base href>` Trunk writes for the public URL.
 /// - `form-action 'none'`, `object-src 'none'`: no form is ever submitted, no plugin loaded.
 ///
@@ -39,7 +41,8 @@ pub fn policy(script_hashes: &[String]) -> String {
     }
     format!(
         "default-src 'none'; script-src {script_src}; style-src 'self'; img-src data:; \
-         connect-src 'self'; base-uri 'self'; form-action 'none'; object-src 'none'"
+         connect-src 'self'; worker-src 'self'; manifest-src 'self'; base-uri 'self'; \
+         form-action 'none'; object-src 'none'"
     )
 }
 

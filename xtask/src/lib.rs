@@ -9,6 +9,7 @@ pub mod bench;
 pub mod build;
 pub mod cli;
 pub mod csp;
+pub mod offline;
 pub mod pipeline;
 pub mod process;
 pub mod setup;
