@@ -49,6 +49,9 @@ test('after one visit the lab opens with the network off and a lesson plays thro
   await firstVisit(page, './');
   const reached = await goOffline(context);
   expect(await page.evaluate(() => navigator.onLine)).toBe(false);
+  // The network is really gone: a file the worker does not keep cannot be fetched.
+  const uncached = await page.evaluate(() => fetch('./sw.js', { cache: 'no-store' }).then(() => 'answered', () => 'failed'));
+  expect(uncached).toBe('failed');
 
   const reload = await page.reload();
   expect(reload?.fromServiceWorker()).toBe(true);
