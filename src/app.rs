@@ -30,6 +30,7 @@ pub fn App() -> impl IntoView {
     view! {
         <Router base=base_path()>
             <Header />
+            <crate::components::update::UpdateBanner />
             <main id="main">
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("/") view=Start />

@@ -25,3 +25,4 @@ pub mod start;
 pub mod store_closed;
 pub mod time_travel;
 pub mod transport;
+pub mod update;

@@ -25,7 +25,11 @@ test('the page carries a strict Content-Security-Policy', async ({ page }) => {
   expect(directives['script-src'][2]).toMatch(/^'sha256-[A-Za-z0-9+/]{43}='$/);
   expect(directives['style-src']).toEqual(["'self'"]);
   expect(directives['connect-src']).toEqual(["'self'"]);
-  expect(directives['img-src']).toEqual(['data:']);
+  // The empty favicon, and the web app manifest's icons.
+  expect(directives['img-src']).toEqual(["'self'", 'data:']);
+  // The service worker and the web app manifest (offline after one visit), from the site only.
+  expect(directives['worker-src']).toEqual(["'self'"]);
+  expect(directives['manifest-src']).toEqual(["'self'"]);
   expect(directives['base-uri']).toEqual(["'self'"]);
   expect(directives['form-action']).toEqual(["'none'"]);
   expect(policy).not.toContain('unsafe-inline');

@@ -51,6 +51,7 @@ pub fn release(project: &Project, public_url: &str, dist: &Path) -> Result<PathB
         dist.display(),
         pages.len()
     ));
+    crate::offline::write(project, &dist, public_url)?;
     Ok(dist)
 }
 

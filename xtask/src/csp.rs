@@ -25,8 +25,11 @@ use crate::{Error, Result};
 ///   `'wasm-unsafe-eval'`: compiling the wasm; the hashes: Trunk's inline loader.
 /// - `style-src 'self'`: the app's stylesheets only; the app sets styles through the CSSOM
 ///   (`element.style.setProperty`), which the policy does not govern, never a `style` attribute.
-/// - `img-src data:`: the empty `data:,` favicon (the charts are inline SVG elements, not images).
+/// - `img-src 'self' data:`: the empty `data:,` favicon (the charts are inline SVG elements, not
+///   images), and the manifest's icons, which Chromium loads under the page's policy.
 /// - `connect-src 'self'`: fetching the wasm (and its preload).
+/// - `worker-src 'self'`: the service worker (`sw.js`, see `offline.rs`); `manifest-src 'self'`:
+///   the web app manifest, linked once the lab is ready.
 /// - `base-uri 'self'`: the `<base href>` Trunk writes for the public URL.
 /// - `form-action 'none'`, `object-src 'none'`: no form is ever submitted, no plugin loaded.
 ///
@@ -38,8 +41,9 @@ pub fn policy(script_hashes: &[String]) -> String {
         script_src.push_str(&format!(" '{hash}'"));
     }
     format!(
-        "default-src 'none'; script-src {script_src}; style-src 'self'; img-src data:; \
-         connect-src 'self'; base-uri 'self'; form-action 'none'; object-src 'none'"
+        "default-src 'none'; script-src {script_src}; style-src 'self'; img-src 'self' data:; \
+         connect-src 'self'; worker-src 'self'; manifest-src 'self'; base-uri 'self'; \
+         form-action 'none'; object-src 'none'"
     )
 }
 

@@ -7,6 +7,7 @@
 // status 404.
 //
 // Usage: node tests/e2e/support/pages-server.mjs   (PORT defaults to 4173, host 127.0.0.1)
+// GitHub Pages serves a .webmanifest as application/manifest+json, and so does this server.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -29,6 +30,7 @@ const contentTypes = {
   '.css': 'text/css; charset=utf-8',
   '.wasm': 'application/wasm',
   '.json': 'application/json; charset=utf-8',
+  '.webmanifest': 'application/manifest+json',
   '.map': 'application/json; charset=utf-8',
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
@@ -111,6 +113,7 @@ if ((await fileAt(join(root, site, 'index.html'))) === null) {
   process.exit(1);
 }
 
+// PORT=0 takes any free port; the line below names the one taken.
 server.listen(port, host, () => {
-  console.log(`pages-server: serving ${root} at http://${host}:${port}/${site}/`);
+  console.log(`pages-server: serving ${root} at http://${host}:${server.address().port}/${site}/`);
 });
