@@ -2,22 +2,49 @@
 // engines is checked as a user would notice it: a reload keeps the events, two tabs see each
 // other's writes, the localStorage fallback keeps them too, a lab file goes out and comes back in,
 // and a lesson plays through.
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { expect, test } from './support/engine';
 import { button, field, form, link, testId } from './support/lab';
+import { screenshotPath } from '../e2e/support/console';
 
-test('every view opens with its heading and no error banner', async ({ lab, session }) => {
-  await lab.open('');
+test('every view opens with its heading and no error banner, and none scrolls sideways in a narrow window', async ({ lab, session, engine }) => {
+  // Some content in every view: a customer, an approved order and one still waiting.
+  await lab.open();
+  await lab.createCustomer('Katherine Johnson', '1000');
+  await lab.placeOrder('300');
+  await lab.runToEnd();
+  await lab.placeOrder('200');
   const hrefs: string[] = await session.execute(() =>
     [...document.querySelectorAll('nav[aria-label="Views"] a')].map((a) => a.getAttribute('href') ?? ''),
   );
   const paths = [...new Set(hrefs.map((href) => href.replace(/^\/foldlab\//, '')))];
   expect(paths.length).toBeGreaterThanOrEqual(11);
-  for (const path of [...paths, 'lessons/happy_path', 'about']) {
-    await lab.open(path);
-    await expect.poll(() => lab.text('//main//h2'), { message: `${path}: a heading` }).not.toBe('');
-    expect(await lab.count('//*[contains(@class, "banner") and @role="alert"]'), `${path}: an error banner`).toBe(0);
+  // 390 px is asked for, but Firefox's window is at least 500 px wide and MiniBrowser's 447 (its
+  // toolbar): the narrow pass is as narrow as each engine goes; Chromium checks 390 exactly.
+  for (const [width, height] of [
+    [1280, 800],
+    [390, 844],
+  ]) {
+    await session.setWindowSize(width, height);
+    const inner: number = await session.execute(() => window.innerWidth);
+    expect(inner, 'the window took the size asked for, or its narrowest').toBeLessThanOrEqual(width === 390 ? 500 : 1280);
+    const wide: string[] = [];
+    for (const path of [...paths, 'lessons/happy_path', 'about']) {
+      await lab.open(path);
+      await expect.poll(() => lab.text('//main//h2'), { message: `${path}: a heading` }).not.toBe('');
+      expect(await lab.count('//*[contains(@class, "banner") and @role="alert"]'), `${path}: an error banner`).toBe(0);
+      const [scroll, viewport]: number[] = await session.execute(() => [
+        document.scrollingElement!.scrollWidth,
+        window.innerWidth,
+      ]);
+      if (scroll > viewport) wide.push(`${path}: ${scroll} px wide in ${viewport}`);
+    }
+    expect(wide, `views wider than a window ${inner} px wide`).toEqual([]);
+    await lab.open();
+    const shot = screenshotPath(`engines-${engine}-lab-${inner}`);
+    mkdirSync(dirname(shot), { recursive: true });
+    await session.saveScreenshot(shot);
   }
 });
 

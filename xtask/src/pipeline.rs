@@ -68,8 +68,8 @@ pub fn test(project: &Project, stages: TestStages) -> Result<()> {
         stage("d", "Playwright end-to-end tests in Chromium");
         let ((line, result), took) = timed(|| e2e(project, None));
         times.push(format!(
-            "engines: Chromium: {} in {}",
-            line.as_deref().unwrap_or("e2e: no summary"),
+            "engines: Chromium: end-to-end (Playwright) {} in {}",
+            counts(line.as_deref()),
             duration(took)
         ));
         outcome = match (&line, result) {
@@ -94,8 +94,8 @@ pub fn test(project: &Project, stages: TestStages) -> Result<()> {
             (_, result) => result,
         };
         times.push(format!(
-            "engines: {engine}: {} in {}",
-            line.as_deref().unwrap_or("e2e: did not run"),
+            "engines: {engine}: end-to-end {} in {}",
+            counts(line.as_deref()),
             duration(took)
         ));
         if let Err(error) = result {
@@ -209,6 +209,14 @@ fn e2e(project: &Project, engine: Option<Engine>) -> (Option<String>, Result<()>
     });
     let outcome = status.and_then(|status| check_status(&shown, status));
     (summary, outcome)
+}
+
+/// `N passed, M failed` from a summary line, for the engines' lines.
+fn counts(summary: Option<&str>) -> String {
+    match summary.and_then(parse_e2e_summary) {
+        Some((passed, failed)) => format!("{passed} passed, {failed} failed"),
+        None => "without a summary".to_string(),
+    }
 }
 
 /// `(passed, failed)` from a line `e2e: N passed, M failed`.

@@ -236,8 +236,15 @@ pub fn browser() -> Result<()> {
 pub fn engines(project: &Project) -> Result<()> {
     debian_packages(
         "firefox-esr + webkit2gtk-driver + xvfb",
-        &["firefox-esr", "webkit2gtk-driver", "xvfb"],
-        &[FIREFOX, WEBKIT_DRIVER, MINIBROWSER, XVFB_RUN],
+        // xvfb-run needs xauth, which xvfb only recommends.
+        &["firefox-esr", "webkit2gtk-driver", "xvfb", "xauth"],
+        &[
+            FIREFOX,
+            WEBKIT_DRIVER,
+            MINIBROWSER,
+            XVFB_RUN,
+            "/usr/bin/xauth",
+        ],
     )?;
     // geckodriver is not packaged by Debian; its own lockfile builds with this toolchain.
     let geckodriver = geckodriver()?;
