@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use sha2::{Digest, Sha256, Sha384};
 
-use crate::process::run;
+use crate::process::{check_status, describe, run, say};
 use crate::{Context, Error, Project, Result};
 
 /// The Rust flags of the split build. Setting RUSTFLAGS replaces the `rustflags` of
@@ -47,6 +47,10 @@ const WASM_FEATURES: &[&str] = &[
     "--enable-reference-types",
     "--enable-multivalue",
 ];
+
+/// When set, wasm-opt keeps the function names, for a size analysis (`twiggy top` on the site's
+/// wasm files); the site then ships larger files, so never for a deploy.
+pub const KEEP_NAMES: &str = "FOLDLAB_WASM_NAMES";
 
 /// What the split build put in the site.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,15 +118,7 @@ pub fn build(project: &Project, dist: &Path) -> Result<App> {
 
     let mut wasm_files = split.split_modules.clone();
     wasm_files.push(stage.join(format!("{OUT_NAME}_bg.wasm")));
-    for file in &wasm_files {
-        let mut opt = project.command("wasm-opt");
-        opt.arg("-Oz")
-            .args(WASM_FEATURES)
-            .arg(file)
-            .arg("-o")
-            .arg(file);
-        run(&mut opt)?;
-    }
+    optimize(project, &wasm_files)?;
 
     let files = files_under(&stage)?;
     let mut hasher = Sha256::new();
@@ -156,6 +152,52 @@ pub fn build(project: &Project, dist: &Path) -> Result<App> {
         dir,
         files,
         js_integrity: integrity(&js),
+    })
+}
+
+/// wasm-opt `-Oz` on every file in place, as many at once as the machine has cores. Its output is
+/// shown only when it fails (it warns about the name subsections of every chunk otherwise).
+fn optimize(project: &Project, files: &[PathBuf]) -> Result<()> {
+    say(format!("split: wasm-opt -Oz on {} wasm files", files.len()));
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let next = std::sync::Mutex::new(files.iter());
+    let keep_names = std::env::var_os(KEEP_NAMES).is_some();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| -> Result<()> {
+                    loop {
+                        let file = match next.lock() {
+                            Ok(mut files) => files.next(),
+                            Err(_) => None,
+                        };
+                        let Some(file) = file else { return Ok(()) };
+                        let mut opt = project.command("wasm-opt");
+                        opt.arg("-Oz").args(WASM_FEATURES);
+                        if keep_names {
+                            opt.arg("-g");
+                        }
+                        opt.arg(file).arg("-o").arg(file);
+                        let shown = describe(&opt);
+                        let output = opt
+                            .output()
+                            .map_err(|e| Error::new(format!("could not start `{shown}`: {e}")))?;
+                        if !output.status.success() {
+                            say(String::from_utf8_lossy(&output.stderr));
+                        }
+                        check_status(&shown, output.status)?;
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::new("split: a wasm-opt worker panicked")))
+            })
+            .collect::<Result<Vec<()>>>()
+            .map(|_| ())
     })
 }
 
