@@ -3,17 +3,10 @@
 //! the `<base href>` Trunk writes into index.html. `cargo xtask build` reads the `path!` calls below
 //! to give every route a page of its own on GitHub Pages, so keep one route to a `path!` call.
 
-use crate::components::bench::BenchPage;
-use crate::components::designs::DesignsPage;
-use crate::components::{choreography_page::ChoreographyPage, time_travel::TimeTravel};
-use crate::components::{events::EventsPage, faults::FaultsPage};
+use crate::components::chunk::Lazy;
 use crate::components::{header::Header, lab_page::LabPage, start::Start};
-use crate::components::{
-    lessons::{LessonPage, Lessons},
-    share::Share,
-};
-use crate::components::{projections::ProjectionsPage, snapshots::SnapshotsPage};
 use crate::lab::{projections::Projections, snapshots::Folds, Lab};
+use crate::lazy;
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
@@ -35,19 +28,19 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("/") view=Start />
                     <Route path=path!("/lab") view=LabPage />
-                    <Route path=path!("/choreography") view=ChoreographyPage />
-                    <Route path=path!("/time-travel") view=TimeTravel />
+                    <Route path=path!("/choreography") view=|| view! { <Lazy load=lazy::choreography /> } />
+                    <Route path=path!("/time-travel") view=|| view! { <Lazy load=lazy::time_travel /> } />
                     // The About page folded into the start page; old links still land.
                     <Route path=path!("/about") view=Start />
-                    <Route path=path!("/lessons") view=Lessons />
-                    <Route path=path!("/lessons/:id") view=LessonPage />
-                    <Route path=path!("/share") view=Share />
-                    <Route path=path!("/snapshots") view=SnapshotsPage />
-                    <Route path=path!("/projections") view=ProjectionsPage />
-                    <Route path=path!("/events") view=EventsPage />
-                    <Route path=path!("/faults") view=FaultsPage />
-                    <Route path=path!("/designs") view=DesignsPage />
-                    <Route path=path!("/bench") view=BenchPage />
+                    <Route path=path!("/lessons") view=|| view! { <Lazy load=lazy::lessons /> } />
+                    <Route path=path!("/lessons/:id") view=|| view! { <Lazy load=lazy::lesson /> } />
+                    <Route path=path!("/share") view=|| view! { <Lazy load=lazy::share /> } />
+                    <Route path=path!("/snapshots") view=|| view! { <Lazy load=lazy::snapshots /> } />
+                    <Route path=path!("/projections") view=|| view! { <Lazy load=lazy::projections /> } />
+                    <Route path=path!("/events") view=|| view! { <Lazy load=lazy::events /> } />
+                    <Route path=path!("/faults") view=|| view! { <Lazy load=lazy::faults /> } />
+                    <Route path=path!("/designs") view=|| view! { <Lazy load=lazy::designs /> } />
+                    <Route path=path!("/bench") view=|| view! { <Lazy load=lazy::bench /> } />
                 </Routes>
             </main>
         </Router>

@@ -5,6 +5,7 @@ mod app;
 mod bench;
 mod components;
 mod lab;
+mod lazy;
 
 fn main() {
     console_error_panic_hook::set_once();

@@ -6,6 +6,7 @@ pub mod ask;
 pub mod bench;
 pub mod choreography;
 pub mod choreography_page;
+pub mod chunk;
 pub mod command_side;
 pub mod designs;
 pub mod display;

@@ -1,5 +1,6 @@
 //! `cargo xtask bench`: the performance figures of issue 5. Installs what is missing, makes a
-//! release build of its own (dist-bench/foldlab), measures the shipped size, runs the native
+//! release build of its own (dist-bench/foldlab), measures the shipped size (the files, then the
+//! first download as the browser fetches it, `tests/bench/download.mjs`), runs the native
 //! criterion fold, then `tests/bench/run.mjs`, which serves the build, runs `/bench` and the cold
 //! starts in headless Chromium, prints the one table and writes target/bench/bench.json (copied
 //! to docs/benchmarks.json after a full run).
@@ -13,6 +14,9 @@ use crate::{build, setup, size, Context, Error, Project, Result};
 
 /// Where the benchmark's build goes (served under /foldlab/ like the Pages build).
 pub const BENCH_DIST: &str = "dist-bench/foldlab";
+
+/// The directory the benchmark's server serves (`BENCH_DIST` is its `foldlab/`).
+const BENCH_ROOT: &str = "dist-bench";
 
 /// The port the benchmark's server listens on unless FOLDLAB_E2E_PORT says otherwise.
 const DEFAULT_PORT: &str = "4180";
@@ -29,14 +33,28 @@ pub fn bench(project: &Project, quick: bool) -> Result<()> {
     say("bench: release build for the benchmark");
     let dist = build::release(project, PAGES_PUBLIC_URL, Path::new(BENCH_DIST))?;
     let rows = size::measure(&dist)?;
+    for line in size::render(&rows).lines() {
+        say(line);
+    }
     let shipped: u64 = rows.iter().map(|r| r.brotli).sum();
     say(format!(
-        "bench: shipped (wasm + JS, brotli): {}",
+        "bench: shipped (wasm + JS of every view, brotli): {}",
         size::kb(shipped)
     ));
+    let out_dir = target_dir(project).join("bench");
+    let port = std::env::var("FOLDLAB_E2E_PORT").unwrap_or_else(|_| DEFAULT_PORT.to_string());
+    say("bench: the first download, as the browser fetches it (br, then gzip)");
+    let download = out_dir.join("download.json");
+    run(project
+        .command("node")
+        .arg(project.path("tests/bench/download.mjs"))
+        .env("PORT", &port)
+        .env("FOLDLAB_DIST_ROOT", project.path(BENCH_ROOT))
+        .env("DOWNLOAD_OUT", &download)
+        .env("DOWNLOAD_BUDGET_BR", size::FIRST_BROTLI_BUDGET.to_string())
+        .env("DOWNLOAD_BUDGET_GZIP", size::FIRST_GZIP_BUDGET.to_string()))?;
 
     say("bench: the native fold (criterion)");
-    let out_dir = target_dir(project).join("bench");
     let criterion_home = out_dir.join("criterion");
     run(project
         .cargo()
@@ -59,7 +77,6 @@ pub fn bench(project: &Project, quick: bool) -> Result<()> {
 
     let mode = if quick { "quick" } else { "full" };
     let out = out_dir.join("bench.json");
-    let port = std::env::var("FOLDLAB_E2E_PORT").unwrap_or_else(|_| DEFAULT_PORT.to_string());
     run(project
         .command("node")
         .arg(project.path("tests/bench/run.mjs"))
@@ -69,7 +86,8 @@ pub fn bench(project: &Project, quick: bool) -> Result<()> {
         .env("BENCH_PROFILE", out_dir.join("profile"))
         .env("NATIVE_FOLD_NS", format!("{per_event}"))
         .env("NATIVE_FOLD_EVENTS", NATIVE_FOLD_EVENTS.to_string())
-        .env("SHIPPED_BROTLI", shipped.to_string()))?;
+        .env("SHIPPED_BROTLI", shipped.to_string())
+        .env("DOWNLOAD_JSON", &download))?;
     if !quick {
         let docs = project.path("docs/benchmarks.json");
         fs::copy(&out, &docs).context(format!(

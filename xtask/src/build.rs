@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::process::{run, say};
-use crate::{csp, setup, Context, Error, Project, Result};
+use crate::{csp, setup, split, Context, Error, Project, Result};
 
 /// The address `cargo xtask serve` listens on.
 pub const SERVE_URL: &str = "http://127.0.0.1:8080/";
@@ -20,13 +20,34 @@ pub const SERVE_URL: &str = "http://127.0.0.1:8080/";
 /// path gets the site's 404.html, another copy, which boots the app to say "Nothing here".
 pub fn release(project: &Project, public_url: &str, dist: &Path) -> Result<PathBuf> {
     let dist = project.path(dist);
+    // Trunk builds the page and its stylesheets from a copy of index.html without the Rust link;
+    // the wasm is built and split by split.rs, which Trunk cannot do.
+    let source = project.path("index.html");
+    let html = fs::read_to_string(&source).context(format!("reading {}", source.display()))?;
+    let shell_dir = project.path(SHELL_DIR);
+    fs::create_dir_all(&shell_dir).context(format!("creating {}", shell_dir.display()))?;
+    let shell = shell_dir.join("index.html");
+    fs::write(&shell, release_shell(&html)?).context(format!("writing {}", shell.display()))?;
     let mut trunk = trunk(project);
     trunk
         .args(["build", "--release", "--public-url", public_url, "--dist"])
-        .arg(&dist);
-    run(&mut trunk)?;
+        .arg(&dist)
+        .arg(&shell);
+    let built = run(&mut trunk);
+    let _ = fs::remove_dir_all(&shell_dir);
+    built?;
+    let app = split::build(project, &dist)?;
     let index = dist.join("index.html");
     let page = fs::read_to_string(&index).context(format!("reading {}", index.display()))?;
+    let head_end = page
+        .find("</head>")
+        .ok_or_else(|| Error::new("build: Trunk's page has no </head>"))?;
+    let page = format!(
+        "{}{}{}",
+        &page[..head_end],
+        split::head_tags(&app, public_url),
+        &page[head_end..]
+    );
     let page = csp::with_policy(&without_wasm_preload_integrity(&page)?)?;
     fs::write(&index, &page).context(format!("writing {}", index.display()))?;
     let app = project.path("src/app.rs");
@@ -53,6 +74,39 @@ pub fn release(project: &Project, public_url: &str, dist: &Path) -> Result<PathB
     ));
     crate::offline::write(project, &dist, public_url)?;
     Ok(dist)
+}
+
+/// The directory of the copy of index.html that Trunk builds in a release (removed after): one
+/// level below the repository root, where no Cargo.toml makes Trunk build the app itself.
+pub const SHELL_DIR: &str = ".release-shell";
+
+/// `html` as Trunk should build it from [`SHELL_DIR`]: without its `<link data-trunk rel="rust">`
+/// line (split.rs builds the wasm), and with each Trunk link's relative `href` one level up.
+pub fn release_shell(html: &str) -> Result<String> {
+    let mut found = false;
+    let mut out = String::with_capacity(html.len());
+    for line in html.lines() {
+        if line.contains("data-trunk") && line.contains("rel=\"rust\"") {
+            found = true;
+            continue;
+        }
+        let relative = line.contains("data-trunk")
+            && line.contains(" href=\"")
+            && !line.contains(" href=\"/")
+            && !line.contains("://");
+        if relative {
+            out.push_str(&line.replacen(" href=\"", " href=\"../", 1));
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    if !found {
+        return Err(Error::new(
+            "build: index.html has no <link data-trunk rel=\"rust\"> line",
+        ));
+    }
+    Ok(out)
 }
 
 /// The route patterns in the app's router: every `path!("…")` in `src/app.rs`.
@@ -253,6 +307,22 @@ mod tests {
             assert!(pages.contains(&page.to_string()), "{page} in {pages:?}");
         }
         assert!(!pages.iter().any(|p| p.contains(':')), "{pages:?}");
+    }
+
+    #[test]
+    fn the_release_shell_has_no_rust_link_and_its_links_point_one_level_up() {
+        let html = "<head>\n    <base data-trunk-public-url />\n    <link data-trunk rel=\"css\" href=\"style/main.css\" />\n    <link rel=\"icon\" href=\"data:,\" />\n    <link data-trunk rel=\"rust\" data-wasm-opt=\"z\" />\n  </head>\n";
+        let shell = release_shell(html).expect("has a rust link");
+        assert_eq!(
+            shell,
+            "<head>\n    <base data-trunk-public-url />\n    <link data-trunk rel=\"css\" href=\"../style/main.css\" />\n    <link rel=\"icon\" href=\"data:,\" />\n  </head>\n"
+        );
+        assert!(release_shell(&shell).is_err());
+        let real = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../index.html"))
+            .expect("index.html");
+        let shell = release_shell(&real).expect("the real page has one");
+        assert!(!shell.contains("rel=\"rust\""));
+        assert!(shell.contains("href=\"../style/main.css\""));
     }
 
     #[test]

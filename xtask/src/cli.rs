@@ -69,7 +69,8 @@ tasks:
   build [--public-url URL] [--dist DIR]
                         release build (default: --public-url / --dist dist) and 404.html
   size                  release build for / and a raw/gzip/brotli size table;
-                        fails only when the wasm is over 250 KB brotli
+                        fails only when the first download is over 250 KB brotli
+                        or 320 KB gzip
   test [flags]          setup, then (a) native tests, (b) browser tests of the store
                         and the lab in Chromium, Firefox and WebKit, (c) release build
                         for /foldlab/ into dist-pages/foldlab, (d) Playwright e2e in

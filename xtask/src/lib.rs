@@ -15,6 +15,7 @@ pub mod pipeline;
 pub mod process;
 pub mod setup;
 pub mod size;
+pub mod split;
 
 use std::ffi::OsString;
 use std::fmt;

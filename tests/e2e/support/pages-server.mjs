@@ -6,10 +6,14 @@
 // each route), and answers any other path that is not a file with the site's 404.html and
 // status 404.
 //
+// With FOLDLAB_COMPRESS=1 it also compresses as a CDN does, by the request's Accept-Encoding
+// (br, else gzip): what `cargo xtask bench` measures the first download with.
+//
 // Usage: node tests/e2e/support/pages-server.mjs   (PORT defaults to 4173, host 127.0.0.1)
 // GitHub Pages serves a .webmanifest as application/manifest+json, and so does this server.
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { createServer } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,12 +53,50 @@ async function fileAt(path) {
   }
 }
 
-function send(response, method, status, path) {
-  response.writeHead(status, {
+const compress = process.env.FOLDLAB_COMPRESS === '1';
+const compressible = new Set(['.html', '.js', '.mjs', '.css', '.wasm', '.json', '.map', '.svg', '.txt']);
+const compressed = new Map();
+
+// The encoding to answer `request` for `path` with: br or gzip when compressing and accepted.
+function encodingFor(request, path) {
+  if (!compress || !compressible.has(extname(path))) return null;
+  const accepted = String(request.headers['accept-encoding'] ?? '')
+    .split(',')
+    .map((part) => part.trim().split(';')[0]);
+  return accepted.includes('br') ? 'br' : accepted.includes('gzip') ? 'gzip' : null;
+}
+
+// The file compressed with `encoding` (brotli quality 11, gzip level 9, as `cargo xtask size`
+// counts), cached per file version.
+async function compressedFile(path, encoding) {
+  const info = await stat(path);
+  const key = `${encoding} ${path} ${info.mtimeMs} ${info.size}`;
+  if (!compressed.has(key)) {
+    const bytes = await readFile(path);
+    compressed.set(
+      key,
+      encoding === 'br'
+        ? brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_LGWIN]: 22 } })
+        : gzipSync(bytes, { level: 9 }),
+    );
+  }
+  return compressed.get(key);
+}
+
+async function send(request, response, method, status, path) {
+  const headers = {
     'Content-Type': contentTypes[extname(path)] ?? 'application/octet-stream',
     // Like Pages' short max-age, but tests should always see the latest build.
     'Cache-Control': 'no-cache',
-  });
+  };
+  const encoding = encodingFor(request, path);
+  if (encoding) {
+    const body = await compressedFile(path, encoding);
+    response.writeHead(status, { ...headers, 'Content-Encoding': encoding, Vary: 'Accept-Encoding', 'Content-Length': body.length });
+    response.end(method === 'HEAD' ? undefined : body);
+    return;
+  }
+  response.writeHead(status, headers);
   if (method === 'HEAD') {
     response.end();
     return;
@@ -83,7 +125,7 @@ const server = createServer(async (request, response) => {
   // lessons.html answers /foldlab/lessons before the lessons/ directory does.
   const page = inside && !pathname.endsWith('/') && found !== candidate ? await fileAt(`${candidate}.html`) : null;
   if (page && page !== 'directory') {
-    send(response, method, 200, page);
+    await send(request, response, method, 200, page);
     return;
   }
   if (found === 'directory') {
@@ -94,15 +136,15 @@ const server = createServer(async (request, response) => {
     }
     const index = await fileAt(join(candidate, 'index.html'));
     if (index && index !== 'directory') {
-      send(response, method, 200, index);
+      await send(request, response, method, 200, index);
       return;
     }
   } else if (found) {
-    send(response, method, 200, found);
+    await send(request, response, method, 200, found);
     return;
   }
   if ((await fileAt(notFoundPage)) === notFoundPage) {
-    send(response, method, 404, notFoundPage);
+    await send(request, response, method, 404, notFoundPage);
   } else {
     response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('404 Not Found\n');
   }

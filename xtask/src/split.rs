@@ -1,0 +1,315 @@
+//! The release build's wasm, split so that a visitor downloads only what the start page and the
+//! lab need; every other view's code is fetched the first time it opens.
+//!
+//! Trunk cannot split a module (the split must happen before wasm-bindgen runs), so the release
+//! build runs the steps itself, as cargo-leptos does for Leptos's `#[lazy]`:
+//!
+//! 1. `cargo build --release` of the app for wasm32 with `--cfg foldlab_split` (which turns the
+//!    functions in src/lazy.rs into split points) and `--emit-relocs` (the splitter needs the
+//!    linker's relocations to move code between modules);
+//! 2. [`wasm_split_cli_support::transform`]: the main module, one wasm file per split point (and
+//!    shared chunks for code two of them use), and `__wasm_split.js`, which fetches and links them;
+//! 3. wasm-bindgen on the main module, keeping the linker's exports the chunks import;
+//! 4. wasm-opt `-Oz` (npm's binaryen 132) on every wasm file.
+//!
+//! The files go into `app-<hash>/` under the site, the hash covering all of them, so a new deploy
+//! never mixes with a cached old one; inside, they refer to each other by relative paths.
+//! [`head_tags`] is what index.html needs to start the app. The development server (Trunk)
+//! builds without the cfg, so there every view ships in the one module.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use sha2::{Digest, Sha256, Sha384};
+
+use crate::process::{check_status, describe, run, say};
+use crate::{Context, Error, Project, Result};
+
+/// The Rust flags of the split build. Setting RUSTFLAGS replaces the `rustflags` of
+/// .cargo/config.toml, so its `erase_components` is repeated here.
+pub const RUSTFLAGS: &str = "--cfg erase_components --cfg foldlab_split -Clink-args=--emit-relocs";
+
+/// The wasm-bindgen output's name: `foldlab.js` and `foldlab_bg.wasm`.
+pub const OUT_NAME: &str = "foldlab";
+
+/// The loader the splitter writes, next to the main module.
+pub const LINK_NAME: &str = "__wasm_split.js";
+
+/// The features wasm-opt may use: those rustc enables by default for wasm32-unknown-unknown.
+/// The chunks carry no `target_features` section, so they are named here.
+const WASM_FEATURES: &[&str] = &[
+    "--enable-bulk-memory",
+    "--enable-bulk-memory-opt",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-reference-types",
+    "--enable-multivalue",
+];
+
+/// When set, wasm-opt keeps the function names, for a size analysis (`twiggy top` on the site's
+/// wasm files); the site then ships larger files, so never for a deploy.
+pub const KEEP_NAMES: &str = "FOLDLAB_WASM_NAMES";
+
+/// What the split build put in the site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct App {
+    /// The directory under the site, `app-<hash>`.
+    pub dir: String,
+    /// Files in it, relative to it, sorted: the main module first is not guaranteed.
+    pub files: Vec<String>,
+    /// `sha384-…` of the main JS module, for its modulepreload.
+    pub js_integrity: String,
+}
+
+/// Builds and splits the app into `dist/app-<hash>/`, replacing any earlier `app-*` there.
+pub fn build(project: &Project, dist: &Path) -> Result<App> {
+    let target = target_dir(project);
+    let mut cargo = project.cargo();
+    cargo
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--package",
+            "foldlab",
+        ])
+        .env("RUSTFLAGS", RUSTFLAGS)
+        .env_remove("CARGO_ENCODED_RUSTFLAGS");
+    run(&mut cargo)?;
+    let input = target.join("wasm32-unknown-unknown/release/foldlab.wasm");
+    let wasm = fs::read(&input).context(format!("reading {}", input.display()))?;
+
+    let stage = target.join("split");
+    if stage.exists() {
+        fs::remove_dir_all(&stage).context(format!("clearing {}", stage.display()))?;
+    }
+    fs::create_dir_all(&stage).context(format!("creating {}", stage.display()))?;
+    let main = stage.join("main.wasm");
+    let main_module = format!("./{OUT_NAME}.js");
+    let link_name = format!("./{LINK_NAME}");
+    let split = wasm_split_cli_support::transform({
+        let mut options = wasm_split_cli_support::Options::new(&wasm);
+        options.output_dir = &stage;
+        options.main_out_path = &main;
+        options.main_module = &main_module;
+        options.link_name = &link_name;
+        options
+    })
+    .map_err(|e| Error::new(format!("split: splitting {}: {e:#}", input.display())))?;
+
+    let mut bindgen = project.command("wasm-bindgen");
+    bindgen
+        .args([
+            "--target",
+            "web",
+            "--keep-lld-exports",
+            "--no-typescript",
+            "--out-name",
+            OUT_NAME,
+            "--out-dir",
+        ])
+        .arg(&stage)
+        .arg(&main);
+    run(&mut bindgen)?;
+    fs::remove_file(&main).context(format!("removing {}", main.display()))?;
+
+    let mut wasm_files = split.split_modules.clone();
+    wasm_files.push(stage.join(format!("{OUT_NAME}_bg.wasm")));
+    optimize(project, &wasm_files)?;
+
+    let files = files_under(&stage)?;
+    let mut hasher = Sha256::new();
+    for file in &files {
+        let bytes = fs::read(stage.join(file)).context(format!("reading {file}"))?;
+        hasher.update(file.as_bytes());
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(&bytes);
+    }
+    let digest = hasher.finalize();
+    let dir = format!("app-{}", hex(&digest[..8]));
+    for entry in fs::read_dir(dist).context(format!("listing {}", dist.display()))? {
+        let path = entry.context(format!("listing {}", dist.display()))?.path();
+        let old = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("app-"));
+        if old && path.is_dir() {
+            fs::remove_dir_all(&path).context(format!("removing {}", path.display()))?;
+        }
+    }
+    for file in &files {
+        let to = dist.join(&dir).join(file);
+        if let Some(parent) = to.parent() {
+            fs::create_dir_all(parent).context(format!("creating {}", parent.display()))?;
+        }
+        fs::copy(stage.join(file), &to).context(format!("copying {file}"))?;
+    }
+    let js = fs::read(stage.join(format!("{OUT_NAME}.js"))).context("reading the main JS")?;
+    Ok(App {
+        dir,
+        files,
+        js_integrity: integrity(&js),
+    })
+}
+
+/// wasm-opt `-Oz` on every file in place, as many at once as the machine has cores. Its output is
+/// shown only when it fails (it warns about the name subsections of every chunk otherwise).
+fn optimize(project: &Project, files: &[PathBuf]) -> Result<()> {
+    say(format!("split: wasm-opt -Oz on {} wasm files", files.len()));
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let next = std::sync::Mutex::new(files.iter());
+    let keep_names = std::env::var_os(KEEP_NAMES).is_some();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| -> Result<()> {
+                    loop {
+                        let file = match next.lock() {
+                            Ok(mut files) => files.next(),
+                            Err(_) => None,
+                        };
+                        let Some(file) = file else { return Ok(()) };
+                        let mut opt = project.command("wasm-opt");
+                        opt.arg("-Oz").args(WASM_FEATURES);
+                        if keep_names {
+                            opt.arg("-g");
+                        }
+                        opt.arg(file).arg("-o").arg(file);
+                        let shown = describe(&opt);
+                        let output = opt
+                            .output()
+                            .map_err(|e| Error::new(format!("could not start `{shown}`: {e}")))?;
+                        if !output.status.success() {
+                            say(String::from_utf8_lossy(&output.stderr));
+                        }
+                        check_status(&shown, output.status)?;
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::new("split: a wasm-opt worker panicked")))
+            })
+            .collect::<Result<Vec<()>>>()
+            .map(|_| ())
+    })
+}
+
+/// The tags that start the app, for index.html's `<head>`, with paths under `public_url`: a
+/// modulepreload of the main JS (with its integrity), a preload of the main wasm (without one:
+/// the loader fetches it without one, so a preload with one would go unused), and the inline
+/// loader the Content-Security-Policy allows by its hash.
+pub fn head_tags(app: &App, public_url: &str) -> String {
+    let base = format!("{public_url}{}/", app.dir);
+    format!(
+        concat!(
+            "<link rel=\"modulepreload\" href=\"{base}{name}.js\" crossorigin=\"anonymous\" integrity=\"{integrity}\">\n",
+            "<link rel=\"preload\" href=\"{base}{name}_bg.wasm\" crossorigin=\"anonymous\" as=\"fetch\" type=\"application/wasm\">\n",
+            "<script type=\"module\">\n",
+            "import init from '{base}{name}.js';\n",
+            "await init({{ module_or_path: '{base}{name}_bg.wasm' }});\n",
+            "</script>\n"
+        ),
+        base = base,
+        name = OUT_NAME,
+        integrity = app.js_integrity,
+    )
+}
+
+/// `sha384-…` of `bytes`, as an `integrity` attribute wants it.
+pub fn integrity(bytes: &[u8]) -> String {
+    format!(
+        "sha384-{}",
+        base64::engine::general_purpose::STANDARD.encode(Sha384::digest(bytes))
+    )
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Every file under `dir`, relative to it with `/` separators, sorted.
+pub fn files_under(dir: &Path) -> Result<Vec<String>> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<()> {
+        for entry in fs::read_dir(dir).context(format!("listing {}", dir.display()))? {
+            let path = entry.context(format!("listing {}", dir.display()))?.path();
+            if path.is_dir() {
+                walk(root, &path, out)?;
+            } else if let Ok(relative) = path.strip_prefix(root) {
+                let parts: Vec<String> = relative
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                out.push(parts.join("/"));
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out)?;
+    out.sort();
+    Ok(out)
+}
+
+/// The target directory cargo uses for this checkout.
+pub fn target_dir(project: &Project) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| project.path("target"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_head_tags_load_the_main_module_under_the_public_url() {
+        let app = App {
+            dir: "app-0123456789abcdef".into(),
+            files: vec!["foldlab.js".into(), "foldlab_bg.wasm".into()],
+            js_integrity: "sha384-abc".into(),
+        };
+        let tags = head_tags(&app, "/foldlab/");
+        assert!(tags.contains("<link rel=\"modulepreload\" href=\"/foldlab/app-0123456789abcdef/foldlab.js\" crossorigin=\"anonymous\" integrity=\"sha384-abc\">"), "{tags}");
+        assert!(tags.contains("import init from '/foldlab/app-0123456789abcdef/foldlab.js';"));
+        assert!(tags.contains("module_or_path: '/foldlab/app-0123456789abcdef/foldlab_bg.wasm'"));
+        let scripts = crate::csp::inline_scripts(&tags).expect("well formed");
+        assert_eq!(scripts.len(), 1);
+        // The wasm preload carries no integrity, as build::without_wasm_preload_integrity wants.
+        assert_eq!(
+            crate::build::without_wasm_preload_integrity(&tags).expect("has a wasm preload"),
+            tags
+        );
+    }
+
+    #[test]
+    fn integrity_is_base64_sha384() {
+        // sha384("") = 38b060a7…, as every SRI calculator gives.
+        assert_eq!(
+            integrity(b""),
+            "sha384-OLBgp1GsljhM2TJ+sbHjaiH9txEUvgdDTAzHv2P24donTt6/529l+9Ua0vFImLlb"
+        );
+    }
+
+    #[test]
+    fn files_are_listed_relative_and_sorted() {
+        let dir = std::env::temp_dir().join(format!("xtask-split-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("snippets/a")).expect("temp dir");
+        fs::write(dir.join("b.wasm"), "b").expect("file");
+        fs::write(dir.join("snippets/a/x.js"), "x").expect("file");
+        fs::write(dir.join("a.js"), "a").expect("file");
+        let files = files_under(&dir);
+        let _ = fs::remove_dir_all(&dir);
+        assert_eq!(
+            files.expect("listed"),
+            vec!["a.js", "b.wasm", "snippets/a/x.js"]
+        );
+    }
+}
