@@ -174,3 +174,25 @@ test('a lesson plays through to its end', async ({ lab }) => {
   await expect.poll(() => lab.text('//*[@role="status" and contains(., "Lesson complete")]')).not.toBe('');
   await lab.expectEventTypes(['CustomerCreated', 'OrderCreated', 'CreditReserved', 'OrderApproved']);
 });
+
+test('Settings say where the events are kept, and how much room they use when the browser tells', async ({ lab, session }) => {
+  await lab.open();
+  await lab.createCustomer('Ada Lovelace', '1000');
+  await lab.openSettings();
+  await lab.expectBackend('IndexedDB');
+  const use = testId('storage-use');
+  // WebKitGTK has no navigator.storage: then nothing is said about a quota it does not report.
+  const reports: boolean = await session.execute(() => typeof navigator.storage?.estimate === 'function');
+  if (!reports) {
+    expect(await lab.count(use)).toBe(0);
+    return;
+  }
+  await expect.poll(() => lab.text(use)).toMatch(/^Uses [\d.]+ (bytes|KB|MB) of about [\d.]+ (MB|GB|TB)\./);
+  // What it says about keeping the events is what this browser itself answers.
+  const persisted: boolean = await session.executeAsync((done: (kept: boolean) => void) => {
+    navigator.storage.persisted().then(done);
+  });
+  await expect
+    .poll(() => lab.text(use))
+    .toContain(persisted ? 'The browser keeps them until you reset the lab.' : 'The browser may clear them if the device runs short of space.');
+});
