@@ -20,15 +20,18 @@ test('every view opens with its heading and no error banner, and none scrolls si
   );
   const paths = [...new Set(hrefs.map((href) => href.replace(/^\/foldlab\//, '')))];
   expect(paths.length).toBeGreaterThanOrEqual(11);
-  // 390 px is asked for, but Firefox's window is at least 500 px wide and MiniBrowser's 447 (its
-  // toolbar): the narrow pass is as narrow as each engine goes; Chromium checks 390 exactly.
-  for (const [width, height] of [
-    [1280, 800],
-    [390, 844],
+  // The three sizes of the Chromium specs. 390 px is asked for, but Firefox's window is at least
+  // 500 px wide and MiniBrowser's 447 (its toolbar): that pass is as narrow as each engine goes;
+  // Chromium checks 390 exactly.
+  for (const { width, height, largeText } of [
+    { width: 1280, height: 800, largeText: false },
+    { width: 1024, height: 768, largeText: true },
+    { width: 390, height: 844, largeText: false },
   ]) {
     await session.setWindowSize(width, height);
+    if (largeText !== (await lab.largeText())) await lab.toggleLargeText();
     const inner: number = await session.execute(() => window.innerWidth);
-    expect(inner, 'the window took the size asked for, or its narrowest').toBeLessThanOrEqual(width === 390 ? 500 : 1280);
+    expect(inner, 'the window took the size asked for, or its narrowest').toBeLessThanOrEqual(Math.max(width, 500));
     const wide: string[] = [];
     for (const path of [...paths, 'lessons/happy_path', 'about']) {
       await lab.open(path);
@@ -42,7 +45,7 @@ test('every view opens with its heading and no error banner, and none scrolls si
     }
     expect(wide, `views wider than a window ${inner} px wide`).toEqual([]);
     await lab.open();
-    const shot = screenshotPath(`engines-${engine}-lab-${inner}`);
+    const shot = screenshotPath(`engines-${engine}-lab-${inner}${largeText ? '-large' : ''}`);
     mkdirSync(dirname(shot), { recursive: true });
     await session.saveScreenshot(shot);
   }
@@ -173,4 +176,26 @@ test('a lesson plays through to its end', async ({ lab }) => {
   await lab.click(button('Next'));
   await expect.poll(() => lab.text('//*[@role="status" and contains(., "Lesson complete")]')).not.toBe('');
   await lab.expectEventTypes(['CustomerCreated', 'OrderCreated', 'CreditReserved', 'OrderApproved']);
+});
+
+test('Settings say where the events are kept, and how much room they use when the browser tells', async ({ lab, session }) => {
+  await lab.open();
+  await lab.createCustomer('Ada Lovelace', '1000');
+  await lab.openSettings();
+  await lab.expectBackend('IndexedDB');
+  const use = testId('storage-use');
+  // WebKitGTK has no navigator.storage: then nothing is said about a quota it does not report.
+  const reports: boolean = await session.execute(() => typeof navigator.storage?.estimate === 'function');
+  if (!reports) {
+    expect(await lab.count(use)).toBe(0);
+    return;
+  }
+  await expect.poll(() => lab.text(use)).toMatch(/^Uses [\d.]+ (bytes|KB|MB) of about [\d.]+ (MB|GB|TB)\./);
+  // What it says about keeping the events is what this browser itself answers.
+  const persisted: boolean = await session.executeAsync((done: (kept: boolean) => void) => {
+    navigator.storage.persisted().then(done);
+  });
+  await expect
+    .poll(() => lab.text(use))
+    .toContain(persisted ? 'The browser keeps them until you reset the lab.' : 'The browser may clear them if the device runs short of space.');
 });

@@ -2,7 +2,7 @@
 // WebKitWebDriver on a virtual display), started here and stopped at the end, and a fresh browser
 // session per test, so each test starts with empty storage. Nothing here downloads a driver or a
 // browser: the paths are the ones `cargo xtask setup` installs.
-import { test as base } from '@playwright/test';
+import { test as base, expect } from '@playwright/test';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -79,8 +79,9 @@ function capabilities(engine: Engine, downloads: string): WebdriverIO.Capabiliti
       'browser.download.always_ask_before_handling_new_types': false,
     };
   }
-  // Plain W3C WebDriver: both drivers speak it fully.
-  return { ...caps, 'wdio:enforceWebDriverClassic': true };
+  // WebDriver BiDi where the driver speaks it (geckodriver does; WebKitWebDriver 2.50 refuses a
+  // session that asks for it), for the console.
+  return engine === 'firefox' ? caps : { ...caps, 'wdio:enforceWebDriverClassic': true };
 }
 
 export const test = base.extend<{ session: WebdriverIO.Browser; lab: Lab }, EngineOptions & { driver: Driver }>({
@@ -102,8 +103,18 @@ export const test = base.extend<{ session: WebdriverIO.Browser; lab: Lab }, Engi
       capabilities: capabilities(engine, driver.downloads),
     });
     await session.setWindowSize(1280, 800);
+    // What the page logs as an error fails the test, as in the Chromium specs. Only over BiDi:
+    // WebDriver classic cannot read the console, so WebKit's is not checked.
+    const errors: string[] = [];
+    if (session.isBidi) {
+      session.on('log.entryAdded', (entry) => {
+        if (entry.level === 'error') errors.push(entry.text ?? '');
+      });
+      await session.sessionSubscribe({ events: ['log.entryAdded'] });
+    }
     await use(session);
     await session.deleteSession();
+    expect(errors, 'errors in the console').toEqual([]);
   },
   lab: async ({ session, baseURL }, use) => {
     await use(new Lab(session, baseURL!));

@@ -146,6 +146,19 @@ export class Lab {
     await expect.poll(() => settings.getAttribute('aria-expanded')).toBe('true');
   }
 
+  /** Whether Large text is on (the page's `<html data-text="large">`). */
+  async largeText(): Promise<boolean> {
+    return (await this.session.$('html').getAttribute('data-text')) === 'large';
+  }
+
+  /** Switches Large text on or off through the Settings menu (a setting the lab keeps). */
+  async toggleLargeText() {
+    const before = await this.largeText();
+    await this.openSettings();
+    await this.click(button('Large text'));
+    await expect.poll(() => this.largeText()).toBe(!before);
+  }
+
   /** Resets the lab through the Settings menu, as a teacher does. */
   async reset() {
     await this.openSettings();
