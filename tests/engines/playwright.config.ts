@@ -23,7 +23,7 @@ export default defineConfig<EngineOptions>({
   use: { baseURL: `http://127.0.0.1:${port}/foldlab/` },
   projects: [
     { name: 'firefox', use: { engine: 'firefox' } },
-    { name: 'webkit', use: { engine: 'webkit' } },
+    { name: 'webkit', use: { engine: 'webkit' }, testIgnore: 'firefox.spec.ts' },
   ],
   webServer: {
     command: 'node tests/e2e/support/pages-server.mjs',

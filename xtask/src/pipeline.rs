@@ -257,6 +257,15 @@ mod tests {
     }
 
     #[test]
+    fn an_engine_line_repeats_the_counts_or_says_there_were_none() {
+        assert_eq!(
+            counts(Some("e2e: 7 passed, 1 failed")),
+            "7 passed, 1 failed"
+        );
+        assert_eq!(counts(None), "without a summary");
+    }
+
+    #[test]
     fn other_summaries_are_not_the_e2e_line() {
         assert_eq!(parse_e2e_summary("  2 passed (1.7s)"), None);
         assert_eq!(
