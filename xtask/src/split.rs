@@ -59,8 +59,9 @@ pub struct App {
     pub dir: String,
     /// Files in it, relative to it, sorted: the main module first is not guaranteed.
     pub files: Vec<String>,
-    /// `sha384-…` of the main JS module, for its modulepreload.
-    pub js_integrity: String,
+    /// Every JS module in it (the main one first, then the split loader and wasm-bindgen's
+    /// snippets, which the main one imports) with its `sha384-…`, for their modulepreloads.
+    pub modules: Vec<(String, String)>,
 }
 
 /// Builds and splits the app into `dist/app-<hash>/`, replacing any earlier `app-*` there.
@@ -147,11 +148,17 @@ pub fn build(project: &Project, dist: &Path) -> Result<App> {
         }
         fs::copy(stage.join(file), &to).context(format!("copying {file}"))?;
     }
-    let js = fs::read(stage.join(format!("{OUT_NAME}.js"))).context("reading the main JS")?;
+    let main_js = format!("{OUT_NAME}.js");
+    let mut modules = Vec::new();
+    for file in files.iter().filter(|f| f.ends_with(".js")) {
+        let bytes = fs::read(stage.join(file)).context(format!("reading {file}"))?;
+        modules.push((file.clone(), integrity(&bytes)));
+    }
+    modules.sort_by_key(|(file, _)| *file != main_js);
     Ok(App {
         dir,
         files,
-        js_integrity: integrity(&js),
+        modules,
     })
 }
 
@@ -202,14 +209,20 @@ fn optimize(project: &Project, files: &[PathBuf]) -> Result<()> {
 }
 
 /// The tags that start the app, for index.html's `<head>`, with paths under `public_url`: a
-/// modulepreload of the main JS (with its integrity), a preload of the main wasm (without one:
-/// the loader fetches it without one, so a preload with one would go unused), and the inline
-/// loader the Content-Security-Policy allows by its hash.
+/// modulepreload of each JS module (with its integrity), so the browser fetches the modules the
+/// main one imports without waiting to read it; a preload of the main wasm (without one: the
+/// loader fetches it without one, so a preload with one would go unused); and the inline loader
+/// the Content-Security-Policy allows by its hash.
 pub fn head_tags(app: &App, public_url: &str) -> String {
     let base = format!("{public_url}{}/", app.dir);
-    format!(
+    let mut tags = String::new();
+    for (module, integrity) in &app.modules {
+        tags.push_str(&format!(
+            "<link rel=\"modulepreload\" href=\"{base}{module}\" crossorigin=\"anonymous\" integrity=\"{integrity}\">\n"
+        ));
+    }
+    tags.push_str(&format!(
         concat!(
-            "<link rel=\"modulepreload\" href=\"{base}{name}.js\" crossorigin=\"anonymous\" integrity=\"{integrity}\">\n",
             "<link rel=\"preload\" href=\"{base}{name}_bg.wasm\" crossorigin=\"anonymous\" as=\"fetch\" type=\"application/wasm\">\n",
             "<script type=\"module\">\n",
             "import init from '{base}{name}.js';\n",
@@ -218,8 +231,8 @@ pub fn head_tags(app: &App, public_url: &str) -> String {
         ),
         base = base,
         name = OUT_NAME,
-        integrity = app.js_integrity,
-    )
+    ));
+    tags
 }
 
 /// `sha384-…` of `bytes`, as an `integrity` attribute wants it.
@@ -273,10 +286,14 @@ mod tests {
         let app = App {
             dir: "app-0123456789abcdef".into(),
             files: vec!["foldlab.js".into(), "foldlab_bg.wasm".into()],
-            js_integrity: "sha384-abc".into(),
+            modules: vec![
+                ("foldlab.js".into(), "sha384-abc".into()),
+                ("__wasm_split.js".into(), "sha384-def".into()),
+            ],
         };
         let tags = head_tags(&app, "/foldlab/");
         assert!(tags.contains("<link rel=\"modulepreload\" href=\"/foldlab/app-0123456789abcdef/foldlab.js\" crossorigin=\"anonymous\" integrity=\"sha384-abc\">"), "{tags}");
+        assert!(tags.contains("<link rel=\"modulepreload\" href=\"/foldlab/app-0123456789abcdef/__wasm_split.js\" crossorigin=\"anonymous\" integrity=\"sha384-def\">"), "{tags}");
         assert!(tags.contains("import init from '/foldlab/app-0123456789abcdef/foldlab.js';"));
         assert!(tags.contains("module_or_path: '/foldlab/app-0123456789abcdef/foldlab_bg.wasm'"));
         let scripts = crate::csp::inline_scripts(&tags).expect("well formed");
