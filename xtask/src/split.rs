@@ -4,9 +4,9 @@
 //! Trunk cannot split a module (the split must happen before wasm-bindgen runs), so the release
 //! build runs the steps itself, as cargo-leptos does for Leptos's `#[lazy]`:
 //!
-//! 1. `cargo build --release` of the app for wasm32 with `--cfg foldlab_split` (which turns the
-//!    functions in src/lazy.rs into split points) and `--emit-relocs` (the splitter needs the
-//!    linker's relocations to move code between modules);
+//! 1. `cargo build --release` of the app for wasm32 with the configured flags plus
+//!    `--cfg foldlab_split` (which turns the functions in src/lazy.rs into split points) and
+//!    `--emit-relocs` (the splitter needs the linker's relocations to move code between modules);
 //! 2. [`wasm_split_cli_support::transform`]: the main module, one wasm file per split point (and
 //!    shared chunks for code two of them use), and `__wasm_split.js`, which fetches and links them;
 //! 3. wasm-bindgen on the main module, keeping the linker's exports the chunks import;
@@ -26,9 +26,41 @@ use sha2::{Digest, Sha256, Sha384};
 use crate::process::{check_status, describe, run, say};
 use crate::{Context, Error, Project, Result};
 
-/// The Rust flags of the split build. Setting RUSTFLAGS replaces the `rustflags` of
-/// .cargo/config.toml, so its `erase_components` is repeated here.
-pub const RUSTFLAGS: &str = "--cfg erase_components --cfg foldlab_split -Clink-args=--emit-relocs";
+/// The Rust flags the split build adds to those of .cargo/config.toml for wasm32 (RUSTFLAGS
+/// replaces the config's `rustflags`, so [`rustflags`] repeats them).
+pub const SPLIT_RUSTFLAGS: &[&str] = &["--cfg", "foldlab_split", "-Clink-args=--emit-relocs"];
+
+/// The flags for the split build: the `rustflags` array of `[target.wasm32-unknown-unknown]` in
+/// `config` (the text of .cargo/config.toml; a one-line array), then [`SPLIT_RUSTFLAGS`],
+/// space-separated.
+pub fn rustflags(config: &str) -> String {
+    let mut flags: Vec<String> = Vec::new();
+    let mut in_wasm_table = false;
+    for line in config.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_wasm_table = line == "[target.wasm32-unknown-unknown]";
+            continue;
+        }
+        let Some(value) = line.strip_prefix("rustflags") else {
+            continue;
+        };
+        if !in_wasm_table {
+            continue;
+        }
+        let value = value.trim_start().trim_start_matches('=').trim();
+        flags.extend(
+            value
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .split(',')
+                .map(|item| item.trim().trim_matches('"').to_string())
+                .filter(|item| !item.is_empty()),
+        );
+    }
+    flags.extend(SPLIT_RUSTFLAGS.iter().map(|f| f.to_string()));
+    flags.join(" ")
+}
 
 /// The wasm-bindgen output's name: `foldlab.js` and `foldlab_bg.wasm`.
 pub const OUT_NAME: &str = "foldlab";
@@ -67,6 +99,8 @@ pub struct App {
 /// Builds and splits the app into `dist/app-<hash>/`, replacing any earlier `app-*` there.
 pub fn build(project: &Project, dist: &Path) -> Result<App> {
     let target = target_dir(project);
+    let config_path = project.path(".cargo/config.toml");
+    let config = fs::read_to_string(&config_path).unwrap_or_default();
     let mut cargo = project.cargo();
     cargo
         .args([
@@ -77,7 +111,7 @@ pub fn build(project: &Project, dist: &Path) -> Result<App> {
             "--package",
             "foldlab",
         ])
-        .env("RUSTFLAGS", RUSTFLAGS)
+        .env("RUSTFLAGS", rustflags(&config))
         .env_remove("CARGO_ENCODED_RUSTFLAGS");
     run(&mut cargo)?;
     let input = target.join("wasm32-unknown-unknown/release/foldlab.wasm");
@@ -302,6 +336,27 @@ mod tests {
         assert_eq!(
             crate::build::without_wasm_preload_integrity(&tags).expect("has a wasm preload"),
             tags
+        );
+    }
+
+    #[test]
+    fn the_split_build_keeps_the_configured_wasm_flags_and_adds_its_own() {
+        let config = "[alias]\nxtask = \"run\"\n\n[target.wasm32-unknown-unknown]\nrunner = \"x\"\n# a comment\nrustflags = [\"--cfg\", \"erase_components\"]\n\n[target.x86_64]\nrustflags = [\"-Cnative\"]\n";
+        assert_eq!(
+            rustflags(config),
+            "--cfg erase_components --cfg foldlab_split -Clink-args=--emit-relocs"
+        );
+        assert_eq!(
+            rustflags(""),
+            "--cfg foldlab_split -Clink-args=--emit-relocs"
+        );
+        let real =
+            fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.cargo/config.toml"))
+                .expect(".cargo/config.toml");
+        assert!(
+            rustflags(&real).starts_with("--cfg erase_components "),
+            "{}",
+            rustflags(&real)
         );
     }
 
