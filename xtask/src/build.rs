@@ -1,5 +1,6 @@
-//! `cargo xtask build` and `serve`: Trunk release builds for a given public URL, made ready for
-//! GitHub Pages, and the development server.
+//! `cargo xtask build` and `serve`: release builds for a given public URL, made ready for GitHub
+//! Pages (Trunk builds the page and its stylesheets, split.rs the wasm, split into the first
+//! download and one file per lazy view), and the development server (Trunk alone, one module).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -12,8 +13,10 @@ use crate::{csp, setup, split, Context, Error, Project, Result};
 pub const SERVE_URL: &str = "http://127.0.0.1:8080/";
 
 /// A release build of the app into `dist` (relative to the repository root unless absolute),
-/// with asset paths under `public_url`, its Content-Security-Policy (see [`csp`]), a page for
-/// every route (see [`route_pages`]), then `404.html`.
+/// with asset paths under `public_url`: the page and stylesheets by Trunk, the split wasm under
+/// `app-<hash>/` with the tags that start it (see [`split`]), its Content-Security-Policy (see
+/// [`csp`]), a page for every route (see [`route_pages`]), then `404.html`. The result is a plain
+/// folder of files.
 ///
 /// GitHub Pages answers `/foldlab/lab` with `lab.html` (status 200), so a copy of index.html per
 /// route makes a deep link or a reload boot the app without the browser logging a 404. Any other

@@ -65,6 +65,11 @@ pub fn size(project: &Project) -> Result<()> {
 pub fn measure(dist: &Path) -> Result<Vec<Row>> {
     let mut files = Vec::new();
     collect(dist, &mut files)?;
+    // The page a first visit gets (every route's page is a copy of it).
+    let index = dist.join("index.html");
+    if index.is_file() {
+        files.push(index);
+    }
     files.sort();
     let mut rows = Vec::new();
     for path in files {
@@ -94,10 +99,6 @@ pub fn measure(dist: &Path) -> Result<Vec<Row>> {
 }
 
 fn collect(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
-    let index = dir.join("index.html");
-    if index.is_file() && !files.contains(&index) {
-        files.push(index);
-    }
     let entries = fs::read_dir(dir).context(format!("listing {}", dir.display()))?;
     for entry in entries {
         let path = entry.context(format!("listing {}", dir.display()))?.path();
@@ -291,6 +292,25 @@ mod tests {
             ..at
         };
         assert!(!budget(&[over_brotli]).1);
+    }
+
+    #[test]
+    fn the_page_is_measured_once_not_every_route_copy() {
+        let dir = std::env::temp_dir().join(format!("xtask-size-page-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("lessons")).expect("temp dir");
+        fs::write(dir.join("index.html"), "<html></html>").expect("page");
+        fs::write(dir.join("lessons/index.html"), "<html></html>").expect("copy");
+        fs::write(dir.join("lab.html"), "<html></html>").expect("copy");
+        fs::write(dir.join("foldlab_bg.wasm"), [0_u8, 97, 115, 109]).expect("wasm");
+        let rows = measure(&dir);
+        let _ = fs::remove_dir_all(&dir);
+        let names: Vec<String> = rows
+            .expect("measured")
+            .into_iter()
+            .map(|r| r.name)
+            .collect();
+        assert_eq!(names, vec!["foldlab_bg.wasm", "index.html"]);
     }
 
     #[test]

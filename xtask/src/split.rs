@@ -4,9 +4,9 @@
 //! Trunk cannot split a module (the split must happen before wasm-bindgen runs), so the release
 //! build runs the steps itself, as cargo-leptos does for Leptos's `#[lazy]`:
 //!
-//! 1. `cargo build --release` of the app for wasm32 with `--cfg foldlab_split` (which turns the
-//!    functions in src/lazy.rs into split points) and `--emit-relocs` (the splitter needs the
-//!    linker's relocations to move code between modules);
+//! 1. `cargo build --release` of the app for wasm32 with the configured flags plus
+//!    `--cfg foldlab_split` (which turns the functions in src/lazy.rs into split points) and
+//!    `--emit-relocs` (the splitter needs the linker's relocations to move code between modules);
 //! 2. [`wasm_split_cli_support::transform`]: the main module, one wasm file per split point (and
 //!    shared chunks for code two of them use), and `__wasm_split.js`, which fetches and links them;
 //! 3. wasm-bindgen on the main module, keeping the linker's exports the chunks import;
@@ -26,9 +26,41 @@ use sha2::{Digest, Sha256, Sha384};
 use crate::process::{check_status, describe, run, say};
 use crate::{Context, Error, Project, Result};
 
-/// The Rust flags of the split build. Setting RUSTFLAGS replaces the `rustflags` of
-/// .cargo/config.toml, so its `erase_components` is repeated here.
-pub const RUSTFLAGS: &str = "--cfg erase_components --cfg foldlab_split -Clink-args=--emit-relocs";
+/// The Rust flags the split build adds to those of .cargo/config.toml for wasm32 (RUSTFLAGS
+/// replaces the config's `rustflags`, so [`rustflags`] repeats them).
+pub const SPLIT_RUSTFLAGS: &[&str] = &["--cfg", "foldlab_split", "-Clink-args=--emit-relocs"];
+
+/// The flags for the split build: the `rustflags` array of `[target.wasm32-unknown-unknown]` in
+/// `config` (the text of .cargo/config.toml; a one-line array), then [`SPLIT_RUSTFLAGS`],
+/// space-separated.
+pub fn rustflags(config: &str) -> String {
+    let mut flags: Vec<String> = Vec::new();
+    let mut in_wasm_table = false;
+    for line in config.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_wasm_table = line == "[target.wasm32-unknown-unknown]";
+            continue;
+        }
+        let Some(value) = line.strip_prefix("rustflags") else {
+            continue;
+        };
+        if !in_wasm_table {
+            continue;
+        }
+        let value = value.trim_start().trim_start_matches('=').trim();
+        flags.extend(
+            value
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .split(',')
+                .map(|item| item.trim().trim_matches('"').to_string())
+                .filter(|item| !item.is_empty()),
+        );
+    }
+    flags.extend(SPLIT_RUSTFLAGS.iter().map(|f| f.to_string()));
+    flags.join(" ")
+}
 
 /// The wasm-bindgen output's name: `foldlab.js` and `foldlab_bg.wasm`.
 pub const OUT_NAME: &str = "foldlab";
@@ -59,13 +91,16 @@ pub struct App {
     pub dir: String,
     /// Files in it, relative to it, sorted: the main module first is not guaranteed.
     pub files: Vec<String>,
-    /// `sha384-…` of the main JS module, for its modulepreload.
-    pub js_integrity: String,
+    /// Every JS module in it (the main one first, then the split loader and wasm-bindgen's
+    /// snippets, which the main one imports) with its `sha384-…`, for their modulepreloads.
+    pub modules: Vec<(String, String)>,
 }
 
 /// Builds and splits the app into `dist/app-<hash>/`, replacing any earlier `app-*` there.
 pub fn build(project: &Project, dist: &Path) -> Result<App> {
     let target = target_dir(project);
+    let config_path = project.path(".cargo/config.toml");
+    let config = fs::read_to_string(&config_path).unwrap_or_default();
     let mut cargo = project.cargo();
     cargo
         .args([
@@ -76,7 +111,7 @@ pub fn build(project: &Project, dist: &Path) -> Result<App> {
             "--package",
             "foldlab",
         ])
-        .env("RUSTFLAGS", RUSTFLAGS)
+        .env("RUSTFLAGS", rustflags(&config))
         .env_remove("CARGO_ENCODED_RUSTFLAGS");
     run(&mut cargo)?;
     let input = target.join("wasm32-unknown-unknown/release/foldlab.wasm");
@@ -147,11 +182,17 @@ pub fn build(project: &Project, dist: &Path) -> Result<App> {
         }
         fs::copy(stage.join(file), &to).context(format!("copying {file}"))?;
     }
-    let js = fs::read(stage.join(format!("{OUT_NAME}.js"))).context("reading the main JS")?;
+    let main_js = format!("{OUT_NAME}.js");
+    let mut modules = Vec::new();
+    for file in files.iter().filter(|f| f.ends_with(".js")) {
+        let bytes = fs::read(stage.join(file)).context(format!("reading {file}"))?;
+        modules.push((file.clone(), integrity(&bytes)));
+    }
+    modules.sort_by_key(|(file, _)| *file != main_js);
     Ok(App {
         dir,
         files,
-        js_integrity: integrity(&js),
+        modules,
     })
 }
 
@@ -202,14 +243,20 @@ fn optimize(project: &Project, files: &[PathBuf]) -> Result<()> {
 }
 
 /// The tags that start the app, for index.html's `<head>`, with paths under `public_url`: a
-/// modulepreload of the main JS (with its integrity), a preload of the main wasm (without one:
-/// the loader fetches it without one, so a preload with one would go unused), and the inline
-/// loader the Content-Security-Policy allows by its hash.
+/// modulepreload of each JS module (with its integrity), so the browser fetches the modules the
+/// main one imports without waiting to read it; a preload of the main wasm (without one: the
+/// loader fetches it without one, so a preload with one would go unused); and the inline loader
+/// the Content-Security-Policy allows by its hash.
 pub fn head_tags(app: &App, public_url: &str) -> String {
     let base = format!("{public_url}{}/", app.dir);
-    format!(
+    let mut tags = String::new();
+    for (module, integrity) in &app.modules {
+        tags.push_str(&format!(
+            "<link rel=\"modulepreload\" href=\"{base}{module}\" crossorigin=\"anonymous\" integrity=\"{integrity}\">\n"
+        ));
+    }
+    tags.push_str(&format!(
         concat!(
-            "<link rel=\"modulepreload\" href=\"{base}{name}.js\" crossorigin=\"anonymous\" integrity=\"{integrity}\">\n",
             "<link rel=\"preload\" href=\"{base}{name}_bg.wasm\" crossorigin=\"anonymous\" as=\"fetch\" type=\"application/wasm\">\n",
             "<script type=\"module\">\n",
             "import init from '{base}{name}.js';\n",
@@ -218,8 +265,8 @@ pub fn head_tags(app: &App, public_url: &str) -> String {
         ),
         base = base,
         name = OUT_NAME,
-        integrity = app.js_integrity,
-    )
+    ));
+    tags
 }
 
 /// `sha384-…` of `bytes`, as an `integrity` attribute wants it.
@@ -273,10 +320,14 @@ mod tests {
         let app = App {
             dir: "app-0123456789abcdef".into(),
             files: vec!["foldlab.js".into(), "foldlab_bg.wasm".into()],
-            js_integrity: "sha384-abc".into(),
+            modules: vec![
+                ("foldlab.js".into(), "sha384-abc".into()),
+                ("__wasm_split.js".into(), "sha384-def".into()),
+            ],
         };
         let tags = head_tags(&app, "/foldlab/");
         assert!(tags.contains("<link rel=\"modulepreload\" href=\"/foldlab/app-0123456789abcdef/foldlab.js\" crossorigin=\"anonymous\" integrity=\"sha384-abc\">"), "{tags}");
+        assert!(tags.contains("<link rel=\"modulepreload\" href=\"/foldlab/app-0123456789abcdef/__wasm_split.js\" crossorigin=\"anonymous\" integrity=\"sha384-def\">"), "{tags}");
         assert!(tags.contains("import init from '/foldlab/app-0123456789abcdef/foldlab.js';"));
         assert!(tags.contains("module_or_path: '/foldlab/app-0123456789abcdef/foldlab_bg.wasm'"));
         let scripts = crate::csp::inline_scripts(&tags).expect("well formed");
@@ -285,6 +336,27 @@ mod tests {
         assert_eq!(
             crate::build::without_wasm_preload_integrity(&tags).expect("has a wasm preload"),
             tags
+        );
+    }
+
+    #[test]
+    fn the_split_build_keeps_the_configured_wasm_flags_and_adds_its_own() {
+        let config = "[alias]\nxtask = \"run\"\n\n[target.wasm32-unknown-unknown]\nrunner = \"x\"\n# a comment\nrustflags = [\"--cfg\", \"erase_components\"]\n\n[target.x86_64]\nrustflags = [\"-Cnative\"]\n";
+        assert_eq!(
+            rustflags(config),
+            "--cfg erase_components --cfg foldlab_split -Clink-args=--emit-relocs"
+        );
+        assert_eq!(
+            rustflags(""),
+            "--cfg foldlab_split -Clink-args=--emit-relocs"
+        );
+        let real =
+            fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.cargo/config.toml"))
+                .expect(".cargo/config.toml");
+        assert!(
+            rustflags(&real).starts_with("--cfg erase_components "),
+            "{}",
+            rustflags(&real)
         );
     }
 
