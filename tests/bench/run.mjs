@@ -223,13 +223,13 @@ async function main() {
         goal_op: '',
         goal: '—',
         met: null,
-        note: 'every view, the benchmark page included; a visitor fetches only the first download (h, i)',
+        note: 'every view, the benchmark page included; a visitor fetches only the first download (g1, g2)',
       });
     }
-    // Figures h and i: the first download as the browser fetched it (tests/bench/download.mjs).
+    // Figures g1 and g2: the first download as the browser fetched it (tests/bench/download.mjs).
     if (process.env.DOWNLOAD_JSON) {
       const download = JSON.parse(readFileSync(process.env.DOWNLOAD_JSON, 'utf8'));
-      for (const [id, encoding] of [['h', 'br'], ['i', 'gzip']]) {
+      for (const [id, encoding] of [['g1', 'br'], ['g2', 'gzip']]) {
         const visit = download[encoding];
         const goal = download.goals[encoding];
         results.figures.push({
@@ -271,9 +271,9 @@ function fmtMs(v) {
 function printTable(results) {
   const rows = [['figure', 'ours', 'baseline', 'ratio', 'goal', 'met?']];
   for (const f of results.figures) {
-    const ours = ['g', 'h', 'i'].includes(f.id) ? `${(f.ours.bytes / 1000).toFixed(1)} KB` : `${fmtMs(f.ours.median_ms)} (${fmtMs(f.ours.min_ms)}–${fmtMs(f.ours.max_ms)})`;
+    const ours = ['g', 'g1', 'g2'].includes(f.id) ? `${(f.ours.bytes / 1000).toFixed(1)} KB` : `${fmtMs(f.ours.median_ms)} (${fmtMs(f.ours.min_ms)}–${fmtMs(f.ours.max_ms)})`;
     const base = f.baseline ? `${fmtMs(f.baseline.median_ms)}${f.baseline.min_ms != null ? ` (${fmtMs(f.baseline.min_ms)}–${fmtMs(f.baseline.max_ms)})` : ''}` : '—';
-    const ratio = f.ratio === null || f.ratio === undefined ? '—' : ['g', 'h', 'i'].includes(f.id) ? `${f.ratio.toFixed(1)} KB` : f.ratio < 0.1 ? f.ratio.toFixed(4) : f.ratio.toFixed(2);
+    const ratio = f.ratio === null || f.ratio === undefined ? '—' : ['g', 'g1', 'g2'].includes(f.id) ? `${f.ratio.toFixed(1)} KB` : f.ratio < 0.1 ? f.ratio.toFixed(4) : f.ratio.toFixed(2);
     const met = f.met === true ? 'yes' : f.met === false ? 'NO' : '—';
     rows.push([`${f.id}. ${f.name}`, ours, base, ratio, `${f.goal_op} ${f.goal}`, met]);
   }
