@@ -14,9 +14,6 @@
 //! `cargo xtask serve` (Trunk's development server) ships no policy: the meta is added only by
 //! `build::release`, and the dev server injects its own inline live-reload script and websocket.
 
-use base64::Engine;
-use sha2::{Digest, Sha256};
-
 use crate::{Error, Result};
 
 /// What the page may load and run, given the hash sources of its inline scripts.
@@ -49,11 +46,7 @@ pub fn policy(script_hashes: &[String]) -> String {
 
 /// The CSP hash source (`sha256-…`) of an inline script's exact text.
 pub fn hash_source(text: &str) -> String {
-    let digest = Sha256::digest(text.as_bytes());
-    format!(
-        "sha256-{}",
-        base64::engine::general_purpose::STANDARD.encode(digest)
-    )
+    crate::files::sri(text.as_bytes())
 }
 
 /// The texts of the inline scripts in `html` (every `<script>` without a `src`).

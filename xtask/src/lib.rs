@@ -10,6 +10,7 @@ pub mod build;
 pub mod cli;
 pub mod csp;
 pub mod engines;
+pub mod files;
 pub mod offline;
 pub mod pipeline;
 pub mod process;

@@ -13,7 +13,6 @@
 use std::fs;
 use std::path::Path;
 
-use base64::Engine;
 use sha2::{Digest, Sha256};
 
 use crate::process::say;
@@ -81,44 +80,18 @@ pub fn write_into(dist: &Path, public_url: &str, main_css: &str) -> Result<()> {
 /// hash of its contents.
 pub fn cached_files(dist: &Path) -> Result<Vec<CachedFile>> {
     let mut files = Vec::new();
-    collect(dist, dist, &mut files)?;
-    files.retain(|f| f.path != WORKER);
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
-}
-
-fn collect(root: &Path, dir: &Path, into: &mut Vec<CachedFile>) -> Result<()> {
-    let entries = fs::read_dir(dir).context(format!("reading {}", dir.display()))?;
-    for entry in entries {
-        let path = entry.context(format!("reading {}", dir.display()))?.path();
-        if path.is_dir() {
-            collect(root, &path, into)?;
+    for path in crate::files::relative_files(dist)? {
+        if path == WORKER {
             continue;
         }
-        let relative = path.strip_prefix(root).context(format!(
-            "{} lies outside {}",
-            path.display(),
-            root.display()
-        ))?;
-        let parts: Vec<String> = relative
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect();
-        let bytes = fs::read(&path).context(format!("reading {}", path.display()))?;
-        into.push(CachedFile {
-            path: parts.join("/"),
-            integrity: integrity(&bytes),
+        let file = dist.join(&path);
+        let bytes = fs::read(&file).context(format!("reading {}", file.display()))?;
+        files.push(CachedFile {
+            integrity: crate::files::sri(&bytes),
+            path,
         });
     }
-    Ok(())
-}
-
-/// The SRI hash of `bytes`: `sha256-<base64>`, what `fetch(…, { integrity })` checks.
-pub fn integrity(bytes: &[u8]) -> String {
-    format!(
-        "sha256-{}",
-        base64::engine::general_purpose::STANDARD.encode(Sha256::digest(bytes))
-    )
+    Ok(files)
 }
 
 /// The build's version: the first 16 hex digits of a sha256 over every file's path and hash, so
@@ -393,8 +366,7 @@ mod tests {
 
     /// A scratch dist folder, unique per test, removed and made anew.
     fn scratch(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("xtask-offline-{}-{name}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
+        let dir = crate::files::scratch(&format!("offline-{name}"));
         fs::create_dir_all(dir.join("lessons")).expect("scratch dir");
         fs::write(dir.join("index.html"), "<html>index</html>").expect("index");
         fs::write(dir.join("lab.html"), "<html>index</html>").expect("lab");
@@ -486,12 +458,7 @@ mod tests {
                 "lessons/happy_path.html"
             ]
         );
-        assert_eq!(files[1].integrity, integrity(b"<html>index</html>"));
-        // sha256 of the empty string, as every SRI calculator gives it.
-        assert_eq!(
-            integrity(b""),
-            "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
-        );
+        assert_eq!(files[1].integrity, crate::files::sri(b"<html>index</html>"));
         let _ = fs::remove_dir_all(&dist);
     }
 

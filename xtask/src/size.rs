@@ -10,7 +10,7 @@
 
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::process::say;
 use crate::{build, setup, Context, Error, Project, Result};
@@ -63,14 +63,16 @@ pub fn size(project: &Project) -> Result<()> {
 /// Measures every .wasm, .js and .css file under `dist` (wasm-bindgen snippets live in
 /// subdirectories) and its index.html, sorted by name for a stable table.
 pub fn measure(dist: &Path) -> Result<Vec<Row>> {
-    let mut files = Vec::new();
-    collect(dist, &mut files)?;
-    // The page a first visit gets (every route's page is a copy of it).
-    let index = dist.join("index.html");
-    if index.is_file() {
-        files.push(index);
-    }
-    files.sort();
+    // The page a first visit gets counts once (every route's page is a copy of it).
+    let files = crate::files::relative_files(dist)?
+        .into_iter()
+        .filter(|name| {
+            name == "index.html"
+                || [".wasm", ".js", ".css"]
+                    .iter()
+                    .any(|ext| name.ends_with(ext))
+        })
+        .map(|name| dist.join(name));
     let mut rows = Vec::new();
     for path in files {
         let bytes = fs::read(&path).context(format!("reading {}", path.display()))?;
@@ -96,22 +98,6 @@ pub fn measure(dist: &Path) -> Result<Vec<Row>> {
             dist.display()
         )))
     }
-}
-
-fn collect(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
-    let entries = fs::read_dir(dir).context(format!("listing {}", dir.display()))?;
-    for entry in entries {
-        let path = entry.context(format!("listing {}", dir.display()))?.path();
-        if path.is_dir() {
-            collect(&path, files)?;
-        } else if matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("wasm" | "js" | "css")
-        ) {
-            files.push(path);
-        }
-    }
-    Ok(())
 }
 
 /// Length of `bytes` after gzip at the best compression level.
@@ -296,8 +282,7 @@ mod tests {
 
     #[test]
     fn the_page_is_measured_once_not_every_route_copy() {
-        let dir = std::env::temp_dir().join(format!("xtask-size-page-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
+        let dir = crate::files::scratch("size-page");
         fs::create_dir_all(dir.join("lessons")).expect("temp dir");
         fs::write(dir.join("index.html"), "<html></html>").expect("page");
         fs::write(dir.join("lessons/index.html"), "<html></html>").expect("copy");
@@ -315,8 +300,7 @@ mod tests {
 
     #[test]
     fn measuring_a_directory_without_wasm_is_an_error() {
-        let dir = std::env::temp_dir().join(format!("xtask-size-{}", std::process::id()));
-        fs::create_dir_all(&dir).expect("temp dir");
+        let dir = crate::files::scratch("size-no-wasm");
         fs::write(dir.join("app.js"), "console.log(1)").expect("temp file");
         let result = measure(&dir);
         let _ = fs::remove_dir_all(&dir);

@@ -20,8 +20,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use base64::Engine;
-use sha2::{Digest, Sha256, Sha384};
+use sha2::{Digest, Sha256};
 
 use crate::process::{check_status, describe, run, say};
 use crate::{Context, Error, Project, Result};
@@ -92,7 +91,7 @@ pub struct App {
     /// Files in it, relative to it, sorted: the main module first is not guaranteed.
     pub files: Vec<String>,
     /// Every JS module in it (the main one first, then the split loader and wasm-bindgen's
-    /// snippets, which the main one imports) with its `sha384-…`, for their modulepreloads.
+    /// snippets, which the main one imports) with its `sha256-…` (see [`crate::files::sri`]), for their modulepreloads.
     pub modules: Vec<(String, String)>,
 }
 
@@ -155,7 +154,7 @@ pub fn build(project: &Project, dist: &Path) -> Result<App> {
     wasm_files.push(stage.join(format!("{OUT_NAME}_bg.wasm")));
     optimize(project, &wasm_files)?;
 
-    let files = files_under(&stage)?;
+    let files = crate::files::relative_files(&stage)?;
     let mut hasher = Sha256::new();
     for file in &files {
         let bytes = fs::read(stage.join(file)).context(format!("reading {file}"))?;
@@ -186,7 +185,7 @@ pub fn build(project: &Project, dist: &Path) -> Result<App> {
     let mut modules = Vec::new();
     for file in files.iter().filter(|f| f.ends_with(".js")) {
         let bytes = fs::read(stage.join(file)).context(format!("reading {file}"))?;
-        modules.push((file.clone(), integrity(&bytes)));
+        modules.push((file.clone(), crate::files::sri(&bytes)));
     }
     modules.sort_by_key(|(file, _)| *file != main_js);
     Ok(App {
@@ -269,39 +268,8 @@ pub fn head_tags(app: &App, public_url: &str) -> String {
     tags
 }
 
-/// `sha384-…` of `bytes`, as an `integrity` attribute wants it.
-pub fn integrity(bytes: &[u8]) -> String {
-    format!(
-        "sha384-{}",
-        base64::engine::general_purpose::STANDARD.encode(Sha384::digest(bytes))
-    )
-}
-
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Every file under `dir`, relative to it with `/` separators, sorted.
-pub fn files_under(dir: &Path) -> Result<Vec<String>> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<()> {
-        for entry in fs::read_dir(dir).context(format!("listing {}", dir.display()))? {
-            let path = entry.context(format!("listing {}", dir.display()))?.path();
-            if path.is_dir() {
-                walk(root, &path, out)?;
-            } else if let Ok(relative) = path.strip_prefix(root) {
-                let parts: Vec<String> = relative
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect();
-                out.push(parts.join("/"));
-            }
-        }
-        Ok(())
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out)?;
-    out.sort();
-    Ok(out)
 }
 
 /// The target directory cargo uses for this checkout.
@@ -357,31 +325,6 @@ mod tests {
             rustflags(&real).starts_with("--cfg erase_components "),
             "{}",
             rustflags(&real)
-        );
-    }
-
-    #[test]
-    fn integrity_is_base64_sha384() {
-        // sha384("") = 38b060a7…, as every SRI calculator gives.
-        assert_eq!(
-            integrity(b""),
-            "sha384-OLBgp1GsljhM2TJ+sbHjaiH9txEUvgdDTAzHv2P24donTt6/529l+9Ua0vFImLlb"
-        );
-    }
-
-    #[test]
-    fn files_are_listed_relative_and_sorted() {
-        let dir = std::env::temp_dir().join(format!("xtask-split-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(dir.join("snippets/a")).expect("temp dir");
-        fs::write(dir.join("b.wasm"), "b").expect("file");
-        fs::write(dir.join("snippets/a/x.js"), "x").expect("file");
-        fs::write(dir.join("a.js"), "a").expect("file");
-        let files = files_under(&dir);
-        let _ = fs::remove_dir_all(&dir);
-        assert_eq!(
-            files.expect("listed"),
-            vec!["a.js", "b.wasm", "snippets/a/x.js"]
         );
     }
 }
