@@ -2,16 +2,29 @@
 //! store) whose steps the one runner carries out, what each step did, and the watcher that checks
 //! deliveries as they happen (after a crash, the redelivered event must be discarded).
 
-use super::invariants::Checked;
 use crate::runner::{Runner, StepResult, Violation, Watcher};
 use crate::step::Step;
-use foldlab_domain::EventEnvelope;
+use foldlab_domain::{CustomerViews, EventEnvelope, WriteModel};
 use foldlab_engine::{
     Delivery, Engine, EngineError, OutcomeKind, SnapshotPolicy, StepReport, Subscriber,
 };
 use foldlab_store::{EventStore, FaultSwitch, MemoryStore, StoreError};
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
+
+/// What the invariants' checks saw when they last held, so that the next check needs to look only
+/// at what was written since. The harness keeps it; `invariants` reads and fills it.
+#[derive(Debug, Default)]
+pub struct Checked {
+    /// The store's write count then; `None` before the first check.
+    pub(super) writes: Option<u64>,
+    /// The log's head then.
+    pub(super) head: u64,
+    /// Every aggregate folded from the log up to that head.
+    pub(super) model: WriteModel,
+    /// The customer view rebuilt from position 0 up to the view's checkpoint then.
+    pub(super) reference: CustomerViews,
+}
 
 /// The simulator's engine over the fault wrapper (in front of memory unless said otherwise): the
 /// one runner carries its steps out, and an [`Invariants`] watcher checks each delivery as it

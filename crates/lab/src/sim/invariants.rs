@@ -7,7 +7,7 @@
 //! rebuilt last time. The checks at quiescence start from nothing: a fold and a rebuild from
 //! position 0.
 
-use super::harness::Harness;
+use super::harness::{Checked, Harness};
 use crate::runner::Violation;
 use foldlab_domain::codec::DomainEvent;
 use foldlab_domain::{
@@ -32,20 +32,6 @@ pub fn settled(status: OrderStatus) -> bool {
 
 fn fail<T>(message: String) -> Result<T, Violation> {
     Err(Violation(message))
-}
-
-/// What the checks saw when the invariants last held, so that the next check needs to look only
-/// at what was written since.
-#[derive(Debug, Default)]
-pub struct Checked {
-    /// The store's write count then; `None` before the first check.
-    writes: Option<u64>,
-    /// The log's head then.
-    head: u64,
-    /// Every aggregate folded from the log up to that head.
-    model: WriteModel,
-    /// The customer view rebuilt from position 0 up to the view's checkpoint then.
-    reference: CustomerViews,
 }
 
 /// Checks every invariant that holds between any two steps.
