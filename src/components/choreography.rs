@@ -255,6 +255,10 @@ pub fn lane_row(
     }
 }
 
+/// The choreography in one sentence, said by the lab's Choreography panel and the Choreography page.
+pub const CHOREOGRAPHY_RULE: &str =
+    "No service calls another to change it: each reacts to events by changing only its own aggregate.";
+
 /// The lab's choreography panel: Step and Run to end, the checkpoints, and the newest rows of the
 /// lanes, newest first.
 #[component]
@@ -348,7 +352,7 @@ pub fn Choreography() -> impl IntoView {
             </div>
             <div class="said">
                 <p class="hint">
-                    "No service calls another to change it: each reacts to events by changing only its own aggregate."
+                    {CHOREOGRAPHY_RULE}
                 </p>
                 <details class="more">
                     <summary>"More"</summary>

@@ -254,7 +254,7 @@ pub fn ChoreographyPage() -> impl IntoView {
             <section class="panel" aria-labelledby="choreo-page-title">
                 <h2 id="choreo-page-title">"Choreography, step by step"</h2>
                 <p class="hint">
-                    "No service calls another to change it: each reacts to events by changing only its own aggregate."
+                    {super::choreography::CHOREOGRAPHY_RULE}
                 </p>
                 <details class="more">
                     <summary>"More"</summary>

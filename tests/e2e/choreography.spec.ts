@@ -109,10 +109,7 @@ test('the choreography is stepped through, back into the past, by keyboard, play
 test('time travel shows every aggregate and view as they stood, a lagging view included', async ({ page }) => {
   const problems = trackConsoleErrors(page);
   const lab = new LabPage(page);
-  await lab.open();
-  await lab.createCustomer('Grace Hopper', '1000');
-  await lab.placeOrder('250');
-  await lab.runToEnd();
+  await lab.openWithApprovedOrder();
 
   const travel = new TimeTravelPage(page);
   await travel.open();

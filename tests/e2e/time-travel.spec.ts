@@ -11,10 +11,7 @@ import { TimeTravelPage } from './support/timeline';
 test('after Run to end on the lab, time travel at now shows every running view up to date', async ({ page }) => {
   const problems = trackConsoleErrors(page);
   const lab = new LabPage(page);
-  await lab.open();
-  await lab.createCustomer('Grace Hopper', '1000');
-  await lab.placeOrder('250');
-  await lab.runToEnd();
+  await lab.openWithApprovedOrder();
 
   // The bug: the order history and the low-credit list moved only while the Projections page was
   // open, so here they were "behind by 4 events". They move wherever the learner is.
@@ -44,10 +41,7 @@ test('the strip marks the position, and "What #N changed" names the fields and v
 }) => {
   const problems = trackConsoleErrors(page);
   const lab = new LabPage(page);
-  await lab.open();
-  await lab.createCustomer('Grace Hopper', '1000');
-  await lab.placeOrder('250');
-  await lab.runToEnd();
+  await lab.openWithApprovedOrder();
 
   const travel = new TimeTravelPage(page);
   await travel.open();

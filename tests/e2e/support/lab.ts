@@ -144,6 +144,15 @@ export class LabPage {
     await expect(this.page.getByTestId('waiting')).toHaveText(/No deliveries waiting/);
   }
 
+  /** Opens the lab and takes one order through the choreography: Grace Hopper (limit $1,000.00)
+   * and her $250.00 order, approved; four events, every delivery made. */
+  async openWithApprovedOrder() {
+    await this.open();
+    await this.createCustomer('Grace Hopper', '1000');
+    await this.placeOrder('250');
+    await this.runToEnd();
+  }
+
   /** The event_type column, top to bottom. */
   async eventTypes(): Promise<string[]> {
     return this.eventRows.locator('td:nth-child(4)').allTextContents();
