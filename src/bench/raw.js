@@ -101,3 +101,37 @@ export function rawGetAll(db) {
     request.onerror = () => reject(request.error);
   });
 }
+
+// Figure h's baseline: one batch of a generated history, versions from `firstVersion` and ids from
+// `firstId`, each record with its own correlation id (as the generator stamps them), put in one
+// readwrite transaction; resolves when it has committed.
+export function rawHistoryBatch(db, firstId, firstVersion, entityId, template, types, datas, correlations) {
+  const tx = db.transaction('events', 'readwrite');
+  const store = tx.objectStore('events');
+  for (let i = 0; i < datas.length; i++) {
+    const r = record(firstId + i, entityId, firstVersion + i, template, types[i], datas[i]);
+    r.metadata.correlation_id = correlations[i];
+    store.put(r);
+  }
+  return done(tx);
+}
+
+// Figure i's baseline: the whole log read `page` records at a time with getAll, and every record's
+// event_data parsed; resolves with how many records were parsed.
+export async function rawReplay(db, page) {
+  let after = 0;
+  let parsed = 0;
+  for (;;) {
+    const records = await new Promise((resolve, reject) => {
+      const range = IDBKeyRange.lowerBound(after, true);
+      const request = db.transaction('events').objectStore('events').getAll(range, page);
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    if (records.length === 0) return parsed;
+    for (const r of records) {
+      if (JSON.parse(r.event_data) !== null) parsed++;
+    }
+    after = records[records.length - 1].event_id;
+  }
+}

@@ -12,11 +12,11 @@ use foldlab_domain::{
     CustomerDecider, CustomerEvent, CustomerState, Decider, EventEnvelope, OrderDecider,
     OrderEvent, OrderState, Snapshotting,
 };
-use foldlab_engine::replay::{latest_multiple, HistoryGenerator, Replay};
+use foldlab_engine::replay::{latest_multiple, Generation, GenerationError, Replay};
 use foldlab_engine::Engine;
 use foldlab_engine::{fold_stored, EngineError, SnapshotPolicy, SnapshotSkipped};
 use foldlab_store::browser::open_browser_store;
-use foldlab_store::{Backend, EventStore, ExpectedVersion, Snapshot, StreamId};
+use foldlab_store::{Backend, EventStore, Snapshot, StreamId};
 use gloo_storage::{LocalStorage, Storage};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -34,10 +34,10 @@ const SETTINGS_KEY: &str = "foldlab-folds";
 const HISTORIES_KEY: &str = "foldlab-histories";
 
 /// Events appended per transaction while generating.
-const BATCH: usize = 5_000;
+pub const BATCH: usize = 5_000;
 
 /// Events read per page by the full replay.
-const PAGE: usize = 5_000;
+pub const PAGE: usize = 5_000;
 
 /// A history longer than this is not loaded in one read: without a snapshot, the engine's load
 /// would hold every event in memory at once.
@@ -332,33 +332,22 @@ impl Folds {
         self.put(|s| &mut s.generate_note, None);
         self.put(|s| &mut s.generating, Some((0, total)));
         spawn_local(async move {
-            let stream = StreamId::new("Customer", &id);
-            let mut generator = HistoryGenerator::new(&name);
-            let mut stored = 0u64;
+            let mut generation = Generation::new(&id, &name, total);
             let mut outcome: Result<(), String> = Ok(());
-            while stored < total {
+            while !generation.done() {
                 if folds.state.with_untracked(|s| s.cancel) {
                     outcome = Err(format!(
                         "Cancelled: the {} events stored before that stay in {HISTORY_STORE}.",
-                        group(stored)
+                        group(generation.stored)
                     ));
                     break;
                 }
-                let take = (total - stored).min(BATCH as u64) as usize;
-                let before = generator.version;
-                let events = match generator.next_batch(take, js_sys::Date::now() as i64, &id) {
-                    Ok(events) => events,
-                    Err(refused) => {
-                        outcome = Err(format!(
-                            "The Customer refused a generated command: {refused}"
-                        ));
-                        break;
-                    }
-                };
-                let expected = ExpectedVersion::after(before);
-                match engine.store().append(&stream, expected, events).await {
+                let batch = generation
+                    .next_batch(engine.store(), BATCH, js_sys::Date::now() as i64)
+                    .await;
+                match batch {
                     Ok(envelopes) => {
-                        stored += envelopes.len() as u64;
+                        let stored = generation.stored;
                         let first = envelopes.first().map_or(0, |e| e.event_id);
                         folds.update_of(
                             |s| &mut s.histories,
@@ -375,16 +364,21 @@ impl Folds {
                         folds.save_histories();
                         folds.put(|s| &mut s.generating, Some((stored, total)));
                     }
-                    Err(error) => {
+                    Err(refused @ GenerationError::Refused(_)) => {
+                        outcome = Err(refused.to_string());
+                        break;
+                    }
+                    Err(GenerationError::Store(error)) => {
                         outcome = Err(format!(
                             "Stopped after {} events: {error} The batches stored before it are intact.",
-                            group(stored)
+                            group(generation.stored)
                         ));
                         break;
                     }
                 }
                 pause(0).await;
             }
+            let stored = generation.stored;
             folds.put(|s| &mut s.generating, None);
             folds.put(
                 |s| &mut s.generate_note,

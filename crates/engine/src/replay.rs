@@ -7,10 +7,11 @@
 use crate::engine::{fold_stored, snapshot_of, EngineError};
 use foldlab_domain::codec::DomainEvent;
 use foldlab_domain::{
-    CustomerCommand, CustomerDecider, CustomerError, CustomerState, Decider, Metadata, Money,
-    NewEvent, Snapshotting,
+    CustomerCommand, CustomerDecider, CustomerError, CustomerEvent, CustomerState, Decider,
+    EventEnvelope, Metadata, Money, NewEvent, Snapshotting,
 };
-use foldlab_store::{EventStore, Snapshot, StreamId};
+use foldlab_store::{EventStore, ExpectedVersion, Snapshot, StoreError, StreamId};
+use std::fmt;
 use std::num::NonZeroU64;
 
 /// The highest version at or below `version` that is a multiple of `every` (0 when there is none):
@@ -206,6 +207,81 @@ impl HistoryGenerator {
     }
 }
 
+/// A long Customer history written to a store a batch at a time, the way the Snapshots view's
+/// button writes it and the benchmark times it: each batch decided by [`HistoryGenerator`], then
+/// appended with the version the batches before it left as the expected version.
+pub struct Generation {
+    stream: StreamId,
+    generator: HistoryGenerator,
+    /// Events stored so far.
+    pub stored: u64,
+    /// Events the history is to have.
+    pub total: u64,
+}
+
+/// Why a generation stopped early. What was stored before it stays.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GenerationError {
+    /// The Customer refused a generated command (a generator fault, never expected).
+    Refused(CustomerError),
+    /// The store refused the batch; nothing of it was stored.
+    Store(StoreError),
+}
+
+impl fmt::Display for GenerationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GenerationError::Refused(refused) => {
+                write!(f, "The Customer refused a generated command: {refused}")
+            }
+            GenerationError::Store(error) => error.fmt(f),
+        }
+    }
+}
+
+impl Generation {
+    /// A history of `total` events for a new customer `id` called `name`.
+    pub fn new(id: &str, name: &str, total: u64) -> Self {
+        Self {
+            stream: StreamId::new(CustomerEvent::ENTITY_TYPE, id),
+            generator: HistoryGenerator::new(name),
+            stored: 0,
+            total,
+        }
+    }
+
+    /// Whether every event has been stored.
+    pub fn done(&self) -> bool {
+        self.stored >= self.total
+    }
+
+    /// Decides and appends the next batch of at most `batch` events, stamped `recorded_at`; returns
+    /// what was stored (nothing once the history is complete). After an error the generation
+    /// cannot go on: start a new one.
+    pub async fn next_batch<S: EventStore>(
+        &mut self,
+        store: &S,
+        batch: usize,
+        recorded_at: i64,
+    ) -> Result<Vec<EventEnvelope>, GenerationError> {
+        let take = (self.total - self.stored.min(self.total)).min(batch as u64) as usize;
+        if take == 0 {
+            return Ok(Vec::new());
+        }
+        let expected = ExpectedVersion::after(self.generator.version);
+        let events = self
+            .generator
+            .next_batch(take, recorded_at, &self.stream.entity_id)
+            .map_err(GenerationError::Refused)?;
+        let stored = store
+            .append(&self.stream, expected, events)
+            .await
+            .map_err(GenerationError::Store)?;
+        self.stored += stored.len() as u64;
+        Ok(stored)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,6 +308,26 @@ mod tests {
             block_on(store.append(&stream, expected, events)).expect("appended");
             left -= take;
         }
+    }
+
+    #[test]
+    fn a_generation_stores_its_total_in_batches_and_then_nothing_more() {
+        let store = MemoryStore::new();
+        let mut generation = Generation::new("c-gen", "Long history", 2_500);
+        let mut batches = Vec::new();
+        while !generation.done() {
+            let stored = block_on(generation.next_batch(&store, 1_000, 7)).expect("stored");
+            batches.push(stored.len());
+        }
+        assert_eq!(batches, vec![1_000, 1_000, 500]);
+        assert!(block_on(generation.next_batch(&store, 1_000, 7))
+            .expect("nothing to do")
+            .is_empty());
+        let events =
+            block_on(store.read_stream(&StreamId::new("Customer", "c-gen"), 0)).expect("read");
+        assert_eq!(events.len(), 2_500);
+        assert_eq!(events.last().map(|e| e.version), Some(2_500));
+        assert_eq!(events[0].metadata.correlation_id, "c-gen-1");
     }
 
     #[test]
