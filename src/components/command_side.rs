@@ -474,17 +474,18 @@ pub fn StatusBadge(status: OrderStatus) -> impl IntoView {
     view! { <span class=class>{status.to_string()}</span> }
 }
 
-/// How many rows a table of aggregates shows: a long lab (tens of thousands of orders) would
-/// otherwise draw every one of them after every command.
+/// How many rows a table on the stage shows (the event store's, the customers', the orders'): a
+/// long lab (tens of thousands of events) would otherwise draw every one of them after every
+/// command.
 pub const SHOWN_ROWS: usize = 100;
 
 /// The newest [`SHOWN_ROWS`] of `ids` (oldest first), for a table that shows only those.
-fn newest<T>(ids: &[T]) -> &[T] {
+pub fn newest<T>(ids: &[T]) -> &[T] {
     &ids[ids.len().saturating_sub(SHOWN_ROWS)..]
 }
 
 /// A caption note when a table leaves rows out: "— the newest 100 of 25000 orders …".
-fn shown_note(total: usize, what: &str) -> Option<String> {
+pub fn shown_note(total: usize, what: &str) -> Option<String> {
     (total > SHOWN_ROWS).then(|| {
         format!("— the newest {SHOWN_ROWS} of {total} {what}; the Events view has every event")
     })

@@ -2,6 +2,7 @@
 //! Sourcing"): one row per event, the newest marked as it arrives, each id a link to the Events
 //! inspector.
 
+use super::command_side::{newest, SHOWN_ROWS};
 use super::marks::{event_link, fresh, new_events};
 use crate::lab::Lab;
 use leptos::prelude::*;
@@ -28,7 +29,7 @@ pub fn EventTable() -> impl IntoView {
     let rows = move || {
         let arrived = arrived.get().now;
         lab.readout.with(|s| {
-            s.events
+            newest(&s.events)
                 .iter()
                 .map(|e| {
                     let meta = format!(
@@ -55,6 +56,17 @@ pub fn EventTable() -> impl IntoView {
                 .collect_view()
         })
     };
+    // Only the newest rows are drawn, so a command costs the same with 100 events as with 100,000.
+    let note = move || {
+        lab.readout.with(|s| {
+            (s.events.len() > SHOWN_ROWS).then(|| {
+                format!(
+                    "Showing the newest {SHOWN_ROWS} of {} events. The Events view has every event.",
+                    crate::lab::snapshots::group(s.events.len() as u64)
+                )
+            })
+        })
+    };
     view! {
         <section class="panel events" aria-labelledby="events-title">
             <h2 id="events-title">"Event store"</h2>
@@ -67,6 +79,7 @@ pub fn EventTable() -> impl IntoView {
                     </p>
                 </details>
             </div>
+            {move || note().map(|text| view! { <p class="hint" data-testid="event-table-note">{text}</p> })}
             <div class="scroll" tabindex="0" role="region" aria-label="Event store rows" node_ref=scroller>
                 <table class="grid events-table" aria-labelledby="events-title" data-testid="event-table">
                     <thead>

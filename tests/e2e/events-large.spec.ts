@@ -3,8 +3,9 @@
 // engine made: customers, orders and their deliveries, with checkpoints and snapshots).
 import { expect, test } from '@playwright/test';
 import { screenshotPath, trackConsoleErrors } from './support/console';
+import { LabPage } from './support/lab';
 
-test('the event table stays a window of rows with 100,000 events', async ({ page }) => {
+test('the event tables stay small with 100,000 events: a window in the Events view, the newest rows in the lab', async ({ page }) => {
   test.setTimeout(600_000);
   const problems = trackConsoleErrors(page);
   await page.goto('./bench?seed-lab=100000');
@@ -27,5 +28,18 @@ test('the event table stays a window of rows with 100,000 events', async ({ page
   await expect(table.locator('[data-event-id="1"]')).toHaveCount(0);
   expect(await rows.count()).toBeLessThan(100);
   await page.screenshot({ path: screenshotPath('events-100k-end') });
+
+  // The lab's own event table draws only the newest rows and says so; a command shows at once.
+  const lab = new LabPage(page);
+  await lab.open();
+  await expect(page.getByTestId('event-table-note')).toHaveText(
+    `Showing the newest 100 of ${seeded.toLocaleString('en-US')} events. The Events view has every event.`,
+  );
+  await expect(lab.eventRows).toHaveCount(100);
+  await lab.createCustomer('Ada Lovelace', '500');
+  await expect(lab.eventRows).toHaveCount(100);
+  await expect(lab.eventRows.last()).toContainText('Ada Lovelace');
+  await expect(lab.customerRows.last()).toContainText('Ada Lovelace');
+  await expect(page.getByTestId('event-table-note')).toContainText(`of ${(seeded + 1).toLocaleString('en-US')} events`);
   expect(problems.messages).toEqual([]);
 });

@@ -681,9 +681,9 @@ impl<S: EventStore> Engine<S> {
     async fn position(&self, subscriber: Subscriber) -> Result<u64, EngineError> {
         Ok(self
             .store
-            .load_checkpoint(subscriber.name())
+            .load_position(subscriber.name())
             .await?
-            .map_or(0, |c| c.position))
+            .unwrap_or(0))
     }
 
     /// Loads an aggregate: its state and its version (see [`Engine::load_with_report`]).

@@ -237,9 +237,9 @@ impl<P: Projection> Projector<P> {
     /// the view grows.
     pub async fn position<S: EventStore>(&self, store: &S) -> Result<u64, ProjectorError> {
         Ok(store
-            .load_checkpoint(self.projection.name())
+            .load_position(self.projection.name())
             .await?
-            .map_or(0, |checkpoint| checkpoint.position))
+            .unwrap_or(0))
     }
 
     /// Applies one event a broker hands over (the engine's delivery), then saves the checkpoint:

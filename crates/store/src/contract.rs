@@ -317,6 +317,7 @@ pub async fn checkpoints_round_trip_and_replace<S: EventStore>(store: &S) {
         store.load_checkpoint("customer-view").await,
         Ok(Some(first))
     );
+    assert_eq!(store.load_position("customer-view").await, Ok(Some(3)));
     let second = Checkpoint {
         subscriber: "customer-view".into(),
         position: 9,
@@ -327,7 +328,9 @@ pub async fn checkpoints_round_trip_and_replace<S: EventStore>(store: &S) {
         store.load_checkpoint("customer-view").await,
         Ok(Some(second))
     );
+    assert_eq!(store.load_position("customer-view").await, Ok(Some(9)));
     assert_eq!(store.load_checkpoint("order-service").await, Ok(None));
+    assert_eq!(store.load_position("order-service").await, Ok(None));
 }
 
 /// A listener hears the new head after each append, and nothing after a conflict.

@@ -324,6 +324,11 @@ impl<S: EventStore> EventStore for FaultSwitch<S> {
         self.inner.load_checkpoint(subscriber).await
     }
 
+    async fn load_position(&self, subscriber: &str) -> Result<Option<u64>, StoreError> {
+        self.faults.pause().await;
+        self.inner.load_position(subscriber).await
+    }
+
     async fn save_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), StoreError> {
         self.faults.pause().await;
         self.faults.write();

@@ -219,6 +219,16 @@ pub trait EventStore {
     /// A subscriber's checkpoint, if it saved one.
     async fn load_checkpoint(&self, subscriber: &str) -> Result<Option<Checkpoint>, StoreError>;
 
+    /// Only the position of a subscriber's checkpoint, if it saved one: what a lag or the next
+    /// delivery needs, without reading a projection's saved view. A record that cannot be read
+    /// back is [`StoreError::Corrupt`], as for [`EventStore::load_checkpoint`].
+    async fn load_position(&self, subscriber: &str) -> Result<Option<u64>, StoreError> {
+        Ok(self
+            .load_checkpoint(subscriber)
+            .await?
+            .map(|checkpoint| checkpoint.position))
+    }
+
     /// Saves (replaces) a subscriber's checkpoint.
     async fn save_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), StoreError>;
 

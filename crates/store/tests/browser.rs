@@ -1143,3 +1143,47 @@ async fn an_append_after_another_handle_wrote_is_numbered_from_the_stored_head()
     ));
     assert_eq!(tab_b.head().await, Ok(4));
 }
+
+/// A lag reads only a checkpoint's position, and a record edited around the store is still
+/// reported: its position no longer a whole number, or its saved view no longer text.
+#[wasm_bindgen_test]
+async fn reading_a_position_skips_the_saved_view_but_still_names_a_bad_checkpoint() {
+    let name = fresh_name("idb-position");
+    let store = IndexedDbStore::open(&name).await.expect("open");
+    let checkpoint = Checkpoint {
+        subscriber: "order-history".into(),
+        position: 41,
+        state: format!("[{}]", "1,".repeat(100_000) + "1"),
+    };
+    store.save_checkpoint(&checkpoint).await.expect("save");
+    assert_eq!(store.load_position("order-history").await, Ok(Some(41)));
+    assert_eq!(store.load_position("nobody").await, Ok(None));
+
+    for (field, value) in [
+        ("position", JsValue::from_f64(4.5)),
+        ("state", JsValue::from_f64(1.0)),
+    ] {
+        let db = raw_idb(&name).await;
+        let tx = db
+            .transaction_with_str_and_mode("checkpoints", web_sys::IdbTransactionMode::Readwrite)
+            .expect("transaction");
+        let records = tx.object_store("checkpoints").expect("checkpoints");
+        let edited = record(&checkpoint);
+        Reflect::set(&edited, &field.into(), &value).expect("edit");
+        settle(&records.put(&edited).expect("put"))
+            .await
+            .expect("put");
+        db.close();
+        assert!(
+            matches!(
+                store.load_position("order-history").await,
+                Err(StoreError::Corrupt(_))
+            ),
+            "a checkpoint whose {field} was edited must be reported"
+        );
+        assert!(matches!(
+            store.load_checkpoint("order-history").await,
+            Err(StoreError::Corrupt(_))
+        ));
+    }
+}

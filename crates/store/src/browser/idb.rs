@@ -432,6 +432,31 @@ impl EventStore for IndexedDbStore {
             .map_err(|e| StoreError::Corrupt(format!("checkpoint of {subscriber}: {e}")))
     }
 
+    async fn load_position(&self, subscriber: &str) -> Result<Option<u64>, StoreError> {
+        let tx = self.transaction(&[CHECKPOINTS], IdbTransactionMode::Readonly)?;
+        let request = tx
+            .object_store(CHECKPOINTS)
+            .and_then(|s| s.get(&JsValue::from_str(subscriber)))
+            .map_err(unavailable)?;
+        let record = Pending::new(&request).outcome().await.map_err(reading)?;
+        if record.is_undefined() {
+            return Ok(None);
+        }
+        // The same shape load_checkpoint accepts, checked in place: the saved view (`state`, which
+        // grows with the log) is never copied into wasm.
+        let field = |name: &str| js_sys::Reflect::get(&record, &JsValue::from_str(name)).ok();
+        let position = field("position").as_ref().and_then(whole_number);
+        let shaped = record.is_object()
+            && field("subscriber").is_some_and(|v| v.is_string())
+            && field("state").is_some_and(|v| v.is_string());
+        match position {
+            Some(position) if shaped => Ok(Some(position)),
+            _ => Err(StoreError::Corrupt(format!(
+                "checkpoint of {subscriber}: not a checkpoint record"
+            ))),
+        }
+    }
+
     async fn save_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), StoreError> {
         let record = to_record(
             checkpoint,

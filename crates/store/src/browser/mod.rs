@@ -192,6 +192,10 @@ impl EventStore for BrowserStore {
         delegate!(self, s => s.load_checkpoint(subscriber).await)
     }
 
+    async fn load_position(&self, subscriber: &str) -> Result<Option<u64>, StoreError> {
+        delegate!(self, s => s.load_position(subscriber).await)
+    }
+
     async fn save_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), StoreError> {
         delegate!(self, s => s.save_checkpoint(checkpoint).await)
     }
