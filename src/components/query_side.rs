@@ -3,7 +3,8 @@
 
 use super::command_side::StatusBadge;
 use super::marks::{money_cell, view_cells};
-use crate::lab::Lab;
+use crate::lab::{Lab, Readout};
+use foldlab_domain::CustomerView;
 use foldlab_engine::Subscriber;
 use foldlab_lab::counted;
 use leptos::prelude::*;
@@ -36,12 +37,22 @@ pub fn QuerySide() -> impl IntoView {
         })
     };
     let cells = view_cells(lab);
+    let documents_note = move || {
+        lab.readout.with(|s| {
+            let total = s.view.customers.len();
+            (total > SHOWN_DOCUMENTS).then(|| {
+                format!(
+                    "Showing the documents of the newest {SHOWN_DOCUMENTS} of {} customers.",
+                    crate::lab::snapshots::group(total as u64)
+                )
+            })
+        })
+    };
     let cards = move || {
         let marks = cells.get();
         lab.readout.with(|s| {
-            s.view
-                .customers
-                .values()
+            shown_documents(s)
+                .into_iter()
                 .map(|c| {
                     let id = c.customer_id.to_string();
                     let orders = c
@@ -90,6 +101,7 @@ pub fn QuerySide() -> impl IntoView {
             </details>
             </div>
             <p class="lag" data-testid="view-lag" aria-live="polite">{lag}</p>
+            {move || documents_note().map(|text| view! { <p class="hint" data-testid="customer-view-note">{text}</p> })}
             <div class="docs" data-testid="customer-view">
                 {cards}
                 <Show when=move || lab.readout.with(|s| s.view.customers.is_empty())>
@@ -98,4 +110,26 @@ pub fn QuerySide() -> impl IntoView {
             </div>
         </section>
     }
+}
+
+/// How many customer documents the stage shows: each is a card with its recent orders, so a lab
+/// with hundreds of customers would otherwise draw thousands of elements after every command.
+const SHOWN_DOCUMENTS: usize = 20;
+
+/// The documents the stage shows: all of them, or when there are more than [`SHOWN_DOCUMENTS`],
+/// those of the newest customers (in the order the command side created them).
+fn shown_documents(s: &Readout) -> Vec<&CustomerView> {
+    if s.view.customers.len() <= SHOWN_DOCUMENTS {
+        return s.view.customers.values().collect();
+    }
+    let mut newest: Vec<&CustomerView> = s
+        .model
+        .customer_order
+        .iter()
+        .rev()
+        .filter_map(|id| s.view.customers.get(id))
+        .take(SHOWN_DOCUMENTS)
+        .collect();
+    newest.reverse();
+    newest
 }
