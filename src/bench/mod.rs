@@ -16,6 +16,8 @@ use std::hint::black_box;
 use std::num::NonZeroU64;
 use wasm_bindgen::prelude::*;
 
+mod group;
+
 #[wasm_bindgen(module = "/src/bench/raw.js")]
 extern "C" {
     #[wasm_bindgen(catch, js_name = rawOpen)]
@@ -813,6 +815,7 @@ pub async fn run(mode: &str, progress: &dyn Fn(String)) -> Result<Results, Strin
     figures.push(figure_d(sizes).await?);
     progress("e: preparing the long history…".into());
     figures.push(figure_e(sizes, progress).await?);
+    figures.push(group::figure_k().await?);
     let results = Results {
         date: String::from(js_sys::Date::new_0().to_iso_string()),
         mode: mode.to_string(),
