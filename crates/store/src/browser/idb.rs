@@ -76,6 +76,8 @@ struct Shared {
     queue: RefCell<Queue>,
     /// How many readwrite transactions this handle's appends have used.
     append_transactions: Cell<u64>,
+    /// The readonly transaction reads share while it is active (see [`Shared::read`]).
+    reads: RefCell<Option<IdbTransaction>>,
 }
 
 /// This handle's appends: at most one readwrite transaction of them in flight; those made
@@ -185,6 +187,7 @@ impl IndexedDbStore {
                 closed,
                 queue: RefCell::default(),
                 append_transactions: Cell::new(0),
+                reads: RefCell::new(None),
             }),
             _on_version_change: on_version_change,
             _on_close: on_close,
@@ -396,6 +399,35 @@ impl Shared {
         Ok(stored)
     }
 
+    /// Issues a read (`issue` makes its request) in the readonly transaction the reads of this
+    /// moment share, or in a new one when that has become inactive (the browser refuses a request
+    /// then, and this one goes in a transaction of its own, which later reads may share).
+    ///
+    /// Reads made together, as several commands loading their aggregates at once, then cost one
+    /// transaction instead of one each. A shared transaction sees the database as it was when the
+    /// transaction began, like one of its own: a write this page has seen committed was committed
+    /// before it began (IndexedDB starts a readwrite transaction only after the readonly ones made
+    /// before it have finished), so a read never misses it.
+    fn read(
+        &self,
+        issue: impl Fn(&IdbTransaction) -> Result<IdbRequest, JsValue>,
+    ) -> Result<Pending, StoreError> {
+        if self.closed.get().is_none() {
+            if let Some(tx) = self.reads.borrow().as_ref() {
+                if let Ok(request) = issue(tx) {
+                    return Ok(Pending::new(&request));
+                }
+            }
+        }
+        let tx = self.transaction(
+            &[EVENTS, CHECKPOINTS, SNAPSHOTS],
+            IdbTransactionMode::Readonly,
+        )?;
+        let request = issue(&tx).map_err(unavailable)?;
+        *self.reads.borrow_mut() = Some(tx);
+        Ok(Pending::new(&request))
+    }
+
     fn count_append_transaction(&self) {
         self.append_transactions
             .set(self.append_transactions.get() + 1);
@@ -446,77 +478,135 @@ impl Shared {
     }
 
     /// Reads every stream's version and the head, then checks and numbers each member in turn
-    /// and issues its writes: each all or nothing for its own stream, a member that fails its
-    /// check writing nothing, ids consecutive across the group, and a second append to a stream
-    /// checked against the version the first leaves. Each member's outcome once the transaction
-    /// has committed; an error when it did not (then nothing was stored).
+    /// (see [`plan_group`]) and issues its writes. Each member's outcome once the transaction has
+    /// committed; an error when it did not (then nothing was stored).
+    ///
+    /// As a single append does, with a guess of the head and of each stream's version (what its
+    /// first member states) the writes are issued at once, queued behind the reads, and kept only
+    /// if the reads confirm every guess; otherwise the transaction is aborted (nothing stored) and
+    /// the group is made again from what was read.
     async fn write_together(&self, group: &[Waiting]) -> Result<Vec<Appended>, StoreError> {
-        let tx = self.transaction(&[EVENTS], IdbTransactionMode::Readwrite)?;
-        self.count_append_transaction();
-        let done = Completion::new(&tx);
-        // Every read is issued before any is awaited: one round trip for all of them.
+        // Each member's slot: the index of its stream among the group's streams.
         let mut streams: Vec<&StreamId> = Vec::new();
-        let mut reads = Vec::new();
         let mut slots = Vec::with_capacity(group.len());
+        let mut guessed = Vec::new();
         for waiting in group {
             let slot = match streams.iter().position(|s| **s == waiting.stream) {
                 Some(slot) => slot,
                 None => {
                     streams.push(&waiting.stream);
-                    reads.push(last_version_request(&tx, &waiting.stream)?);
+                    guessed.push(match waiting.expected {
+                        ExpectedVersion::Exact(v) => Some(v),
+                        ExpectedVersion::NoStream => Some(0),
+                        ExpectedVersion::Any => None,
+                    });
                     streams.len() - 1
                 }
             };
             slots.push(slot);
         }
-        let last_event = last_event_request(&tx)?;
-        let mut versions = Vec::with_capacity(reads.len());
-        for read in reads {
-            versions.push(cursor_version(read.outcome().await.map_err(reading)?)?);
+        let mut guess = self
+            .head_hint
+            .get()
+            .zip(guessed.into_iter().collect::<Option<Vec<u64>>>());
+        loop {
+            let tx = self.transaction(&[EVENTS], IdbTransactionMode::Readwrite)?;
+            self.count_append_transaction();
+            let done = Completion::new(&tx);
+            // Every read is issued before any is awaited: one round trip for all of them.
+            let reads = streams
+                .iter()
+                .map(|stream| last_version_request(&tx, stream))
+                .collect::<Result<Vec<_>, _>>()?;
+            let last_event = last_event_request(&tx)?;
+            let early = match guess.take() {
+                Some((head, versions)) => {
+                    let planned = plan_group(group, &slots, versions.clone(), head);
+                    issue_group(&tx, &planned)?;
+                    Some((head, versions, planned))
+                }
+                None => None,
+            };
+            let mut versions = Vec::with_capacity(reads.len());
+            for read in reads {
+                versions.push(cursor_version(read.outcome().await.map_err(reading)?)?);
+            }
+            let head = cursor_event_id(last_event.outcome().await.map_err(reading)?)?;
+            let planned = match early {
+                Some((h, v, planned)) if h == head && v == versions => planned,
+                Some(_) => {
+                    // Another handle wrote meanwhile: undo, and plan from what was read.
+                    let _ = tx.abort();
+                    continue;
+                }
+                None => {
+                    let planned = plan_group(group, &slots, versions, head);
+                    issue_group(&tx, &planned)?;
+                    planned
+                }
+            };
+            done.outcome()
+                .await
+                .map_err(|f| f.into_store_error("storing the events"))?;
+            return Ok(planned
+                .into_iter()
+                .map(|p| p.map(|(stored, _)| stored))
+                .collect());
         }
-        let mut head = cursor_event_id(last_event.outcome().await.map_err(reading)?)?;
-        let store = tx.object_store(EVENTS).map_err(unavailable)?;
-        let mut outcomes = Vec::with_capacity(group.len());
-        for (waiting, slot) in group.iter().zip(slots) {
+    }
+}
+
+/// One member's plan in a group: its envelopes and their records, or why nothing of it is stored.
+type Planned = Result<(Vec<EventEnvelope>, Vec<JsValue>), StoreError>;
+
+/// Checks and numbers each member of `group` in turn, its stream (`slots` index `versions`) at
+/// the version in `versions` and the log at `head`: each all or nothing for its own stream, a
+/// member that fails its check storing nothing, ids consecutive across the group in the members'
+/// order, and a second append to a stream checked against the version the first leaves.
+fn plan_group(
+    group: &[Waiting],
+    slots: &[usize],
+    mut versions: Vec<u64>,
+    mut head: u64,
+) -> Vec<Planned> {
+    group
+        .iter()
+        .zip(slots)
+        .map(|(waiting, &slot)| {
             let actual = versions[slot];
             if !waiting.expected.admits(actual) {
-                outcomes.push(Err(StoreError::Conflict {
+                return Err(StoreError::Conflict {
                     stream: waiting.stream.clone(),
                     expected: waiting.expected,
                     actual,
-                }));
-                continue;
+                });
             }
             let stored = number_batch(&waiting.stream, head, actual, waiting.events.clone());
-            let records = match stored
+            let records = stored
                 .iter()
                 .map(event_record)
-                .collect::<Result<Vec<_>, _>>()
-            {
-                Ok(records) => records,
-                Err(e) => {
-                    // Nothing of this member was issued; the others go on.
-                    outcomes.push(Err(e));
-                    continue;
-                }
-            };
-            for record in &records {
-                if let Err(e) = store.add(record) {
-                    // Part of this member may be issued: undo the whole group.
-                    let _ = tx.abort();
-                    return Err(Failure::from_js(&e).into_store_error("storing the events"));
-                }
-            }
+                .collect::<Result<Vec<_>, _>>()?;
             let count = stored.len() as u64;
             head += count;
             versions[slot] = actual + count;
-            outcomes.push(Ok(stored));
+            Ok((stored, records))
+        })
+        .collect()
+}
+
+/// Issues the `add` of every record of the members that go ahead (nothing is awaited), aborting
+/// `tx` if one cannot be issued: part of a member may be, so the whole group is undone.
+fn issue_group(tx: &IdbTransaction, planned: &[Planned]) -> Result<(), StoreError> {
+    let store = tx.object_store(EVENTS).map_err(unavailable)?;
+    for (_, records) in planned.iter().flatten() {
+        for record in records {
+            if let Err(e) = store.add(record) {
+                let _ = tx.abort();
+                return Err(Failure::from_js(&e).into_store_error("storing the events"));
+            }
         }
-        done.outcome()
-            .await
-            .map_err(|f| f.into_store_error("storing the events"))?;
-        Ok(outcomes)
     }
+    Ok(())
 }
 
 impl Drop for IndexedDbStore {
@@ -619,14 +709,13 @@ impl EventStore for IndexedDbStore {
         stream: &StreamId,
         after_version: u64,
     ) -> Result<Vec<EventEnvelope>, StoreError> {
-        let tx = self.transaction(&[EVENTS], IdbTransactionMode::Readonly)?;
-        let index = tx
-            .object_store(EVENTS)
-            .and_then(|s| s.index(STREAM_INDEX))
-            .map_err(unavailable)?;
         let range = stream_range(stream, after_version)?;
-        let request = index.get_all_with_key(&range).map_err(unavailable)?;
-        from_records(Pending::new(&request).outcome().await.map_err(reading)?)
+        let request = self.shared.read(|tx| {
+            tx.object_store(EVENTS)?
+                .index(STREAM_INDEX)?
+                .get_all_with_key(&range)
+        })?;
+        from_records(request.outcome().await.map_err(reading)?)
     }
 
     async fn read_all(
@@ -637,32 +726,33 @@ impl EventStore for IndexedDbStore {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let tx = self.transaction(&[EVENTS], IdbTransactionMode::Readonly)?;
-        let store = tx.object_store(EVENTS).map_err(unavailable)?;
         // Only the page asked for is read: event ids after the position, at most `limit` of them.
         let range = IdbKeyRange::lower_bound_with_open(&key_number(after_position), true)
             .map_err(unavailable)?;
-        let request = match u32::try_from(limit) {
-            Ok(limit) => store.get_all_with_key_and_limit(&range, limit),
-            Err(_) => store.get_all_with_key(&range),
-        }
-        .map_err(unavailable)?;
-        from_records(Pending::new(&request).outcome().await.map_err(reading)?)
+        let request = self.shared.read(|tx| {
+            let store = tx.object_store(EVENTS)?;
+            match u32::try_from(limit) {
+                Ok(limit) => store.get_all_with_key_and_limit(&range, limit),
+                Err(_) => store.get_all_with_key(&range),
+            }
+        })?;
+        from_records(request.outcome().await.map_err(reading)?)
     }
 
     async fn head(&self) -> Result<u64, StoreError> {
-        let tx = self.transaction(&[EVENTS], IdbTransactionMode::Readonly)?;
-        let last = last_event_request(&tx)?;
+        let last = self.shared.read(|tx| {
+            tx.object_store(EVENTS)?
+                .open_key_cursor_with_range_and_direction(&JsValue::NULL, IdbCursorDirection::Prev)
+        })?;
         cursor_event_id(last.outcome().await.map_err(reading)?)
     }
 
     async fn load_checkpoint(&self, subscriber: &str) -> Result<Option<Checkpoint>, StoreError> {
-        let tx = self.transaction(&[CHECKPOINTS], IdbTransactionMode::Readonly)?;
-        let request = tx
-            .object_store(CHECKPOINTS)
-            .and_then(|s| s.get(&JsValue::from_str(subscriber)))
-            .map_err(unavailable)?;
-        let record = Pending::new(&request).outcome().await.map_err(reading)?;
+        let key = JsValue::from_str(subscriber);
+        let request = self
+            .shared
+            .read(|tx| tx.object_store(CHECKPOINTS)?.get(&key))?;
+        let record = request.outcome().await.map_err(reading)?;
         if record.is_undefined() {
             return Ok(None);
         }
@@ -710,18 +800,16 @@ impl EventStore for IndexedDbStore {
     }
 
     async fn load_snapshot(&self, stream: &StreamId) -> Result<Option<Snapshot>, StoreError> {
-        let tx = self.transaction(&[SNAPSHOTS], IdbTransactionMode::Readonly)?;
         let key: Array = [
             JsValue::from_str(&stream.entity_type),
             JsValue::from_str(&stream.entity_id),
         ]
         .into_iter()
         .collect();
-        let request = tx
-            .object_store(SNAPSHOTS)
-            .and_then(|s| s.get(&key))
-            .map_err(unavailable)?;
-        let record = Pending::new(&request).outcome().await.map_err(reading)?;
+        let request = self
+            .shared
+            .read(|tx| tx.object_store(SNAPSHOTS)?.get(&key))?;
+        let record = request.outcome().await.map_err(reading)?;
         if record.is_undefined() {
             return Ok(None);
         }
