@@ -50,7 +50,7 @@ pub(super) async fn figure_k() -> Result<Figure, String> {
             let before = engine.store().append_transactions();
             let start = now();
             let outcomes = join_all(customers.iter().map(|id| {
-                engine.change_credit_limit(id, generated_limit(run as u64 + 2), "bench")
+                engine.change_credit_limit(id, generated_limit(2), "bench")
             }))
             .await;
             let took = now() - start;
