@@ -16,6 +16,8 @@ use std::hint::black_box;
 use std::num::NonZeroU64;
 use wasm_bindgen::prelude::*;
 
+mod group;
+
 #[wasm_bindgen(module = "/src/bench/raw.js")]
 extern "C" {
     #[wasm_bindgen(catch, js_name = rawOpen)]
@@ -1012,6 +1014,8 @@ pub async fn run(mode: &str, progress: &dyn Fn(String)) -> Result<Results, Strin
     figures.push(figure_h(sizes, progress).await?);
     progress("i: replaying the long history…".into());
     figures.push(figure_i(sizes, progress).await?);
+    progress("k: twenty commands at once…".into());
+    figures.push(group::figure_k().await?);
     let results = Results {
         date: String::from(js_sys::Date::new_0().to_iso_string()),
         mode: mode.to_string(),

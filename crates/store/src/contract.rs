@@ -7,6 +7,7 @@
 use crate::store::{EventStore, ExpectedVersion, StoreError, StreamId};
 use crate::{Checkpoint, Snapshot};
 use foldlab_domain::{EventEnvelope, Metadata, NewEvent};
+use futures::future::join_all;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -27,6 +28,9 @@ macro_rules! for_each_contract_check {
         $callback!(a_snapshot_is_kept_apart_from_the_log);
         $callback!(clear_removes_events_checkpoints_and_snapshots);
         $callback!(a_large_batch_is_stored_whole);
+        $callback!(concurrent_appends_to_different_streams_are_all_stored_gap_free);
+        $callback!(a_wrong_expectation_among_concurrent_appends_fails_alone);
+        $callback!(of_two_concurrent_appends_with_one_expectation_exactly_one_wins);
     };
 }
 
@@ -494,6 +498,198 @@ pub async fn a_large_batch_is_stored_whole<S: EventStore>(store: &S) {
         .enumerate()
         .all(|(i, e)| e.version == i as u64 + 1 && e.event_id == i as u64 + 1));
     assert_eq!(back[499].event_data, "{\"n\":499}");
+}
+
+/// Appends made together (as commands on different aggregates made at once), each awaited later.
+async fn concurrently<S: EventStore>(
+    store: &S,
+    appends: Vec<(StreamId, ExpectedVersion, Vec<NewEvent>)>,
+) -> Vec<Result<Vec<EventEnvelope>, StoreError>> {
+    join_all(
+        appends
+            .iter()
+            .map(|(stream, expected, events)| store.append(stream, *expected, events.clone())),
+    )
+    .await
+}
+
+/// Twenty appends to twenty streams made at once are all stored, with ids 1 to 20 in the order
+/// they were made and no gap, each stream at version 1; a listener hears each of them.
+pub async fn concurrent_appends_to_different_streams_are_all_stored_gap_free<S: EventStore>(
+    store: &S,
+) {
+    let heard = Rc::new(RefCell::new(Vec::new()));
+    let sink = heard.clone();
+    store.subscribe(Rc::new(move |head| sink.borrow_mut().push(head)));
+    let appends = (1..=20u64)
+        .map(|i| {
+            (
+                order(&format!("c{i}")),
+                ExpectedVersion::NoStream,
+                vec![new_event("OrderCreated", i)],
+            )
+        })
+        .collect();
+    let outcomes = concurrently(store, appends).await;
+    for (i, outcome) in (1..=20u64).zip(&outcomes) {
+        match outcome {
+            Ok(stored) => {
+                let got: Vec<_> = stored
+                    .iter()
+                    .map(|e| (e.event_id, e.entity_id.as_str(), e.version))
+                    .collect();
+                assert_eq!(got, vec![(i, format!("c{i}").as_str(), 1)]);
+            }
+            Err(e) => panic!("append {i} failed: {e}"),
+        }
+    }
+    assert_eq!(store.head().await, Ok(20));
+    let log: Vec<(u64, String)> = all(store)
+        .await
+        .into_iter()
+        .map(|e| (e.event_id, e.entity_id))
+        .collect();
+    let made: Vec<(u64, String)> = (1..=20u64).map(|i| (i, format!("c{i}"))).collect();
+    assert_eq!(log, made);
+    for i in 1..=20u64 {
+        let stream = store
+            .read_stream(&order(&format!("c{i}")), 0)
+            .await
+            .expect("read");
+        assert_eq!(stream.len(), 1, "stream c{i}");
+        assert_eq!(stream[0].version, 1);
+    }
+    let mut heads = heard.borrow().clone();
+    heads.sort_unstable();
+    assert_eq!(heads, (1..=20u64).collect::<Vec<_>>());
+}
+
+/// Among appends made at once, the one that states a wrong expected version fails alone with a
+/// conflict and stores nothing of its batch; the others are stored, their ids following on
+/// without a gap where it would have been.
+pub async fn a_wrong_expectation_among_concurrent_appends_fails_alone<S: EventStore>(store: &S) {
+    must_append(
+        store,
+        &order("a"),
+        ExpectedVersion::NoStream,
+        vec![new_event("OrderCreated", 1)],
+    )
+    .await;
+    let outcomes = concurrently(
+        store,
+        vec![
+            (
+                order("b"),
+                ExpectedVersion::NoStream,
+                vec![new_event("OrderCreated", 2)],
+            ),
+            (
+                order("a"),
+                ExpectedVersion::Exact(1),
+                vec![new_event("OrderApproved", 3)],
+            ),
+            (
+                order("c"),
+                ExpectedVersion::Exact(4),
+                vec![new_event("OrderApproved", 4), new_event("OrderShipped", 5)],
+            ),
+            (
+                order("d"),
+                ExpectedVersion::NoStream,
+                vec![new_event("OrderCreated", 6), new_event("OrderApproved", 7)],
+            ),
+            (
+                order("a"),
+                ExpectedVersion::Exact(2),
+                vec![new_event("OrderShipped", 8)],
+            ),
+        ],
+    )
+    .await;
+    let ids = |i: usize| -> Vec<(u64, u64)> {
+        match &outcomes[i] {
+            Ok(stored) => stored.iter().map(|e| (e.event_id, e.version)).collect(),
+            Err(e) => panic!("append {i} failed: {e}"),
+        }
+    };
+    assert_eq!(ids(0), vec![(2, 1)]);
+    assert_eq!(ids(1), vec![(3, 2)]);
+    assert_eq!(
+        outcomes[2],
+        Err(StoreError::Conflict {
+            stream: order("c"),
+            expected: ExpectedVersion::Exact(4),
+            actual: 0
+        })
+    );
+    assert_eq!(ids(3), vec![(4, 1), (5, 2)]);
+    // Checked against the version the earlier append to "a" made at the same time left.
+    assert_eq!(ids(4), vec![(6, 3)]);
+    assert_eq!(store.head().await, Ok(6));
+    assert!(store
+        .read_stream(&order("c"), 0)
+        .await
+        .expect("read")
+        .is_empty());
+    let log: Vec<u64> = all(store).await.iter().map(|e| e.event_id).collect();
+    assert_eq!(log, vec![1, 2, 3, 4, 5, 6]);
+}
+
+/// Two appends made at once to one stream with the same expected version: exactly one is
+/// stored (the one made first), the other is a conflict that sees the winner's version.
+pub async fn of_two_concurrent_appends_with_one_expectation_exactly_one_wins<S: EventStore>(
+    store: &S,
+) {
+    must_append(
+        store,
+        &order("a"),
+        ExpectedVersion::NoStream,
+        vec![new_event("OrderCreated", 1)],
+    )
+    .await;
+    // An append to another stream first, so on a store that commits appends together the two
+    // racing ones meet in the same group.
+    let outcomes = concurrently(
+        store,
+        vec![
+            (
+                order("b"),
+                ExpectedVersion::NoStream,
+                vec![new_event("OrderCreated", 2)],
+            ),
+            (
+                order("a"),
+                ExpectedVersion::Exact(1),
+                vec![new_event("OrderApproved", 3)],
+            ),
+            (
+                order("a"),
+                ExpectedVersion::Exact(1),
+                vec![new_event("OrderCancelled", 4)],
+            ),
+        ],
+    )
+    .await;
+    assert!(outcomes[0].is_ok(), "{:?}", outcomes[0]);
+    let winner = outcomes[1].as_ref().expect("the first racer wins");
+    assert_eq!((winner[0].event_id, winner[0].version), (3, 2));
+    assert_eq!(
+        outcomes[2],
+        Err(StoreError::Conflict {
+            stream: order("a"),
+            expected: ExpectedVersion::Exact(1),
+            actual: 2
+        })
+    );
+    let types: Vec<String> = store
+        .read_stream(&order("a"), 0)
+        .await
+        .expect("read")
+        .into_iter()
+        .map(|e| e.event_type)
+        .collect();
+    assert_eq!(types, vec!["OrderCreated", "OrderApproved"]);
+    assert_eq!(store.head().await, Ok(3));
 }
 
 /// Helpers the browser tests of every crate share: fresh names, raw IndexedDB access behind a

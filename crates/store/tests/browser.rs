@@ -1187,3 +1187,101 @@ async fn reading_a_position_skips_the_saved_view_but_still_names_a_bad_checkpoin
         ));
     }
 }
+
+/// Group commit on IndexedDB: twenty appends made at once take two transactions (the first goes
+/// alone, the other nineteen arrive while it is in flight and go together); one of them whose
+/// event cannot be stored (a time beyond what a JS number holds exactly) fails alone, and the
+/// others are stored with gap-free ids in the order they were made.
+#[wasm_bindgen_test]
+async fn appends_made_together_share_a_transaction_and_a_bad_one_fails_alone() {
+    let store = fresh_idb("idb-group").await;
+    let streams: Vec<StreamId> = (0..20).map(|i| order(&format!("g{i}"))).collect();
+    let batches: Vec<Vec<foldlab_domain::NewEvent>> = (0..20u64)
+        .map(|i| {
+            let mut event = new_event("OrderCreated", i);
+            if i == 10 {
+                event.recorded_at = i64::MAX;
+            }
+            vec![event]
+        })
+        .collect();
+    let before = store.append_transactions();
+    let outcomes =
+        futures::future::join_all(streams.iter().zip(&batches).map(|(stream, events)| {
+            store.append(stream, ExpectedVersion::NoStream, events.clone())
+        }))
+        .await;
+    assert_eq!(store.append_transactions() - before, 2);
+    let mut next_id = 1;
+    for (i, outcome) in outcomes.iter().enumerate() {
+        if i == 10 {
+            assert!(
+                matches!(outcome, Err(StoreError::Unavailable(_))),
+                "the bad append: {outcome:?}"
+            );
+            continue;
+        }
+        let stored = outcome.as_ref().expect("the others are stored");
+        assert_eq!((stored[0].event_id, stored[0].version), (next_id, 1));
+        next_id += 1;
+    }
+    assert_eq!(store.head().await, Ok(19));
+    assert!(versions(&store, &order("g10")).await.is_empty());
+}
+
+/// Two tabs, each making appends to the same ten new streams at once: each tab commits its own as
+/// a group, and for each stream exactly one tab wins, the other getting a conflict; the log's ids
+/// stay gap-free.
+#[wasm_bindgen_test]
+async fn two_tabs_committing_groups_on_the_same_streams_get_one_winner_each() {
+    let name = fresh_name("idb-group-race");
+    let tab_a = IndexedDbStore::open(&name).await.expect("open a");
+    let tab_b = IndexedDbStore::open(&name).await.expect("open b");
+    let streams: Vec<StreamId> = (0..10).map(|i| order(&format!("r{i}"))).collect();
+    let (a, b) = futures::future::join(
+        create_each(&tab_a, &streams, "A"),
+        create_each(&tab_b, &streams, "B"),
+    )
+    .await;
+    for (i, (a, b)) in a.into_iter().zip(b).enumerate() {
+        match (a, b) {
+            (Ok(won), Err(lost)) | (Err(lost), Ok(won)) => {
+                assert_eq!(won.len(), 1);
+                assert_eq!(won[0].version, 1);
+                assert_eq!(
+                    lost,
+                    StoreError::Conflict {
+                        stream: streams[i].clone(),
+                        expected: ExpectedVersion::NoStream,
+                        actual: 1
+                    }
+                );
+            }
+            (a, b) => panic!("stream r{i}: exactly one tab must win, got {a:?} and {b:?}"),
+        }
+    }
+    let log = tab_b.read_all(0, usize::MAX).await.expect("read");
+    assert_eq!(
+        log.iter().map(|e| e.event_id).collect::<Vec<_>>(),
+        (1..=10).collect::<Vec<u64>>()
+    );
+    for stream in &streams {
+        assert_eq!(versions(&tab_a, stream).await, vec![1]);
+    }
+}
+
+/// Appends one `event_type` event to each new stream of `streams`, all made at once.
+async fn create_each(
+    store: &IndexedDbStore,
+    streams: &[StreamId],
+    event_type: &str,
+) -> Vec<Result<Vec<EventEnvelope>, StoreError>> {
+    futures::future::join_all(streams.iter().enumerate().map(|(i, stream)| {
+        store.append(
+            stream,
+            ExpectedVersion::NoStream,
+            vec![new_event(event_type, i as u64)],
+        )
+    }))
+    .await
+}

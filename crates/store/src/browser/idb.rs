@@ -21,9 +21,10 @@ use crate::store::{
     number_batch, Backend, Checkpoint, EventStore, ExpectedVersion, Snapshot, StoreError, StreamId,
 };
 use foldlab_domain::{EventEnvelope, NewEvent};
+use futures::channel::oneshot;
 use js_sys::{Array, Promise};
 use serde::Serialize;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt::Display;
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
@@ -48,22 +49,78 @@ const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 /// An event store in one IndexedDB database.
 pub struct IndexedDbStore {
+    /// The connection and the appends' queue, shared with a group commit that finishes on its own
+    /// (see [`EventStore::append`]).
+    shared: Rc<Shared>,
+    /// Closes this connection when another tab opens a newer version of the database or deletes
+    /// it, so that goes ahead instead of waiting for this one to be closed.
+    _on_version_change: Closure<dyn FnMut(IdbVersionChangeEvent)>,
+    /// Hears the browser closing the connection itself (site data cleared).
+    _on_close: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+/// The connection and what goes with it.
+struct Shared {
     db: IdbDatabase,
     notifier: Notifier,
     /// Tells other handles on this database (other tabs) of each committed write, and hears theirs.
     channel: Channel,
     /// The head this handle last saw (after its own append): a guess that lets the next append
     /// with a known expected version issue its writes without waiting for its reads (see
-    /// [`IndexedDbStore::append`]); the reads still decide whether they are kept.
+    /// [`Shared::append_alone`]); the reads still decide whether they are kept.
     head_hint: Cell<Option<u64>>,
     /// Set once the connection was closed from outside, and by what: every later use fails with
     /// a plain sentence instead of the browser's exception.
     closed: Rc<Cell<Option<ClosedBy>>>,
-    /// Closes this connection when another tab opens a newer version of the database or deletes
-    /// it, so that goes ahead instead of waiting for this one to be closed.
-    _on_version_change: Closure<dyn FnMut(IdbVersionChangeEvent)>,
-    /// Hears the browser closing the connection itself (site data cleared).
-    _on_close: Closure<dyn FnMut(web_sys::Event)>,
+    /// The appends waiting for the one in flight (group commit).
+    queue: RefCell<Queue>,
+    /// How many readwrite transactions this handle's appends have used.
+    append_transactions: Cell<u64>,
+    /// The readonly transaction reads share while it is active (see [`Shared::read`]).
+    reads: RefCell<Option<IdbTransaction>>,
+}
+
+/// This handle's appends: at most one readwrite transaction of them in flight; those made
+/// meanwhile wait here, in the order they were made, and go together in the next one.
+#[derive(Default)]
+struct Queue {
+    /// An append transaction (alone or a group) is in flight.
+    busy: bool,
+    waiting: Vec<Waiting>,
+}
+
+/// One member's outcome in a group: its stored envelopes, or why nothing of it was stored.
+type Appended = Result<Vec<EventEnvelope>, StoreError>;
+
+/// An append waiting for its turn.
+struct Waiting {
+    stream: StreamId,
+    expected: ExpectedVersion,
+    events: Vec<NewEvent>,
+    reply: oneshot::Sender<Appended>,
+}
+
+/// Starts the next group when dropped: when the append in flight is done (or its caller stopped
+/// waiting for it).
+struct NextTurn(Rc<Shared>);
+
+impl Drop for NextTurn {
+    fn drop(&mut self) {
+        let group = {
+            let mut queue = self.0.queue.borrow_mut();
+            queue.busy = !queue.waiting.is_empty();
+            std::mem::take(&mut queue.waiting)
+        };
+        if group.is_empty() {
+            return;
+        }
+        let shared = Rc::clone(&self.0);
+        // Runs to the end whoever waits for it, so no member is left without an answer.
+        wasm_bindgen_futures::spawn_local(async move {
+            let _next = NextTurn(Rc::clone(&shared));
+            shared.commit_group(group).await;
+        });
+    }
 }
 
 impl IndexedDbStore {
@@ -122,11 +179,16 @@ impl IndexedDbStore {
         });
         db.set_onclose(Some(on_close.as_ref().unchecked_ref()));
         Ok(Self {
-            db,
-            channel,
-            notifier,
-            head_hint: Cell::new(None),
-            closed,
+            shared: Rc::new(Shared {
+                db,
+                channel,
+                notifier,
+                head_hint: Cell::new(None),
+                closed,
+                queue: RefCell::default(),
+                append_transactions: Cell::new(0),
+                reads: RefCell::new(None),
+            }),
             _on_version_change: on_version_change,
             _on_close: on_close,
         })
@@ -136,12 +198,12 @@ impl IndexedDbStore {
     /// a second handle in this page). Its appends also reach [`EventStore::subscribe`]'s listeners.
     /// Nothing is heard in a browser without `BroadcastChannel`.
     pub fn on_external_change(&self, listener: ChangeListener) {
-        self.channel.on_external_change(listener);
+        self.shared.channel.on_external_change(listener);
     }
 
     /// Whether other handles learn of this one's writes (the browser has `BroadcastChannel`).
     pub fn tells_other_tabs(&self) -> bool {
-        self.channel.is_open()
+        self.shared.channel.is_open()
     }
 
     /// Reads every record of the database on its own and reports what is damaged and what reads
@@ -216,6 +278,22 @@ impl IndexedDbStore {
         stores: &[&str],
         mode: IdbTransactionMode,
     ) -> Result<IdbTransaction, StoreError> {
+        self.shared.transaction(stores, mode)
+    }
+
+    /// How many readwrite transactions this handle's appends have used so far: fewer than the
+    /// appends when some were committed together. Retries after a lost guess count too.
+    pub fn append_transactions(&self) -> u64 {
+        self.shared.append_transactions.get()
+    }
+}
+
+impl Shared {
+    fn transaction(
+        &self,
+        stores: &[&str],
+        mode: IdbTransactionMode,
+    ) -> Result<IdbTransaction, StoreError> {
         if let Some(by) = self.closed.get() {
             return Err(StoreError::Unavailable(format!(
                 "{} Reload the page to open it again.",
@@ -234,64 +312,9 @@ impl IndexedDbStore {
         let last = last_version_request(&tx, stream)?;
         cursor_version(last.outcome().await.map_err(reading)?)
     }
-}
 
-impl Drop for IndexedDbStore {
-    /// Closes the connection so the database can later be deleted or upgraded without waiting.
-    fn drop(&mut self) {
-        self.db.set_onversionchange(None);
-        self.db.set_onclose(None);
-        self.db.close();
-    }
-}
-
-/// Brings the schema from `old_version` (0 for a new database) to [`SCHEMA_VERSION`], one version
-/// at a time, inside the open request's upgrade transaction.
-fn upgrade_schema(request: &IdbOpenDbRequest, old_version: f64) -> Result<(), JsValue> {
-    let db: IdbDatabase = request.result()?.dyn_into()?;
-    if old_version < 1.0 {
-        create_version_1(&db)?;
-    }
-    if old_version < 2.0 {
-        let snapshots = IdbObjectStoreParameters::new();
-        let key: Array = ["entity_type", "entity_id"]
-            .iter()
-            .map(|c| JsValue::from_str(c))
-            .collect();
-        snapshots.set_key_path(&key);
-        db.create_object_store_with_optional_parameters(SNAPSHOTS, &snapshots)?;
-    }
-    Ok(())
-}
-
-/// Version 1: the events with their unique stream index, and the checkpoints.
-fn create_version_1(db: &IdbDatabase) -> Result<(), JsValue> {
-    let events = IdbObjectStoreParameters::new();
-    events.set_key_path(&JsValue::from_str("event_id"));
-    let store = db.create_object_store_with_optional_parameters(EVENTS, &events)?;
-    let unique = IdbIndexParameters::new();
-    unique.set_unique(true);
-    let columns: Array = ["entity_type", "entity_id", "version"]
-        .iter()
-        .map(|c| JsValue::from_str(c))
-        .collect();
-    store.create_index_with_str_sequence_and_optional_parameters(
-        STREAM_INDEX,
-        &columns,
-        &unique,
-    )?;
-    let checkpoints = IdbObjectStoreParameters::new();
-    checkpoints.set_key_path(&JsValue::from_str("subscriber"));
-    db.create_object_store_with_optional_parameters(CHECKPOINTS, &checkpoints)?;
-    Ok(())
-}
-
-impl EventStore for IndexedDbStore {
-    fn backend(&self) -> Backend {
-        Backend::IndexedDb
-    }
-
-    async fn append(
+    /// One append in a readwrite transaction of its own.
+    async fn append_alone(
         &self,
         stream: &StreamId,
         expected: ExpectedVersion,
@@ -313,6 +336,7 @@ impl EventStore for IndexedDbStore {
         });
         let (done, stored) = loop {
             let tx = self.transaction(&[EVENTS], IdbTransactionMode::Readwrite)?;
+            self.count_append_transaction();
             let done = Completion::new(&tx);
             let last_version = last_version_request(&tx, stream)?;
             let last_event = last_event_request(&tx)?;
@@ -375,19 +399,323 @@ impl EventStore for IndexedDbStore {
         Ok(stored)
     }
 
+    /// Issues a read (`issue` makes its request) in the readonly transaction the reads of this
+    /// moment share, or in a new one when that has become inactive (the browser refuses a request
+    /// then, and this one goes in a transaction of its own, which later reads may share).
+    ///
+    /// Reads made together, as several commands loading their aggregates at once, then cost one
+    /// transaction instead of one each. A shared transaction sees the database as it was when the
+    /// transaction began, like one of its own: a write this page has seen committed was committed
+    /// before it began (IndexedDB starts a readwrite transaction only after the readonly ones made
+    /// before it have finished), so a read never misses it.
+    fn read(
+        &self,
+        issue: impl Fn(&IdbTransaction) -> Result<IdbRequest, JsValue>,
+    ) -> Result<Pending, StoreError> {
+        if self.closed.get().is_none() {
+            if let Some(tx) = self.reads.borrow().as_ref() {
+                if let Ok(request) = issue(tx) {
+                    return Ok(Pending::new(&request));
+                }
+            }
+        }
+        let tx = self.transaction(
+            &[EVENTS, CHECKPOINTS, SNAPSHOTS],
+            IdbTransactionMode::Readonly,
+        )?;
+        let request = issue(&tx).map_err(unavailable)?;
+        *self.reads.borrow_mut() = Some(tx);
+        Ok(Pending::new(&request))
+    }
+
+    fn count_append_transaction(&self) {
+        self.append_transactions
+            .set(self.append_transactions.get() + 1);
+    }
+
+    /// Commits the appends that waited, in the order they were made, and answers each.
+    async fn commit_group(&self, group: Vec<Waiting>) {
+        let group = if group.len() > 1 {
+            match self.append_together(group).await {
+                Ok(()) => return,
+                // The transaction as a whole failed and stored nothing: each is made again alone,
+                // so each gets its own outcome (a conflict with another tab only where it is one).
+                Err(group) => group,
+            }
+        } else {
+            group
+        };
+        for waiting in group {
+            let outcome = self
+                .append_alone(&waiting.stream, waiting.expected, waiting.events)
+                .await;
+            // A caller that stopped waiting needs no answer.
+            let _ = waiting.reply.send(outcome);
+        }
+    }
+
+    /// The whole group in one readwrite transaction, answering every member once it has
+    /// committed; the group back, untouched and unanswered, when the transaction failed (nothing
+    /// of it was stored).
+    async fn append_together(&self, group: Vec<Waiting>) -> Result<(), Vec<Waiting>> {
+        let outcomes = match self.write_together(&group).await {
+            Ok(outcomes) => outcomes,
+            Err(_) => return Err(group),
+        };
+        for (waiting, outcome) in group.into_iter().zip(outcomes) {
+            if let Some(last) = outcome.as_ref().ok().and_then(|stored| stored.last()) {
+                self.head_hint.set(Some(last.event_id));
+                self.notifier.notify(last.event_id);
+                self.channel.post(Change::Appended {
+                    stream: waiting.stream.clone(),
+                    head: last.event_id,
+                    count: outcome.as_ref().map_or(0, |stored| stored.len() as u64),
+                });
+            }
+            let _ = waiting.reply.send(outcome);
+        }
+        Ok(())
+    }
+
+    /// Reads every stream's version and the head, then checks and numbers each member in turn
+    /// (see [`plan_group`]) and issues its writes. Each member's outcome once the transaction has
+    /// committed; an error when it did not (then nothing was stored).
+    ///
+    /// As a single append does, with a guess of the head and of each stream's version (what its
+    /// first member states) the writes are issued at once, queued behind the reads, and kept only
+    /// if the reads confirm every guess; otherwise the transaction is aborted (nothing stored) and
+    /// the group is made again from what was read.
+    async fn write_together(&self, group: &[Waiting]) -> Result<Vec<Appended>, StoreError> {
+        // Each member's slot: the index of its stream among the group's streams.
+        let mut streams: Vec<&StreamId> = Vec::new();
+        let mut slots = Vec::with_capacity(group.len());
+        let mut guessed = Vec::new();
+        for waiting in group {
+            let slot = match streams.iter().position(|s| **s == waiting.stream) {
+                Some(slot) => slot,
+                None => {
+                    streams.push(&waiting.stream);
+                    guessed.push(match waiting.expected {
+                        ExpectedVersion::Exact(v) => Some(v),
+                        ExpectedVersion::NoStream => Some(0),
+                        ExpectedVersion::Any => None,
+                    });
+                    streams.len() - 1
+                }
+            };
+            slots.push(slot);
+        }
+        let mut guess = self
+            .head_hint
+            .get()
+            .zip(guessed.into_iter().collect::<Option<Vec<u64>>>());
+        loop {
+            let tx = self.transaction(&[EVENTS], IdbTransactionMode::Readwrite)?;
+            self.count_append_transaction();
+            let done = Completion::new(&tx);
+            // Every read is issued before any is awaited: one round trip for all of them.
+            let reads = streams
+                .iter()
+                .map(|stream| last_version_request(&tx, stream))
+                .collect::<Result<Vec<_>, _>>()?;
+            let last_event = last_event_request(&tx)?;
+            let early = match guess.take() {
+                Some((head, versions)) => {
+                    let planned = plan_group(group, &slots, versions.clone(), head);
+                    issue_group(&tx, &planned)?;
+                    Some((head, versions, planned))
+                }
+                None => None,
+            };
+            let mut versions = Vec::with_capacity(reads.len());
+            for read in reads {
+                versions.push(cursor_version(read.outcome().await.map_err(reading)?)?);
+            }
+            let head = cursor_event_id(last_event.outcome().await.map_err(reading)?)?;
+            let planned = match early {
+                Some((h, v, planned)) if h == head && v == versions => planned,
+                Some(_) => {
+                    // Another handle wrote meanwhile: undo, and plan from what was read.
+                    let _ = tx.abort();
+                    continue;
+                }
+                None => {
+                    let planned = plan_group(group, &slots, versions, head);
+                    issue_group(&tx, &planned)?;
+                    planned
+                }
+            };
+            done.outcome()
+                .await
+                .map_err(|f| f.into_store_error("storing the events"))?;
+            return Ok(planned
+                .into_iter()
+                .map(|p| p.map(|(stored, _)| stored))
+                .collect());
+        }
+    }
+}
+
+/// One member's plan in a group: its envelopes and their records, or why nothing of it is stored.
+type Planned = Result<(Vec<EventEnvelope>, Vec<JsValue>), StoreError>;
+
+/// Checks and numbers each member of `group` in turn, its stream (`slots` index `versions`) at
+/// the version in `versions` and the log at `head`: each all or nothing for its own stream, a
+/// member that fails its check storing nothing, ids consecutive across the group in the members'
+/// order, and a second append to a stream checked against the version the first leaves.
+fn plan_group(
+    group: &[Waiting],
+    slots: &[usize],
+    mut versions: Vec<u64>,
+    mut head: u64,
+) -> Vec<Planned> {
+    group
+        .iter()
+        .zip(slots)
+        .map(|(waiting, &slot)| {
+            let actual = versions[slot];
+            if !waiting.expected.admits(actual) {
+                return Err(StoreError::Conflict {
+                    stream: waiting.stream.clone(),
+                    expected: waiting.expected,
+                    actual,
+                });
+            }
+            let stored = number_batch(&waiting.stream, head, actual, waiting.events.clone());
+            let records = stored
+                .iter()
+                .map(event_record)
+                .collect::<Result<Vec<_>, _>>()?;
+            let count = stored.len() as u64;
+            head += count;
+            versions[slot] = actual + count;
+            Ok((stored, records))
+        })
+        .collect()
+}
+
+/// Issues the `add` of every record of the members that go ahead (nothing is awaited), aborting
+/// `tx` if one cannot be issued: part of a member may be, so the whole group is undone.
+fn issue_group(tx: &IdbTransaction, planned: &[Planned]) -> Result<(), StoreError> {
+    let store = tx.object_store(EVENTS).map_err(unavailable)?;
+    for (_, records) in planned.iter().flatten() {
+        for record in records {
+            if let Err(e) = store.add(record) {
+                let _ = tx.abort();
+                return Err(Failure::from_js(&e).into_store_error("storing the events"));
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Drop for IndexedDbStore {
+    /// Closes the connection so the database can later be deleted or upgraded without waiting.
+    fn drop(&mut self) {
+        self.shared.db.set_onversionchange(None);
+        self.shared.db.set_onclose(None);
+        self.shared.db.close();
+    }
+}
+
+/// Brings the schema from `old_version` (0 for a new database) to [`SCHEMA_VERSION`], one version
+/// at a time, inside the open request's upgrade transaction.
+fn upgrade_schema(request: &IdbOpenDbRequest, old_version: f64) -> Result<(), JsValue> {
+    let db: IdbDatabase = request.result()?.dyn_into()?;
+    if old_version < 1.0 {
+        create_version_1(&db)?;
+    }
+    if old_version < 2.0 {
+        let snapshots = IdbObjectStoreParameters::new();
+        let key: Array = ["entity_type", "entity_id"]
+            .iter()
+            .map(|c| JsValue::from_str(c))
+            .collect();
+        snapshots.set_key_path(&key);
+        db.create_object_store_with_optional_parameters(SNAPSHOTS, &snapshots)?;
+    }
+    Ok(())
+}
+
+/// Version 1: the events with their unique stream index, and the checkpoints.
+fn create_version_1(db: &IdbDatabase) -> Result<(), JsValue> {
+    let events = IdbObjectStoreParameters::new();
+    events.set_key_path(&JsValue::from_str("event_id"));
+    let store = db.create_object_store_with_optional_parameters(EVENTS, &events)?;
+    let unique = IdbIndexParameters::new();
+    unique.set_unique(true);
+    let columns: Array = ["entity_type", "entity_id", "version"]
+        .iter()
+        .map(|c| JsValue::from_str(c))
+        .collect();
+    store.create_index_with_str_sequence_and_optional_parameters(
+        STREAM_INDEX,
+        &columns,
+        &unique,
+    )?;
+    let checkpoints = IdbObjectStoreParameters::new();
+    checkpoints.set_key_path(&JsValue::from_str("subscriber"));
+    db.create_object_store_with_optional_parameters(CHECKPOINTS, &checkpoints)?;
+    Ok(())
+}
+
+impl EventStore for IndexedDbStore {
+    fn backend(&self) -> Backend {
+        Backend::IndexedDb
+    }
+
+    async fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<Vec<EventEnvelope>, StoreError> {
+        // Group commit: with no append of this handle in flight, this one goes at once, alone, as
+        // fast as ever. Those made while one is in flight wait, and then go together in the next
+        // readwrite transaction, each checked against its own expected version (see
+        // `Shared::write_together`): one transaction instead of one each.
+        let turn = {
+            let mut queue = self.shared.queue.borrow_mut();
+            if queue.busy {
+                let (reply, outcome) = oneshot::channel();
+                queue.waiting.push(Waiting {
+                    stream: stream.clone(),
+                    expected,
+                    events,
+                    reply,
+                });
+                Err(outcome)
+            } else {
+                queue.busy = true;
+                Ok(events)
+            }
+        };
+        match turn {
+            Ok(events) => {
+                // Starts the waiting ones when this is done, even if the caller drops this future.
+                let _next = NextTurn(Rc::clone(&self.shared));
+                self.shared.append_alone(stream, expected, events).await
+            }
+            Err(outcome) => outcome.await.unwrap_or_else(|_| {
+                Err(StoreError::Unavailable(
+                    "the events were not stored: the store stopped before their turn".into(),
+                ))
+            }),
+        }
+    }
+
     async fn read_stream(
         &self,
         stream: &StreamId,
         after_version: u64,
     ) -> Result<Vec<EventEnvelope>, StoreError> {
-        let tx = self.transaction(&[EVENTS], IdbTransactionMode::Readonly)?;
-        let index = tx
-            .object_store(EVENTS)
-            .and_then(|s| s.index(STREAM_INDEX))
-            .map_err(unavailable)?;
         let range = stream_range(stream, after_version)?;
-        let request = index.get_all_with_key(&range).map_err(unavailable)?;
-        from_records(Pending::new(&request).outcome().await.map_err(reading)?)
+        let request = self.shared.read(|tx| {
+            tx.object_store(EVENTS)?
+                .index(STREAM_INDEX)?
+                .get_all_with_key(&range)
+        })?;
+        from_records(request.outcome().await.map_err(reading)?)
     }
 
     async fn read_all(
@@ -398,32 +726,33 @@ impl EventStore for IndexedDbStore {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let tx = self.transaction(&[EVENTS], IdbTransactionMode::Readonly)?;
-        let store = tx.object_store(EVENTS).map_err(unavailable)?;
         // Only the page asked for is read: event ids after the position, at most `limit` of them.
         let range = IdbKeyRange::lower_bound_with_open(&key_number(after_position), true)
             .map_err(unavailable)?;
-        let request = match u32::try_from(limit) {
-            Ok(limit) => store.get_all_with_key_and_limit(&range, limit),
-            Err(_) => store.get_all_with_key(&range),
-        }
-        .map_err(unavailable)?;
-        from_records(Pending::new(&request).outcome().await.map_err(reading)?)
+        let request = self.shared.read(|tx| {
+            let store = tx.object_store(EVENTS)?;
+            match u32::try_from(limit) {
+                Ok(limit) => store.get_all_with_key_and_limit(&range, limit),
+                Err(_) => store.get_all_with_key(&range),
+            }
+        })?;
+        from_records(request.outcome().await.map_err(reading)?)
     }
 
     async fn head(&self) -> Result<u64, StoreError> {
-        let tx = self.transaction(&[EVENTS], IdbTransactionMode::Readonly)?;
-        let last = last_event_request(&tx)?;
+        let last = self.shared.read(|tx| {
+            tx.object_store(EVENTS)?
+                .open_key_cursor_with_range_and_direction(&JsValue::NULL, IdbCursorDirection::Prev)
+        })?;
         cursor_event_id(last.outcome().await.map_err(reading)?)
     }
 
     async fn load_checkpoint(&self, subscriber: &str) -> Result<Option<Checkpoint>, StoreError> {
-        let tx = self.transaction(&[CHECKPOINTS], IdbTransactionMode::Readonly)?;
-        let request = tx
-            .object_store(CHECKPOINTS)
-            .and_then(|s| s.get(&JsValue::from_str(subscriber)))
-            .map_err(unavailable)?;
-        let record = Pending::new(&request).outcome().await.map_err(reading)?;
+        let key = JsValue::from_str(subscriber);
+        let request = self
+            .shared
+            .read(|tx| tx.object_store(CHECKPOINTS)?.get(&key))?;
+        let record = request.outcome().await.map_err(reading)?;
         if record.is_undefined() {
             return Ok(None);
         }
@@ -470,7 +799,7 @@ impl EventStore for IndexedDbStore {
         done.outcome()
             .await
             .map_err(|f| f.into_store_error("saving a checkpoint"))?;
-        self.channel.post(Change::CheckpointSaved {
+        self.shared.channel.post(Change::CheckpointSaved {
             subscriber: checkpoint.subscriber.clone(),
         });
         Ok(())
@@ -489,25 +818,23 @@ impl EventStore for IndexedDbStore {
         done.outcome()
             .await
             .map_err(|f| f.into_store_error("saving a snapshot"))?;
-        self.channel.post(Change::SnapshotSaved {
+        self.shared.channel.post(Change::SnapshotSaved {
             stream: snapshot.stream(),
         });
         Ok(())
     }
 
     async fn load_snapshot(&self, stream: &StreamId) -> Result<Option<Snapshot>, StoreError> {
-        let tx = self.transaction(&[SNAPSHOTS], IdbTransactionMode::Readonly)?;
         let key: Array = [
             JsValue::from_str(&stream.entity_type),
             JsValue::from_str(&stream.entity_id),
         ]
         .into_iter()
         .collect();
-        let request = tx
-            .object_store(SNAPSHOTS)
-            .and_then(|s| s.get(&key))
-            .map_err(unavailable)?;
-        let record = Pending::new(&request).outcome().await.map_err(reading)?;
+        let request = self
+            .shared
+            .read(|tx| tx.object_store(SNAPSHOTS)?.get(&key))?;
+        let record = request.outcome().await.map_err(reading)?;
         if record.is_undefined() {
             return Ok(None);
         }
@@ -517,7 +844,7 @@ impl EventStore for IndexedDbStore {
     }
 
     async fn clear(&self) -> Result<(), StoreError> {
-        self.head_hint.set(None);
+        self.shared.head_hint.set(None);
         let stores = [EVENTS, CHECKPOINTS, SNAPSHOTS];
         let tx = self.transaction(&stores, IdbTransactionMode::Readwrite)?;
         let done = Completion::new(&tx);
@@ -529,12 +856,12 @@ impl EventStore for IndexedDbStore {
         done.outcome()
             .await
             .map_err(|f| f.into_store_error("clearing the store"))?;
-        self.channel.post(Change::Cleared);
+        self.shared.channel.post(Change::Cleared);
         Ok(())
     }
 
     fn subscribe(&self, listener: Listener) {
-        self.notifier.subscribe(listener);
+        self.shared.notifier.subscribe(listener);
     }
 }
 
@@ -902,7 +1229,7 @@ impl IndexedDbStore {
             .await
             .map_err(|f| f.into_store_error("storing the events"))?;
         if let Some(last) = events.last() {
-            self.notifier.notify(last.event_id);
+            self.shared.notifier.notify(last.event_id);
         }
         Ok(())
     }
