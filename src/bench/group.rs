@@ -17,7 +17,7 @@ use futures::future::join_all;
 const COMMANDS: usize = 20;
 
 /// Measured runs (after one warm-up): the work is small, so more runs than the other figures.
-const RUNS: usize = 21;
+const RUNS: usize = 61;
 
 /// Figure k: [`COMMANDS`] `change_credit_limit` commands on as many customers (created before
 /// the clock starts), started together and awaited together, against [`COMMANDS`] raw puts of
@@ -49,9 +49,11 @@ pub(super) async fn figure_k() -> Result<Figure, String> {
             }
             let before = engine.store().append_transactions();
             let start = now();
-            let outcomes = join_all(customers.iter().map(|id| {
-                engine.change_credit_limit(id, generated_limit(2), "bench")
-            }))
+            let outcomes = join_all(
+                customers
+                    .iter()
+                    .map(|id| engine.change_credit_limit(id, generated_limit(2), "bench")),
+            )
             .await;
             let took = now() - start;
             for outcome in outcomes {
