@@ -78,6 +78,10 @@ struct Shared {
     append_transactions: Cell<u64>,
     /// The readonly transaction reads share while it is active (see [`Shared::read`]).
     reads: RefCell<Option<IdbTransaction>>,
+    /// Counts the shared read transactions made, so a late event of an earlier one is told apart.
+    read_generation: Cell<u64>,
+    /// Requests still pending in the current shared read transaction.
+    reads_pending: Cell<usize>,
 }
 
 /// This handle's appends: at most one readwrite transaction of them in flight; those made
@@ -106,21 +110,30 @@ struct NextTurn(Rc<Shared>);
 
 impl Drop for NextTurn {
     fn drop(&mut self) {
-        let group = {
-            let mut queue = self.0.queue.borrow_mut();
-            queue.busy = !queue.waiting.is_empty();
-            std::mem::take(&mut queue.waiting)
-        };
-        if group.is_empty() {
+        next_group(&self.0);
+    }
+}
+
+/// Starts the waiting appends as one group, in a task of its own that runs to the end whoever
+/// waits for it (so no member is left without an answer); the queue stays busy until none waits.
+fn next_group(shared: &Rc<Shared>) {
+    {
+        let mut queue = shared.queue.borrow_mut();
+        if queue.waiting.is_empty() {
+            queue.busy = false;
             return;
         }
-        let shared = Rc::clone(&self.0);
-        // Runs to the end whoever waits for it, so no member is left without an answer.
-        wasm_bindgen_futures::spawn_local(async move {
-            let _next = NextTurn(Rc::clone(&shared));
-            shared.commit_group(group).await;
-        });
+        queue.busy = true;
     }
+    let shared = Rc::clone(shared);
+    wasm_bindgen_futures::spawn_local(async move {
+        let _next = NextTurn(Rc::clone(&shared));
+        // One microtask first: appends made at this same moment (by tasks woken just before this
+        // one) join the group.
+        let _ = JsFuture::from(Promise::resolve(&JsValue::UNDEFINED)).await;
+        let group = std::mem::take(&mut shared.queue.borrow_mut().waiting);
+        shared.commit_group(group).await;
+    });
 }
 
 impl IndexedDbStore {
@@ -188,6 +201,8 @@ impl IndexedDbStore {
                 queue: RefCell::default(),
                 append_transactions: Cell::new(0),
                 reads: RefCell::new(None),
+                read_generation: Cell::new(0),
+                reads_pending: Cell::new(0),
             }),
             _on_version_change: on_version_change,
             _on_close: on_close,
@@ -408,24 +423,68 @@ impl Shared {
     /// transaction began, like one of its own: a write this page has seen committed was committed
     /// before it began (IndexedDB starts a readwrite transaction only after the readonly ones made
     /// before it have finished), so a read never misses it.
+    ///
+    /// The requests still pending in the current shared transaction are counted: an append made
+    /// meanwhile waits for the transaction's end (when the appends waiting start together), since
+    /// its readwrite transaction could not start before then anyway.
     fn read(
-        &self,
+        shared: &Rc<Shared>,
         issue: impl Fn(&IdbTransaction) -> Result<IdbRequest, JsValue>,
     ) -> Result<Pending, StoreError> {
-        if self.closed.get().is_none() {
-            if let Some(tx) = self.reads.borrow().as_ref() {
-                if let Ok(request) = issue(tx) {
-                    return Ok(Pending::new(&request));
+        let reused = match shared.reads.borrow().as_ref() {
+            Some(tx) if shared.closed.get().is_none() => issue(tx).ok(),
+            _ => None,
+        };
+        let request = match reused {
+            Some(request) => request,
+            None => {
+                let tx = shared.transaction(
+                    &[EVENTS, CHECKPOINTS, SNAPSHOTS],
+                    IdbTransactionMode::Readonly,
+                )?;
+                let request = issue(&tx).map_err(unavailable)?;
+                let generation = shared.read_generation.get() + 1;
+                shared.read_generation.set(generation);
+                shared.reads_pending.set(0);
+                // Its end, completed or aborted, starts the appends that waited for it.
+                let ended = Closure::once_into_js({
+                    let shared = Rc::clone(shared);
+                    move || {
+                        if shared.read_generation.get() == generation {
+                            shared.reads_pending.set(0);
+                        }
+                        if !shared.queue.borrow().busy {
+                            next_group(&shared);
+                        }
+                    }
+                });
+                for event in ["complete", "abort"] {
+                    tx.add_event_listener_with_callback(event, ended.unchecked_ref())
+                        .map_err(unavailable)?;
+                }
+                *shared.reads.borrow_mut() = Some(tx);
+                request
+            }
+        };
+        let pending = Pending::new(&request);
+        shared.reads_pending.set(shared.reads_pending.get() + 1);
+        let generation = shared.read_generation.get();
+        let settled = Closure::once_into_js({
+            let shared = Rc::clone(shared);
+            move || {
+                if shared.read_generation.get() == generation {
+                    shared
+                        .reads_pending
+                        .set(shared.reads_pending.get().saturating_sub(1));
                 }
             }
+        });
+        for event in ["success", "error"] {
+            request
+                .add_event_listener_with_callback(event, settled.unchecked_ref())
+                .map_err(unavailable)?;
         }
-        let tx = self.transaction(
-            &[EVENTS, CHECKPOINTS, SNAPSHOTS],
-            IdbTransactionMode::Readonly,
-        )?;
-        let request = issue(&tx).map_err(unavailable)?;
-        *self.reads.borrow_mut() = Some(tx);
-        Ok(Pending::new(&request))
+        Ok(pending)
     }
 
     fn count_append_transaction(&self) {
@@ -676,7 +735,10 @@ impl EventStore for IndexedDbStore {
         // `Shared::write_together`): one transaction instead of one each.
         let turn = {
             let mut queue = self.shared.queue.borrow_mut();
-            if queue.busy {
+            // While other reads of this handle are still pending, a readwrite transaction could
+            // not start before their transaction ends anyway: the append waits for that end (see
+            // `Shared::read`) and goes with the appends made meanwhile.
+            if queue.busy || !queue.waiting.is_empty() || self.shared.reads_pending.get() > 0 {
                 let (reply, outcome) = oneshot::channel();
                 queue.waiting.push(Waiting {
                     stream: stream.clone(),
@@ -710,7 +772,7 @@ impl EventStore for IndexedDbStore {
         after_version: u64,
     ) -> Result<Vec<EventEnvelope>, StoreError> {
         let range = stream_range(stream, after_version)?;
-        let request = self.shared.read(|tx| {
+        let request = Shared::read(&self.shared, |tx| {
             tx.object_store(EVENTS)?
                 .index(STREAM_INDEX)?
                 .get_all_with_key(&range)
@@ -729,7 +791,7 @@ impl EventStore for IndexedDbStore {
         // Only the page asked for is read: event ids after the position, at most `limit` of them.
         let range = IdbKeyRange::lower_bound_with_open(&key_number(after_position), true)
             .map_err(unavailable)?;
-        let request = self.shared.read(|tx| {
+        let request = Shared::read(&self.shared, |tx| {
             let store = tx.object_store(EVENTS)?;
             match u32::try_from(limit) {
                 Ok(limit) => store.get_all_with_key_and_limit(&range, limit),
@@ -740,7 +802,7 @@ impl EventStore for IndexedDbStore {
     }
 
     async fn head(&self) -> Result<u64, StoreError> {
-        let last = self.shared.read(|tx| {
+        let last = Shared::read(&self.shared, |tx| {
             tx.object_store(EVENTS)?
                 .open_key_cursor_with_range_and_direction(&JsValue::NULL, IdbCursorDirection::Prev)
         })?;
@@ -749,9 +811,7 @@ impl EventStore for IndexedDbStore {
 
     async fn load_checkpoint(&self, subscriber: &str) -> Result<Option<Checkpoint>, StoreError> {
         let key = JsValue::from_str(subscriber);
-        let request = self
-            .shared
-            .read(|tx| tx.object_store(CHECKPOINTS)?.get(&key))?;
+        let request = Shared::read(&self.shared, |tx| tx.object_store(CHECKPOINTS)?.get(&key))?;
         let record = request.outcome().await.map_err(reading)?;
         if record.is_undefined() {
             return Ok(None);
@@ -831,9 +891,7 @@ impl EventStore for IndexedDbStore {
         ]
         .into_iter()
         .collect();
-        let request = self
-            .shared
-            .read(|tx| tx.object_store(SNAPSHOTS)?.get(&key))?;
+        let request = Shared::read(&self.shared, |tx| tx.object_store(SNAPSHOTS)?.get(&key))?;
         let record = request.outcome().await.map_err(reading)?;
         if record.is_undefined() {
             return Ok(None);
