@@ -144,7 +144,10 @@ async function coldStart(context, url) {
 async function main() {
   const server = await startServer();
   mkdirSync(profile, { recursive: true });
+  // The service worker is blocked: a worker a previous run installed in the kept profile would
+  // otherwise serve that run's build from its cache.
   const context = await chromium.launchPersistentContext(profile, {
+    serviceWorkers: 'block',
     executablePath: '/usr/bin/chromium',
     args: flags,
     headless: true,

@@ -36,6 +36,8 @@ test('the event tables stay small with 100,000 events: a window in the Events vi
     `Showing the newest 100 of ${seeded.toLocaleString('en-US')} events. The Events view has every event.`,
   );
   await expect(lab.eventRows).toHaveCount(100);
+  await expect(page.getByTestId('customer-view-note')).toHaveText(/^Showing the documents of the newest 20 of [\d,]+ customers\.$/);
+  await expect(lab.customerView.getByRole('article')).toHaveCount(20);
   await lab.createCustomer('Ada Lovelace', '500');
   await expect(lab.eventRows).toHaveCount(100);
   await expect(lab.eventRows.last()).toContainText('Ada Lovelace');
