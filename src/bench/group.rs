@@ -5,7 +5,7 @@
 
 use super::{
     alternate, delete_db, js_error, now, raw_close, raw_open, raw_singles, store_error, write_set,
-    Figure,
+    Figure, Rule,
 };
 use foldlab_domain::CustomerId;
 use foldlab_engine::replay::generated_limit;
@@ -95,7 +95,6 @@ pub(super) async fn figure_k() -> Result<Figure, String> {
     } else {
         format!("{fewest} to {most} readwrite transactions")
     };
-    let ratio = base.median_ms / ours.median_ms;
     Ok(Figure {
         id: "k".into(),
         name: format!("{COMMANDS} commands on different customers at once"),
@@ -106,13 +105,6 @@ pub(super) async fn figure_k() -> Result<Figure, String> {
             ours.median_ms / COMMANDS as f64,
             base.median_ms / COMMANDS as f64
         ),
-        ours,
-        baseline: Some(base),
-        ratio_rule: "raw time / our time (throughput)".into(),
-        ratio: Some(ratio),
-        goal_op: ">=".into(),
-        goal: 5.0,
-        met: None,
-    }
-    .judge())
+        ..Figure::compared(ours, base, Rule::Throughput, 5.0)
+    })
 }

@@ -184,7 +184,48 @@ pub struct Figure {
     pub note: String,
 }
 
+/// How a figure's ratio is taken from the medians of its two sides.
+#[derive(Clone, Copy, Debug)]
+enum Rule {
+    /// Raw time / our time: 1.0 is as fast as raw, higher is better (the goal is a floor).
+    Throughput,
+    /// Our time / raw time: 1.0 is as fast as raw, lower is better (the goal is a ceiling).
+    Slowdown,
+}
+
 impl Figure {
+    /// A figure of `ours` against `baseline` by `rule`, judged against `goal`; the caller adds
+    /// what it measured (id, name, labels, note).
+    fn compared(ours: Stats, baseline: Stats, rule: Rule, goal: f64) -> Figure {
+        let (ratio, ratio_rule, goal_op) = match rule {
+            Rule::Throughput => (
+                baseline.median_ms / ours.median_ms,
+                "raw time / our time (throughput)",
+                ">=",
+            ),
+            Rule::Slowdown => (
+                ours.median_ms / baseline.median_ms,
+                "our time / raw time",
+                "<=",
+            ),
+        };
+        Figure {
+            id: String::new(),
+            name: String::new(),
+            ours_label: String::new(),
+            baseline_label: String::new(),
+            ours,
+            baseline: Some(baseline),
+            ratio_rule: ratio_rule.into(),
+            ratio: Some(ratio),
+            goal_op: goal_op.into(),
+            goal,
+            met: None,
+            note: String::new(),
+        }
+        .judge()
+    }
+
     fn judge(mut self) -> Figure {
         self.met = self.ratio.map(|r| match self.goal_op.as_str() {
             ">=" => r >= self.goal,
@@ -388,7 +429,6 @@ async fn figure_a(sizes: Sizes) -> Result<Figure, String> {
     .await?;
     raw_close(&raw);
     drop(store);
-    let ratio = base.median_ms / ours.median_ms;
     Ok(Figure {
         id: "a".into(),
         name: format!("append {n} events in one batch"),
@@ -398,15 +438,8 @@ async fn figure_a(sizes: Sizes) -> Result<Figure, String> {
             "about {} bytes per event as JSON",
             record_bytes(&set.events)
         ),
-        ours,
-        baseline: Some(base),
-        ratio_rule: "raw time / our time (throughput)".into(),
-        ratio: Some(ratio),
-        goal_op: ">=".into(),
-        goal: 0.8,
-        met: None,
-    }
-    .judge())
+        ..Figure::compared(ours, base, Rule::Throughput, 0.8)
+    })
 }
 
 /// Figure b: `sizes.singles` appends of one event each, ours (the store append with an Exact
@@ -453,7 +486,6 @@ async fn figure_b(sizes: Sizes) -> Result<Vec<Figure>, String> {
     .await?;
     raw_close(&raw);
     drop(store);
-    let ratio = base.median_ms / ours.median_ms;
     let store_line = Figure {
         id: "b".into(),
         name: format!("{n} single-event appends"),
@@ -464,15 +496,8 @@ async fn figure_b(sizes: Sizes) -> Result<Vec<Figure>, String> {
             ours.median_ms / n as f64,
             base.median_ms / n as f64
         ),
-        ours,
-        baseline: Some(base.clone()),
-        ratio_rule: "raw time / our time (throughput)".into(),
-        ratio: Some(ratio),
-        goal_op: ">=".into(),
-        goal: 0.9,
-        met: None,
-    }
-    .judge();
+        ..Figure::compared(ours, base.clone(), Rule::Throughput, 0.9)
+    };
 
     // The engine's command path on its own database: change a customer's credit limit n times.
     let engine_db = "foldlab-bench-commands";
@@ -507,7 +532,6 @@ async fn figure_b(sizes: Sizes) -> Result<Vec<Figure>, String> {
     }
     drop(engine);
     let commands = Stats::of(runs);
-    let ratio = base.median_ms / commands.median_ms;
     let engine_line = Figure {
         id: "b+".into(),
         name: format!("{n} commands through the engine"),
@@ -515,15 +539,8 @@ async fn figure_b(sizes: Sizes) -> Result<Vec<Figure>, String> {
             .into(),
         baseline_label: "raw put, one transaction per event (as in b)".into(),
         note: format!("{:.3} ms per command", commands.median_ms / n as f64),
-        ours: commands,
-        baseline: Some(base),
-        ratio_rule: "raw time / our time (throughput)".into(),
-        ratio: Some(ratio),
-        goal_op: ">=".into(),
-        goal: 0.6,
-        met: None,
-    }
-    .judge();
+        ..Figure::compared(commands, base, Rule::Throughput, 0.6)
+    };
     Ok(vec![store_line, engine_line])
 }
 
@@ -635,7 +652,6 @@ async fn figure_c(sizes: Sizes, progress: &dyn Fn(String)) -> Result<Figure, Str
     )
     .await?;
     raw_close(&raw);
-    let ratio = base.median_ms / ours.median_ms;
     Ok(Figure {
         id: "c".into(),
         name: format!("read the whole log of {head} events"),
@@ -646,15 +662,8 @@ async fn figure_c(sizes: Sizes, progress: &dyn Fn(String)) -> Result<Figure, Str
             ours.median_ms * 1e3 / head as f64,
             base.median_ms * 1e3 / head as f64
         ),
-        ours,
-        baseline: Some(base),
-        ratio_rule: "raw time / our time (throughput)".into(),
-        ratio: Some(ratio),
-        goal_op: ">=".into(),
-        goal: 0.7,
-        met: None,
-    }
-    .judge())
+        ..Figure::compared(ours, base, Rule::Throughput, 0.7)
+    })
 }
 
 /// Figure d, the wasm half: folding `sizes.fold` already-decoded events with the Customer's
@@ -899,7 +908,6 @@ async fn figure_h(sizes: Sizes, progress: &dyn Fn(String)) -> Result<Figure, Str
     // Every run wrote a whole history to each side: give the space back.
     delete_db(ours_db).await?;
     delete_db(raw_db).await?;
-    let ratio = ours.median_ms / base.median_ms;
     Ok(Figure {
         id: "h".into(),
         name: format!("generate a {total}-event Customer history"),
@@ -912,15 +920,8 @@ async fn figure_h(sizes: Sizes, progress: &dyn Fn(String)) -> Result<Figure, Str
             ours.median_ms * 1e3 / total as f64,
             base.median_ms * 1e3 / total as f64
         ),
-        ours,
-        baseline: Some(base),
-        ratio_rule: "our time / raw time".into(),
-        ratio: Some(ratio),
-        goal_op: "<=".into(),
-        goal: 1.5,
-        met: None,
-    }
-    .judge())
+        ..Figure::compared(ours, base, Rule::Slowdown, 1.5)
+    })
 }
 
 /// Figure i: the Snapshots view's full replay of figure e's history (read the log a page at a
@@ -970,7 +971,6 @@ async fn figure_i(sizes: Sizes, progress: &dyn Fn(String)) -> Result<Figure, Str
     .await?;
     raw_close(&raw);
     drop(store);
-    let ratio = ours.median_ms / base.median_ms;
     Ok(Figure {
         id: "i".into(),
         name: format!("full replay of a {size}-event history"),
@@ -981,15 +981,8 @@ async fn figure_i(sizes: Sizes, progress: &dyn Fn(String)) -> Result<Figure, Str
             ours.median_ms * 1e3 / size as f64,
             base.median_ms * 1e3 / size as f64
         ),
-        ours,
-        baseline: Some(base),
-        ratio_rule: "our time / raw time".into(),
-        ratio: Some(ratio),
-        goal_op: "<=".into(),
-        goal: 1.5,
-        met: None,
-    }
-    .judge())
+        ..Figure::compared(ours, base, Rule::Slowdown, 1.5)
+    })
 }
 
 /// Runs every figure the page can measure, telling `progress` what it is doing.
