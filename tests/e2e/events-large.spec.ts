@@ -4,6 +4,7 @@
 import { expect, test } from '@playwright/test';
 import { screenshotPath, trackConsoleErrors } from './support/console';
 import { LabPage } from './support/lab';
+import { screenshotsAtThreeSizes } from './support/sizes';
 
 test('the event tables stay small with 100,000 events: a window in the Events view, the newest rows in the lab', async ({ page }) => {
   test.setTimeout(600_000);
@@ -43,5 +44,6 @@ test('the event tables stay small with 100,000 events: a window in the Events vi
   await expect(lab.eventRows.last()).toContainText('Ada Lovelace');
   await expect(lab.customerRows.last()).toContainText('Ada Lovelace');
   await expect(page.getByTestId('event-table-note')).toContainText(`of ${(seeded + 1).toLocaleString('en-US')} events`);
+  await screenshotsAtThreeSizes(page, 'lab-100k');
   expect(problems.messages).toEqual([]);
 });
