@@ -16,7 +16,7 @@
 
 use foldlab_domain::{project, ApplyOutcome, EventEnvelope, Projection, UnreadableEvent};
 use foldlab_store::{Checkpoint, EventStore, StoreError};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 
 /// How many events a projector reads, applies and checkpoints at a time while catching up.
@@ -181,10 +181,14 @@ pub trait ProjectorControl {
 
 /// Runs one projection against whatever store it is handed.
 #[derive(Debug)]
-pub struct Projector<P> {
+pub struct Projector<P: Projection> {
     projection: P,
     paused: Cell<bool>,
     delay_ms: Cell<u32>,
+    /// The checkpoint this projector last saved or read, with its view decoded: used again only
+    /// while the store still holds exactly that checkpoint, so a long view is not decoded again
+    /// after every event (see [`Projector::load`]).
+    kept: RefCell<Option<(Checkpoint, P::State)>>,
 }
 
 impl<P: Projection> Projector<P> {
@@ -194,6 +198,7 @@ impl<P: Projection> Projector<P> {
             projection,
             paused: Cell::new(false),
             delay_ms: Cell::new(0),
+            kept: RefCell::new(None),
         }
     }
 
@@ -207,22 +212,34 @@ impl<P: Projection> Projector<P> {
         &self,
         store: &S,
     ) -> Result<Projected<P::State>, ProjectorError> {
+        // The view kept from the last save or read, if the store still holds that very
+        // checkpoint (another tab, a reset or an import would have left another, or none).
+        let kept = self.kept.borrow_mut().take();
+        if let Some((checkpoint, state)) = kept {
+            if store.holds_checkpoint(&checkpoint).await? {
+                let projected = Projected {
+                    position: checkpoint.position,
+                    state: state.clone(),
+                };
+                self.kept.replace(Some((checkpoint, state)));
+                return Ok(projected);
+            }
+        }
         match store.load_checkpoint(self.projection.name()).await? {
             None => Ok(Projected {
                 position: 0,
                 state: self.projection.initial_state(),
             }),
             Some(checkpoint) => {
-                let state = serde_json::from_str(&checkpoint.state).map_err(|e| {
+                let state: P::State = serde_json::from_str(&checkpoint.state).map_err(|e| {
                     ProjectorError::CorruptState {
                         projection: self.projection.label().to_string(),
                         message: e.to_string(),
                     }
                 })?;
-                Ok(Projected {
-                    position: checkpoint.position,
-                    state,
-                })
+                let position = checkpoint.position;
+                self.kept.replace(Some((checkpoint, state.clone())));
+                Ok(Projected { position, state })
             }
         }
     }
@@ -448,19 +465,21 @@ impl<P: Projection> Projector<P> {
         &self,
         store: &S,
         position: u64,
-        state: &P::State,
+        view: &P::State,
     ) -> Result<(), ProjectorError> {
-        let state = serde_json::to_string(state).map_err(|e| ProjectorError::CorruptState {
+        let state = serde_json::to_string(view).map_err(|e| ProjectorError::CorruptState {
             projection: self.projection.label().to_string(),
             message: e.to_string(),
         })?;
-        store
-            .save_checkpoint(&Checkpoint {
-                subscriber: self.projection.name().to_string(),
-                position,
-                state,
-            })
-            .await?;
+        let checkpoint = Checkpoint {
+            subscriber: self.projection.name().to_string(),
+            position,
+            state,
+        };
+        // Whatever the outcome, what the store holds is known again only after a read.
+        self.kept.replace(None);
+        store.save_checkpoint(&checkpoint).await?;
+        self.kept.replace(Some((checkpoint, view.clone())));
         Ok(())
     }
 

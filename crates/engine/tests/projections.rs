@@ -589,3 +589,34 @@ fn the_engine_lists_every_projection_with_its_lag() {
         ]
     );
 }
+
+/// A projector keeps the view it last saved so it need not decode it again, but only while the
+/// store holds exactly that checkpoint: another writer's checkpoint at the same position (another
+/// tab after a reset and an import, say) is read, not shadowed by the kept view.
+#[test]
+fn a_kept_view_gives_way_to_any_checkpoint_another_writer_saved() {
+    let e = given_a_busy_lab();
+    let projector = Projector::new(low_credit());
+    block_on(projector.catch_up(e.store())).expect("caught up");
+    let kept = block_on(projector.state(e.store())).expect("view");
+    assert_eq!(kept, fresh(&low_credit(), &e, head(&e)));
+
+    // Someone else saves a different view under the same name and position.
+    let position = block_on(projector.position(e.store())).expect("position");
+    let theirs = fresh(&low_credit(), &e, 3);
+    assert_ne!(theirs, kept);
+    block_on(e.store().save_checkpoint(&Checkpoint {
+        subscriber: low_credit().name().to_string(),
+        position,
+        state: serde_json::to_string(&theirs).expect("json"),
+    }))
+    .expect("saved");
+    assert_eq!(block_on(projector.state(e.store())).expect("view"), theirs);
+
+    // And after a reset, the initial view.
+    block_on(e.store().clear()).expect("cleared");
+    assert_eq!(
+        block_on(projector.state(e.store())).expect("view"),
+        low_credit().initial_state()
+    );
+}

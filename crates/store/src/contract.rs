@@ -319,9 +319,10 @@ pub async fn checkpoints_round_trip_and_replace<S: EventStore>(store: &S) {
     store.save_checkpoint(&first).await.expect("save");
     assert_eq!(
         store.load_checkpoint("customer-view").await,
-        Ok(Some(first))
+        Ok(Some(first.clone()))
     );
     assert_eq!(store.load_position("customer-view").await, Ok(Some(3)));
+    assert_eq!(store.holds_checkpoint(&first).await, Ok(true));
     let second = Checkpoint {
         subscriber: "customer-view".into(),
         position: 9,
@@ -330,9 +331,17 @@ pub async fn checkpoints_round_trip_and_replace<S: EventStore>(store: &S) {
     store.save_checkpoint(&second).await.expect("save");
     assert_eq!(
         store.load_checkpoint("customer-view").await,
-        Ok(Some(second))
+        Ok(Some(second.clone()))
     );
     assert_eq!(store.load_position("customer-view").await, Ok(Some(9)));
+    assert_eq!(store.holds_checkpoint(&second).await, Ok(true));
+    // The same position with another view, or the old one, is not what the store holds.
+    assert_eq!(store.holds_checkpoint(&first).await, Ok(false));
+    let same_position = Checkpoint {
+        state: r#"{"b":2}"#.into(),
+        ..second.clone()
+    };
+    assert_eq!(store.holds_checkpoint(&same_position).await, Ok(false));
     assert_eq!(store.load_checkpoint("order-service").await, Ok(None));
     assert_eq!(store.load_position("order-service").await, Ok(None));
 }
@@ -453,19 +462,18 @@ pub async fn clear_removes_events_checkpoints_and_snapshots<S: EventStore>(store
         vec![new_event("OrderCreated", 1)],
     )
     .await;
-    store
-        .save_checkpoint(&Checkpoint {
-            subscriber: "s".into(),
-            position: 1,
-            state: "null".into(),
-        })
-        .await
-        .expect("save");
+    let checkpoint = Checkpoint {
+        subscriber: "s".into(),
+        position: 1,
+        state: "null".into(),
+    };
+    store.save_checkpoint(&checkpoint).await.expect("save");
     must_save_snapshot(store, &snapshot("Order", "a", 1, 1)).await;
     store.clear().await.expect("clear");
     assert_eq!(store.head().await, Ok(0));
     assert!(all(store).await.is_empty());
     assert_eq!(store.load_checkpoint("s").await, Ok(None));
+    assert_eq!(store.holds_checkpoint(&checkpoint).await, Ok(false));
     assert_eq!(store.load_snapshot(&order("a")).await, Ok(None));
     let again = must_append(
         store,

@@ -329,6 +329,11 @@ impl<S: EventStore> EventStore for FaultSwitch<S> {
         self.inner.load_position(subscriber).await
     }
 
+    async fn holds_checkpoint(&self, checkpoint: &Checkpoint) -> Result<bool, StoreError> {
+        self.faults.pause().await;
+        self.inner.holds_checkpoint(checkpoint).await
+    }
+
     async fn save_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), StoreError> {
         self.faults.pause().await;
         self.faults.write();

@@ -229,6 +229,17 @@ pub trait EventStore {
             .map(|checkpoint| checkpoint.position))
     }
 
+    /// Whether the store holds exactly `checkpoint` for its subscriber: the same position and the
+    /// same saved state. A projector that kept the view it last saved or loaded asks this instead
+    /// of reading and decoding the view again; any other writer (another tab, a reset, an import)
+    /// leaves a different record, or none, and the answer is no.
+    async fn holds_checkpoint(&self, checkpoint: &Checkpoint) -> Result<bool, StoreError> {
+        Ok(self
+            .load_checkpoint(&checkpoint.subscriber)
+            .await?
+            .is_some_and(|stored| stored == *checkpoint))
+    }
+
     /// Saves (replaces) a subscriber's checkpoint.
     async fn save_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), StoreError>;
 

@@ -296,6 +296,14 @@ impl IndexedDbStore {
         self.shared.transaction(stores, mode)
     }
 
+    /// A subscriber's checkpoint record as stored, read in the reads' shared transaction.
+    async fn checkpoint_record(&self, subscriber: &str) -> Result<Option<JsValue>, StoreError> {
+        let key = JsValue::from_str(subscriber);
+        let request = Shared::read(&self.shared, |tx| tx.object_store(CHECKPOINTS)?.get(&key))?;
+        let record = request.outcome().await.map_err(reading)?;
+        Ok((!record.is_undefined()).then_some(record))
+    }
+
     /// How many readwrite transactions this handle's appends have used so far: fewer than the
     /// appends when some were committed together. Retries after a lost guess count too.
     pub fn append_transactions(&self) -> u64 {
@@ -810,40 +818,37 @@ impl EventStore for IndexedDbStore {
     }
 
     async fn load_checkpoint(&self, subscriber: &str) -> Result<Option<Checkpoint>, StoreError> {
-        let key = JsValue::from_str(subscriber);
-        let request = Shared::read(&self.shared, |tx| tx.object_store(CHECKPOINTS)?.get(&key))?;
-        let record = request.outcome().await.map_err(reading)?;
-        if record.is_undefined() {
+        let Some(record) = self.checkpoint_record(subscriber).await? else {
             return Ok(None);
-        }
+        };
         serde_wasm_bindgen::from_value(record)
             .map(Some)
             .map_err(|e| StoreError::Corrupt(format!("checkpoint of {subscriber}: {e}")))
     }
 
     async fn load_position(&self, subscriber: &str) -> Result<Option<u64>, StoreError> {
-        let tx = self.transaction(&[CHECKPOINTS], IdbTransactionMode::Readonly)?;
-        let request = tx
-            .object_store(CHECKPOINTS)
-            .and_then(|s| s.get(&JsValue::from_str(subscriber)))
-            .map_err(unavailable)?;
-        let record = Pending::new(&request).outcome().await.map_err(reading)?;
-        if record.is_undefined() {
+        let Some(record) = self.checkpoint_record(subscriber).await? else {
             return Ok(None);
-        }
+        };
         // The same shape load_checkpoint accepts, checked in place: the saved view (`state`, which
         // grows with the log) is never copied into wasm.
-        let field = |name: &str| js_sys::Reflect::get(&record, &JsValue::from_str(name)).ok();
-        let position = field("position").as_ref().and_then(whole_number);
-        let shaped = record.is_object()
-            && field("subscriber").is_some_and(|v| v.is_string())
-            && field("state").is_some_and(|v| v.is_string());
-        match position {
-            Some(position) if shaped => Ok(Some(position)),
-            _ => Err(StoreError::Corrupt(format!(
+        match checkpoint_fields(&record) {
+            Some((position, _)) => Ok(Some(position)),
+            None => Err(StoreError::Corrupt(format!(
                 "checkpoint of {subscriber}: not a checkpoint record"
             ))),
         }
+    }
+
+    async fn holds_checkpoint(&self, checkpoint: &Checkpoint) -> Result<bool, StoreError> {
+        let Some(record) = self.checkpoint_record(&checkpoint.subscriber).await? else {
+            return Ok(false);
+        };
+        // Compared as JS values (`===` on the strings): the saved view is not decoded. A record
+        // that is not a checkpoint is simply not this one; loading it says what is wrong.
+        Ok(checkpoint_fields(&record).is_some_and(|(position, state)| {
+            position == checkpoint.position && state == JsValue::from_str(&checkpoint.state)
+        }))
     }
 
     async fn save_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), StoreError> {
@@ -921,6 +926,18 @@ impl EventStore for IndexedDbStore {
     fn subscribe(&self, listener: Listener) {
         self.shared.notifier.subscribe(listener);
     }
+}
+
+/// A checkpoint record's position and its saved view (a JS string, not copied into wasm), if the
+/// record has the shape the store writes.
+fn checkpoint_fields(record: &JsValue) -> Option<(u64, JsValue)> {
+    let field = |name: &str| js_sys::Reflect::get(record, &JsValue::from_str(name)).ok();
+    if !record.is_object() || !field("subscriber").is_some_and(|v| v.is_string()) {
+        return None;
+    }
+    let position = whole_number(&field("position")?)?;
+    let state = field("state").filter(|v| v.is_string())?;
+    Some((position, state))
 }
 
 /// A reverse key cursor on the stream index: its first key is the stream's last version.

@@ -196,6 +196,10 @@ impl EventStore for BrowserStore {
         delegate!(self, s => s.load_position(subscriber).await)
     }
 
+    async fn holds_checkpoint(&self, checkpoint: &Checkpoint) -> Result<bool, StoreError> {
+        delegate!(self, s => s.holds_checkpoint(checkpoint).await)
+    }
+
     async fn save_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), StoreError> {
         delegate!(self, s => s.save_checkpoint(checkpoint).await)
     }
