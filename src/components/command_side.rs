@@ -484,9 +484,13 @@ pub fn newest<T>(ids: &[T]) -> &[T] {
     &ids[ids.len().saturating_sub(SHOWN_ROWS)..]
 }
 
-/// A caption note when a table leaves rows out: "— the newest 100 of 25000 orders …".
+/// A caption note when a table leaves rows out: " — the newest 100 of 25,000 orders …" (it follows
+/// the caption's words, hence the leading space).
 pub fn shown_note(total: usize, what: &str) -> Option<String> {
     (total > SHOWN_ROWS).then(|| {
-        format!("— the newest {SHOWN_ROWS} of {total} {what}; the Events view has every event")
+        format!(
+            " — the newest {SHOWN_ROWS} of {} {what}; the Events view has every event",
+            crate::lab::snapshots::group(total as u64)
+        )
     })
 }
