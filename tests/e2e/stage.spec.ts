@@ -279,27 +279,35 @@ test('a command that lost a race says so in a sentence of its own, after its con
   await b.open();
   await a.createCustomer('Ada', '1000');
   await b.expectEventCount(1);
-  for (const [tab, limit] of [
-    [a, '2000'],
-    [b, '3000'],
-  ] as const) {
-    await tab.rowCommand('Change the credit limit of Ada');
-    await tab.page.getByLabel('New credit limit for Ada ($)').fill(limit);
+  // Both saves wait behind a held transaction, so both commands load the same version and one
+  // loses the race. On a loaded machine the second load can still land after the first append
+  // (no race, nothing to say): then the pair is made again, at most three times.
+  let lost: string[] = [];
+  for (let round = 0; round < 3 && lost.length === 0; round++) {
+    for (const [tab, limit] of [
+      [a, `${2 + 2 * round}000`],
+      [b, `${3 + 2 * round}000`],
+    ] as const) {
+      await tab.rowCommand('Change the credit limit of Ada');
+      await tab.page.getByLabel('New credit limit for Ada ($)').fill(limit);
+    }
+    const before = await Promise.all([a, b].map(async (t) => Number(await t.tableFeedback.getAttribute('data-answered'))));
+    await holdEvents(a.page);
+    for (const t of [a, b]) await t.page.getByRole('button', { name: 'Save limit', exact: true }).click();
+    await a.page.waitForTimeout(300);
+    await a.page.evaluate(() => ((window as unknown as { __release: boolean }).__release = true));
+    const answers: string[] = [];
+    for (const [i, t] of [a, b].entries()) {
+      await expect(t.tableFeedback).toHaveAttribute('data-answered', String(before[i] + 1));
+      answers.push(await t.tableFeedback.innerText());
+    }
+    // Never both: one of the two commits first.
+    lost = answers.filter((text) => text.includes('Conflict'));
+    expect(lost.length).toBeLessThanOrEqual(1);
   }
-  const before = await Promise.all([a, b].map(async (t) => Number(await t.tableFeedback.getAttribute('data-answered'))));
-  await holdEvents(a.page);
-  for (const t of [a, b]) await t.page.getByRole('button', { name: 'Save limit', exact: true }).click();
-  await a.page.waitForTimeout(300);
-  await a.page.evaluate(() => ((window as unknown as { __release: boolean }).__release = true));
-  const answers: string[] = [];
-  for (const [i, t] of [a, b].entries()) {
-    await expect(t.tableFeedback).toHaveAttribute('data-answered', String(before[i] + 1));
-    answers.push(await t.tableFeedback.innerText());
-  }
-  const lost = answers.filter((text) => text.includes('Conflict'));
   expect(lost).toHaveLength(1);
   expect(lost[0]).toMatch(
-    /^Stored CreditLimitChanged #\d: the credit limit is now \$[23],000\.00\. Conflict: Customer c-\w+ was at version \d .*retried\.$/,
+    /^Stored CreditLimitChanged #\d+: the credit limit is now \$\d,000\.00\. Conflict: Customer c-\w+ was at version \d+ .*retried\.$/,
   );
   expect(lost[0]).not.toContain('retried.:');
   for (const p of problems) expect(p.messages).toEqual([]);
