@@ -176,16 +176,20 @@ test('two tabs writing to one customer at once: nothing lost or doubled, the los
   await expect(b.customerRows).toHaveCount(1);
 
   // Both tabs change Ada's credit limit at the same moment, a few times over. To make "the same
-  // moment" certain rather than likely, a third party holds the events store with a readwrite
-  // transaction while both commands start: each loads the Customer as soon as it is let go, at
-  // the same version, and appends at that version. IndexedDB runs the appends one after the other,
-  // so the second is refused; its tab loads the Customer again, decides again and appends after.
-  const rounds = 3;
+  // moment" likely, a third party holds the events store with a readwrite transaction while both
+  // commands start: each loads the Customer as soon as it is let go, at the same version, and
+  // appends at that version. IndexedDB runs the appends one after the other, so the second is
+  // refused; its tab loads the Customer again, decides again and appends after. On a loaded
+  // machine one tab's load can still land after the other's append (no race, nothing to say):
+  // such a pair is made again, until three pairs have raced, at most six times.
+  const wanted = 3;
   const answers: string[] = [];
-  for (let round = 0; round < rounds; round++) {
+  const conflicts: string[] = [];
+  let rounds = 0;
+  for (; rounds < 2 * wanted && conflicts.length < wanted; rounds++) {
     for (const [tab, limit] of [
-      [a, 2000 + round],
-      [b, 3000 + round],
+      [a, 2000 + rounds],
+      [b, 3000 + rounds],
     ] as const) {
       await tab.rowCommand('Change the credit limit of Ada');
       await tab.page.getByLabel('New credit limit for Ada ($)').fill(String(limit));
@@ -195,15 +199,20 @@ test('two tabs writing to one customer at once: nothing lost or doubled, the los
     for (const t of [a, b]) await t.page.getByRole('button', { name: 'Save limit', exact: true }).click();
     await a.page.waitForTimeout(300);
     await a.page.evaluate(() => ((window as unknown as { __release: boolean }).__release = true));
+    const pair: string[] = [];
     for (const [i, t] of [a, b].entries()) {
       await expect(t.tableFeedback).toHaveAttribute('data-answered', String(before[i] + 1));
-      answers.push(await t.tableFeedback.innerText());
+      pair.push(await t.tableFeedback.innerText());
     }
+    // Never both: one of the two commits first.
+    const lost = pair.filter((text) => text.includes('Conflict: Customer'));
+    expect(lost.length).toBeLessThanOrEqual(1);
+    answers.push(...pair);
+    conflicts.push(...lost);
   }
-  // Every command was stored; in each round one of them lost the race and said so.
+  // Every command was stored; three pairs raced, and in each one command lost and said so.
   expect(answers.filter((text) => text.includes('CreditLimitChanged'))).toHaveLength(2 * rounds);
-  const conflicts = answers.filter((text) => text.includes('Conflict: Customer'));
-  expect(conflicts).toHaveLength(rounds);
+  expect(conflicts).toHaveLength(wanted);
   expect(conflicts[0]).toContain('loaded again, decided again and retried');
 
   // The store: one CustomerCreated and every change, versions 1..n without a gap, no id twice.
