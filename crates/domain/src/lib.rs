@@ -19,6 +19,7 @@ pub mod money;
 pub mod new_customers;
 pub mod order;
 pub mod order_history;
+pub mod parts;
 pub mod policy;
 pub mod projection;
 pub mod snapshot;
@@ -46,6 +47,7 @@ pub use order::{
     OrderStatus,
 };
 pub use order_history::{OrderHistories, OrderHistory, OrderHistoryProjection, StatusChange};
+pub use parts::{assemble, AssemblyError, DocumentMap, DocumentParts, InParts, PartChange};
 pub use projection::{as_of, project, ApplyOutcome, Projection, UnreadableEvent};
 pub use snapshot::{SnapshotRejection, Snapshotting};
 pub use view::{CustomerView, CustomerViewProjection, CustomerViews, OrderSummary};

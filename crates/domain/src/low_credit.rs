@@ -14,9 +14,9 @@ use crate::envelope::EventEnvelope;
 use crate::ids::CustomerId;
 use crate::money::Money;
 use crate::order::OrderEvent;
+use crate::parts::{DocumentMap, DocumentParts, InParts};
 use crate::projection::Projection;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// One customer's credit, as the query side knows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,7 +42,18 @@ pub struct LowCreditLimits {
     /// answers; after changing the projection's threshold, rebuild the view.
     pub threshold: Money,
     /// Every customer that exists and is not deleted.
-    pub credit_lines: BTreeMap<CustomerId, CreditLine>,
+    pub credit_lines: DocumentMap<CustomerId, CreditLine>,
+}
+
+impl InParts for LowCreditLimits {
+    fn head(&self) -> String {
+        serde_json::json!({"last_event_id": self.last_event_id, "threshold": self.threshold, "credit_lines": {}})
+            .to_string()
+    }
+
+    fn document_maps(&mut self) -> Vec<(&'static str, &mut dyn DocumentParts)> {
+        vec![("credit_lines", &mut self.credit_lines)]
+    }
 }
 
 impl LowCreditLimits {

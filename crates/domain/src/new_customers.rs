@@ -18,6 +18,7 @@ use crate::envelope::EventEnvelope;
 use crate::ids::{CustomerId, OrderId};
 use crate::money::Money;
 use crate::order::OrderEvent;
+use crate::parts::{DocumentMap, DocumentParts, InParts};
 use crate::projection::Projection;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -59,9 +60,29 @@ pub struct NewCustomersWithHighValueOrders {
     /// An order whose own total is more than this is of high value.
     pub threshold: Money,
     /// Customers created within the last `window` events, not deleted.
-    pub customers: BTreeMap<CustomerId, NewCustomer>,
+    pub customers: DocumentMap<CustomerId, NewCustomer>,
     /// Which new customer each of their orders belongs to: OrderCancelled may not say.
-    pub order_owner: BTreeMap<OrderId, CustomerId>,
+    pub order_owner: DocumentMap<OrderId, CustomerId>,
+}
+
+impl InParts for NewCustomersWithHighValueOrders {
+    fn head(&self) -> String {
+        serde_json::json!({
+            "last_event_id": self.last_event_id,
+            "window": self.window,
+            "threshold": self.threshold,
+            "customers": {},
+            "order_owner": {},
+        })
+        .to_string()
+    }
+
+    fn document_maps(&mut self) -> Vec<(&'static str, &mut dyn DocumentParts)> {
+        vec![
+            ("customers", &mut self.customers),
+            ("order_owner", &mut self.order_owner),
+        ]
+    }
 }
 
 impl NewCustomersWithHighValueOrders {

@@ -9,9 +9,9 @@ use crate::envelope::EventEnvelope;
 use crate::ids::{CustomerId, OrderId};
 use crate::money::Money;
 use crate::order::{CancelReason, LineItem, OrderEvent, OrderStatus};
+use crate::parts::{DocumentMap, DocumentParts, InParts};
 use crate::projection::Projection;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// One status an order reached, and the event that brought it there.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,9 +53,23 @@ pub struct OrderHistories {
     /// The highest `event_id` applied so far (0 before any).
     pub last_event_id: u64,
     /// Each customer's orders, in the order they were placed.
-    pub customers: BTreeMap<CustomerId, Vec<OrderHistory>>,
+    pub customers: DocumentMap<CustomerId, Vec<OrderHistory>>,
     /// Which customer each order belongs to: OrderApproved and OrderShipped do not repeat it.
-    pub order_owner: BTreeMap<OrderId, CustomerId>,
+    pub order_owner: DocumentMap<OrderId, CustomerId>,
+}
+
+impl InParts for OrderHistories {
+    fn head(&self) -> String {
+        serde_json::json!({"last_event_id": self.last_event_id, "customers": {}, "order_owner": {}})
+            .to_string()
+    }
+
+    fn document_maps(&mut self) -> Vec<(&'static str, &mut dyn DocumentParts)> {
+        vec![
+            ("customers", &mut self.customers),
+            ("order_owner", &mut self.order_owner),
+        ]
+    }
 }
 
 impl OrderHistories {
@@ -143,8 +157,7 @@ impl Projection for OrderHistoryProjection {
                 let total = created.total();
                 state
                     .customers
-                    .entry(created.customer_id)
-                    .or_default()
+                    .get_or_default(created.customer_id)
                     .push(OrderHistory {
                         order_id,
                         line_items: created.line_items,

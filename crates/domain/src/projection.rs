@@ -10,6 +10,7 @@
 
 use crate::codec::{decode, DecodeError, StoredEvent};
 use crate::envelope::EventEnvelope;
+use crate::parts::InParts;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::fmt;
@@ -33,7 +34,7 @@ pub enum ApplyOutcome {
 /// records the id.
 pub trait Projection {
     /// The view. It is saved as JSON in the projection's checkpoint, so it must survive a round trip.
-    type State: Clone + fmt::Debug + PartialEq + Serialize + DeserializeOwned;
+    type State: Clone + fmt::Debug + PartialEq + Serialize + DeserializeOwned + InParts;
 
     /// The name its checkpoint is saved under: stable, since renaming it loses the saved view.
     fn name(&self) -> &str;

@@ -10,11 +10,11 @@ use crate::envelope::EventEnvelope;
 use crate::ids::{CustomerId, OrderId};
 use crate::money::Money;
 use crate::order::{OrderEvent, OrderStatus};
+use crate::parts::{DocumentMap, DocumentParts, InParts};
 // Where the outcome of applying an event lived before every view became a projection.
 pub use crate::projection::ApplyOutcome;
 use crate::projection::Projection;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// How many recent orders each customer document keeps.
 pub const RECENT_ORDERS: usize = 10;
@@ -55,9 +55,23 @@ pub struct CustomerViews {
     /// The highest `event_id` applied so far (0 before any).
     pub last_event_id: u64,
     /// One document per customer.
-    pub customers: BTreeMap<CustomerId, CustomerView>,
+    pub customers: DocumentMap<CustomerId, CustomerView>,
     /// Which customer each order belongs to (OrderApproved does not repeat it).
-    pub order_owner: BTreeMap<OrderId, CustomerId>,
+    pub order_owner: DocumentMap<OrderId, CustomerId>,
+}
+
+impl InParts for CustomerViews {
+    fn head(&self) -> String {
+        serde_json::json!({"last_event_id": self.last_event_id, "customers": {}, "order_owner": {}})
+            .to_string()
+    }
+
+    fn document_maps(&mut self) -> Vec<(&'static str, &mut dyn DocumentParts)> {
+        vec![
+            ("customers", &mut self.customers),
+            ("order_owner", &mut self.order_owner),
+        ]
+    }
 }
 
 /// The customer view as a [`Projection`]: its checkpoint is the one the engine has always saved

@@ -14,8 +14,8 @@
 //! page does. The projector itself never sleeps, so natively everything stays synchronous and
 //! deterministic; the app reads [`Projector::delay_ms`] and waits between steps.
 
-use foldlab_domain::{project, ApplyOutcome, EventEnvelope, Projection, UnreadableEvent};
-use foldlab_store::{Checkpoint, EventStore, StoreError};
+use foldlab_domain::{project, ApplyOutcome, EventEnvelope, InParts, Projection, UnreadableEvent};
+use foldlab_store::{Checkpoint, EventStore, StoreError, ViewMark, ViewSave};
 use std::cell::{Cell, RefCell};
 use std::fmt;
 
@@ -188,7 +188,33 @@ pub struct Projector<P: Projection> {
     /// The checkpoint this projector last saved or read, with its view decoded: used again only
     /// while the store still holds exactly that checkpoint, so a long view is not decoded again
     /// after every event (see [`Projector::load`]).
-    kept: RefCell<Option<(Checkpoint, P::State)>>,
+    kept: RefCell<Option<(Saved, P::State)>>,
+}
+
+/// What the store holds of a view, as this projector last saved or read it.
+#[derive(Debug)]
+enum Saved {
+    /// A checkpoint saved whole.
+    Whole(Checkpoint),
+    /// A view saved in parts, by its save's mark.
+    Parts(ViewMark),
+}
+
+impl Saved {
+    fn position(&self) -> u64 {
+        match self {
+            Saved::Whole(checkpoint) => checkpoint.position,
+            Saved::Parts(mark) => mark.position,
+        }
+    }
+
+    /// Whether the store still holds exactly this save.
+    async fn held_by<S: EventStore>(&self, store: &S) -> Result<bool, StoreError> {
+        match self {
+            Saved::Whole(checkpoint) => store.holds_checkpoint(checkpoint).await,
+            Saved::Parts(mark) => store.holds_view(mark).await,
+        }
+    }
 }
 
 impl<P: Projection> Projector<P> {
@@ -212,25 +238,37 @@ impl<P: Projection> Projector<P> {
         &self,
         store: &S,
     ) -> Result<Projected<P::State>, ProjectorError> {
-        // The view kept from the last save or read, if the store still holds that very
-        // checkpoint (another tab, a reset or an import would have left another, or none).
+        let (projected, saved) = self.take_view(store).await?;
+        if let Some(saved) = saved {
+            self.kept.replace(Some((saved, projected.state.clone())));
+        }
+        Ok(projected)
+    }
+
+    /// The view and its position as saved, and what the store holds of it. The view kept from the
+    /// last save or read is moved out (not copied) if the store still holds that very save
+    /// (another tab, a reset or an import would have left another, or none); otherwise the view is
+    /// read. Whoever takes it keeps it again after saving ([`Projector::keep`]).
+    async fn take_view<S: EventStore>(
+        &self,
+        store: &S,
+    ) -> Result<(Projected<P::State>, Option<Saved>), ProjectorError> {
         let kept = self.kept.borrow_mut().take();
-        if let Some((checkpoint, state)) = kept {
-            if store.holds_checkpoint(&checkpoint).await? {
-                let projected = Projected {
-                    position: checkpoint.position,
-                    state: state.clone(),
-                };
-                self.kept.replace(Some((checkpoint, state)));
-                return Ok(projected);
+        if let Some((saved, state)) = kept {
+            if saved.held_by(store).await? {
+                let position = saved.position();
+                return Ok((Projected { position, state }, Some(saved)));
             }
         }
-        match store.load_checkpoint(self.projection.name()).await? {
-            None => Ok(Projected {
-                position: 0,
-                state: self.projection.initial_state(),
-            }),
-            Some(checkpoint) => {
+        match store.load_view(self.projection.name()).await? {
+            None => Ok((
+                Projected {
+                    position: 0,
+                    state: self.projection.initial_state(),
+                },
+                None,
+            )),
+            Some((checkpoint, mark)) => {
                 let state: P::State = serde_json::from_str(&checkpoint.state).map_err(|e| {
                     ProjectorError::CorruptState {
                         projection: self.projection.label().to_string(),
@@ -238,9 +276,19 @@ impl<P: Projection> Projector<P> {
                     }
                 })?;
                 let position = checkpoint.position;
-                self.kept.replace(Some((checkpoint, state.clone())));
-                Ok(Projected { position, state })
+                let saved = match mark {
+                    Some(mark) => Saved::Parts(mark),
+                    None => Saved::Whole(checkpoint),
+                };
+                Ok((Projected { position, state }, Some(saved)))
             }
+        }
+    }
+
+    /// Keeps `state` as the view the store holds as `saved`.
+    fn keep(&self, saved: Option<Saved>, state: P::State) {
+        if let Some(saved) = saved {
+            self.kept.replace(Some((saved, state)));
         }
     }
 
@@ -267,19 +315,33 @@ impl<P: Projection> Projector<P> {
         store: &S,
         event: &EventEnvelope,
     ) -> Result<ApplyOutcome, ProjectorError> {
-        let Projected {
-            position,
-            mut state,
-        } = self.load(store).await?;
+        let (
+            Projected {
+                position,
+                mut state,
+            },
+            saved,
+        ) = self.take_view(store).await?;
         if self.is_paused() {
+            self.keep(saved, state);
             return Err(self.paused_error(position, event.event_id));
         }
-        let outcome = self.apply(&mut state, event)?;
-        if outcome != ApplyOutcome::Duplicate {
-            self.save(store, position.max(event.event_id), &state)
+        // An event that cannot be read changes nothing, so the view is kept either way.
+        let outcome = self.apply(&mut state, event);
+        if matches!(outcome, Ok(ApplyOutcome::Updated | ApplyOutcome::Ignored)) {
+            let saved = self
+                .save(
+                    store,
+                    position.max(event.event_id),
+                    &mut state,
+                    saved.as_ref(),
+                )
                 .await?;
+            self.keep(Some(saved), state);
+        } else {
+            self.keep(saved, state);
         }
-        Ok(outcome)
+        outcome
     }
 
     /// Applies the next event after the checkpoint, if any and if not paused.
@@ -287,15 +349,28 @@ impl<P: Projection> Projector<P> {
         if self.is_paused() {
             return Ok(Progress::Paused);
         }
-        let Projected {
-            position,
-            mut state,
-        } = self.load(store).await?;
+        let (
+            Projected {
+                position,
+                mut state,
+            },
+            saved,
+        ) = self.take_view(store).await?;
         let Some(event) = store.read_all(position, 1).await?.into_iter().next() else {
+            self.keep(saved, state);
             return Ok(Progress::UpToDate);
         };
-        let outcome = self.apply(&mut state, &event)?;
-        self.save(store, event.event_id, &state).await?;
+        let outcome = match self.apply(&mut state, &event) {
+            Ok(outcome) => outcome,
+            Err(unreadable) => {
+                self.keep(saved, state);
+                return Err(unreadable);
+            }
+        };
+        let saved = self
+            .save(store, event.event_id, &mut state, saved.as_ref())
+            .await?;
+        self.keep(Some(saved), state);
         Ok(Progress::Applied {
             event_id: event.event_id,
             outcome,
@@ -311,8 +386,10 @@ impl<P: Projection> Projector<P> {
     /// Drops the view and applies every event again from position 0, as a projection changed in
     /// code must be. A paused projector is left empty at position 0, to be stepped through.
     pub async fn rebuild<S: EventStore>(&self, store: &S) -> Result<CatchUp, ProjectorError> {
-        self.save(store, 0, &self.projection.initial_state())
-            .await?;
+        self.kept.replace(None);
+        let mut empty = self.projection.initial_state();
+        let saved = self.save(store, 0, &mut empty, None).await?;
+        self.keep(Some(saved), empty);
         self.advance(store, u64::MAX).await
     }
 
@@ -407,12 +484,16 @@ impl<P: Projection> Projector<P> {
         store: &S,
         until: u64,
     ) -> Result<CatchUp, ProjectorError> {
-        let Projected {
-            mut position,
-            mut state,
-        } = self.load(store).await?;
+        let (
+            Projected {
+                mut position,
+                mut state,
+            },
+            mut saved,
+        ) = self.take_view(store).await?;
         let mut applied = 0;
         if self.is_paused() {
+            self.keep(saved, state);
             return Ok(CatchUp {
                 applied,
                 position,
@@ -429,8 +510,12 @@ impl<P: Projection> Projector<P> {
                 if let Err(unreadable) = self.apply(&mut state, event) {
                     // Keep what was applied, so the checkpoint stops right before the event.
                     if position > before {
-                        self.save(store, position, &state).await?;
+                        saved = Some(
+                            self.save(store, position, &mut state, saved.as_ref())
+                                .await?,
+                        );
                     }
+                    self.keep(saved, state);
                     return Err(unreadable);
                 }
                 position = event.event_id;
@@ -439,8 +524,12 @@ impl<P: Projection> Projector<P> {
             if position == before {
                 break;
             }
-            self.save(store, position, &state).await?;
+            saved = Some(
+                self.save(store, position, &mut state, saved.as_ref())
+                    .await?,
+            );
         }
+        self.keep(saved, state);
         Ok(CatchUp {
             applied,
             position,
@@ -461,26 +550,61 @@ impl<P: Projection> Projector<P> {
         })
     }
 
+    /// Saves the view with its position: in parts where the store keeps views so (only the
+    /// documents changed since `base`, while the store still holds `base`; every document
+    /// otherwise), whole elsewhere. Returns what the store now holds.
     async fn save<S: EventStore>(
         &self,
         store: &S,
         position: u64,
-        view: &P::State,
-    ) -> Result<(), ProjectorError> {
-        let state = serde_json::to_string(view).map_err(|e| ProjectorError::CorruptState {
-            projection: self.projection.label().to_string(),
-            message: e.to_string(),
-        })?;
-        let checkpoint = Checkpoint {
-            subscriber: self.projection.name().to_string(),
+        view: &mut P::State,
+        base: Option<&Saved>,
+    ) -> Result<Saved, ProjectorError> {
+        let subscriber = self.projection.name();
+        if !store.saves_views_in_parts() {
+            view.forget_changes();
+            let state = serde_json::to_string(view).map_err(|e| ProjectorError::CorruptState {
+                projection: self.projection.label().to_string(),
+                message: e.to_string(),
+            })?;
+            let checkpoint = Checkpoint {
+                subscriber: subscriber.to_string(),
+                position,
+                state,
+            };
+            store.save_checkpoint(&checkpoint).await?;
+            return Ok(Saved::Whole(checkpoint));
+        }
+        let head = view.head();
+        if let Some(Saved::Parts(mark)) = base {
+            let parts = view.take_changes();
+            let changed = ViewSave {
+                subscriber,
+                position,
+                head: &head,
+                parts: &parts,
+                base: Some(mark),
+            };
+            if let Some(mark) = store.save_view(&changed).await? {
+                return Ok(Saved::Parts(mark));
+            }
+            // Someone else saved this view meanwhile: this one replaces it whole.
+        }
+        let parts = view.take_all_parts();
+        let whole = ViewSave {
+            subscriber,
             position,
-            state,
+            head: &head,
+            parts: &parts,
+            base: None,
         };
-        // Whatever the outcome, what the store holds is known again only after a read.
-        self.kept.replace(None);
-        store.save_checkpoint(&checkpoint).await?;
-        self.kept.replace(Some((checkpoint, view.clone())));
-        Ok(())
+        match store.save_view(&whole).await? {
+            Some(mark) => Ok(Saved::Parts(mark)),
+            None => Err(ProjectorError::Store(StoreError::Unavailable(format!(
+                "the store did not save the {} whole",
+                self.projection.label()
+            )))),
+        }
     }
 
     /// Stops applying events until [`Projector::resume`].

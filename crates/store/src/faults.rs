@@ -10,6 +10,7 @@
 use crate::notify::Listener;
 use crate::store::{
     Backend, Checkpoint, Conflict, EventStore, ExpectedVersion, Snapshot, StoreError, StreamId,
+    ViewMark, ViewSave,
 };
 use crate::MemoryStore;
 use foldlab_domain::{EventEnvelope, NewEvent};
@@ -343,6 +344,34 @@ impl<S: EventStore> EventStore for FaultSwitch<S> {
             });
         }
         self.inner.save_checkpoint(checkpoint).await
+    }
+
+    fn saves_views_in_parts(&self) -> bool {
+        self.inner.saves_views_in_parts()
+    }
+
+    async fn save_view(&self, save: &ViewSave<'_>) -> Result<Option<ViewMark>, StoreError> {
+        self.faults.pause().await;
+        self.faults.write();
+        if self.faults.crash_now(save.subscriber) {
+            return Err(StoreError::Crashed {
+                subscriber: save.subscriber.to_string(),
+            });
+        }
+        self.inner.save_view(save).await
+    }
+
+    async fn load_view(
+        &self,
+        subscriber: &str,
+    ) -> Result<Option<(Checkpoint, Option<ViewMark>)>, StoreError> {
+        self.faults.pause().await;
+        self.inner.load_view(subscriber).await
+    }
+
+    async fn holds_view(&self, mark: &ViewMark) -> Result<bool, StoreError> {
+        self.faults.pause().await;
+        self.inner.holds_view(mark).await
     }
 
     // Snapshots yield like every other operation, so a snapshot written after an append can land

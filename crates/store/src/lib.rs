@@ -30,4 +30,5 @@ pub use memory::MemoryStore;
 pub use notify::{Change, ChangeListener, ClosedBy, Listener, Notifier};
 pub use store::{
     Backend, Checkpoint, Conflict, EventStore, ExpectedVersion, Snapshot, StoreError, StreamId,
+    ViewMark, ViewSave,
 };

@@ -5,9 +5,10 @@ use crate::integrity::{check_log, IntegrityReport};
 use crate::notify::{Listener, Notifier};
 use crate::store::{
     number_batch, Backend, Checkpoint, EventStore, ExpectedVersion, Snapshot, StoreError, StreamId,
+    ViewMark, ViewSave,
 };
-use foldlab_domain::{EventEnvelope, NewEvent};
-use std::cell::RefCell;
+use foldlab_domain::{assemble, EventEnvelope, NewEvent};
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 
 #[derive(Default)]
@@ -16,9 +17,53 @@ struct Inner {
     events: Vec<EventEnvelope>,
     /// Each stream's events, as indexes into `events`.
     streams: HashMap<StreamId, Vec<usize>>,
+    /// Checkpoints saved whole.
     checkpoints: BTreeMap<String, Checkpoint>,
+    /// Views saved in parts, with their checkpoints' positions.
+    views: BTreeMap<String, View>,
     /// Each stream's latest snapshot.
     snapshots: HashMap<StreamId, Snapshot>,
+}
+
+/// A view saved in parts.
+struct View {
+    position: u64,
+    head: String,
+    /// Each document's JSON by map and key.
+    documents: BTreeMap<(&'static str, String), String>,
+    stamp: String,
+}
+
+impl Inner {
+    /// A checkpoint as saved, a view in parts put back together.
+    fn checkpoint(&self, subscriber: &str) -> Result<Option<Checkpoint>, StoreError> {
+        Ok(self.view(subscriber)?.map(|(checkpoint, _)| checkpoint))
+    }
+
+    /// A checkpoint as saved, and the mark of its save when it was saved in parts.
+    fn view(&self, subscriber: &str) -> Result<Option<(Checkpoint, Option<ViewMark>)>, StoreError> {
+        if let Some(view) = self.views.get(subscriber) {
+            let state = assemble(
+                &view.head,
+                view.documents
+                    .iter()
+                    .map(|((map, key), json)| (*map, key.as_str(), json.as_str())),
+            )
+            .map_err(|e| StoreError::Corrupt(format!("the view of {subscriber}: {}", e.0)))?;
+            let checkpoint = Checkpoint {
+                subscriber: subscriber.to_string(),
+                position: view.position,
+                state,
+            };
+            let mark = ViewMark {
+                subscriber: subscriber.to_string(),
+                position: view.position,
+                stamp: view.stamp.clone(),
+            };
+            return Ok(Some((checkpoint, Some(mark))));
+        }
+        Ok(self.checkpoints.get(subscriber).cloned().map(|c| (c, None)))
+    }
 }
 
 /// Events, checkpoints and snapshots in memory, lost when dropped.
@@ -26,6 +71,8 @@ struct Inner {
 pub struct MemoryStore {
     inner: RefCell<Inner>,
     notifier: Notifier,
+    /// The last stamp given to a view's save; never reused, not even after a reset.
+    stamps: Cell<u64>,
 }
 
 impl MemoryStore {
@@ -40,11 +87,11 @@ impl MemoryStore {
         let inner = self.inner.borrow();
         let mut snapshots: Vec<Snapshot> = inner.snapshots.values().cloned().collect();
         snapshots.sort_by_key(Snapshot::stream);
-        check_log(
-            inner.events.clone(),
-            inner.checkpoints.values().cloned().collect(),
-            snapshots,
-        )
+        let names = inner.checkpoints.keys().chain(inner.views.keys());
+        let checkpoints = names
+            .filter_map(|name| inner.checkpoint(name).ok().flatten())
+            .collect();
+        check_log(inner.events.clone(), checkpoints, snapshots)
     }
 }
 
@@ -119,15 +166,78 @@ impl EventStore for MemoryStore {
     }
 
     async fn load_checkpoint(&self, subscriber: &str) -> Result<Option<Checkpoint>, StoreError> {
-        Ok(self.inner.borrow().checkpoints.get(subscriber).cloned())
+        self.inner.borrow().checkpoint(subscriber)
     }
 
     async fn save_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), StoreError> {
-        self.inner
-            .borrow_mut()
+        let mut inner = self.inner.borrow_mut();
+        inner.views.remove(&checkpoint.subscriber);
+        inner
             .checkpoints
             .insert(checkpoint.subscriber.clone(), checkpoint.clone());
         Ok(())
+    }
+
+    fn saves_views_in_parts(&self) -> bool {
+        true
+    }
+
+    async fn save_view(&self, save: &ViewSave<'_>) -> Result<Option<ViewMark>, StoreError> {
+        let mut inner = self.inner.borrow_mut();
+        let held = inner.views.get(save.subscriber);
+        let mut documents = match (save.base, held) {
+            (None, _) => BTreeMap::new(),
+            (Some(base), Some(view))
+                if view.position == base.position && view.stamp == base.stamp =>
+            {
+                inner
+                    .views
+                    .remove(save.subscriber)
+                    .map(|view| view.documents)
+                    .unwrap_or_default()
+            }
+            (Some(_), _) => return Ok(None),
+        };
+        for part in save.parts {
+            let key = (part.map, part.key.clone());
+            match &part.json {
+                Some(json) => documents.insert(key, json.clone()),
+                None => documents.remove(&key),
+            };
+        }
+        self.stamps.set(self.stamps.get() + 1);
+        let stamp = self.stamps.get().to_string();
+        inner.checkpoints.remove(save.subscriber);
+        inner.views.insert(
+            save.subscriber.to_string(),
+            View {
+                position: save.position,
+                head: save.head.to_string(),
+                documents,
+                stamp: stamp.clone(),
+            },
+        );
+        Ok(Some(ViewMark {
+            subscriber: save.subscriber.to_string(),
+            position: save.position,
+            stamp,
+        }))
+    }
+
+    async fn load_view(
+        &self,
+        subscriber: &str,
+    ) -> Result<Option<(Checkpoint, Option<ViewMark>)>, StoreError> {
+        self.inner.borrow().view(subscriber)
+    }
+
+    async fn holds_view(&self, mark: &ViewMark) -> Result<bool, StoreError> {
+        Ok(self
+            .inner
+            .borrow()
+            .views
+            .get(&mark.subscriber)
+            .is_some_and(|view| view.position == mark.position && view.stamp == mark.stamp))
     }
 
     async fn save_snapshot(&self, snapshot: &Snapshot) -> Result<(), StoreError> {

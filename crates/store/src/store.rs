@@ -2,7 +2,7 @@
 
 use crate::notify::Listener;
 pub use crate::stream::StreamId;
-use foldlab_domain::{EventEnvelope, NewEvent};
+use foldlab_domain::{EventEnvelope, NewEvent, PartChange};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -58,6 +58,36 @@ pub struct Checkpoint {
     pub position: u64,
     /// The subscriber's own state as JSON (`null` for a stateless service).
     pub state: String,
+}
+
+/// A view saved in parts, as its projector last saved it: the store gave that save `stamp`, which
+/// no other save carries (another tab's, an import's, a reset's). A projector that kept the view
+/// asks [`EventStore::holds_view`] with it instead of reading the view back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ViewMark {
+    /// The projection's name (its checkpoint's subscriber).
+    pub subscriber: String,
+    /// The checkpoint's position.
+    pub position: u64,
+    /// What the store stamped that save with.
+    pub stamp: String,
+}
+
+/// A projection's view saved in parts with its checkpoint (see `foldlab_domain::parts`): the head
+/// and the documents that changed, written together with the position, all or nothing.
+#[derive(Clone, Copy, Debug)]
+pub struct ViewSave<'a> {
+    /// The projection's name.
+    pub subscriber: &'a str,
+    /// The checkpoint's position: the highest `event_id` the view has applied.
+    pub position: u64,
+    /// The view's JSON with each document map empty.
+    pub head: &'a str,
+    /// The documents to write, or to remove (`json: None`).
+    pub parts: &'a [PartChange],
+    /// The saved view these changes were made on: the save goes ahead only while the store holds
+    /// exactly it. `None`: `parts` are every document, and replace whatever was saved.
+    pub base: Option<&'a ViewMark>,
 }
 
 /// A snapshot of one aggregate's state (seed 000, figure 5): the fold of its stream up to `version`,
@@ -242,6 +272,43 @@ pub trait EventStore {
 
     /// Saves (replaces) a subscriber's checkpoint.
     async fn save_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), StoreError>;
+
+    /// Whether [`EventStore::save_view`] saves views in parts here. A store that does not keeps
+    /// each view whole, saved through [`EventStore::save_checkpoint`].
+    fn saves_views_in_parts(&self) -> bool {
+        false
+    }
+
+    /// Saves a projection's view in parts with its checkpoint's position, in one write: the head,
+    /// and each document changed. With a `base`, only while the store holds exactly that save
+    /// (otherwise nothing is written and the answer is `None`: the view must be saved whole, with
+    /// no base). Returns the new save's mark. [`EventStore::load_checkpoint`] reads the view back
+    /// whole.
+    async fn save_view(&self, save: &ViewSave<'_>) -> Result<Option<ViewMark>, StoreError> {
+        let _ = save;
+        Err(StoreError::Unavailable(
+            "this store keeps every view whole".into(),
+        ))
+    }
+
+    /// A subscriber's checkpoint, with the mark of its save when its view was saved in parts (in
+    /// the same read, so the two belong together).
+    async fn load_view(
+        &self,
+        subscriber: &str,
+    ) -> Result<Option<(Checkpoint, Option<ViewMark>)>, StoreError> {
+        Ok(self
+            .load_checkpoint(subscriber)
+            .await?
+            .map(|checkpoint| (checkpoint, None)))
+    }
+
+    /// Whether the store holds exactly the view save `mark` names: no save, reset or import has
+    /// happened to that checkpoint since.
+    async fn holds_view(&self, mark: &ViewMark) -> Result<bool, StoreError> {
+        let _ = mark;
+        Ok(false)
+    }
 
     /// Saves (replaces) the snapshot of `snapshot`'s stream. Each stream keeps only its latest one.
     ///

@@ -1,0 +1,383 @@
+//! A view kept in parts: a small head and one document per customer (or order), so a checkpoint
+//! after one event saves the few documents that event changed instead of the whole view.
+//!
+//! Part 2 of the article keeps the customer view in a document store, one document per customer
+//! ("Using CQRS", Table 1); a view saved in parts is that, inside the event store's database. The
+//! whole view stays one JSON value when read back: the head (the view's JSON with every document
+//! map empty) with each map's documents put back in ([`assemble`]), which is what an export
+//! writes and an import reads.
+
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::ops::Deref;
+
+/// One document of a view in parts that changed: its map, its key, and its JSON (`None` once it
+/// was removed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PartChange {
+    /// The field of the view that holds the map (`"customers"`).
+    pub map: &'static str,
+    /// The document's key in that map (a customer or order id).
+    pub key: String,
+    /// The document as JSON, or `None` when it was removed.
+    pub json: Option<String>,
+}
+
+/// A map of a view's documents that remembers which keys changed since they were last taken.
+/// Reads go through `Deref` to the map; every write goes through a method here, which marks the
+/// key. Serialized as the plain map, so a view's JSON is the same as before it kept parts.
+#[derive(Clone, Debug)]
+pub struct DocumentMap<K: Ord, V> {
+    map: BTreeMap<K, V>,
+    changed: BTreeSet<K>,
+}
+
+impl<K: Ord, V> Default for DocumentMap<K, V> {
+    fn default() -> Self {
+        Self {
+            map: BTreeMap::new(),
+            changed: BTreeSet::new(),
+        }
+    }
+}
+
+impl<K: Ord, V: PartialEq> PartialEq for DocumentMap<K, V> {
+    /// The documents only: what changed since the last save is no part of the view.
+    fn eq(&self, other: &Self) -> bool {
+        self.map == other.map
+    }
+}
+
+impl<K: Ord, V: Eq> Eq for DocumentMap<K, V> {}
+
+impl<K: Ord, V> Deref for DocumentMap<K, V> {
+    type Target = BTreeMap<K, V>;
+
+    fn deref(&self) -> &BTreeMap<K, V> {
+        &self.map
+    }
+}
+
+impl<K: Ord, V> From<BTreeMap<K, V>> for DocumentMap<K, V> {
+    fn from(map: BTreeMap<K, V>) -> Self {
+        Self {
+            map,
+            changed: BTreeSet::new(),
+        }
+    }
+}
+
+impl<K: Ord + Serialize, V: Serialize> Serialize for DocumentMap<K, V> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.map.serialize(serializer)
+    }
+}
+
+impl<'de, K: Ord + Deserialize<'de>, V: Deserialize<'de>> Deserialize<'de> for DocumentMap<K, V> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        BTreeMap::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl<K: Ord + Clone, V> DocumentMap<K, V> {
+    /// Inserts or replaces the document under `key`.
+    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        self.changed.insert(key.clone());
+        self.map.insert(key, value)
+    }
+
+    /// The document under `key`, to change it.
+    pub fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+        let value = self.map.get_mut(key)?;
+        if !self.changed.contains(key) {
+            self.changed.insert(key.clone());
+        }
+        Some(value)
+    }
+
+    /// The document under `key`, made from its default first if there is none.
+    pub fn get_or_default(&mut self, key: K) -> &mut V
+    where
+        V: Default,
+    {
+        self.changed.insert(key.clone());
+        self.map.entry(key).or_default()
+    }
+
+    /// Removes the document under `key`.
+    pub fn remove(&mut self, key: &K) -> Option<V> {
+        let removed = self.map.remove(key)?;
+        self.changed.insert(key.clone());
+        Some(removed)
+    }
+
+    /// Keeps only the documents `keep` says yes to.
+    pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
+        let changed = &mut self.changed;
+        self.map.retain(|key, value| {
+            let kept = keep(key, value);
+            if !kept {
+                changed.insert(key.clone());
+            }
+            kept
+        });
+    }
+}
+
+/// A [`DocumentMap`] seen from the checkpoint that saves it: what changed, or everything.
+pub trait DocumentParts {
+    /// The documents changed since the last call, as JSON (`None`: removed); forgets them.
+    fn take_changed(&mut self) -> Vec<(String, Option<String>)>;
+    /// Every document as JSON; forgets what changed.
+    fn take_all(&mut self) -> Vec<(String, Option<String>)>;
+    /// Forgets what changed (the view was saved whole).
+    fn forget_changed(&mut self);
+}
+
+impl<K: Ord + AsRef<str>, V: Serialize> DocumentParts for DocumentMap<K, V> {
+    fn take_changed(&mut self) -> Vec<(String, Option<String>)> {
+        std::mem::take(&mut self.changed)
+            .into_iter()
+            .map(|key| {
+                let json = self.map.get(&key).map(to_json);
+                (key.as_ref().to_string(), json)
+            })
+            .collect()
+    }
+
+    fn take_all(&mut self) -> Vec<(String, Option<String>)> {
+        self.changed.clear();
+        self.map
+            .iter()
+            .map(|(key, value)| (key.as_ref().to_string(), Some(to_json(value))))
+            .collect()
+    }
+
+    fn forget_changed(&mut self) {
+        self.changed.clear();
+    }
+}
+
+/// A document as JSON. The views' documents are plain data, which JSON always represents.
+fn to_json<V: Serialize>(value: &V) -> String {
+    serde_json::to_string(value).expect("a view's document is plain data")
+}
+
+/// A view state that can be saved in parts: the head and its document maps.
+pub trait InParts {
+    /// The view's JSON with each document map empty (`{}`): small, saved with every checkpoint.
+    fn head(&self) -> String;
+
+    /// The view's document maps, by the name of the field that holds each.
+    fn document_maps(&mut self) -> Vec<(&'static str, &mut dyn DocumentParts)>;
+
+    /// The documents changed since the last save, which are forgotten as changed.
+    fn take_changes(&mut self) -> Vec<PartChange> {
+        changes(self.document_maps(), false)
+    }
+
+    /// Every document, for a save that replaces all the parts; forgets what changed.
+    fn take_all_parts(&mut self) -> Vec<PartChange> {
+        changes(self.document_maps(), true)
+    }
+
+    /// Forgets what changed: the view was saved whole.
+    fn forget_changes(&mut self) {
+        for (_, parts) in self.document_maps() {
+            parts.forget_changed();
+        }
+    }
+}
+
+fn changes(maps: Vec<(&'static str, &mut dyn DocumentParts)>, all: bool) -> Vec<PartChange> {
+    maps.into_iter()
+        .flat_map(|(map, parts)| {
+            let taken = if all {
+                parts.take_all()
+            } else {
+                parts.take_changed()
+            };
+            taken
+                .into_iter()
+                .map(move |(key, json)| PartChange { map, key, json })
+        })
+        .collect()
+}
+
+/// Why a view could not be put back together from its parts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AssemblyError(pub String);
+
+/// The whole view's JSON from its head and its documents (`(map, key, json)`): each map field of
+/// the head gets its documents, in key order. Each part must be one JSON value, and the head a
+/// JSON object.
+pub fn assemble<'a>(
+    head: &str,
+    parts: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
+) -> Result<String, AssemblyError> {
+    let head: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(head).map_err(|e| AssemblyError(format!("the head: {e}")))?;
+    let mut maps: BTreeMap<&str, BTreeMap<&str, &str>> = BTreeMap::new();
+    for (map, key, json) in parts {
+        serde_json::from_str::<IgnoredAny>(json)
+            .map_err(|e| AssemblyError(format!("the document {key} of {map}: {e}")))?;
+        maps.entry(map).or_default().insert(key, json);
+    }
+    let mut out = String::from("{");
+    let mut first = true;
+    let mut field = |out: &mut String, name: &str| {
+        if !std::mem::take(&mut first) {
+            out.push(',');
+        }
+        let _ = write!(out, "{}:", serde_json::Value::from(name));
+    };
+    for (name, value) in &head {
+        field(&mut out, name);
+        match maps.remove(name.as_str()) {
+            Some(documents) => write_documents(&mut out, &documents),
+            None => out.push_str(&value.to_string()),
+        }
+    }
+    for (name, documents) in &maps {
+        field(&mut out, name);
+        write_documents(&mut out, documents);
+    }
+    out.push('}');
+    Ok(out)
+}
+
+fn write_documents(out: &mut String, documents: &BTreeMap<&str, &str>) {
+    out.push('{');
+    for (i, (key, json)) in documents.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let _ = write!(out, "{}:{json}", serde_json::Value::from(*key));
+    }
+    out.push('}');
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use serde::de::DeserializeOwned;
+    use std::fmt::Debug;
+
+    /// A view saved in parts reads back as the same view: its head and all its documents
+    /// assemble to JSON that deserializes equal, and (as a value) equal to its own JSON.
+    pub(crate) fn reads_back_from_parts<S>(state: &S)
+    where
+        S: InParts + Clone + Serialize + DeserializeOwned + PartialEq + Debug,
+    {
+        let mut copy = state.clone();
+        let parts = copy.take_all_parts();
+        let whole = assemble(
+            &state.head(),
+            parts
+                .iter()
+                .map(|p| (p.map, p.key.as_str(), p.json.as_deref().unwrap())),
+        )
+        .unwrap();
+        let read: S = serde_json::from_str(&whole).unwrap();
+        assert_eq!(&read, state);
+        let value = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap();
+        assert_eq!(value(&whole), value(&serde_json::to_string(state).unwrap()));
+    }
+
+    #[test]
+    fn every_view_reads_back_from_its_parts() {
+        use crate::testing::Log;
+        use crate::{
+            project, CustomerViewProjection, LowCreditLimitProjection, NewCustomersProjection,
+            OrderHistoryProjection, Projection,
+        };
+        let log = Log::new()
+            .customer("c1", "Ada", 1_000)
+            .customer("c\"2", "Bo \u{e9}", 50)
+            .order("o1", "c1", 300)
+            .reserved("c1", "o1", 300)
+            .approved("o1")
+            .order("o2", "c\"2", 80)
+            .exceeded("c\"2", "o2", 80, 50)
+            .cancelled("o2", crate::CancelReason::CreditLimitExceeded, "c\"2")
+            .limit_changed("c1", 2_000)
+            .deleted("c\"2");
+        fn check<P: Projection>(projection: P, log: &Log) {
+            let state = project(&projection, projection.initial_state(), log.events()).unwrap();
+            reads_back_from_parts(&state);
+        }
+        check(CustomerViewProjection, &log);
+        check(OrderHistoryProjection, &log);
+        let threshold = crate::Money::from_cents(150_000);
+        check(LowCreditLimitProjection { threshold }, &log);
+        check(
+            NewCustomersProjection {
+                window: 50,
+                threshold: crate::Money::from_cents(100),
+            },
+            &log,
+        );
+    }
+
+    #[test]
+    fn a_document_map_names_the_documents_written_since_they_were_last_taken() {
+        let mut map: DocumentMap<String, u32> = DocumentMap::default();
+        map.insert("a".into(), 1);
+        map.insert("b".into(), 2);
+        map.insert("c".into(), 3);
+        let mut all = changes_of(&mut map);
+        all.sort();
+        assert_eq!(all.len(), 3);
+        assert!(changes_of(&mut map).is_empty(), "taken once");
+        *map.get_mut(&"b".to_string()).unwrap() += 10;
+        assert!(map.get_mut(&"zz".to_string()).is_none());
+        map.remove(&"a".to_string());
+        map.retain(|key, _| key != "c");
+        *map.get_or_default("d".into()) += 4;
+        assert_eq!(
+            changes_of(&mut map),
+            vec![
+                ("a".to_string(), None),
+                ("b".to_string(), Some("12".to_string())),
+                ("c".to_string(), None),
+                ("d".to_string(), Some("4".to_string())),
+            ]
+        );
+        // Serialized as the plain map; equal whatever changed.
+        assert_eq!(serde_json::to_string(&map).unwrap(), r#"{"b":12,"d":4}"#);
+        let read: DocumentMap<String, u32> = serde_json::from_str(r#"{"b":12,"d":4}"#).unwrap();
+        assert_eq!(read, map);
+    }
+
+    fn changes_of(map: &mut DocumentMap<String, u32>) -> Vec<(String, Option<String>)> {
+        map.take_changed()
+    }
+
+    #[test]
+    fn assembling_puts_each_document_in_its_map_and_refuses_a_damaged_part() {
+        let whole = assemble(
+            r#"{"last_event_id":7,"customers":{},"window":3}"#,
+            [
+                ("customers", "c\"2", r#"{"n":2}"#),
+                ("customers", "c1", r#"{"n":1}"#),
+                ("owners", "o1", r#""c1""#),
+            ],
+        )
+        .unwrap();
+        let value = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap();
+        assert_eq!(
+            value(&whole),
+            value(
+                r#"{"customers":{"c\"2":{"n":2},"c1":{"n":1}},"last_event_id":7,"window":3,"owners":{"o1":"c1"}}"#
+            )
+        );
+        assert!(assemble(
+            r#"{"customers":{}}"#,
+            [("customers", "c1", r#"{"n":1}},"x":{"#)]
+        )
+        .is_err());
+        assert!(assemble("[1]", []).is_err());
+    }
+}
