@@ -5,11 +5,11 @@
 
 use foldlab_domain::{
     as_of, project, ApplyOutcome, CancelReason, CustomerId, CustomerViewProjection, EventEnvelope,
-    LowCreditLimitProjection, Money, NewCustomersProjection, OrderHistoryProjection, OrderId,
-    OrderStatus, Projection,
+    LowCreditLimitProjection, Money, NewCustomersProjection, NewEvent, OrderHistories,
+    OrderHistoryProjection, OrderId, OrderStatus, Projection,
 };
 use foldlab_engine::{Engine, Lag, Progress, Projector, ProjectorControl, ProjectorError};
-use foldlab_store::{Checkpoint, EventStore, MemoryStore};
+use foldlab_store::{Checkpoint, EventStore, ExpectedVersion, FaultSwitch, MemoryStore, StreamId};
 use futures::executor::block_on;
 use std::cell::Cell;
 
@@ -619,4 +619,69 @@ fn a_kept_view_gives_way_to_any_checkpoint_another_writer_saved() {
         block_on(projector.state(e.store())).expect("view"),
         low_credit().initial_state()
     );
+}
+
+#[test]
+fn two_projectors_saving_one_view_in_parts_at_once_always_leave_exactly_the_fold() {
+    let e = given_a_busy_lab();
+    // The same log in a store whose every operation yields, so two projectors' loads and saves
+    // interleave: one often saves changes made on a view the other has already replaced.
+    let store = FaultSwitch::new(MemoryStore::new());
+    for event in log(&e) {
+        let stream = StreamId::new(&event.entity_type, &event.entity_id);
+        let new = NewEvent {
+            event_type: event.event_type,
+            schema_version: event.schema_version,
+            event_data: event.event_data,
+            recorded_at: event.recorded_at,
+            metadata: event.metadata,
+        };
+        block_on(store.append(&stream, ExpectedVersion::Any, vec![new])).expect("copied");
+    }
+    assert!(store.saves_views_in_parts());
+    store.faults().set_yielding(true);
+    let (a, b) = (
+        Projector::new(OrderHistoryProjection),
+        Projector::new(OrderHistoryProjection),
+    );
+    // One steps an event at a time while the other catches up to the end: the stepper's changes
+    // were made on a view the catch-up replaced.
+    let saved_view = || {
+        let saved = block_on(store.load_checkpoint(OrderHistoryProjection::NAME))
+            .expect("load")
+            .expect("saved");
+        let view: OrderHistories = serde_json::from_str(&saved.state).expect("reads back");
+        (saved.position, view)
+    };
+    // Back to the start, saved in parts by a third projector (paused, so it stays at 0).
+    let restart = || {
+        let third = Projector::new(OrderHistoryProjection);
+        third.pause();
+        block_on(third.rebuild(&store)).expect("rebuilt");
+    };
+    let mut positions = Vec::new();
+    for round in 0..4 {
+        restart();
+        let (stepped, caught_up) = if round % 2 == 0 {
+            block_on(futures::future::join(a.step(&store), b.catch_up(&store)))
+        } else {
+            let (x, y) = block_on(futures::future::join(b.catch_up(&store), a.step(&store)));
+            (y, x)
+        };
+        stepped.expect("a steps");
+        caught_up.expect("b catches up");
+        let (position, view) = saved_view();
+        assert_eq!(view, fresh(&OrderHistoryProjection, &e, position));
+        positions.push(position);
+    }
+    // The step saved last at least once: its view, made on the start, reads back exact.
+    assert!(positions.iter().any(|&p| p < head(&e)), "{positions:?}");
+    store.faults().set_yielding(false);
+    for projector in [&a, &b] {
+        block_on(projector.catch_up(&store)).expect("caught up");
+        assert_eq!(
+            block_on(projector.state(&store)).expect("view"),
+            fresh(&OrderHistoryProjection, &e, head(&e))
+        );
+    }
 }

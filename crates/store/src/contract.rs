@@ -5,8 +5,8 @@
 //! lists them, so a backend's test file turns every check into a test with a small macro.
 
 use crate::store::{EventStore, ExpectedVersion, StoreError, StreamId};
-use crate::{Checkpoint, Snapshot};
-use foldlab_domain::{EventEnvelope, Metadata, NewEvent};
+use crate::{Checkpoint, Snapshot, ViewMark, ViewSave};
+use foldlab_domain::{EventEnvelope, Metadata, NewEvent, PartChange};
 use futures::future::join_all;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -23,6 +23,7 @@ macro_rules! for_each_contract_check {
         $callback!(read_all_pages_through_the_log_in_order);
         $callback!(event_data_and_metadata_come_back_unchanged);
         $callback!(checkpoints_round_trip_and_replace);
+        $callback!(a_view_saved_in_parts_reads_back_whole_and_changes_only_from_its_base);
         $callback!(subscribers_learn_the_new_head);
         $callback!(snapshots_round_trip_per_stream_and_the_latest_replaces_the_last);
         $callback!(a_snapshot_is_kept_apart_from_the_log);
@@ -344,6 +345,148 @@ pub async fn checkpoints_round_trip_and_replace<S: EventStore>(store: &S) {
     assert_eq!(store.holds_checkpoint(&same_position).await, Ok(false));
     assert_eq!(store.load_checkpoint("order-service").await, Ok(None));
     assert_eq!(store.load_position("order-service").await, Ok(None));
+}
+
+fn part(map: &'static str, key: &str, json: Option<&str>) -> PartChange {
+    PartChange {
+        map,
+        key: key.to_string(),
+        json: json.map(str::to_string),
+    }
+}
+
+async fn save_view<S: EventStore>(
+    store: &S,
+    subscriber: &str,
+    position: u64,
+    head: &str,
+    parts: &[PartChange],
+    base: Option<&ViewMark>,
+) -> Option<ViewMark> {
+    let save = ViewSave {
+        subscriber,
+        position,
+        head,
+        parts,
+        base,
+    };
+    store.save_view(&save).await.expect("save a view in parts")
+}
+
+/// The view `subscriber` reads back, as a JSON value.
+async fn view_json<S: EventStore>(store: &S, subscriber: &str) -> Option<serde_json::Value> {
+    let checkpoint = store.load_checkpoint(subscriber).await.expect("load")?;
+    Some(serde_json::from_str(&checkpoint.state).expect("the view reads back as JSON"))
+}
+
+/// A view saved in parts reads back whole; a save of changes goes ahead only while the store
+/// holds the save it was made on (not after another save, a whole checkpoint or a reset), and a
+/// stamp is never given twice. A store that keeps views whole says so and refuses parts.
+pub async fn a_view_saved_in_parts_reads_back_whole_and_changes_only_from_its_base<
+    S: EventStore,
+>(
+    store: &S,
+) {
+    let head = |n: u64| format!(r#"{{"last_event_id":{n},"customers":{{}},"owners":{{}}}}"#);
+    let first = [
+        part("customers", "c1", Some(r#"{"n":1}"#)),
+        part("customers", "c\"2", Some(r#"{"n":2}"#)),
+        part("owners", "o1", Some(r#""c1""#)),
+    ];
+    if !store.saves_views_in_parts() {
+        let save = ViewSave {
+            subscriber: "v",
+            position: 3,
+            head: &head(3),
+            parts: &first,
+            base: None,
+        };
+        assert!(store.save_view(&save).await.is_err());
+        assert_eq!(store.load_checkpoint("v").await, Ok(None));
+        return;
+    }
+    let m1 = save_view(store, "v", 3, &head(3), &first, None)
+        .await
+        .expect("a save with no base always goes ahead");
+    assert_eq!(m1.position, 3);
+    assert_eq!(
+        view_json(store, "v").await,
+        Some(
+            serde_json::json!({"last_event_id": 3, "customers": {"c1": {"n": 1}, "c\"2": {"n": 2}}, "owners": {"o1": "c1"}})
+        )
+    );
+    assert_eq!(store.load_position("v").await, Ok(Some(3)));
+    assert_eq!(store.holds_view(&m1).await, Ok(true));
+    let (_, mark) = store.load_view("v").await.expect("load").expect("saved");
+    assert_eq!(mark.as_ref(), Some(&m1));
+
+    // Changes on the save they were made on: one document changed, one removed, one added.
+    let changes = [
+        part("customers", "c\"2", Some(r#"{"n":20}"#)),
+        part("customers", "c1", None),
+        part("customers", "c3", Some(r#"{"n":3}"#)),
+    ];
+    let m2 = save_view(store, "v", 5, &head(5), &changes, Some(&m1))
+        .await
+        .expect("the store holds m1");
+    let after_m2 = Some(
+        serde_json::json!({"last_event_id": 5, "customers": {"c\"2": {"n": 20}, "c3": {"n": 3}}, "owners": {"o1": "c1"}}),
+    );
+    assert_eq!(view_json(store, "v").await, after_m2);
+    assert_eq!(store.holds_view(&m1).await, Ok(false));
+    assert_eq!(store.holds_view(&m2).await, Ok(true));
+
+    // Changes made on an older save are refused, and change nothing.
+    let stale = [part("owners", "o1", None)];
+    assert_eq!(
+        save_view(store, "v", 6, &head(6), &stale, Some(&m1)).await,
+        None
+    );
+    assert_eq!(view_json(store, "v").await, after_m2);
+    assert_eq!(store.holds_view(&m2).await, Ok(true));
+
+    // Another view is another checkpoint.
+    let other = save_view(store, "w", 1, &head(1), &[], None)
+        .await
+        .expect("saved");
+    assert_eq!(store.holds_view(&m2).await, Ok(true));
+    assert_eq!(store.holds_view(&other).await, Ok(true));
+
+    // A checkpoint saved whole (an import) replaces the view in parts.
+    let whole = Checkpoint {
+        subscriber: "v".into(),
+        position: 5,
+        state: r#"{"last_event_id":5,"customers":{},"owners":{}}"#.into(),
+    };
+    store.save_checkpoint(&whole).await.expect("save");
+    assert_eq!(store.load_checkpoint("v").await, Ok(Some(whole.clone())));
+    assert_eq!(store.load_view("v").await, Ok(Some((whole, None))));
+    assert_eq!(store.holds_view(&m2).await, Ok(false));
+    assert_eq!(
+        save_view(store, "v", 6, &head(6), &stale, Some(&m2)).await,
+        None
+    );
+
+    // After a reset nothing is held, and a new save at the same position is told apart.
+    let m3 = save_view(store, "v", 5, &head(5), &changes, None)
+        .await
+        .expect("saved");
+    store.clear().await.expect("clear");
+    assert_eq!(store.load_checkpoint("v").await, Ok(None));
+    assert_eq!(store.load_checkpoint("w").await, Ok(None));
+    assert_eq!(store.holds_view(&m3).await, Ok(false));
+    let m4 = save_view(store, "v", 5, &head(5), &changes, None)
+        .await
+        .expect("saved");
+    assert_ne!(m4.stamp, m3.stamp);
+    assert_eq!(store.holds_view(&m3).await, Ok(false));
+    assert_eq!(store.holds_view(&m4).await, Ok(true));
+    assert_eq!(
+        view_json(store, "v").await,
+        Some(
+            serde_json::json!({"last_event_id": 5, "customers": {"c\"2": {"n": 20}, "c3": {"n": 3}}, "owners": {}})
+        )
+    );
 }
 
 /// A listener hears the new head after each append, and nothing after a conflict.
