@@ -618,7 +618,7 @@ impl Projections {
                 &order,
                 &customer_id,
                 Money::from_cents(2_500),
-                &order.to_string(),
+                order.as_str(),
             )
             .await;
         let stored = match placed {

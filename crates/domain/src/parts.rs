@@ -60,6 +60,15 @@ impl<K: Ord, V> Deref for DocumentMap<K, V> {
     }
 }
 
+impl<'a, K: Ord, V> IntoIterator for &'a DocumentMap<K, V> {
+    type Item = (&'a K, &'a V);
+    type IntoIter = std::collections::btree_map::Iter<'a, K, V>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.map.iter()
+    }
+}
+
 impl<K: Ord, V> From<BTreeMap<K, V>> for DocumentMap<K, V> {
     fn from(map: BTreeMap<K, V>) -> Self {
         Self {
@@ -275,15 +284,22 @@ pub(crate) mod tests {
         let parts = copy.take_all_parts();
         let whole = assemble(
             &state.head(),
-            parts
-                .iter()
-                .map(|p| (p.map, p.key.as_str(), p.json.as_deref().unwrap())),
+            parts.iter().map(|p| {
+                (
+                    p.map,
+                    p.key.as_str(),
+                    p.json.as_deref().expect("every part"),
+                )
+            }),
         )
-        .unwrap();
-        let read: S = serde_json::from_str(&whole).unwrap();
+        .expect("assembled");
+        let read: S = serde_json::from_str(&whole).expect("reads back");
         assert_eq!(&read, state);
-        let value = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap();
-        assert_eq!(value(&whole), value(&serde_json::to_string(state).unwrap()));
+        let value = |s: &str| serde_json::from_str::<serde_json::Value>(s).expect("JSON");
+        assert_eq!(
+            value(&whole),
+            value(&serde_json::to_string(state).expect("JSON"))
+        );
     }
 
     #[test]
@@ -305,7 +321,8 @@ pub(crate) mod tests {
             .limit_changed("c1", 2_000)
             .deleted("c\"2");
         fn check<P: Projection>(projection: P, log: &Log) {
-            let state = project(&projection, projection.initial_state(), log.events()).unwrap();
+            let state =
+                project(&projection, projection.initial_state(), log.events()).expect("folds");
             reads_back_from_parts(&state);
         }
         check(CustomerViewProjection, &log);
@@ -331,7 +348,7 @@ pub(crate) mod tests {
         all.sort();
         assert_eq!(all.len(), 3);
         assert!(changes_of(&mut map).is_empty(), "taken once");
-        *map.get_mut(&"b".to_string()).unwrap() += 10;
+        *map.get_mut(&"b".to_string()).expect("b") += 10;
         assert!(map.get_mut(&"zz".to_string()).is_none());
         map.remove(&"a".to_string());
         map.retain(|key, _| key != "c");
@@ -346,8 +363,12 @@ pub(crate) mod tests {
             ]
         );
         // Serialized as the plain map; equal whatever changed.
-        assert_eq!(serde_json::to_string(&map).unwrap(), r#"{"b":12,"d":4}"#);
-        let read: DocumentMap<String, u32> = serde_json::from_str(r#"{"b":12,"d":4}"#).unwrap();
+        assert_eq!(
+            serde_json::to_string(&map).expect("JSON"),
+            r#"{"b":12,"d":4}"#
+        );
+        let read: DocumentMap<String, u32> =
+            serde_json::from_str(r#"{"b":12,"d":4}"#).expect("reads");
         assert_eq!(read, map);
     }
 
@@ -365,8 +386,8 @@ pub(crate) mod tests {
                 ("owners", "o1", r#""c1""#),
             ],
         )
-        .unwrap();
-        let value = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap();
+        .expect("assembled");
+        let value = |s: &str| serde_json::from_str::<serde_json::Value>(s).expect("JSON");
         assert_eq!(
             value(&whole),
             value(

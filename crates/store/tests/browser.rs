@@ -330,7 +330,7 @@ async fn an_indexed_db_of_version_1_is_upgraded_and_keeps_its_events_and_checkpo
 
     let store = IndexedDbStore::open(&name)
         .await
-        .expect("upgrade to version 2");
+        .expect("upgrade to the current version");
     assert_eq!(store.head().await, Ok(2));
     assert_eq!(store.read_all(0, usize::MAX).await, Ok(events));
     assert_eq!(
@@ -353,6 +353,31 @@ async fn an_indexed_db_of_version_1_is_upgraded_and_keeps_its_events_and_checkpo
         .await
         .expect("append after the upgrade");
     assert_eq!((next[0].event_id, next[0].version), (3, 3));
+    // Views can be saved in parts (version 3), and the old checkpoint gives way to one.
+    let head = r#"{"seen":3,"docs":{}}"#;
+    let parts = [foldlab_domain::PartChange {
+        map: "docs",
+        key: "d1".into(),
+        json: Some("1".into()),
+    }];
+    let save = foldlab_store::ViewSave {
+        subscriber: "customer-view",
+        position: 3,
+        head,
+        parts: &parts,
+        base: None,
+    };
+    assert!(store.save_view(&save).await.expect("saved").is_some());
+    let saved = store
+        .load_checkpoint("customer-view")
+        .await
+        .expect("load")
+        .expect("saved");
+    assert_eq!(saved.position, 3);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&saved.state).expect("JSON"),
+        serde_json::json!({"seen": 3, "docs": {"d1": 1}})
+    );
     drop(store);
 
     // Reopening the upgraded database upgrades nothing and loses nothing.
@@ -373,16 +398,16 @@ async fn an_open_store_closes_for_a_newer_database_version_instead_of_blocking_i
         )
         .await
         .expect("append");
-    // A newer Foldlab in another tab opens version 3. Without the store stepping aside, this open
+    // A newer Foldlab in another tab opens version 4. Without the store stepping aside, this open
     // would wait ("blocked") for as long as this tab stays open.
     let factory: web_sys::IdbFactory = Reflect::get(&js_sys::global(), &"indexedDB".into())
         .expect("indexedDB")
         .unchecked_into();
-    let newer: web_sys::IdbDatabase = settle(&factory.open_with_u32(&name, 3).expect("open"))
+    let newer: web_sys::IdbDatabase = settle(&factory.open_with_u32(&name, 4).expect("open"))
         .await
         .expect("the newer version opens")
         .unchecked_into();
-    assert_eq!(newer.version(), 3.0);
+    assert_eq!(newer.version(), 4.0);
     newer.close();
     // The old handle now says plainly that it cannot be used, rather than hanging.
     assert!(

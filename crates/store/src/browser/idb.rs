@@ -1,17 +1,21 @@
 //! The IndexedDB backend, the lab's default store: events and checkpoints survive reloads, and
 //! several tabs can share one database without ever storing the same stream version twice.
 //!
-//! Layout (database version 2):
+//! Layout (database version 3):
 //! - object store `events`, keyed by `event_id`, holding one plain JS object per event with the
 //!   envelope's fields (`event_data` stays a JSON string, like the article's column);
 //! - a **unique** index `stream` on `[entity_type, entity_id, version]`, which both answers "what
 //!   is this stream's version" and makes a duplicate version impossible whatever the code does;
-//! - object store `checkpoints`, keyed by `subscriber`;
+//! - object store `checkpoints`, keyed by `subscriber`; a view saved in parts keeps its head in
+//!   `state` and the stamp of its save in `stamp`;
 //! - object store `snapshots` (added in version 2), keyed by `[entity_type, entity_id]`: each
-//!   stream's latest snapshot.
+//!   stream's latest snapshot;
+//! - object store `parts` (added in version 3), keyed by `[subscriber, map, key]`: the documents
+//!   of the views saved in parts, one record each, written in the same transaction as their
+//!   checkpoint.
 //!
-//! Upgrades are incremental: opening a version-1 database adds `snapshots` and touches nothing else,
-//! so the events and checkpoints a visitor already has are kept.
+//! Upgrades are incremental: opening an older database adds what is missing and touches nothing
+//! else, so the events and checkpoints a visitor already has are kept.
 
 use super::channel::Channel;
 use super::{global_property, Failure};
@@ -19,8 +23,9 @@ use crate::integrity::{check_records, IntegrityReport, NotAnEvent, RawEvent, Raw
 use crate::notify::{Change, ChangeListener, ClosedBy, Listener, Notifier};
 use crate::store::{
     number_batch, Backend, Checkpoint, EventStore, ExpectedVersion, Snapshot, StoreError, StreamId,
+    ViewMark, ViewSave,
 };
-use foldlab_domain::{EventEnvelope, NewEvent};
+use foldlab_domain::{assemble, EventEnvelope, NewEvent};
 use futures::channel::oneshot;
 use js_sys::{Array, Promise};
 use serde::Serialize;
@@ -36,11 +41,13 @@ use web_sys::{
     IdbVersionChangeEvent,
 };
 
-/// The database version this code creates or upgrades to. Version 2 added `snapshots`.
-const SCHEMA_VERSION: u32 = 2;
+/// The database version this code creates or upgrades to. Version 2 added `snapshots`, version 3
+/// `parts`.
+const SCHEMA_VERSION: u32 = 3;
 const EVENTS: &str = "events";
 const CHECKPOINTS: &str = "checkpoints";
 const SNAPSHOTS: &str = "snapshots";
+const PARTS: &str = "parts";
 const STREAM_INDEX: &str = "stream";
 
 /// The largest integer a JS number holds exactly (2^53 - 1): ids, versions and timestamps beyond it
@@ -69,6 +76,10 @@ struct Shared {
     /// with a known expected version issue its writes without waiting for its reads (see
     /// [`Shared::append_alone`]); the reads still decide whether they are kept.
     head_hint: Cell<Option<u64>>,
+    /// This handle's own prefix for the stamps of its views' saves (random), and how many it gave:
+    /// no other handle, in this tab or another, gives the same stamp.
+    stamp_prefix: String,
+    stamps: Cell<u64>,
     /// Set once the connection was closed from outside, and by what: every later use fails with
     /// a plain sentence instead of the browser's exception.
     closed: Rc<Cell<Option<ClosedBy>>>,
@@ -197,6 +208,8 @@ impl IndexedDbStore {
                 channel,
                 notifier,
                 head_hint: Cell::new(None),
+                stamp_prefix: format!("{:012x}", (js_sys::Math::random() * 2f64.powi(48)) as u64),
+                stamps: Cell::new(0),
                 closed,
                 queue: RefCell::default(),
                 append_transactions: Cell::new(0),
@@ -329,6 +342,12 @@ impl Shared {
             .map_err(|e| Failure::from_js(&e).into_store_error("starting a transaction"))
     }
 
+    /// A stamp for a view's save that no save made before, here or in another tab, carries.
+    fn next_stamp(&self) -> String {
+        self.stamps.set(self.stamps.get() + 1);
+        format!("{}-{}", self.stamp_prefix, self.stamps.get())
+    }
+
     /// The stream's current version, in a transaction of its own.
     async fn stream_version(&self, stream: &StreamId) -> Result<u64, StoreError> {
         let tx = self.transaction(&[EVENTS], IdbTransactionMode::Readonly)?;
@@ -447,7 +466,7 @@ impl Shared {
             Some(request) => request,
             None => {
                 let tx = shared.transaction(
-                    &[EVENTS, CHECKPOINTS, SNAPSHOTS],
+                    &[EVENTS, CHECKPOINTS, SNAPSHOTS, PARTS],
                     IdbTransactionMode::Readonly,
                 )?;
                 let request = issue(&tx).map_err(unavailable)?;
@@ -701,6 +720,15 @@ fn upgrade_schema(request: &IdbOpenDbRequest, old_version: f64) -> Result<(), Js
         snapshots.set_key_path(&key);
         db.create_object_store_with_optional_parameters(SNAPSHOTS, &snapshots)?;
     }
+    if old_version < 3.0 {
+        let parts = IdbObjectStoreParameters::new();
+        let key: Array = ["subscriber", "map", "key"]
+            .iter()
+            .map(|c| JsValue::from_str(c))
+            .collect();
+        parts.set_key_path(&key);
+        db.create_object_store_with_optional_parameters(PARTS, &parts)?;
+    }
     Ok(())
 }
 
@@ -818,12 +846,161 @@ impl EventStore for IndexedDbStore {
     }
 
     async fn load_checkpoint(&self, subscriber: &str) -> Result<Option<Checkpoint>, StoreError> {
-        let Some(record) = self.checkpoint_record(subscriber).await? else {
+        Ok(self
+            .load_view(subscriber)
+            .await?
+            .map(|(checkpoint, _)| checkpoint))
+    }
+
+    async fn load_view(
+        &self,
+        subscriber: &str,
+    ) -> Result<Option<(Checkpoint, Option<ViewMark>)>, StoreError> {
+        // Both requests go in the one read transaction: the documents belong to that record.
+        let key = JsValue::from_str(subscriber);
+        let range = parts_of(subscriber)?;
+        let record = Shared::read(&self.shared, |tx| tx.object_store(CHECKPOINTS)?.get(&key))?;
+        let parts = Shared::read(&self.shared, |tx| {
+            tx.object_store(PARTS)?.get_all_with_key(&range)
+        })?;
+        let record = record.outcome().await.map_err(reading)?;
+        let parts = parts.outcome().await.map_err(reading)?;
+        if record.is_undefined() {
             return Ok(None);
+        }
+        let corrupt =
+            |e: &dyn Display| StoreError::Corrupt(format!("checkpoint of {subscriber}: {e}"));
+        let mut checkpoint: Checkpoint =
+            serde_wasm_bindgen::from_value(record.clone()).map_err(|e| corrupt(&e))?;
+        let Some(stamp) = stamp_of(&record) else {
+            return Ok(Some((checkpoint, None)));
         };
-        serde_wasm_bindgen::from_value(record)
-            .map(Some)
-            .map_err(|e| StoreError::Corrupt(format!("checkpoint of {subscriber}: {e}")))
+        let parts: Array = parts
+            .dyn_into()
+            .map_err(|v| corrupt(&format!("its documents are {v:?}")))?;
+        let mut documents = Vec::with_capacity(parts.length() as usize);
+        for part in parts.iter() {
+            let field = |name: &str| {
+                js_sys::Reflect::get(&part, &JsValue::from_str(name))
+                    .ok()
+                    .and_then(|v| v.as_string())
+            };
+            match (field("map"), field("key"), field("json")) {
+                (Some(map), Some(key), Some(json)) => documents.push((map, key, json)),
+                _ => return Err(corrupt(&format!("a document is {part:?}"))),
+            }
+        }
+        checkpoint.state = assemble(
+            &checkpoint.state,
+            documents
+                .iter()
+                .map(|(map, key, json)| (map.as_str(), key.as_str(), json.as_str())),
+        )
+        .map_err(|e| corrupt(&e.0))?;
+        let mark = ViewMark {
+            subscriber: subscriber.to_string(),
+            position: checkpoint.position,
+            stamp,
+        };
+        Ok(Some((checkpoint, Some(mark))))
+    }
+
+    fn saves_views_in_parts(&self) -> bool {
+        true
+    }
+
+    async fn save_view(&self, save: &ViewSave<'_>) -> Result<Option<ViewMark>, StoreError> {
+        let failed = |f: Failure| f.into_store_error("saving a view");
+        let stamp = self.shared.next_stamp();
+        let record = to_record(
+            &ViewRecord {
+                subscriber: save.subscriber,
+                position: save.position,
+                state: save.head,
+                stamp: &stamp,
+            },
+            format_args!("the checkpoint of {}", save.subscriber),
+        )?;
+        let mut documents = Vec::with_capacity(save.parts.len());
+        for part in save.parts {
+            documents.push(match &part.json {
+                Some(json) => Ok(to_record(
+                    &PartRecord {
+                        subscriber: save.subscriber,
+                        map: part.map,
+                        key: &part.key,
+                        json,
+                    },
+                    format_args!("a document of {}", save.subscriber),
+                )?),
+                None => Err(part_key(save.subscriber, part.map, &part.key)),
+            });
+        }
+        // One readwrite transaction: the base is read first, every write is issued at once behind
+        // it, and the whole transaction is aborted (nothing written) if the base is not the save
+        // the store holds. Readwrite transactions on `checkpoints` run one after another, across
+        // tabs too, so nothing can come between the check and the writes.
+        let tx = self.transaction(&[CHECKPOINTS, PARTS], IdbTransactionMode::Readwrite)?;
+        let done = Completion::new(&tx);
+        let checkpoints = tx.object_store(CHECKPOINTS).map_err(unavailable)?;
+        let parts = tx.object_store(PARTS).map_err(unavailable)?;
+        let base = match save.base {
+            Some(base) => Some((
+                base,
+                Pending::new(
+                    &checkpoints
+                        .get(&JsValue::from_str(save.subscriber))
+                        .map_err(unavailable)?,
+                ),
+            )),
+            None => None,
+        };
+        let every_part = parts_of(save.subscriber)?;
+        let issued = (|| {
+            if base.is_none() {
+                parts.delete(&every_part)?;
+            }
+            for document in &documents {
+                match document {
+                    Ok(record) => parts.put(record)?,
+                    Err(key) => parts.delete(key)?,
+                };
+            }
+            checkpoints.put(&record)
+        })();
+        if let Err(e) = issued {
+            let _ = tx.abort();
+            return Err(failed(Failure::from_js(&e)));
+        }
+        if let Some((base, held)) = base {
+            let record = held.outcome().await.map_err(reading)?;
+            let holds = checkpoint_fields(&record)
+                .is_some_and(|(position, _)| position == base.position)
+                && stamp_of(&record).is_some_and(|stamp| stamp == base.stamp);
+            if !holds {
+                let _ = tx.abort();
+                return Ok(None);
+            }
+        }
+        done.outcome().await.map_err(failed)?;
+        self.shared.channel.post(Change::CheckpointSaved {
+            subscriber: save.subscriber.to_string(),
+        });
+        Ok(Some(ViewMark {
+            subscriber: save.subscriber.to_string(),
+            position: save.position,
+            stamp,
+        }))
+    }
+
+    async fn holds_view(&self, mark: &ViewMark) -> Result<bool, StoreError> {
+        let Some(record) = self.checkpoint_record(&mark.subscriber).await? else {
+            return Ok(false);
+        };
+        Ok(
+            checkpoint_fields(&record).is_some_and(|(position, _)| position == mark.position)
+                && stamp_of(&record).is_some_and(|stamp| stamp == mark.stamp),
+        )
     }
 
     async fn load_position(&self, subscriber: &str) -> Result<Option<u64>, StoreError> {
@@ -856,10 +1033,13 @@ impl EventStore for IndexedDbStore {
             checkpoint,
             format_args!("the checkpoint of {}", checkpoint.subscriber),
         )?;
-        let tx = self.transaction(&[CHECKPOINTS], IdbTransactionMode::Readwrite)?;
+        // A checkpoint saved whole replaces a view saved in parts: its documents go with it.
+        let tx = self.transaction(&[CHECKPOINTS, PARTS], IdbTransactionMode::Readwrite)?;
         let done = Completion::new(&tx);
+        let range = parts_of(&checkpoint.subscriber)?;
         tx.object_store(CHECKPOINTS)
             .and_then(|s| s.put(&record))
+            .and_then(|_| tx.object_store(PARTS)?.delete(&range))
             .map_err(|e| Failure::from_js(&e).into_store_error("saving a checkpoint"))?;
         done.outcome()
             .await
@@ -908,7 +1088,7 @@ impl EventStore for IndexedDbStore {
 
     async fn clear(&self) -> Result<(), StoreError> {
         self.shared.head_hint.set(None);
-        let stores = [EVENTS, CHECKPOINTS, SNAPSHOTS];
+        let stores = [EVENTS, CHECKPOINTS, SNAPSHOTS, PARTS];
         let tx = self.transaction(&stores, IdbTransactionMode::Readwrite)?;
         let done = Completion::new(&tx);
         for name in stores {
@@ -926,6 +1106,50 @@ impl EventStore for IndexedDbStore {
     fn subscribe(&self, listener: Listener) {
         self.shared.notifier.subscribe(listener);
     }
+}
+
+/// A view's checkpoint record: the head in `state`, and the stamp of the save.
+#[derive(Serialize)]
+struct ViewRecord<'a> {
+    subscriber: &'a str,
+    position: u64,
+    state: &'a str,
+    stamp: &'a str,
+}
+
+/// One document of a view saved in parts.
+#[derive(Serialize)]
+struct PartRecord<'a> {
+    subscriber: &'a str,
+    map: &'a str,
+    key: &'a str,
+    json: &'a str,
+}
+
+/// The stamp of a view's save, in its checkpoint record (none in a checkpoint saved whole).
+fn stamp_of(record: &JsValue) -> Option<String> {
+    js_sys::Reflect::get(record, &JsValue::from_str("stamp"))
+        .ok()?
+        .as_string()
+}
+
+/// A document's key in `parts`.
+fn part_key(subscriber: &str, map: &str, key: &str) -> JsValue {
+    [subscriber, map, key]
+        .iter()
+        .map(|s| JsValue::from_str(s))
+        .collect::<Array>()
+        .into()
+}
+
+/// Every document of `subscriber`'s view: keys `[subscriber, …]`, from `[subscriber]` (below any
+/// of them) to `[subscriber, []]` (an array sorts above every string).
+fn parts_of(subscriber: &str) -> Result<IdbKeyRange, StoreError> {
+    let lower: Array = [JsValue::from_str(subscriber)].into_iter().collect();
+    let upper: Array = [JsValue::from_str(subscriber), Array::new().into()]
+        .into_iter()
+        .collect();
+    IdbKeyRange::bound(&lower, &upper).map_err(unavailable)
 }
 
 /// A checkpoint record's position and its saved view (a JS string, not copied into wasm), if the

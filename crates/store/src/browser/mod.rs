@@ -12,7 +12,8 @@ use crate::integrity::IntegrityReport;
 use crate::memory::MemoryStore;
 use crate::notify::{ChangeListener, Listener};
 use crate::store::{
-    Backend, Checkpoint, EventStore, ExpectedVersion, Snapshot, StoreError, StreamId,
+    Backend, Checkpoint, EventStore, ExpectedVersion, Snapshot, StoreError, StreamId, ViewMark,
+    ViewSave,
 };
 use foldlab_domain::{EventEnvelope, NewEvent};
 use std::fmt;
@@ -202,6 +203,25 @@ impl EventStore for BrowserStore {
 
     async fn save_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), StoreError> {
         delegate!(self, s => s.save_checkpoint(checkpoint).await)
+    }
+
+    fn saves_views_in_parts(&self) -> bool {
+        delegate!(self, s => s.saves_views_in_parts())
+    }
+
+    async fn save_view(&self, save: &ViewSave<'_>) -> Result<Option<ViewMark>, StoreError> {
+        delegate!(self, s => s.save_view(save).await)
+    }
+
+    async fn load_view(
+        &self,
+        subscriber: &str,
+    ) -> Result<Option<(Checkpoint, Option<ViewMark>)>, StoreError> {
+        delegate!(self, s => s.load_view(subscriber).await)
+    }
+
+    async fn holds_view(&self, mark: &ViewMark) -> Result<bool, StoreError> {
+        delegate!(self, s => s.holds_view(mark).await)
     }
 
     async fn save_snapshot(&self, snapshot: &Snapshot) -> Result<(), StoreError> {
