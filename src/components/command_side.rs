@@ -1,7 +1,7 @@
 //! The command side: forms that send one command to one aggregate, and the aggregates' current
 //! state folded from their events.
 
-use super::marks::{customer_cells, fresh, money_cell, order_statuses};
+use super::marks::{customer_cells, fresh, order_statuses, MoneyCell};
 use crate::lab::Lab;
 use foldlab_domain::{CustomerState, OrderState, OrderStatus};
 use gloo_storage::{LocalStorage, Storage};
@@ -234,15 +234,28 @@ fn Customers() -> impl IntoView {
     // here, not in the rows, because every refresh draws the rows anew and must not lose them.
     let editing = RwSignal::new(None::<(String, RowMode)>);
     let limit = RwSignal::new(String::new());
+    let cells = customer_cells(lab);
+    // Keyed by everything a row shows: after a command only the rows that changed are drawn again.
     let rows = move || {
+        let marks = cells.get();
         lab.readout.with(|s| {
             newest(&s.model.customer_order)
                 .iter()
                 .filter_map(|id| {
                     let state = s.model.customers.get(id)?;
-                    state
-                        .customer()
-                        .map(|c| (id.to_string(), c.clone(), state.is_deleted()))
+                    let c = state.customer()?;
+                    let id = id.to_string();
+                    let cell = |column, value: String| MoneyCell::of(&marks, &id, column, value);
+                    Some(CustomerRow {
+                        is_new: marks.now.change(&(id.clone(), "limit"))
+                            == Some(&foldlab_lab::marks::Change::New),
+                        limit: cell("limit", c.credit_limit.to_string()),
+                        reserved: cell("reserved", c.reserved().to_string()),
+                        available: cell("available", c.available_credit().to_string()),
+                        name: c.name.clone(),
+                        deleted: state.is_deleted(),
+                        id,
+                    })
                 })
                 .collect::<Vec<_>>()
         })
@@ -251,7 +264,6 @@ fn Customers() -> impl IntoView {
         lab.readout
             .with(|s| shown_note(s.model.customer_order.len(), "customers"))
     };
-    let cells = customer_cells(lab);
     view! {
         <div class="table-scroll">
         <table class="grid" aria-labelledby="customers-title" data-testid="customers">
@@ -260,36 +272,52 @@ fn Customers() -> impl IntoView {
                 <tr><th scope="col">"Customer"</th><th scope="col">"Credit limit"</th><th scope="col">"Reserved"</th><th scope="col">"Available"</th></tr>
             </thead>
             <tbody>
-                {move || {
-                    let marks = cells.get();
-                    rows()
-                        .into_iter()
-                        .map(|(id, c, deleted)| {
-                            let is_new = marks.now.change(&(id.clone(), "limit"))
-                                == Some(&foldlab_lab::marks::Change::New);
-                            let actions = if deleted {
-                                view! { <span class="badge cancelled">"DELETED"</span> }.into_any()
-                            } else {
-                                view! { <CustomerActions id=id.clone() name=c.name.clone() editing=editing limit=limit /> }.into_any()
-                            };
-                            view! {
-                                <tr class:deleted=deleted data-fresh=fresh(is_new)>
-                                    <td>
-                                        {c.name.clone()} " " <code>{id.clone()}</code>
-                                        <div class="actions">{actions}</div>
-                                    </td>
-                                    <td class="num">{money_cell(&marks, &id, "limit", c.credit_limit.to_string())}</td>
-                                    <td class="num">{money_cell(&marks, &id, "reserved", c.reserved().to_string())}</td>
-                                    <td class="num">{money_cell(&marks, &id, "available", c.available_credit().to_string())}</td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()
-                }}
+                <For each=rows key=|row| row.clone() let(row)>
+                    {
+                        let actions = if row.deleted {
+                            view! { <span class="badge cancelled">"DELETED"</span> }.into_any()
+                        } else {
+                            view! { <CustomerActions id=row.id.clone() name=row.name.clone() editing=editing limit=limit /> }.into_any()
+                        };
+                        view! {
+                            <tr class:deleted=row.deleted data-fresh=fresh(row.is_new)>
+                                <td>
+                                    {row.name} " " <code>{row.id}</code>
+                                    <div class="actions">{actions}</div>
+                                </td>
+                                <td class="num">{row.limit.view()}</td>
+                                <td class="num">{row.reserved.view()}</td>
+                                <td class="num">{row.available.view()}</td>
+                            </tr>
+                        }
+                    }
+                </For>
             </tbody>
         </table>
         </div>
     }
+}
+
+/// One row of the customers table: everything it shows, so it doubles as the row's key.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct CustomerRow {
+    id: String,
+    name: String,
+    deleted: bool,
+    is_new: bool,
+    limit: MoneyCell,
+    reserved: MoneyCell,
+    available: MoneyCell,
+}
+
+/// One row of the orders table, likewise its own key.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct OrderRow {
+    id: String,
+    customer: String,
+    total: String,
+    status: OrderStatus,
+    changed: bool,
 }
 
 /// What a customer row is showing: its buttons, the credit-limit field, or the delete question.
@@ -376,16 +404,24 @@ fn CustomerActions(
 #[component]
 fn Orders() -> impl IntoView {
     let lab = expect_context::<Lab>();
+    let statuses = order_statuses(lab);
+    // Keyed by everything a row shows: after a command only the rows that changed are drawn again.
     let rows = move || {
+        let marks = statuses.get();
         lab.readout.with(|s| {
             newest(&s.model.order_order)
                 .iter()
                 .filter_map(|id| match s.model.orders.get(id) {
-                    Some(OrderState::Placed(order)) => Some((
-                        id.to_string(),
-                        s.customer_name(&order.customer_id),
-                        order.clone(),
-                    )),
+                    Some(OrderState::Placed(order)) => {
+                        let id = id.to_string();
+                        Some(OrderRow {
+                            changed: marks.now.change(&id).is_some(),
+                            customer: s.customer_name(&order.customer_id),
+                            total: order.total.to_string(),
+                            status: order.status,
+                            id,
+                        })
+                    }
                     _ => None,
                 })
                 .collect::<Vec<_>>()
@@ -395,7 +431,6 @@ fn Orders() -> impl IntoView {
         lab.readout
             .with(|s| shown_note(s.model.order_order.len(), "orders"))
     };
-    let statuses = order_statuses(lab);
     view! {
         <div class="table-scroll">
         <table class="grid" aria-labelledby="orders-title" data-testid="orders">
@@ -404,27 +439,17 @@ fn Orders() -> impl IntoView {
                 <tr><th scope="col">"Order"</th><th scope="col">"Customer"</th><th scope="col">"Total"</th><th scope="col">"Status"</th></tr>
             </thead>
             <tbody>
-                {move || {
-                    let marks = statuses.get();
-                    rows()
-                        .into_iter()
-                        .map(|(id, customer, order)| {
-                            let id_for_actions = id.clone();
-                            let changed = marks.now.change(&id).is_some();
-                            view! {
-                                <tr data-fresh=fresh(changed)>
-                                    <td><code>{id}</code></td>
-                                    <td>{customer}</td>
-                                    <td class="num">{order.total.to_string()}</td>
-                                    <td>
-                                        <StatusBadge status=order.status />
-                                        <div class="actions"><OrderActions id=id_for_actions status=order.status /></div>
-                                    </td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()
-                }}
+                <For each=rows key=|row| row.clone() let(row)>
+                    <tr data-fresh=fresh(row.changed)>
+                        <td><code>{row.id.clone()}</code></td>
+                        <td>{row.customer}</td>
+                        <td class="num">{row.total}</td>
+                        <td>
+                            <StatusBadge status=row.status />
+                            <div class="actions"><OrderActions id=row.id status=row.status /></div>
+                        </td>
+                    </tr>
+                </For>
             </tbody>
         </table>
         </div>

@@ -26,13 +26,16 @@ pub fn EventTable() -> impl IntoView {
             });
         }
     });
+    // Keyed by everything a row shows (a reset or an import brings other events under the same
+    // ids): after a command only the new rows, and those that lose their mark, are drawn.
     let rows = move || {
         let arrived = arrived.get().now;
         lab.readout.with(|s| {
             newest(&s.events)
                 .iter()
-                .map(|e| {
-                    let meta = format!(
+                .map(|e| EventRow {
+                    id: e.event_id,
+                    meta: format!(
                         "version {} of its entity · schema v{} · by {} · correlation {}{}",
                         e.version,
                         e.schema_version,
@@ -42,18 +45,14 @@ pub fn EventTable() -> impl IntoView {
                             .causation_id
                             .map(|c| format!(" · caused by #{c}"))
                             .unwrap_or_default()
-                    );
-                    view! {
-                        <tr title=meta data-fresh=fresh(arrived.is_new(e.event_id))>
-                            <td class="num">{event_link(e.event_id)}</td>
-                            <td>{e.entity_type.clone()}</td>
-                            <td><code>{e.entity_id.clone()}</code></td>
-                            <td>{e.event_type.clone()}</td>
-                            <td><code class="json">{e.event_data.clone()}</code></td>
-                        </tr>
-                    }
+                    ),
+                    entity_type: e.entity_type.clone(),
+                    entity_id: e.entity_id.clone(),
+                    event_type: e.event_type.clone(),
+                    data: e.event_data.clone(),
+                    is_new: arrived.is_new(e.event_id),
                 })
-                .collect_view()
+                .collect::<Vec<_>>()
         })
     };
     // Only the newest rows are drawn, so a command costs the same with 100 events as with 100,000.
@@ -91,7 +90,17 @@ pub fn EventTable() -> impl IntoView {
                             <th scope="col">"event_data"</th>
                         </tr>
                     </thead>
-                    <tbody>{rows}</tbody>
+                    <tbody>
+                        <For each=rows key=|row| row.clone() let(row)>
+                            <tr title=row.meta data-fresh=fresh(row.is_new)>
+                                <td class="num">{event_link(row.id)}</td>
+                                <td>{row.entity_type}</td>
+                                <td><code>{row.entity_id}</code></td>
+                                <td>{row.event_type}</td>
+                                <td><code class="json">{row.data}</code></td>
+                            </tr>
+                        </For>
+                    </tbody>
                 </table>
             </div>
             <Show when=move || lab.readout.with(|s| s.events.is_empty())>
@@ -99,4 +108,16 @@ pub fn EventTable() -> impl IntoView {
             </Show>
         </section>
     }
+}
+
+/// One row of the event store's table: everything it shows, so it doubles as the row's key.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct EventRow {
+    id: u64,
+    meta: String,
+    entity_type: String,
+    entity_id: String,
+    event_type: String,
+    data: String,
+    is_new: bool,
 }

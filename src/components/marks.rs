@@ -5,6 +5,7 @@
 //! (`data-was`, drawn by the stylesheet, so the cell's own text stays the value).
 //! Nothing is marked until the lab has read its whole log, so opening a page marks nothing.
 
+use super::command_side::newest;
 use crate::address::href;
 use crate::lab::{Lab, Readout, StoreStatus};
 use foldlab_domain::OrderState;
@@ -98,13 +99,15 @@ pub fn checkpoints(lab: Lab) -> Memo<Tracked<Seen<String, u64>>> {
 /// A money cell of a keyed row: which row, and which column.
 pub type Cell = (String, &'static str);
 
-/// Every money cell of the command side's customers table (credit limit, reserved, available).
+/// Every money cell of the command side's customers table (credit limit, reserved, available),
+/// for the customers it shows.
 pub fn customer_cells(lab: Lab) -> Memo<Tracked<Seen<Cell, String>>> {
     seen(lab, move || {
         lab.readout.with(|s| {
             let mut cells = BTreeMap::new();
-            for (id, state) in &s.model.customers {
-                if let Some(c) = state.customer() {
+            for id in newest(&s.model.customer_order) {
+                let state = s.model.customers.get(id);
+                if let Some(c) = state.and_then(|state| state.customer()) {
                     let id = id.to_string();
                     cells.insert((id.clone(), "limit"), c.credit_limit.to_string());
                     cells.insert((id.clone(), "reserved"), c.reserved().to_string());
@@ -131,14 +134,13 @@ pub fn view_cells(lab: Lab) -> Memo<Tracked<Seen<Cell, String>>> {
     })
 }
 
-/// Each order's status on the command side, by order id.
+/// Each order's status on the command side, by order id, for the orders its table shows.
 pub fn order_statuses(lab: Lab) -> Memo<Tracked<Seen<String, String>>> {
     seen(lab, move || {
         lab.readout.with(|s| {
-            s.model
-                .orders
+            newest(&s.model.order_order)
                 .iter()
-                .filter_map(|(id, state)| match state {
+                .filter_map(|id| match s.model.orders.get(id)? {
                     OrderState::Placed(o) => Some((id.to_string(), o.status.to_string())),
                     _ => None,
                 })
@@ -153,16 +155,33 @@ pub fn fresh(changed: bool) -> Option<&'static str> {
 }
 
 /// A money value and, when it changed in the last render, what it was.
-pub fn money_cell(
-    marks: &Tracked<Seen<Cell, String>>,
-    id: &str,
-    column: &'static str,
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct MoneyCell {
     value: String,
-) -> impl IntoView {
-    let key = (id.to_string(), column);
-    let was = marks.now.was(&key).cloned();
-    let changed = marks.now.change(&key).is_some();
-    view! { <span class="value" data-fresh=fresh(changed) data-was=was>{value}</span> }
+    was: Option<String>,
+    changed: bool,
+}
+
+impl MoneyCell {
+    /// The cell `column` of row `id`, showing `value`, marked from `marks`.
+    pub fn of(
+        marks: &Tracked<Seen<Cell, String>>,
+        id: &str,
+        column: &'static str,
+        value: String,
+    ) -> Self {
+        let key = (id.to_string(), column);
+        Self {
+            was: marks.now.was(&key).cloned(),
+            changed: marks.now.change(&key).is_some(),
+            value,
+        }
+    }
+
+    /// The cell as the tables show it.
+    pub fn view(self) -> impl IntoView {
+        view! { <span class="value" data-fresh=fresh(self.changed) data-was=self.was>{self.value}</span> }
+    }
 }
 
 /// An event id as a link to the Events inspector, which opens with that event selected and its

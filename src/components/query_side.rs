@@ -2,7 +2,7 @@
 //! and so behind the event store until its deliveries run.
 
 use super::command_side::StatusBadge;
-use super::marks::{money_cell, view_cells};
+use super::marks::{view_cells, MoneyCell};
 use crate::lab::{Lab, Readout};
 use foldlab_domain::CustomerView;
 use foldlab_engine::Subscriber;
@@ -48,6 +48,8 @@ pub fn QuerySide() -> impl IntoView {
             })
         })
     };
+    // Keyed by everything a card shows: after a command only the documents that changed are drawn
+    // again.
     let cards = move || {
         let marks = cells.get();
         lab.readout.with(|s| {
@@ -55,36 +57,24 @@ pub fn QuerySide() -> impl IntoView {
                 .into_iter()
                 .map(|c| {
                     let id = c.customer_id.to_string();
-                    let orders = c
-                        .recent_orders
-                        .iter()
-                        .map(|o| {
-                            view! {
-                                <li>
-                                    <code>{o.order_id.to_string()}</code>
-                                    " "
-                                    <span class="num">{o.total.to_string()}</span>
-                                    " "
-                                    <StatusBadge status=o.status />
-                                </li>
-                            }
-                        })
-                        .collect_view();
-                    view! {
-                        <article class="doc" aria-label=format!("Customer view of {}", c.name)>
-                            <h3>{c.name.clone()} " " <code>{c.customer_id.to_string()}</code></h3>
-                            <dl>
-                                <dt>"Credit limit"</dt>
-                                <dd class="num">{money_cell(&marks, &id, "limit", c.credit_limit.to_string())}</dd>
-                                <dt>"Available credit"</dt>
-                                <dd class="num">{money_cell(&marks, &id, "available", c.available_credit.to_string())}</dd>
-                            </dl>
-                            <h4>"Recent orders"</h4>
-                            <ul class="recent">{orders}</ul>
-                        </article>
+                    Card {
+                        limit: MoneyCell::of(&marks, &id, "limit", c.credit_limit.to_string()),
+                        available: MoneyCell::of(
+                            &marks,
+                            &id,
+                            "available",
+                            c.available_credit.to_string(),
+                        ),
+                        name: c.name.clone(),
+                        orders: c
+                            .recent_orders
+                            .iter()
+                            .map(|o| (o.order_id.to_string(), o.total.to_string(), o.status))
+                            .collect(),
+                        id,
                     }
                 })
-                .collect_view()
+                .collect::<Vec<_>>()
         })
     };
     view! {
@@ -103,13 +93,51 @@ pub fn QuerySide() -> impl IntoView {
             <p class="lag" data-testid="view-lag" aria-live="polite">{lag}</p>
             {move || documents_note().map(|text| view! { <p class="hint" data-testid="customer-view-note">{text}</p> })}
             <div class="docs" data-testid="customer-view">
-                {cards}
+                <For each=cards key=|card| card.clone() let(card)>
+                    <article class="doc" aria-label=format!("Customer view of {}", card.name)>
+                        <h3>{card.name.clone()} " " <code>{card.id}</code></h3>
+                        <dl>
+                            <dt>"Credit limit"</dt>
+                            <dd class="num">{card.limit.view()}</dd>
+                            <dt>"Available credit"</dt>
+                            <dd class="num">{card.available.view()}</dd>
+                        </dl>
+                        <h4>"Recent orders"</h4>
+                        <ul class="recent">
+                            {card
+                                .orders
+                                .into_iter()
+                                .map(|(id, total, status)| {
+                                    view! {
+                                        <li>
+                                            <code>{id}</code>
+                                            " "
+                                            <span class="num">{total}</span>
+                                            " "
+                                            <StatusBadge status=status />
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    </article>
+                </For>
                 <Show when=move || lab.readout.with(|s| s.view.customers.is_empty())>
                     <p class="empty">"The view holds no customers yet."</p>
                 </Show>
             </div>
         </section>
     }
+}
+
+/// One customer document as the stage shows it: everything in it, so it doubles as its key.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct Card {
+    id: String,
+    name: String,
+    limit: MoneyCell,
+    available: MoneyCell,
+    orders: Vec<(String, String, foldlab_domain::OrderStatus)>,
 }
 
 /// How many customer documents the stage shows: each is a card with its recent orders, so a lab
