@@ -1310,3 +1310,78 @@ async fn create_each(
     }))
     .await
 }
+
+#[wasm_bindgen_test]
+async fn a_damaged_document_of_a_view_in_parts_is_named_and_the_view_saved_whole_again() {
+    let name = fresh_name("idb-parts");
+    let store = IndexedDbStore::open(&name).await.expect("open");
+    let parts = [
+        foldlab_domain::PartChange {
+            map: "customers",
+            key: "c1".into(),
+            json: Some(r#"{"n":1}"#.into()),
+        },
+        foldlab_domain::PartChange {
+            map: "customers",
+            key: "c2".into(),
+            json: Some(r#"{"n":2}"#.into()),
+        },
+    ];
+    let head = r#"{"last_event_id":2,"customers":{}}"#;
+    let save = foldlab_store::ViewSave {
+        subscriber: "customer-view",
+        position: 2,
+        head,
+        parts: &parts,
+        base: None,
+    };
+    let mark = store
+        .save_view(&save)
+        .await
+        .expect("saved")
+        .expect("a mark");
+    assert_eq!(store.holds_view(&mark).await, Ok(true));
+
+    // A document edited into something that is not JSON, behind the store's back.
+    for json in [
+        JsValue::from_str(r#"{"n":2},"x":{"#),
+        JsValue::from_f64(2.0),
+    ] {
+        let db = raw_idb(&name).await;
+        let tx = db
+            .transaction_with_str_and_mode("parts", web_sys::IdbTransactionMode::Readwrite)
+            .expect("transaction");
+        let documents = tx.object_store("parts").expect("parts");
+        let edited = js_sys::Object::new();
+        for (field, value) in [
+            ("subscriber", JsValue::from_str("customer-view")),
+            ("map", JsValue::from_str("customers")),
+            ("key", JsValue::from_str("c2")),
+            ("json", json),
+        ] {
+            Reflect::set(&edited, &field.into(), &value).expect("set");
+        }
+        settle(&documents.put(&edited).expect("put"))
+            .await
+            .expect("put");
+        db.close();
+        let loaded = store.load_checkpoint("customer-view").await;
+        assert!(
+            matches!(&loaded, Err(StoreError::Corrupt(why)) if why.contains("customer-view")),
+            "{loaded:?}"
+        );
+    }
+    // The position alone still reads, and a save of the whole view replaces the damaged one.
+    assert_eq!(store.load_position("customer-view").await, Ok(Some(2)));
+    let again = store.save_view(&save).await.expect("saved");
+    assert!(again.is_some());
+    let whole = store
+        .load_checkpoint("customer-view")
+        .await
+        .expect("reads")
+        .expect("saved");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&whole.state).expect("JSON"),
+        serde_json::json!({"last_event_id": 2, "customers": {"c1": {"n": 1}, "c2": {"n": 2}}})
+    );
+}

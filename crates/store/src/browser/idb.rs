@@ -878,25 +878,17 @@ impl EventStore for IndexedDbStore {
         let parts: Array = parts
             .dyn_into()
             .map_err(|v| corrupt(&format!("its documents are {v:?}")))?;
+        // Every document in one transfer (see `records.js`).
+        let packed = pack_parts(&parts)
+            .as_string()
+            .ok_or_else(|| corrupt(&"a document record is not one the store writes"))?;
+        let mut fields = packed.split('\0');
         let mut documents = Vec::with_capacity(parts.length() as usize);
-        for part in parts.iter() {
-            let field = |name: &str| {
-                js_sys::Reflect::get(&part, &JsValue::from_str(name))
-                    .ok()
-                    .and_then(|v| v.as_string())
-            };
-            match (field("map"), field("key"), field("json")) {
-                (Some(map), Some(key), Some(json)) => documents.push((map, key, json)),
-                _ => return Err(corrupt(&format!("a document is {part:?}"))),
-            }
+        while let (Some(map), Some(key), Some(json)) = (fields.next(), fields.next(), fields.next())
+        {
+            documents.push((map, key, json));
         }
-        checkpoint.state = assemble(
-            &checkpoint.state,
-            documents
-                .iter()
-                .map(|(map, key, json)| (map.as_str(), key.as_str(), json.as_str())),
-        )
-        .map_err(|e| corrupt(&e.0))?;
+        checkpoint.state = assemble(&checkpoint.state, documents).map_err(|e| corrupt(&e.0))?;
         let mark = ViewMark {
             subscriber: subscriber.to_string(),
             position: checkpoint.position,
@@ -924,15 +916,7 @@ impl EventStore for IndexedDbStore {
         let mut documents = Vec::with_capacity(save.parts.len());
         for part in save.parts {
             documents.push(match &part.json {
-                Some(json) => Ok(to_record(
-                    &PartRecord {
-                        subscriber: save.subscriber,
-                        map: part.map,
-                        key: &part.key,
-                        json,
-                    },
-                    format_args!("a document of {}", save.subscriber),
-                )?),
+                Some(json) => Ok(part_record(save.subscriber, part.map, &part.key, json)),
                 None => Err(part_key(save.subscriber, part.map, &part.key)),
             });
         }
@@ -1117,15 +1101,6 @@ struct ViewRecord<'a> {
     stamp: &'a str,
 }
 
-/// One document of a view saved in parts.
-#[derive(Serialize)]
-struct PartRecord<'a> {
-    subscriber: &'a str,
-    map: &'a str,
-    key: &'a str,
-    json: &'a str,
-}
-
 /// The stamp of a view's save, in its checkpoint record (none in a checkpoint saved whole).
 fn stamp_of(record: &JsValue) -> Option<String> {
     js_sys::Reflect::get(record, &JsValue::from_str("stamp"))
@@ -1261,6 +1236,15 @@ extern "C" {
     /// `[strings joined by NUL, Float64Array of numbers]` for plain records, `null` otherwise.
     #[wasm_bindgen(js_name = packRecords)]
     fn pack_records(records: &Array) -> JsValue;
+
+    /// Map, key and JSON of every document record joined by NUL, or `null` for a record of
+    /// another shape.
+    #[wasm_bindgen(js_name = packParts)]
+    fn pack_parts(records: &Array) -> JsValue;
+
+    /// A document record of a view saved in parts.
+    #[wasm_bindgen(js_name = partRecord)]
+    fn part_record(subscriber: &str, map: &str, key: &str, json: &str) -> JsValue;
 
     /// A plain record with the envelope's fields (see [`event_record`]).
     #[wasm_bindgen(js_name = eventRecord)]

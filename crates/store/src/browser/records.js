@@ -67,3 +67,25 @@ export function eventRecord(
     metadata: { actor, correlation_id: correlationId, causation_id: causationId },
   };
 }
+
+// The documents of a view saved in parts, packed like the events: map, key and JSON of every
+// record joined by NUL into one string. Null when a record is not the plain shape the store writes.
+export function packParts(records) {
+  const parts = new Array(records.length * 3);
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    if (r === null || typeof r !== 'object') return null;
+    parts[3 * i] = r.map;
+    parts[3 * i + 1] = r.key;
+    parts[3 * i + 2] = r.json;
+    for (let j = 3 * i; j < 3 * i + 3; j++) {
+      if (!text(parts[j])) return null;
+    }
+  }
+  return parts.join(SEP);
+}
+
+// One document record of a view saved in parts.
+export function partRecord(subscriber, map, key, json) {
+  return { subscriber, map, key, json };
+}
