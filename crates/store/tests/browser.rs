@@ -1341,6 +1341,14 @@ async fn a_damaged_document_of_a_view_in_parts_is_named_and_the_view_saved_whole
         .expect("saved")
         .expect("a mark");
     assert_eq!(store.holds_view(&mark).await, Ok(true));
+    // The integrity check reads the view whole, as an export or a salvage must.
+    let report = store.check_integrity().await.expect("checked");
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert_eq!(report.checkpoints.len(), 1);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&report.checkpoints[0].state).expect("JSON"),
+        serde_json::json!({"last_event_id": 2, "customers": {"c1": {"n": 1}, "c2": {"n": 2}}})
+    );
 
     // A document edited into something that is not JSON, behind the store's back.
     for json in [
@@ -1370,6 +1378,13 @@ async fn a_damaged_document_of_a_view_in_parts_is_named_and_the_view_saved_whole
             matches!(&loaded, Err(StoreError::Corrupt(why)) if why.contains("customer-view")),
             "{loaded:?}"
         );
+        let report = store.check_integrity().await.expect("checked");
+        assert!(
+            report.checkpoints.is_empty(),
+            "a view with a damaged document is left out"
+        );
+        assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+        assert_eq!(report.problems[0].record, "the checkpoint of customer-view");
     }
     // The position alone still reads, and a save of the whole view replaces the damaged one.
     assert_eq!(store.load_position("customer-view").await, Ok(Some(2)));

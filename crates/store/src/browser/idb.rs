@@ -30,6 +30,7 @@ use futures::channel::oneshot;
 use js_sys::{Array, Promise};
 use serde::Serialize;
 use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 use std::fmt::Display;
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
@@ -238,12 +239,12 @@ impl IndexedDbStore {
     /// ([`crate::integrity`]). Changes nothing. Fails only when the database cannot be read at all.
     pub async fn check_integrity(&self) -> Result<IntegrityReport, StoreError> {
         let tx = self.transaction(
-            &[EVENTS, CHECKPOINTS, SNAPSHOTS],
+            &[EVENTS, CHECKPOINTS, SNAPSHOTS, PARTS],
             IdbTransactionMode::Readonly,
         )?;
-        // Every request is issued before any is awaited, so all six run in the one transaction.
+        // Every request is issued before any is awaited, so all of them run in the one transaction.
         let mut requests = Vec::new();
-        for name in [EVENTS, CHECKPOINTS, SNAPSHOTS] {
+        for name in [EVENTS, CHECKPOINTS, SNAPSHOTS, PARTS] {
             let store = tx.object_store(name).map_err(unavailable)?;
             requests.push(Pending::new(&store.get_all_keys().map_err(unavailable)?));
             requests.push(Pending::new(&store.get_all().map_err(unavailable)?));
@@ -264,13 +265,49 @@ impl IndexedDbStore {
         let events = pairs(0)
             .map(|(key, value)| raw_event(&key, value))
             .collect();
+        // The documents of the views saved in parts, by subscriber: a view reads only whole.
+        let mut documents: BTreeMap<String, Vec<[String; 3]>> = BTreeMap::new();
+        for (key, value) in pairs(6) {
+            let field = |name: &str| {
+                js_sys::Reflect::get(&value, &JsValue::from_str(name))
+                    .ok()
+                    .and_then(|v| v.as_string())
+            };
+            let subscriber = js_sys::Reflect::get_u32(&key, 0)
+                .ok()
+                .and_then(|v| v.as_string())
+                .unwrap_or_default();
+            let fields = [field("map"), field("key"), field("json")];
+            let document = match fields {
+                [Some(map), Some(key), Some(json)] => [map, key, json],
+                // A record that is not a document: its view does not assemble.
+                _ => [String::new(), String::new(), "not a document".to_string()],
+            };
+            documents.entry(subscriber).or_default().push(document);
+        }
         let checkpoints = pairs(2)
             .map(|(key, value)| {
                 let subscriber = key.as_string().unwrap_or_else(|| format!("{key:?}"));
+                let in_parts = stamp_of(&value).is_some();
+                let read = serde_wasm_bindgen::from_value::<Checkpoint>(value)
+                    .map_err(|e| e.to_string())
+                    .and_then(|mut checkpoint| {
+                        if in_parts {
+                            let parts = documents.get(&subscriber).map_or(&[][..], Vec::as_slice);
+                            checkpoint.state = assemble(
+                                &checkpoint.state,
+                                parts.iter().map(|[map, key, json]| {
+                                    (map.as_str(), key.as_str(), json.as_str())
+                                }),
+                            )
+                            .map_err(|e| e.0)?;
+                        }
+                        Ok(checkpoint)
+                    });
                 RawRecord {
                     record: format!("the checkpoint of {subscriber}"),
                     stream: None,
-                    read: serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string()),
+                    read,
                 }
             })
             .collect();
