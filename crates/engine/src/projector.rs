@@ -16,6 +16,7 @@
 
 use foldlab_domain::{project, ApplyOutcome, EventEnvelope, InParts, Projection, UnreadableEvent};
 use foldlab_store::{Checkpoint, EventStore, StoreError, ViewMark, ViewSave};
+use futures::lock::Mutex;
 use std::cell::{Cell, RefCell};
 use std::fmt;
 
@@ -189,6 +190,10 @@ pub struct Projector<P: Projection> {
     /// while the store still holds exactly that checkpoint, so a long view is not decoded again
     /// after every event (see [`Projector::load`]).
     kept: RefCell<Option<(Saved, P::State)>>,
+    /// One operation on the view at a time: a read of the view while a catch-up is saving it would
+    /// otherwise read it from the store again, and two saves from the same view would find each
+    /// other's save in the way and write the whole view.
+    turn: Mutex<()>,
 }
 
 /// What the store holds of a view, as this projector last saved or read it.
@@ -225,6 +230,7 @@ impl<P: Projection> Projector<P> {
             paused: Cell::new(false),
             delay_ms: Cell::new(0),
             kept: RefCell::new(None),
+            turn: Mutex::new(()),
         }
     }
 
@@ -238,6 +244,7 @@ impl<P: Projection> Projector<P> {
         &self,
         store: &S,
     ) -> Result<Projected<P::State>, ProjectorError> {
+        let _turn = self.turn.lock().await;
         let (projected, saved) = self.take_view(store).await?;
         if let Some(saved) = saved {
             self.kept.replace(Some((saved, projected.state.clone())));
@@ -315,6 +322,7 @@ impl<P: Projection> Projector<P> {
         store: &S,
         event: &EventEnvelope,
     ) -> Result<ApplyOutcome, ProjectorError> {
+        let _turn = self.turn.lock().await;
         let (
             Projected {
                 position,
@@ -349,6 +357,7 @@ impl<P: Projection> Projector<P> {
         if self.is_paused() {
             return Ok(Progress::Paused);
         }
+        let _turn = self.turn.lock().await;
         let (
             Projected {
                 position,
@@ -386,10 +395,13 @@ impl<P: Projection> Projector<P> {
     /// Drops the view and applies every event again from position 0, as a projection changed in
     /// code must be. A paused projector is left empty at position 0, to be stepped through.
     pub async fn rebuild<S: EventStore>(&self, store: &S) -> Result<CatchUp, ProjectorError> {
-        self.kept.replace(None);
-        let mut empty = self.projection.initial_state();
-        let saved = self.save(store, 0, &mut empty, None).await?;
-        self.keep(Some(saved), empty);
+        {
+            let _turn = self.turn.lock().await;
+            self.kept.replace(None);
+            let mut empty = self.projection.initial_state();
+            let saved = self.save(store, 0, &mut empty, None).await?;
+            self.keep(Some(saved), empty);
+        }
         self.advance(store, u64::MAX).await
     }
 
@@ -484,6 +496,7 @@ impl<P: Projection> Projector<P> {
         store: &S,
         until: u64,
     ) -> Result<CatchUp, ProjectorError> {
+        let _turn = self.turn.lock().await;
         let (
             Projected {
                 mut position,
