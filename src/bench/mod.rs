@@ -610,6 +610,14 @@ async fn write_lab(
                 .map_err(store_error)?;
         }
     }
+    // Saved in parts, as a lab that has run keeps its views (the checkpoints above are whole).
+    for control in engine.query_side().controls() {
+        engine
+            .query_side()
+            .resave(control.name(), store)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
     for snapshot in lab_snapshots(&engine).await.map_err(store_error)? {
         store.save_snapshot(&snapshot).await.map_err(store_error)?;
     }

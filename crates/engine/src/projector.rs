@@ -405,6 +405,26 @@ impl<P: Projection> Projector<P> {
         self.advance(store, u64::MAX).await
     }
 
+    /// Saves the view as the store holds it again, replacing what was saved: in parts where the
+    /// store keeps views so. After an import, which saves each view whole, this writes the parts at
+    /// once instead of at the first catch-up. Nothing happens before the view's first save.
+    pub async fn resave<S: EventStore>(&self, store: &S) -> Result<(), ProjectorError> {
+        let _turn = self.turn.lock().await;
+        let (
+            Projected {
+                position,
+                mut state,
+            },
+            saved,
+        ) = self.take_view(store).await?;
+        if saved.is_none() {
+            return Ok(());
+        }
+        let saved = self.save(store, position, &mut state, None).await?;
+        self.keep(Some(saved), state);
+        Ok(())
+    }
+
     /// How far the view is behind the event store now.
     pub async fn lag<S: EventStore>(&self, store: &S) -> Result<Lag, ProjectorError> {
         let head = store.head().await?;

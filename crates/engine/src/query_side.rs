@@ -144,6 +144,11 @@ impl QuerySide {
         by_name!(self, name, |projector| projector.catch_up(store).await)
     }
 
+    /// Saves the view of the projection named `name` again (see [`Projector::resave`]).
+    pub async fn resave<S: EventStore>(&self, name: &str, store: &S) -> Result<(), ProjectorError> {
+        by_name!(self, name, |projector| projector.resave(store).await)
+    }
+
     /// Rebuilds the projection named `name` from position 0 (see [`Projector::rebuild`]).
     pub async fn rebuild<S: EventStore>(
         &self,

@@ -685,3 +685,39 @@ fn two_projectors_saving_one_view_in_parts_at_once_always_leave_exactly_the_fold
         );
     }
 }
+
+#[test]
+fn a_view_saved_whole_is_saved_again_in_parts_and_reads_back_the_same() {
+    let e = given_a_busy_lab();
+    block_on(
+        e.query_side()
+            .catch_up(OrderHistoryProjection::NAME, e.store()),
+    )
+    .expect("caught up");
+    let whole = block_on(e.store().load_checkpoint(OrderHistoryProjection::NAME))
+        .expect("load")
+        .expect("saved");
+    // An import saves it whole: no mark.
+    block_on(e.store().save_checkpoint(&whole)).expect("saved whole");
+    let (_, mark) = block_on(e.store().load_view(OrderHistoryProjection::NAME))
+        .expect("load")
+        .expect("saved");
+    assert_eq!(mark, None);
+
+    block_on(
+        e.query_side()
+            .resave(OrderHistoryProjection::NAME, e.store()),
+    )
+    .expect("saved again");
+    let (again, mark) = block_on(e.store().load_view(OrderHistoryProjection::NAME))
+        .expect("load")
+        .expect("saved");
+    assert!(mark.is_some(), "saved in parts");
+    assert_eq!(again.position, whole.position);
+    let read = |state: &str| serde_json::from_str::<OrderHistories>(state).expect("reads");
+    assert_eq!(read(&again.state), read(&whole.state));
+    assert_eq!(
+        read(&again.state),
+        fresh(&OrderHistoryProjection, &e, head(&e))
+    );
+}

@@ -438,6 +438,15 @@ pub async fn restore<S: EventStore>(engine: &Engine<S>, file: &LabFile) -> Resul
             .await
             .map_err(|e| format!("the snapshot of {} cannot be saved: {e}", snapshot.stream()))?;
     }
+    // The views arrive whole; saved in parts now, the first command after the import does not
+    // pay for it.
+    for control in engine.query_side().controls() {
+        engine
+            .query_side()
+            .resave(control.name(), store)
+            .await
+            .map_err(|e| format!("a projection's checkpoint cannot be read: {e}"))?;
+    }
     let every = file.settings.snapshot_every;
     engine.set_snapshot_policy(every);
     for control in engine.query_side().controls() {
