@@ -164,6 +164,8 @@ async function storedEvents(page: Page): Promise<[number, string, number][]> {
 }
 
 test('two tabs writing to one customer at once: nothing lost or doubled, the loser retries, both show one log', async ({ context }) => {
+  // Up to six pairs of saves, a few seconds each on a loaded machine.
+  test.setTimeout(120_000);
   const tabs = [await context.newPage(), await context.newPage()];
   const problems = tabs.map((tab) => trackConsoleErrors(tab));
   const [a, b] = tabs.map((tab) => new LabPage(tab));

@@ -272,6 +272,8 @@ test('counts are said in the right number: 1 delivery, 1 event', async ({ page }
 });
 
 test('a command that lost a race says so in a sentence of its own, after its confirmation', async ({ context }) => {
+  // Up to three pairs of saves, a few seconds each on a loaded machine.
+  test.setTimeout(60_000);
   const tabs = [await context.newPage(), await context.newPage()];
   const problems = tabs.map((tab) => trackConsoleErrors(tab));
   const [a, b] = tabs.map((tab) => new LabPage(tab));
