@@ -1,7 +1,7 @@
 //! The command side: forms that send one command to one aggregate, and the aggregates' current
 //! state folded from their events.
 
-use super::marks::{customer_cells, fresh, order_statuses, MoneyCell};
+use super::marks::{customer_cells, fresh, newest, order_statuses, MoneyCell, SHOWN_ROWS};
 use crate::lab::Lab;
 use foldlab_domain::{CustomerState, OrderState, OrderStatus};
 use gloo_storage::{LocalStorage, Storage};
@@ -497,16 +497,6 @@ pub fn StatusBadge(status: OrderStatus) -> impl IntoView {
         OrderStatus::Shipped => "badge shipped",
     };
     view! { <span class=class>{status.to_string()}</span> }
-}
-
-/// How many rows a table on the stage shows (the event store's, the customers', the orders'): a
-/// long lab (tens of thousands of events) would otherwise draw every one of them after every
-/// command.
-pub const SHOWN_ROWS: usize = 100;
-
-/// The newest [`SHOWN_ROWS`] of `ids` (oldest first), for a table that shows only those.
-pub fn newest<T>(ids: &[T]) -> &[T] {
-    &ids[ids.len().saturating_sub(SHOWN_ROWS)..]
 }
 
 /// A caption note when a table leaves rows out: " — the newest 100 of 25,000 orders …" (it follows

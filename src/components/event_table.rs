@@ -2,8 +2,7 @@
 //! Sourcing"): one row per event, the newest marked as it arrives, each id a link to the Events
 //! inspector.
 
-use super::command_side::{newest, SHOWN_ROWS};
-use super::marks::{event_link, fresh, new_events};
+use super::marks::{event_link, fresh, new_events, newest, SHOWN_ROWS};
 use crate::lab::Lab;
 use leptos::prelude::*;
 

@@ -5,7 +5,6 @@
 //! (`data-was`, drawn by the stylesheet, so the cell's own text stays the value).
 //! Nothing is marked until the lab has read its whole log, so opening a page marks nothing.
 
-use super::command_side::newest;
 use crate::address::href;
 use crate::lab::{Lab, Readout, StoreStatus};
 use foldlab_domain::OrderState;
@@ -147,6 +146,16 @@ pub fn order_statuses(lab: Lab) -> Memo<Tracked<Seen<String, String>>> {
                 .collect()
         })
     })
+}
+
+/// How many rows a table on the stage shows (the event store's, the customers', the orders'): a
+/// long lab (tens of thousands of events) would otherwise draw every one of them after every
+/// command.
+pub const SHOWN_ROWS: usize = 100;
+
+/// The newest [`SHOWN_ROWS`] of `ids` (oldest first), for a table that shows only those.
+pub fn newest<T>(ids: &[T]) -> &[T] {
+    &ids[ids.len().saturating_sub(SHOWN_ROWS)..]
 }
 
 /// `data-fresh` for something that changed in the last render.
