@@ -47,7 +47,10 @@ pub use order::{
     OrderStatus,
 };
 pub use order_history::{OrderHistories, OrderHistory, OrderHistoryProjection, StatusChange};
-pub use parts::{assemble, AssemblyError, DocumentMap, DocumentParts, InParts, PartChange};
+pub use parts::{
+    assemble, same_shape, AssemblyError, DocumentMap, DocumentParts, GroupedMap, InParts, MapShape,
+    PartChange,
+};
 pub use projection::{as_of, project, ApplyOutcome, Projection, UnreadableEvent};
 pub use snapshot::{SnapshotRejection, Snapshotting};
 pub use view::{CustomerView, CustomerViewProjection, CustomerViews, OrderSummary};

@@ -18,7 +18,7 @@ use crate::envelope::EventEnvelope;
 use crate::ids::{CustomerId, OrderId};
 use crate::money::Money;
 use crate::order::OrderEvent;
-use crate::parts::{DocumentMap, DocumentParts, InParts};
+use crate::parts::{DocumentMap, DocumentParts, GroupedMap, InParts};
 use crate::projection::Projection;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -62,7 +62,7 @@ pub struct NewCustomersWithHighValueOrders {
     /// Customers created within the last `window` events, not deleted.
     pub customers: DocumentMap<CustomerId, NewCustomer>,
     /// Which new customer each of their orders belongs to: OrderCancelled may not say.
-    pub order_owner: DocumentMap<OrderId, CustomerId>,
+    pub order_owner: GroupedMap<OrderId, CustomerId>,
 }
 
 impl InParts for NewCustomersWithHighValueOrders {
@@ -72,7 +72,7 @@ impl InParts for NewCustomersWithHighValueOrders {
             "window": self.window,
             "threshold": self.threshold,
             "customers": {},
-            "order_owner": {},
+            "order_owner": self.order_owner.shape().in_head(),
         })
         .to_string()
     }

@@ -9,7 +9,7 @@ use crate::envelope::EventEnvelope;
 use crate::ids::{CustomerId, OrderId};
 use crate::money::Money;
 use crate::order::{CancelReason, LineItem, OrderEvent, OrderStatus};
-use crate::parts::{DocumentMap, DocumentParts, InParts};
+use crate::parts::{DocumentMap, DocumentParts, GroupedMap, InParts};
 use crate::projection::Projection;
 use serde::{Deserialize, Serialize};
 
@@ -55,12 +55,12 @@ pub struct OrderHistories {
     /// Each customer's orders, in the order they were placed.
     pub customers: DocumentMap<CustomerId, Vec<OrderHistory>>,
     /// Which customer each order belongs to: OrderApproved and OrderShipped do not repeat it.
-    pub order_owner: DocumentMap<OrderId, CustomerId>,
+    pub order_owner: GroupedMap<OrderId, CustomerId>,
 }
 
 impl InParts for OrderHistories {
     fn head(&self) -> String {
-        serde_json::json!({"last_event_id": self.last_event_id, "customers": {}, "order_owner": {}})
+        serde_json::json!({"last_event_id": self.last_event_id, "customers": {}, "order_owner": self.order_owner.shape().in_head()})
             .to_string()
     }
 

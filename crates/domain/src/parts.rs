@@ -6,6 +6,11 @@
 //! whole view stays one JSON value when read back: the head (the view's JSON with every document
 //! map empty) with each map's documents put back in ([`assemble`]), which is what an export
 //! writes and an import reads.
+//!
+//! An index of small entries (which customer each order belongs to) is kept in a fixed number of
+//! groups instead ([`GroupedMap`]): one record per order would make a view of 25,000 orders
+//! 25,000 records to read before the lab can show it. The head says how each map is kept
+//! ([`MapShape`]).
 
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -143,6 +148,52 @@ pub trait DocumentParts {
     fn take_all(&mut self) -> Vec<(String, Option<String>)>;
     /// Forgets what changed (the view was saved whole).
     fn forget_changed(&mut self);
+    /// How the map is kept: a document per key, or its entries in groups.
+    fn shape(&self) -> MapShape;
+}
+
+/// How a view in parts keeps one of its maps, which its head says by the map field's empty value:
+/// `{}` for a document per key, `[]` for entries in groups (each group a JSON object).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MapShape {
+    /// One part per key: the part's JSON is the document.
+    Documents,
+    /// One part per group of keys: the part's JSON is an object of the group's entries.
+    Groups,
+}
+
+impl MapShape {
+    /// The map field's value in a head.
+    pub fn in_head(self) -> serde_json::Value {
+        match self {
+            MapShape::Documents => serde_json::Value::Object(serde_json::Map::new()),
+            MapShape::Groups => serde_json::Value::Array(Vec::new()),
+        }
+    }
+
+    fn of(value: &serde_json::Value) -> Option<MapShape> {
+        match value {
+            serde_json::Value::Object(o) if o.is_empty() => Some(MapShape::Documents),
+            serde_json::Value::Array(a) if a.is_empty() => Some(MapShape::Groups),
+            _ => None,
+        }
+    }
+}
+
+/// The maps a head names and how each is kept; `None` if the head is not a JSON object.
+pub fn shapes(head: &str) -> Option<BTreeMap<String, MapShape>> {
+    let head: serde_json::Map<String, serde_json::Value> = serde_json::from_str(head).ok()?;
+    Some(
+        head.iter()
+            .filter_map(|(name, value)| Some((name.clone(), MapShape::of(value)?)))
+            .collect(),
+    )
+}
+
+/// Whether a save with head `b` can change the parts saved with head `a`: both heads name the same
+/// maps, each kept the same way. (A view saved before its index was grouped cannot.)
+pub fn same_shape(a: &str, b: &str) -> bool {
+    matches!((shapes(a), shapes(b)), (Some(a), Some(b)) if a == b)
 }
 
 impl<K: Ord + AsRef<str>, V: Serialize> DocumentParts for DocumentMap<K, V> {
@@ -166,6 +217,173 @@ impl<K: Ord + AsRef<str>, V: Serialize> DocumentParts for DocumentMap<K, V> {
 
     fn forget_changed(&mut self) {
         self.changed.clear();
+    }
+
+    fn shape(&self) -> MapShape {
+        MapShape::Documents
+    }
+}
+
+/// How many groups a [`GroupedMap`] spreads its entries over: at 25,000 orders a group holds about
+/// a hundred entries (a few KB to write when one changes), and reading the index is 256 records.
+pub const GROUPS: u32 = 256;
+
+/// The group of a key: FNV-1a of its text, so every build and every browser puts a key in the
+/// same group.
+fn group_of(key: &str) -> u32 {
+    let hash = key.bytes().fold(0x811c_9dc5_u32, |hash, byte| {
+        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+    });
+    hash % GROUPS
+}
+
+/// A map of small entries kept in [`GROUPS`] groups, which remembers which groups changed since
+/// they were last taken: saved in parts, each changed group is one part. Serialized as the plain
+/// map, like [`DocumentMap`].
+#[derive(Clone, Debug)]
+pub struct GroupedMap<K: Ord, V> {
+    groups: BTreeMap<u32, BTreeMap<K, V>>,
+    changed: BTreeSet<u32>,
+    len: usize,
+}
+
+impl<K: Ord, V> Default for GroupedMap<K, V> {
+    fn default() -> Self {
+        Self {
+            groups: BTreeMap::new(),
+            changed: BTreeSet::new(),
+            len: 0,
+        }
+    }
+}
+
+impl<K: Ord, V: PartialEq> PartialEq for GroupedMap<K, V> {
+    /// The entries only (a key's group depends on the key alone).
+    fn eq(&self, other: &Self) -> bool {
+        self.groups == other.groups
+    }
+}
+
+impl<K: Ord, V: Eq> Eq for GroupedMap<K, V> {}
+
+impl<K: Ord + AsRef<str>, V> GroupedMap<K, V> {
+    /// The entry under `key`.
+    pub fn get(&self, key: &K) -> Option<&V> {
+        self.groups.get(&group_of(key.as_ref()))?.get(key)
+    }
+
+    /// Whether there is an entry under `key`.
+    pub fn contains_key(&self, key: &K) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Inserts or replaces the entry under `key`.
+    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        let group = group_of(key.as_ref());
+        self.changed.insert(group);
+        let old = self.groups.entry(group).or_default().insert(key, value);
+        if old.is_none() {
+            self.len += 1;
+        }
+        old
+    }
+
+    /// Removes the entry under `key`.
+    pub fn remove(&mut self, key: &K) -> Option<V> {
+        let group = group_of(key.as_ref());
+        let entries = self.groups.get_mut(&group)?;
+        let removed = entries.remove(key)?;
+        if entries.is_empty() {
+            self.groups.remove(&group);
+        }
+        self.changed.insert(group);
+        self.len -= 1;
+        Some(removed)
+    }
+
+    /// Keeps only the entries `keep` says yes to.
+    pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
+        for (group, entries) in &mut self.groups {
+            let before = entries.len();
+            entries.retain(&mut keep);
+            if entries.len() != before {
+                self.changed.insert(*group);
+                self.len -= before - entries.len();
+            }
+        }
+        self.groups.retain(|_, entries| !entries.is_empty());
+    }
+
+    /// Every entry, group by group.
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+        self.groups.values().flatten()
+    }
+
+    /// Every key, group by group.
+    pub fn keys(&self) -> impl Iterator<Item = &K> {
+        self.iter().map(|(key, _)| key)
+    }
+
+    /// How many entries there are.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl<K: Ord + AsRef<str>, V> FromIterator<(K, V)> for GroupedMap<K, V> {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(entries: I) -> Self {
+        let mut map = Self::default();
+        for (key, value) in entries {
+            map.insert(key, value);
+        }
+        map.changed.clear();
+        map
+    }
+}
+
+impl<K: Ord + Serialize, V: Serialize> Serialize for GroupedMap<K, V> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.groups.values().flatten())
+    }
+}
+
+impl<'de, K, V> Deserialize<'de> for GroupedMap<K, V>
+where
+    K: Ord + AsRef<str> + Deserialize<'de>,
+    V: Deserialize<'de>,
+{
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        BTreeMap::<K, V>::deserialize(deserializer).map(|map| map.into_iter().collect())
+    }
+}
+
+impl<K: Ord + AsRef<str> + Serialize, V: Serialize> DocumentParts for GroupedMap<K, V> {
+    fn take_changed(&mut self) -> Vec<(String, Option<String>)> {
+        std::mem::take(&mut self.changed)
+            .into_iter()
+            .map(|group| (group.to_string(), self.groups.get(&group).map(to_json)))
+            .collect()
+    }
+
+    fn take_all(&mut self) -> Vec<(String, Option<String>)> {
+        self.changed.clear();
+        self.groups
+            .iter()
+            .map(|(group, entries)| (group.to_string(), Some(to_json(entries))))
+            .collect()
+    }
+
+    fn forget_changed(&mut self) {
+        self.changed.clear();
+    }
+
+    fn shape(&self) -> MapShape {
+        MapShape::Groups
     }
 }
 
@@ -220,8 +438,9 @@ fn changes(maps: Vec<(&'static str, &mut dyn DocumentParts)>, all: bool) -> Vec<
 pub struct AssemblyError(pub String);
 
 /// The whole view's JSON from its head and its documents (`(map, key, json)`): each map field of
-/// the head gets its documents, in key order. Each part must be one JSON value, and the head a
-/// JSON object.
+/// the head gets its documents, in key order; a map the head keeps in groups (`[]`) gets every
+/// group's entries. Each part must be one JSON value (a group: an object), and the head a JSON
+/// object.
 pub fn assemble<'a>(
     head: &str,
     parts: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
@@ -244,9 +463,11 @@ pub fn assemble<'a>(
     };
     for (name, value) in &head {
         field(&mut out, name);
-        match maps.remove(name.as_str()) {
-            Some(documents) => write_documents(&mut out, &documents),
-            None => out.push_str(&value.to_string()),
+        let documents = maps.remove(name.as_str()).unwrap_or_default();
+        match MapShape::of(value) {
+            Some(MapShape::Groups) => write_groups(&mut out, name, &documents)?,
+            _ if !documents.is_empty() => write_documents(&mut out, &documents),
+            _ => out.push_str(&value.to_string()),
         }
     }
     for (name, documents) in &maps {
@@ -255,6 +476,34 @@ pub fn assemble<'a>(
     }
     out.push('}');
     Ok(out)
+}
+
+/// A grouped map's entries: each group is a JSON object, and the groups hold different keys, so
+/// their entries together are the map.
+fn write_groups(
+    out: &mut String,
+    map: &str,
+    groups: &BTreeMap<&str, &str>,
+) -> Result<(), AssemblyError> {
+    out.push('{');
+    let mut first = true;
+    for (key, json) in groups {
+        // Already checked to be one JSON value; one that begins with `{` is an object.
+        let inner = json
+            .trim()
+            .strip_prefix('{')
+            .and_then(|rest| rest.strip_suffix('}'))
+            .ok_or_else(|| AssemblyError(format!("the group {key} of {map} is not an object")))?
+            .trim();
+        if !inner.is_empty() {
+            if !std::mem::take(&mut first) {
+                out.push(',');
+            }
+            out.push_str(inner);
+        }
+    }
+    out.push('}');
+    Ok(())
 }
 
 fn write_documents(out: &mut String, documents: &BTreeMap<&str, &str>) {
@@ -370,6 +619,104 @@ pub(crate) mod tests {
         let read: DocumentMap<String, u32> =
             serde_json::from_str(r#"{"b":12,"d":4}"#).expect("reads");
         assert_eq!(read, map);
+    }
+
+    #[test]
+    fn a_grouped_map_names_the_groups_written_and_each_group_holds_its_entries() {
+        let mut map: GroupedMap<String, u32> = GroupedMap::default();
+        for i in 0..1_000 {
+            map.insert(format!("o{i}"), i);
+        }
+        assert_eq!(map.len(), 1_000);
+        let all = map.take_all();
+        assert!(
+            all.len() > 200 && all.len() <= GROUPS as usize,
+            "{}",
+            all.len()
+        );
+        // Every group is an object of its own entries, and together they are the map.
+        let mut seen = BTreeMap::new();
+        for (group, json) in &all {
+            let entries: BTreeMap<String, u32> =
+                serde_json::from_str(json.as_deref().expect("a group")).expect("an object");
+            for (key, value) in entries {
+                assert_eq!(group_of(&key).to_string(), *group);
+                assert!(seen.insert(key, value).is_none(), "one group per key");
+            }
+        }
+        assert_eq!(seen.len(), 1_000);
+        assert!(map.take_changed().is_empty(), "taken once");
+
+        // One entry changed: its group only; a group left empty is removed.
+        map.insert("o5".into(), 50);
+        let changed = map.take_changed();
+        assert_eq!(changed.len(), 1);
+        assert_eq!(changed[0].0, group_of("o5").to_string());
+        let mut lonely: GroupedMap<String, u32> = GroupedMap::default();
+        lonely.insert("x".into(), 1);
+        lonely.take_changed();
+        assert_eq!(lonely.remove(&"x".to_string()), Some(1));
+        assert_eq!(
+            lonely.take_changed(),
+            vec![(group_of("x").to_string(), None)]
+        );
+        assert!(lonely.is_empty());
+        map.retain(|key, _| key != "o7" && key != "o8");
+        assert_eq!(map.len(), 998);
+        let mut retained: Vec<String> = map.take_changed().into_iter().map(|(g, _)| g).collect();
+        retained.sort();
+        let mut expected = vec![group_of("o7").to_string(), group_of("o8").to_string()];
+        expected.sort();
+        expected.dedup();
+        assert_eq!(retained, expected);
+
+        // Serialized as the plain map, and read back into the same groups.
+        let json = serde_json::to_string(&map).expect("JSON");
+        let plain: BTreeMap<String, u32> = serde_json::from_str(&json).expect("a plain map");
+        assert_eq!(plain.len(), 998);
+        let read: GroupedMap<String, u32> = serde_json::from_str(&json).expect("reads");
+        assert_eq!(read, map);
+        assert_eq!(read.get(&"o5".to_string()), Some(&50));
+        assert!(!read.contains_key(&"o7".to_string()));
+    }
+
+    #[test]
+    fn a_head_says_how_each_map_is_kept_and_groups_assemble_into_one_map() {
+        let grouped = r#"{"n":1,"customers":{},"owners":[]}"#;
+        assert_eq!(
+            shapes(grouped),
+            Some(BTreeMap::from([
+                ("customers".to_string(), MapShape::Documents),
+                ("owners".to_string(), MapShape::Groups),
+            ]))
+        );
+        assert!(same_shape(grouped, r#"{"n":2,"customers":{},"owners":[]}"#));
+        assert!(!same_shape(
+            grouped,
+            r#"{"n":1,"customers":{},"owners":{}}"#
+        ));
+        assert!(!same_shape(grouped, "not JSON"));
+        let whole = assemble(
+            grouped,
+            [
+                ("owners", "3", r#" {"o1":"c1","o2":"c2"} "#),
+                ("owners", "9", "{}"),
+                ("owners", "12", r#"{"o3":"c1"}"#),
+                ("customers", "c1", r#"{"n":1}"#),
+            ],
+        )
+        .expect("assembled");
+        let value: serde_json::Value = serde_json::from_str(&whole).expect("JSON");
+        assert_eq!(
+            value,
+            serde_json::json!({"n": 1, "customers": {"c1": {"n": 1}}, "owners": {"o1": "c1", "o2": "c2", "o3": "c1"}})
+        );
+        let empty = assemble(grouped, []).expect("assembled");
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&empty).expect("JSON"),
+            serde_json::json!({"n": 1, "customers": {}, "owners": {}})
+        );
+        assert!(assemble(grouped, [("owners", "3", r#""c1""#)]).is_err());
     }
 
     fn changes_of(map: &mut DocumentMap<String, u32>) -> Vec<(String, Option<String>)> {

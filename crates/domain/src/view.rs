@@ -10,7 +10,7 @@ use crate::envelope::EventEnvelope;
 use crate::ids::{CustomerId, OrderId};
 use crate::money::Money;
 use crate::order::{OrderEvent, OrderStatus};
-use crate::parts::{DocumentMap, DocumentParts, InParts};
+use crate::parts::{DocumentMap, DocumentParts, GroupedMap, InParts};
 // Where the outcome of applying an event lived before every view became a projection.
 pub use crate::projection::ApplyOutcome;
 use crate::projection::Projection;
@@ -57,12 +57,12 @@ pub struct CustomerViews {
     /// One document per customer.
     pub customers: DocumentMap<CustomerId, CustomerView>,
     /// Which customer each order belongs to (OrderApproved does not repeat it).
-    pub order_owner: DocumentMap<OrderId, CustomerId>,
+    pub order_owner: GroupedMap<OrderId, CustomerId>,
 }
 
 impl InParts for CustomerViews {
     fn head(&self) -> String {
-        serde_json::json!({"last_event_id": self.last_event_id, "customers": {}, "order_owner": {}})
+        serde_json::json!({"last_event_id": self.last_event_id, "customers": {}, "order_owner": self.order_owner.shape().in_head()})
             .to_string()
     }
 

@@ -5,11 +5,13 @@
 
 use foldlab_domain::{
     as_of, project, ApplyOutcome, CancelReason, CustomerId, CustomerViewProjection, EventEnvelope,
-    LowCreditLimitProjection, Money, NewCustomersProjection, NewEvent, OrderHistories,
-    OrderHistoryProjection, OrderId, OrderStatus, Projection,
+    InParts, LowCreditLimitProjection, Money, NewCustomersProjection, NewEvent, OrderHistories,
+    OrderHistoryProjection, OrderId, OrderStatus, PartChange, Projection,
 };
 use foldlab_engine::{Engine, Lag, Progress, Projector, ProjectorControl, ProjectorError};
-use foldlab_store::{Checkpoint, EventStore, ExpectedVersion, FaultSwitch, MemoryStore, StreamId};
+use foldlab_store::{
+    Checkpoint, EventStore, ExpectedVersion, FaultSwitch, MemoryStore, StreamId, ViewSave,
+};
 use futures::executor::block_on;
 use std::cell::Cell;
 
@@ -720,4 +722,53 @@ fn a_view_saved_whole_is_saved_again_in_parts_and_reads_back_the_same() {
         read(&again.state),
         fresh(&OrderHistoryProjection, &e, head(&e))
     );
+}
+
+#[test]
+fn a_view_saved_with_an_index_of_one_part_per_order_is_saved_whole_at_its_next_save() {
+    // Before its order index was grouped, the view was saved with one part per order (and said so
+    // in its head with `{}`). A projector that loads such a view must not add groups to it.
+    let e = given_a_busy_lab();
+    let position = head(&e) - 4;
+    let mut old = fresh(&OrderHistoryProjection, &e, position);
+    assert!(!old.order_owner.is_empty());
+    let mut parts: Vec<PartChange> = old
+        .take_all_parts()
+        .into_iter()
+        .filter(|part| part.map != "order_owner")
+        .collect();
+    parts.extend(old.order_owner.iter().map(|(order, owner)| PartChange {
+        map: "order_owner",
+        key: order.as_str().to_string(),
+        json: Some(serde_json::to_string(owner).expect("json")),
+    }));
+    let old_head =
+        serde_json::json!({"last_event_id": old.last_event_id, "customers": {}, "order_owner": {}})
+            .to_string();
+    block_on(e.store().save_view(&ViewSave {
+        subscriber: OrderHistoryProjection::NAME,
+        position,
+        head: &old_head,
+        parts: &parts,
+        base: None,
+    }))
+    .expect("saved")
+    .expect("with no base");
+
+    let projector = Projector::new(OrderHistoryProjection);
+    assert_eq!(
+        block_on(projector.state(e.store())).expect("the old view reads"),
+        fresh(&OrderHistoryProjection, &e, position)
+    );
+    block_on(projector.catch_up(e.store())).expect("caught up");
+    let saved = block_on(e.store().load_checkpoint(OrderHistoryProjection::NAME))
+        .expect("the view reads back")
+        .expect("saved");
+    let read: OrderHistories = serde_json::from_str(&saved.state).expect("reads");
+    assert_eq!(saved.position, head(&e));
+    assert_eq!(read, fresh(&OrderHistoryProjection, &e, head(&e)));
+    let (_, mark) = block_on(e.store().load_view(OrderHistoryProjection::NAME))
+        .expect("load")
+        .expect("saved");
+    assert!(mark.is_some(), "saved in parts again, in groups");
 }

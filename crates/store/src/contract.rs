@@ -24,6 +24,7 @@ macro_rules! for_each_contract_check {
         $callback!(event_data_and_metadata_come_back_unchanged);
         $callback!(checkpoints_round_trip_and_replace);
         $callback!(a_view_saved_in_parts_reads_back_whole_and_changes_only_from_its_base);
+        $callback!(a_view_in_groups_reads_back_whole_and_changes_only_parts_kept_the_same_way);
         $callback!(subscribers_learn_the_new_head);
         $callback!(snapshots_round_trip_per_stream_and_the_latest_replaces_the_last);
         $callback!(a_snapshot_is_kept_apart_from_the_log);
@@ -487,6 +488,73 @@ pub async fn a_view_saved_in_parts_reads_back_whole_and_changes_only_from_its_ba
             serde_json::json!({"last_event_id": 5, "customers": {"c\"2": {"n": 20}, "c3": {"n": 3}}, "owners": {}})
         )
     );
+}
+
+/// A map kept in groups (its head says `[]`) reads back as one map of every group's entries; a
+/// save whose head keeps a map another way than its base's did is refused (its parts would not fit
+/// the ones stored), and then a save with no base replaces the view.
+pub async fn a_view_in_groups_reads_back_whole_and_changes_only_parts_kept_the_same_way<
+    S: EventStore,
+>(
+    store: &S,
+) {
+    if !store.saves_views_in_parts() {
+        return;
+    }
+    let grouped = |n: u64| format!(r#"{{"last_event_id":{n},"owners":[]}}"#);
+    let per_key = |n: u64| format!(r#"{{"last_event_id":{n},"owners":{{}}}}"#);
+    let empty = save_view(store, "v", 1, &grouped(1), &[], None)
+        .await
+        .expect("saved");
+    assert_eq!(
+        view_json(store, "v").await,
+        Some(serde_json::json!({"last_event_id": 1, "owners": {}})),
+        "a grouped map with no groups is an empty map"
+    );
+    let groups = [
+        part("owners", "7", Some(r#"{"o1":"c1","o3":"c2"}"#)),
+        part("owners", "200", Some(r#"{"o2":"c1"}"#)),
+    ];
+    let m1 = save_view(store, "v", 3, &grouped(3), &groups, Some(&empty))
+        .await
+        .expect("the store holds the empty view");
+    assert_eq!(
+        view_json(store, "v").await,
+        Some(
+            serde_json::json!({"last_event_id": 3, "owners": {"o1": "c1", "o2": "c1", "o3": "c2"}})
+        )
+    );
+    let regrouped = [
+        part("owners", "7", Some(r#"{"o3":"c2"}"#)),
+        part("owners", "200", None),
+    ];
+    let m2 = save_view(store, "v", 4, &grouped(4), &regrouped, Some(&m1))
+        .await
+        .expect("the store holds m1");
+    let after_m2 = Some(serde_json::json!({"last_event_id": 4, "owners": {"o3": "c2"}}));
+    assert_eq!(view_json(store, "v").await, after_m2);
+
+    // The same map kept a document per key: changes to it do not fit the groups stored.
+    let documents = [part("owners", "o4", Some(r#""c3""#))];
+    assert_eq!(
+        save_view(store, "v", 5, &per_key(5), &documents, Some(&m2)).await,
+        None
+    );
+    assert_eq!(view_json(store, "v").await, after_m2);
+    assert_eq!(store.holds_view(&m2).await, Ok(true));
+    let m3 = save_view(store, "v", 5, &per_key(5), &documents, None)
+        .await
+        .expect("a save with no base always goes ahead");
+    assert_eq!(
+        view_json(store, "v").await,
+        Some(serde_json::json!({"last_event_id": 5, "owners": {"o4": "c3"}}))
+    );
+    // And back: groups onto documents are refused too.
+    assert_eq!(
+        save_view(store, "v", 6, &grouped(6), &groups, Some(&m3)).await,
+        None
+    );
+    assert_eq!(store.holds_view(&m3).await, Ok(true));
 }
 
 /// A listener hears the new head after each append, and nothing after a conflict.

@@ -7,7 +7,7 @@ use crate::store::{
     number_batch, Backend, Checkpoint, EventStore, ExpectedVersion, Snapshot, StoreError, StreamId,
     ViewMark, ViewSave,
 };
-use foldlab_domain::{assemble, EventEnvelope, NewEvent};
+use foldlab_domain::{assemble, same_shape, EventEnvelope, NewEvent};
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 
@@ -188,7 +188,9 @@ impl EventStore for MemoryStore {
         let mut documents = match (save.base, held) {
             (None, _) => BTreeMap::new(),
             (Some(base), Some(view))
-                if view.position == base.position && view.stamp == base.stamp =>
+                if view.position == base.position
+                    && view.stamp == base.stamp
+                    && same_shape(&view.head, save.head) =>
             {
                 inner
                     .views

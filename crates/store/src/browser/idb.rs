@@ -25,7 +25,7 @@ use crate::store::{
     number_batch, Backend, Checkpoint, EventStore, ExpectedVersion, Snapshot, StoreError, StreamId,
     ViewMark, ViewSave,
 };
-use foldlab_domain::{assemble, EventEnvelope, NewEvent};
+use foldlab_domain::{assemble, same_shape, EventEnvelope, NewEvent};
 use futures::channel::oneshot;
 use js_sys::{Array, Promise};
 use serde::Serialize;
@@ -995,9 +995,13 @@ impl EventStore for IndexedDbStore {
         }
         if let Some((base, held)) = base {
             let record = held.outcome().await.map_err(reading)?;
-            let holds = checkpoint_fields(&record)
-                .is_some_and(|(position, _)| position == base.position)
-                && stamp_of(&record).is_some_and(|stamp| stamp == base.stamp);
+            // The parts change only parts kept the same way (see `same_shape`).
+            let holds = checkpoint_fields(&record).is_some_and(|(position, head)| {
+                position == base.position
+                    && head
+                        .as_string()
+                        .is_some_and(|head| same_shape(&head, save.head))
+            }) && stamp_of(&record).is_some_and(|stamp| stamp == base.stamp);
             if !holds {
                 let _ = tx.abort();
                 return Ok(None);
