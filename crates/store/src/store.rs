@@ -280,9 +280,9 @@ pub trait EventStore {
     }
 
     /// Saves a projection's view in parts with its checkpoint's position, in one write: the head,
-    /// and each document changed. With a `base`, only while the store holds exactly that save
-    /// (otherwise nothing is written and the answer is `None`: the view must be saved whole, with
-    /// no base). Returns the new save's mark. [`EventStore::load_checkpoint`] reads the view back
+    /// and each document changed. With a `base`, only while the store holds exactly that save and
+    /// its head keeps each map the way the new head does (`foldlab_domain::same_shape`; otherwise
+    /// nothing is written and the answer is `None`: the view must be saved whole, with no base). Returns the new save's mark. [`EventStore::load_checkpoint`] reads the view back
     /// whole.
     async fn save_view(&self, save: &ViewSave<'_>) -> Result<Option<ViewMark>, StoreError> {
         let _ = save;
