@@ -245,36 +245,29 @@ impl<P: Projection> Projector<P> {
         store: &S,
     ) -> Result<Projected<P::State>, ProjectorError> {
         let _turn = self.turn.lock().await;
-        let (projected, saved) = self.take_view(store).await?;
+        let (position, state, saved) = self.take_view(store).await?;
         if let Some(saved) = saved {
-            self.kept.replace(Some((saved, projected.state.clone())));
+            self.kept.replace(Some((saved, state.clone())));
         }
-        Ok(projected)
+        Ok(Projected { position, state })
     }
 
-    /// The view and its position as saved, and what the store holds of it. The view kept from the
+    /// The view's position, the view as saved, and what the store holds of it. The view kept from the
     /// last save or read is moved out (not copied) if the store still holds that very save
     /// (another tab, a reset or an import would have left another, or none); otherwise the view is
     /// read. Whoever takes it keeps it again after saving ([`Projector::keep`]).
     async fn take_view<S: EventStore>(
         &self,
         store: &S,
-    ) -> Result<(Projected<P::State>, Option<Saved>), ProjectorError> {
+    ) -> Result<(u64, P::State, Option<Saved>), ProjectorError> {
         let kept = self.kept.borrow_mut().take();
         if let Some((saved, state)) = kept {
             if saved.held_by(store).await? {
-                let position = saved.position();
-                return Ok((Projected { position, state }, Some(saved)));
+                return Ok((saved.position(), state, Some(saved)));
             }
         }
         match store.load_view(self.projection.name()).await? {
-            None => Ok((
-                Projected {
-                    position: 0,
-                    state: self.projection.initial_state(),
-                },
-                None,
-            )),
+            None => Ok((0, self.projection.initial_state(), None)),
             Some((checkpoint, mark)) => {
                 let state: P::State = serde_json::from_str(&checkpoint.state).map_err(|e| {
                     ProjectorError::CorruptState {
@@ -287,7 +280,7 @@ impl<P: Projection> Projector<P> {
                     Some(mark) => Saved::Parts(mark),
                     None => Saved::Whole(checkpoint),
                 };
-                Ok((Projected { position, state }, Some(saved)))
+                Ok((position, state, Some(saved)))
             }
         }
     }
@@ -323,13 +316,7 @@ impl<P: Projection> Projector<P> {
         event: &EventEnvelope,
     ) -> Result<ApplyOutcome, ProjectorError> {
         let _turn = self.turn.lock().await;
-        let (
-            Projected {
-                position,
-                mut state,
-            },
-            saved,
-        ) = self.take_view(store).await?;
+        let (position, mut state, saved) = self.take_view(store).await?;
         if self.is_paused() {
             self.keep(saved, state);
             return Err(self.paused_error(position, event.event_id));
@@ -358,13 +345,7 @@ impl<P: Projection> Projector<P> {
             return Ok(Progress::Paused);
         }
         let _turn = self.turn.lock().await;
-        let (
-            Projected {
-                position,
-                mut state,
-            },
-            saved,
-        ) = self.take_view(store).await?;
+        let (position, mut state, saved) = self.take_view(store).await?;
         let Some(event) = store.read_all(position, 1).await?.into_iter().next() else {
             self.keep(saved, state);
             return Ok(Progress::UpToDate);
@@ -410,13 +391,7 @@ impl<P: Projection> Projector<P> {
     /// once instead of at the first catch-up. Nothing happens before the view's first save.
     pub async fn resave<S: EventStore>(&self, store: &S) -> Result<(), ProjectorError> {
         let _turn = self.turn.lock().await;
-        let (
-            Projected {
-                position,
-                mut state,
-            },
-            saved,
-        ) = self.take_view(store).await?;
+        let (position, mut state, saved) = self.take_view(store).await?;
         if saved.is_none() {
             return Ok(());
         }
@@ -517,13 +492,7 @@ impl<P: Projection> Projector<P> {
         until: u64,
     ) -> Result<CatchUp, ProjectorError> {
         let _turn = self.turn.lock().await;
-        let (
-            Projected {
-                mut position,
-                mut state,
-            },
-            mut saved,
-        ) = self.take_view(store).await?;
+        let (mut position, mut state, mut saved) = self.take_view(store).await?;
         let mut applied = 0;
         if self.is_paused() {
             self.keep(saved, state);
