@@ -265,9 +265,10 @@ fn Customers() -> impl IntoView {
             .with(|s| shown_note(s.model.customer_order.len(), "customers"))
     };
     view! {
+        {move || note().map(|text| view! { <p class="hint" data-testid="customers-note">{text}</p> })}
         <div class="table-scroll">
         <table class="grid" aria-labelledby="customers-title" data-testid="customers">
-            <caption id="customers-title">"Customers (folded from their events)" {note}</caption>
+            <caption id="customers-title">"Customers (folded from their events)"</caption>
             <thead>
                 <tr><th scope="col">"Customer"</th><th scope="col">"Credit limit"</th><th scope="col">"Reserved"</th><th scope="col">"Available"</th></tr>
             </thead>
@@ -432,9 +433,10 @@ fn Orders() -> impl IntoView {
             .with(|s| shown_note(s.model.order_order.len(), "orders"))
     };
     view! {
+        {move || note().map(|text| view! { <p class="hint" data-testid="orders-note">{text}</p> })}
         <div class="table-scroll">
         <table class="grid" aria-labelledby="orders-title" data-testid="orders">
-            <caption id="orders-title">"Orders (folded from their events)" {note}</caption>
+            <caption id="orders-title">"Orders (folded from their events)"</caption>
             <thead>
                 <tr><th scope="col">"Order"</th><th scope="col">"Customer"</th><th scope="col">"Total"</th><th scope="col">"Status"</th></tr>
             </thead>
@@ -499,12 +501,12 @@ pub fn StatusBadge(status: OrderStatus) -> impl IntoView {
     view! { <span class=class>{status.to_string()}</span> }
 }
 
-/// A caption note when a table leaves rows out: " — the newest 100 of 25,000 orders …" (it follows
-/// the caption's words, hence the leading space).
+/// A note above a table that leaves rows out: "Showing the newest 30 of 25,000 orders. …". It
+/// stands above the table's sideways-scrolling box, so a narrow screen shows all of it.
 pub fn shown_note(total: usize, what: &str) -> Option<String> {
     (total > SHOWN_ROWS).then(|| {
         format!(
-            " — the newest {SHOWN_ROWS} of {} {what}; the Events view has every event",
+            "Showing the newest {SHOWN_ROWS} of {} {what}. The Events view has every event.",
             crate::lab::snapshots::group(total as u64)
         )
     })

@@ -3,7 +3,7 @@
 //! own) waits behind a disclosure at the bottom; `/about` shows this page too.
 
 use crate::address::href;
-use crate::lab::lesson_text::LESSONS;
+use crate::lab::lesson_text::FIRST_LESSON;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -102,15 +102,13 @@ pub fn Start() -> impl IntoView {
 /// The one thing to do first: the first lesson, and the open lab for those who would rather try.
 #[component]
 fn FirstAction() -> impl IntoView {
-    let first = LESSONS.first();
+    let first = FIRST_LESSON;
     view! {
         <nav class="start-actions" aria-label="Where to begin">
-            {first.map(|lesson| view! {
-                <A href=href(&format!("/lessons/{}", lesson.id)) attr:class="start-first">
-                    <span class="start-first-label">"Begin with the first lesson"</span>
-                    <span class="start-first-title">{lesson.title}</span>
-                </A>
-            })}
+            <A href=href(&format!("/lessons/{}", first.id)) attr:class="start-first">
+                <span class="start-first-label">"Begin with the first lesson"</span>
+                <span class="start-first-title">{first.title}</span>
+            </A>
             <A href=href("/lab") attr:class="start-open-lab">"Or open the lab and try it yourself"</A>
         </nav>
     }

@@ -2,4 +2,4 @@
 //! lesson to its last step; the app takes them from there.
 
 pub use foldlab_lab::lesson::{Act, Group, Lesson, Look};
-pub use foldlab_lab::lesson_text::{find, LESSONS};
+pub use foldlab_lab::lesson_text::{find, DRIVING_PROJECTIONS, FIRST_LESSON, LESSONS};

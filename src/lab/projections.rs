@@ -14,7 +14,7 @@
 //! live checkpoints at "now".
 
 use super::as_of::ViewsThen;
-use super::lesson_text::{Lesson, LESSONS};
+use super::lesson_text::DRIVING_PROJECTIONS;
 use super::{Lab, LabEngine};
 use crate::lab::snapshots::now_ms;
 use foldlab_domain::{
@@ -756,34 +756,15 @@ async fn contents(engine: &LabEngine) -> Result<ViewsThen, foldlab_engine::Proje
     })
 }
 
-thread_local! {
-    /// The lessons whose scenario moves projections itself (pauses, steps, catches up or rebuilds
-    /// them), with how many scenario steps they have: parsed once, since the bundled scenarios
-    /// never change, rather than at every sample of the runner.
-    static DRIVING: Vec<(&'static Lesson, usize)> = LESSONS
-        .iter()
-        .filter_map(|lesson| {
-            let scenario = foldlab_lab::scenario::Scenario::parse(lesson.scenario).ok()?;
-            let moves = scenario
-                .steps
-                .iter()
-                .any(|step| matches!(step, foldlab_lab::step::Step::Projection(_)));
-            moves.then_some((lesson, scenario.steps.len()))
-        })
-        .collect();
-}
-
 /// The title of the lesson in progress, if it moves projections itself and has not run to its
 /// end: the runner must not move them under it.
 fn lesson_driving_projections() -> Option<String> {
     let progress = super::lessons::Progress::load()?;
-    DRIVING.with(|driving| {
-        driving
-            .iter()
-            .find(|(lesson, _)| lesson.id == progress.id)
-            .filter(|(_, steps)| progress.walk.ran < *steps)
-            .map(|(lesson, _)| lesson.title.to_string())
-    })
+    DRIVING_PROJECTIONS
+        .iter()
+        .find(|lesson| lesson.id == progress.id)
+        .filter(|lesson| progress.walk.ran < lesson.steps)
+        .map(|lesson| lesson.title.to_string())
 }
 
 /// Lets a paused projector take one move by hand; returns whether it was paused (the caller puts

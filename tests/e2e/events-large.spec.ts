@@ -44,6 +44,18 @@ test('the event tables stay small with 100,000 events: a window in the Events vi
   await expect(lab.eventRows.last()).toContainText('Ada Lovelace');
   await expect(lab.customerRows.last()).toContainText('Ada Lovelace');
   await expect(page.getByTestId('event-table-note')).toContainText(`of ${(seeded + 1).toLocaleString('en-US')} events`);
+  await expect(page.getByTestId('customers-note')).toHaveText(
+    /^Showing the newest 30 of [\d,]+ customers\. The Events view has every event\.$/,
+  );
+  await expect(page.getByTestId('orders-note')).toHaveText(/^Showing the newest 30 of [\d,]+ orders\./);
   await screenshotsAtThreeSizes(page, 'lab-100k');
+  // On a phone the notes stand above the tables' sideways-scrolling boxes, whole in the window.
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const note of ['customers-note', 'orders-note']) {
+    const box = await page.getByTestId(note).boundingBox();
+    expect(box, note).not.toBeNull();
+    expect(box!.x + box!.width, `${note} ends inside a 390 px window`).toBeLessThanOrEqual(390);
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
   expect(problems.messages).toEqual([]);
 });

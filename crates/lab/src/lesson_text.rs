@@ -599,6 +599,48 @@ pub fn find(id: &str) -> Option<&'static Lesson> {
     LESSONS.iter().find(|l| l.id == id)
 }
 
+/// A lesson's id and title, for a link to it, without the rest of [`LESSONS`] (see
+/// [`FIRST_LESSON`]).
+#[derive(Clone, Copy, Debug)]
+pub struct LessonLink {
+    /// The lesson's id.
+    pub id: &'static str,
+    /// Its title.
+    pub title: &'static str,
+}
+
+/// The first lesson, which the start page offers: a constant, so the start page does not carry
+/// every lesson's text.
+pub const FIRST_LESSON: LessonLink = LessonLink {
+    id: LESSONS[0].id,
+    title: LESSONS[0].title,
+};
+
+/// A lesson whose scenario moves projections itself (pauses, steps, catches up or rebuilds them),
+/// and how many scenario steps it has: while it is in progress, the lab's projection runner keeps
+/// its hands off. Constants, so that the lab knows them without parsing every scenario, and
+/// without every lesson's text in the first download; a test checks them against the scenarios.
+#[derive(Debug)]
+pub struct DrivesProjections {
+    /// The lesson's id.
+    pub id: &'static str,
+    /// Its title.
+    pub title: &'static str,
+    /// How many steps its scenario has.
+    pub steps: usize,
+}
+
+const fn drives(lesson: usize, steps: usize) -> DrivesProjections {
+    DrivesProjections {
+        id: LESSONS[lesson].id,
+        title: LESSONS[lesson].title,
+        steps,
+    }
+}
+
+/// Every lesson that moves projections itself, in [`LESSONS`] order.
+pub const DRIVING_PROJECTIONS: &[DrivesProjections] = &[drives(12, 10)];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -608,6 +650,29 @@ mod tests {
     use foldlab_domain::{CustomerId, Money, OrderId};
     use foldlab_store::EventStore;
     use futures::executor::block_on;
+
+    #[test]
+    fn the_lessons_listed_as_moving_projections_are_those_whose_scenario_does() {
+        let found: Vec<(&str, usize)> = LESSONS
+            .iter()
+            .filter_map(|lesson| {
+                let scenario = Scenario::parse(lesson.scenario).ok()?;
+                let moves = scenario
+                    .steps
+                    .iter()
+                    .any(|step| matches!(step, crate::step::Step::Projection(_)));
+                moves.then_some((lesson.id, scenario.steps.len()))
+            })
+            .collect();
+        let listed: Vec<(&str, usize)> = DRIVING_PROJECTIONS
+            .iter()
+            .map(|lesson| (lesson.id, lesson.steps))
+            .collect();
+        assert_eq!(listed, found);
+        assert!(DRIVING_PROJECTIONS
+            .iter()
+            .all(|d| find(d.id).is_some_and(|lesson| lesson.title == d.title)));
+    }
 
     /// Walks a lesson as a learner who answers every question and presses "Do it for me" or
     /// "Run this part" at every step, on a fresh memory store; says where it got stuck.
