@@ -9,13 +9,15 @@ use super::event_table::EventTable;
 use super::query_side::QuerySide;
 use leptos::prelude::*;
 
-/// The stage; `children`, when given, are a lesson's text, shown as a strip at the top.
+/// The stage; `strip`, when given, is a lesson's text, shown at the top. It comes built (a view,
+/// not a function that builds it), so the stage's code never names the lessons' code, which then
+/// stays out of the first download.
 #[component]
-pub fn Stage(#[prop(optional)] children: Option<Children>) -> impl IntoView {
+pub fn Stage(#[prop(optional)] strip: Option<AnyView>) -> impl IntoView {
     view! {
         <div class="stage" data-testid="stage">
             <div class="stage-grid">
-                {children.map(|strip| view! { <div class="stage-strip">{strip()}</div> })}
+                {strip.map(|strip| view! { <div class="stage-strip">{strip}</div> })}
                 <div class="stage-send">
                     <SendCommand />
                 </div>

@@ -99,12 +99,9 @@ pub fn LessonPage() -> impl IntoView {
     move || {
         let id = params.with(|p| p.get("id").unwrap_or_default());
         match find(&id) {
-            Some(lesson) => view! {
-                <Stage>
-                    <LessonStrip lesson />
-                </Stage>
+            Some(lesson) => {
+                view! { <Stage strip=view! { <LessonStrip lesson /> }.into_any() /> }.into_any()
             }
-            .into_any(),
             None => view! {
                 <section class="panel">
                     <h2>"No such lesson"</h2>
