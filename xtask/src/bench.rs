@@ -1,16 +1,16 @@
 //! `cargo xtask bench`: the performance figures of issue 5. Installs what is missing, makes a
 //! release build of its own (dist-bench/foldlab), measures the shipped size (the files, then the
-//! first download as the browser fetches it, `tests/bench/download.mjs`), runs the native
-//! criterion fold, then `tests/bench/run.mjs`, which serves the build, runs `/bench` and the cold
-//! starts in headless Chromium, prints the one table and writes target/bench/bench.json (copied
-//! to docs/benchmarks.json after a full run).
+//! first download as the browser fetches it, `tests/bench/download.mjs`, and the floor under it,
+//! `tests/bench/floor`), runs the native criterion fold, then `tests/bench/run.mjs`, which serves
+//! the build, runs `/bench` and the cold starts in headless Chromium, prints the one table and
+//! writes target/bench/bench.json (copied to docs/benchmarks.json after a full run).
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::cli::PAGES_PUBLIC_URL;
 use crate::process::{run, say};
-use crate::{build, setup, size, Context, Error, Project, Result};
+use crate::{build, setup, size, split, Context, Error, Project, Result};
 
 /// Where the benchmark's build goes (served under /foldlab/ like the Pages build).
 pub const BENCH_DIST: &str = "dist-bench/foldlab";
@@ -54,6 +54,13 @@ pub fn bench(project: &Project, quick: bool) -> Result<()> {
         .env("DOWNLOAD_BUDGET_BR", size::FIRST_BROTLI_BUDGET.to_string())
         .env("DOWNLOAD_BUDGET_GZIP", size::FIRST_GZIP_BUDGET.to_string()))?;
 
+    let floor = floor(project)?;
+    say(format!(
+        "bench: floor of the first download (the smallest app that takes a command, wasm + JS): {} brotli, {} gzip",
+        size::kb(floor.brotli),
+        size::kb(floor.gzip)
+    ));
+
     say("bench: the native fold (criterion)");
     let criterion_home = out_dir.join("criterion");
     run(project
@@ -87,6 +94,8 @@ pub fn bench(project: &Project, quick: bool) -> Result<()> {
         .env("NATIVE_FOLD_NS", format!("{per_event}"))
         .env("NATIVE_FOLD_EVENTS", NATIVE_FOLD_EVENTS.to_string())
         .env("SHIPPED_BROTLI", shipped.to_string())
+        .env("FLOOR_BROTLI", floor.brotli.to_string())
+        .env("FLOOR_GZIP", floor.gzip.to_string())
         .env("DOWNLOAD_JSON", &download))?;
     if !quick {
         let docs = project.path("docs/benchmarks.json");
@@ -98,6 +107,55 @@ pub fn bench(project: &Project, quick: bool) -> Result<()> {
         say(format!("bench: copied to {}", docs.display()));
     }
     Ok(())
+}
+
+/// The floor's compressed size: its wasm and JS, each compressed on its own, summed.
+struct Floor {
+    brotli: u64,
+    gzip: u64,
+}
+
+/// Builds `tests/bench/floor` (the smallest app that opens the store and the engine, routes
+/// between two pages and takes a command) as the site's modules are built (release profile, the
+/// Rust flags of .cargo/config.toml, wasm-bindgen, then wasm-opt `-Oz`) but unsplit, so without
+/// the split build's `--emit-relocs`, whose sections only the splitter removes; and measures its
+/// files as [`size::measure`] measures the site's.
+fn floor(project: &Project) -> Result<Floor> {
+    say("bench: release build of tests/bench/floor");
+    run(project
+        .cargo()
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--package",
+            "foldlab-floor",
+        ])
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS"))?;
+    let target = target_dir(project);
+    let out = target.join("bench").join("floor");
+    if out.exists() {
+        fs::remove_dir_all(&out).context(format!("clearing {}", out.display()))?;
+    }
+    fs::create_dir_all(&out).context(format!("creating {}", out.display()))?;
+    run(project
+        .command("wasm-bindgen")
+        .args(["--target", "web", "--no-typescript", "--out-dir"])
+        .arg(&out)
+        .arg(target.join("wasm32-unknown-unknown/release/foldlab-floor.wasm")))?;
+    let wasm = out.join("foldlab-floor_bg.wasm");
+    split::optimize(project, std::slice::from_ref(&wasm))?;
+    let mut floor = Floor { brotli: 0, gzip: 0 };
+    // The wasm, its JS and the JS snippets it imports (the store's record packing).
+    for file in crate::files::relative_files(&out)? {
+        let file = out.join(file);
+        let bytes = fs::read(&file).context(format!("reading {}", file.display()))?;
+        floor.brotli += size::brotli_len(&bytes)?;
+        floor.gzip += size::gzip_len(&bytes)?;
+    }
+    Ok(floor)
 }
 
 /// The target directory cargo uses for this checkout.

@@ -81,7 +81,8 @@ tasks:
      --engine NAME      run (b) and (d) only in chromium, firefox or webkit (repeatable)
      --e2e-only         only (c) and (d)
      --e2e-no-build     only (d), against the existing dist-pages/foldlab
-  bench [--quick]       setup, release build into dist-bench/foldlab, the native fold
+  bench [--quick]       setup, release build into dist-bench/foldlab, the first download
+                        and its floor (tests/bench/floor), the native fold
                         (criterion), then /bench and cold starts in headless Chromium:
                         one table, target/bench/bench.json (docs/benchmarks.json after a
                         full run); --quick uses small sizes

@@ -197,7 +197,7 @@ pub fn build(project: &Project, dist: &Path) -> Result<App> {
 
 /// wasm-opt `-Oz` on every file in place, as many at once as the machine has cores. Its output is
 /// shown only when it fails (it warns about the name subsections of every chunk otherwise).
-fn optimize(project: &Project, files: &[PathBuf]) -> Result<()> {
+pub(crate) fn optimize(project: &Project, files: &[PathBuf]) -> Result<()> {
     say(format!("split: wasm-opt -Oz on {} wasm files", files.len()));
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let next = std::sync::Mutex::new(files.iter());
