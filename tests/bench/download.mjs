@@ -10,6 +10,9 @@
 //   FOLDLAB_DIST_ROOT    the directory holding foldlab/ (default dist-pages)
 //   DOWNLOAD_OUT         where to write the JSON (optional)
 //   DOWNLOAD_BUDGET_BR, DOWNLOAD_BUDGET_GZIP   the goals in bytes (default 250000 and 320000)
+//   DOWNLOAD_FLOOR=1     measure the floor instead (tests/bench/floor, served the same way):
+//                        its start page, its lab page ready, then one command, which must be
+//                        stored in its IndexedDB database for the figure to count; no goal
 //
 // Prints one line per encoding and per file, and `download: … within|OVER` per goal; exits 0
 // either way (`cargo xtask bench` reports, it does not gate).
@@ -27,6 +30,10 @@ const goals = {
   br: Number(process.env.DOWNLOAD_BUDGET_BR ?? 250_000),
   gzip: Number(process.env.DOWNLOAD_BUDGET_GZIP ?? 320_000),
 };
+// The app visited: the lab, or the floor under its first download.
+const app = process.env.DOWNLOAD_FLOOR === '1'
+  ? { what: 'floor', link: 'Open the lab', ready: 'Create customer', command: floorCommand }
+  : { what: 'lab', link: 'Or open the lab and try it yourself', ready: 'Send a command', command: null };
 const flags = [
   '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic',
   '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
@@ -74,12 +81,13 @@ async function firstVisit(browser, encoding) {
   const base = `http://127.0.0.1:${port}/foldlab/`;
   await page.goto(base);
   await page.getByRole('heading', { level: 2, name: 'Start here' }).waitFor();
-  await page.getByRole('link', { name: 'Or open the lab and try it yourself' }).click();
+  await page.getByRole('link', { name: app.link }).click();
   await page.waitForSelector('html[data-lab="ready"]', { state: 'attached', timeout: 120_000 });
-  await page.getByText('Send a command', { exact: true }).first().waitFor();
+  await page.getByText(app.ready, { exact: true }).first().waitFor();
   // Let responses that had started arrive in full before they are counted.
   await page.waitForLoadState('networkidle');
   const responses = await Promise.all(pending);
+  if (app.command) await app.command(page, problems);
   await context.close();
   const uncompressed = responses.filter((r) => r.bytes > 1000 && r.encoding !== encoding);
   if (uncompressed.length) {
@@ -87,6 +95,27 @@ async function firstVisit(browser, encoding) {
   }
   const total = responses.reduce((sum, r) => sum + r.bytes, 0);
   return { encoding, total, requests: responses.length, responses, problems };
+}
+
+// The floor must take a command, or its size says nothing: create a customer, then read the
+// event back from the floor's own IndexedDB database.
+async function floorCommand(page, problems) {
+  await page.getByLabel('Name').fill('Ada');
+  await page.getByRole('button', { name: 'Create customer' }).click();
+  await page.getByText('Stored 1 event(s).', { exact: true }).waitFor({ timeout: 30_000 });
+  const stored = await page.evaluate(
+    () =>
+      new Promise((ok, fail) => {
+        const open = indexedDB.open('foldlab-floor');
+        open.onerror = () => fail(open.error);
+        open.onsuccess = () => {
+          const count = open.result.transaction('events').objectStore('events').count();
+          count.onsuccess = () => ok(count.result);
+          count.onerror = () => fail(count.error);
+        };
+      }),
+  );
+  if (stored !== 1) problems.push(`the floor stored ${stored} events for one command, not 1`);
 }
 
 async function main() {
@@ -107,8 +136,11 @@ async function main() {
         log(`  ${encoding.padEnd(4)} ${kb(r.bytes).padStart(9)}  ${new URL(r.url).pathname}`);
       }
       const within = visit.total <= goals[encoding];
+      const verdict = app.what === 'floor'
+        ? (visit.problems.length ? 'see the problems below' : 'it then took a command')
+        : `goal ≤ ${kb(goals[encoding])}: ${within ? 'within' : `OVER by ${kb(visit.total - goals[encoding])}`}`;
       log(
-        `first visit (start page, then the lab ready), ${encoding}: ${kb(visit.total)} in ${visit.requests} responses; goal ≤ ${kb(goals[encoding])}: ${within ? 'within' : `OVER by ${kb(visit.total - goals[encoding])}`}`,
+        `first visit of the ${app.what} (start page, then its lab ready), ${encoding}: ${kb(visit.total)} in ${visit.requests} responses; ${verdict}`,
       );
       for (const p of visit.problems) log(`  problem: ${p}`);
     }

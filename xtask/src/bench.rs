@@ -45,21 +45,16 @@ pub fn bench(project: &Project, quick: bool) -> Result<()> {
     let port = std::env::var("FOLDLAB_E2E_PORT").unwrap_or_else(|_| DEFAULT_PORT.to_string());
     say("bench: the first download, as the browser fetches it (br, then gzip)");
     let download = out_dir.join("download.json");
-    run(project
-        .command("node")
-        .arg(project.path("tests/bench/download.mjs"))
-        .env("PORT", &port)
-        .env("FOLDLAB_DIST_ROOT", project.path(BENCH_ROOT))
-        .env("DOWNLOAD_OUT", &download)
-        .env("DOWNLOAD_BUDGET_BR", size::FIRST_BROTLI_BUDGET.to_string())
-        .env("DOWNLOAD_BUDGET_GZIP", size::FIRST_GZIP_BUDGET.to_string()))?;
+    run(
+        first_visit(project, &port, &project.path(BENCH_ROOT), &download)
+            .env("DOWNLOAD_BUDGET_BR", size::FIRST_BROTLI_BUDGET.to_string())
+            .env("DOWNLOAD_BUDGET_GZIP", size::FIRST_GZIP_BUDGET.to_string()),
+    )?;
 
-    let floor = floor(project)?;
-    say(format!(
-        "bench: floor of the first download (the smallest app that takes a command, wasm + JS): {} brotli, {} gzip",
-        size::kb(floor.brotli),
-        size::kb(floor.gzip)
-    ));
+    let floor_site = floor(project)?;
+    say("bench: the floor's first visit, as the browser fetches it (br, then gzip), and a command");
+    let floor_download = out_dir.join("floor.json");
+    run(first_visit(project, &port, &floor_site, &floor_download).env("DOWNLOAD_FLOOR", "1"))?;
 
     say("bench: the native fold (criterion)");
     let criterion_home = out_dir.join("criterion");
@@ -94,8 +89,7 @@ pub fn bench(project: &Project, quick: bool) -> Result<()> {
         .env("NATIVE_FOLD_NS", format!("{per_event}"))
         .env("NATIVE_FOLD_EVENTS", NATIVE_FOLD_EVENTS.to_string())
         .env("SHIPPED_BROTLI", shipped.to_string())
-        .env("FLOOR_BROTLI", floor.brotli.to_string())
-        .env("FLOOR_GZIP", floor.gzip.to_string())
+        .env("FLOOR_JSON", &floor_download)
         .env("DOWNLOAD_JSON", &download))?;
     if !quick {
         let docs = project.path("docs/benchmarks.json");
@@ -109,54 +103,49 @@ pub fn bench(project: &Project, quick: bool) -> Result<()> {
     Ok(())
 }
 
-/// The floor's compressed size: its wasm and JS, each compressed on its own, summed.
-struct Floor {
-    brotli: u64,
-    gzip: u64,
-}
-
 /// Builds `tests/bench/floor` (the smallest app that opens the store and the engine, routes
 /// between two pages and takes a command) as the site's modules are built (release profile, the
 /// Rust flags of .cargo/config.toml, wasm-bindgen, then wasm-opt `-Oz`) but unsplit, so without
-/// the split build's `--emit-relocs`, whose sections only the splitter removes; and measures its
-/// files as [`size::measure`] measures the site's.
-fn floor(project: &Project) -> Result<Floor> {
+/// the split build's `--emit-relocs`, whose sections only the splitter removes. Returns the
+/// directory to serve: the floor is under its `foldlab/`, with a page that starts it, as the site
+/// is under dist-bench.
+fn floor(project: &Project) -> Result<PathBuf> {
     say("bench: release build of tests/bench/floor");
-    run(project
-        .cargo()
-        .args([
-            "build",
-            "--release",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--package",
-            "foldlab-floor",
-        ])
+    run(split::release_wasm(project, "foldlab-floor")
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_ENCODED_RUSTFLAGS"))?;
     let target = target_dir(project);
-    let out = target.join("bench").join("floor");
-    if out.exists() {
-        fs::remove_dir_all(&out).context(format!("clearing {}", out.display()))?;
+    let root = target.join("bench").join("floor-site");
+    if root.exists() {
+        fs::remove_dir_all(&root).context(format!("clearing {}", root.display()))?;
     }
-    fs::create_dir_all(&out).context(format!("creating {}", out.display()))?;
+    let site = root.join("foldlab");
+    fs::create_dir_all(&site).context(format!("creating {}", site.display()))?;
     run(project
         .command("wasm-bindgen")
         .args(["--target", "web", "--no-typescript", "--out-dir"])
-        .arg(&out)
+        .arg(&site)
         .arg(target.join("wasm32-unknown-unknown/release/foldlab-floor.wasm")))?;
-    let wasm = out.join("foldlab-floor_bg.wasm");
-    split::optimize(project, std::slice::from_ref(&wasm))?;
-    let mut floor = Floor { brotli: 0, gzip: 0 };
-    // The wasm, its JS and the JS snippets it imports (the store's record packing).
-    for file in crate::files::relative_files(&out)? {
-        let file = out.join(file);
-        let bytes = fs::read(&file).context(format!("reading {}", file.display()))?;
-        floor.brotli += size::brotli_len(&bytes)?;
-        floor.gzip += size::gzip_len(&bytes)?;
+    split::optimize(project, &[site.join("foldlab-floor_bg.wasm")])?;
+    for (name, body) in [("index.html", FLOOR_PAGE), ("404.html", FLOOR_PAGE)] {
+        let page = site.join(name);
+        fs::write(&page, body).context(format!("writing {}", page.display()))?;
     }
-    Ok(floor)
+    Ok(root)
 }
+
+/// `tests/bench/download.mjs` on the site served from `root` (its `foldlab/`), writing `out`.
+fn first_visit(project: &Project, port: &str, root: &Path, out: &Path) -> std::process::Command {
+    let mut node = project.command("node");
+    node.arg(project.path("tests/bench/download.mjs"))
+        .env("PORT", port)
+        .env("FOLDLAB_DIST_ROOT", root)
+        .env("DOWNLOAD_OUT", out);
+    node
+}
+
+/// The floor's page: it starts the module and asks for nothing else (no icon, no stylesheet).
+const FLOOR_PAGE: &str = "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Foldlab floor</title>\n<link rel=\"icon\" href=\"data:,\">\n<script type=\"module\">import init from '/foldlab/foldlab-floor.js'; init();</script>\n</head>\n<body></body>\n</html>\n";
 
 /// The target directory cargo uses for this checkout.
 fn target_dir(project: &Project) -> PathBuf {

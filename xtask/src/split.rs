@@ -100,16 +100,8 @@ pub fn build(project: &Project, dist: &Path) -> Result<App> {
     let target = target_dir(project);
     let config_path = project.path(".cargo/config.toml");
     let config = fs::read_to_string(&config_path).unwrap_or_default();
-    let mut cargo = project.cargo();
+    let mut cargo = release_wasm(project, "foldlab");
     cargo
-        .args([
-            "build",
-            "--release",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--package",
-            "foldlab",
-        ])
         .env("RUSTFLAGS", rustflags(&config))
         .env_remove("CARGO_ENCODED_RUSTFLAGS");
     run(&mut cargo)?;
@@ -193,6 +185,20 @@ pub fn build(project: &Project, dist: &Path) -> Result<App> {
         files,
         modules,
     })
+}
+
+/// `cargo build --release` of `package` for wasm32-unknown-unknown (the caller sets the flags).
+pub(crate) fn release_wasm(project: &Project, package: &str) -> std::process::Command {
+    let mut cargo = project.cargo();
+    cargo.args([
+        "build",
+        "--release",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--package",
+        package,
+    ]);
+    cargo
 }
 
 /// wasm-opt `-Oz` on every file in place, as many at once as the machine has cores. Its output is

@@ -3,7 +3,9 @@
 //! page and a lab page with Leptos's router, opens the store the lab opens (IndexedDB, else
 //! localStorage) behind the same fault switch, builds the same engine, and creates a customer
 //! from a two-field form. No tables, no projections, no stylesheet: what it weighs is what any
-//! first view of the lab built on these crates weighs at least.
+//! first view of the lab built on these crates weighs at least. The benchmark serves it under
+//! `/foldlab/`, as the site is, and `tests/bench/download.mjs` measures its first visit and sends
+//! it a command (the figure counts only if the command is stored).
 
 #[cfg(target_arch = "wasm32")]
 mod app {
@@ -19,11 +21,15 @@ mod app {
 
     type FloorEngine = Engine<FaultSwitch<BrowserStore>>;
 
+    /// Where the benchmark serves the floor (the site's Pages sub-path).
+    const BASE: &str = "/foldlab";
+
     #[component]
     fn Start() -> impl IntoView {
         view! {
             <h2>"Start here"</h2>
-            <A href="/lab">"Open the lab"</A>
+            // The router's `<A>` takes an absolute path as it is, so the base is written here.
+            <A href=format!("{BASE}/lab")>"Open the lab"</A>
         }
     }
 
@@ -81,7 +87,7 @@ mod app {
     #[component]
     fn App() -> impl IntoView {
         view! {
-            <Router>
+            <Router base=BASE>
                 <Routes fallback=|| view! { <p>"Not found."</p> }>
                     <Route path=path!("/") view=Start />
                     <Route path=path!("/lab") view=Lab />
