@@ -373,10 +373,12 @@ function fmtMs(v) {
 
 function printTable(results) {
   const rows = [['figure', 'ours', 'baseline', 'ratio', 'goal', 'met?']];
+  // Figures that are sizes in KB, not times.
+  const sizes = ['g', 'g0', 'g1', 'g2'];
   for (const f of results.figures) {
-    const ours = ['g', 'g0', 'g1', 'g2'].includes(f.id) ? `${(f.ours.bytes / 1000).toFixed(1)} KB` : `${fmtMs(f.ours.median_ms)} (${fmtMs(f.ours.min_ms)}–${fmtMs(f.ours.max_ms)})`;
+    const ours = sizes.includes(f.id) ? `${(f.ours.bytes / 1000).toFixed(1)} KB` : `${fmtMs(f.ours.median_ms)} (${fmtMs(f.ours.min_ms)}–${fmtMs(f.ours.max_ms)})`;
     const base = f.baseline ? `${fmtMs(f.baseline.median_ms)}${f.baseline.min_ms != null ? ` (${fmtMs(f.baseline.min_ms)}–${fmtMs(f.baseline.max_ms)})` : ''}` : '—';
-    const ratio = f.ratio === null || f.ratio === undefined ? '—' : ['g', 'g0', 'g1', 'g2'].includes(f.id) ? `${f.ratio.toFixed(1)} KB` : f.ratio < 0.1 ? f.ratio.toFixed(4) : f.ratio.toFixed(2);
+    const ratio = f.ratio === null || f.ratio === undefined ? '—' : sizes.includes(f.id) ? `${f.ratio.toFixed(1)} KB` : f.ratio < 0.1 ? f.ratio.toFixed(4) : f.ratio.toFixed(2);
     const met = f.met === true ? 'yes' : f.met === false ? 'NO' : '—';
     rows.push([`${f.id}. ${f.name}`, ours, base, ratio, `${f.goal_op} ${f.goal}`, met]);
   }

@@ -41,7 +41,7 @@ pub fn bench(project: &Project, quick: bool) -> Result<()> {
         "bench: shipped (wasm + JS of every view, brotli): {}",
         size::kb(shipped)
     ));
-    let out_dir = target_dir(project).join("bench");
+    let out_dir = split::target_dir(project).join("bench");
     let port = std::env::var("FOLDLAB_E2E_PORT").unwrap_or_else(|_| DEFAULT_PORT.to_string());
     say("bench: the first download, as the browser fetches it (br, then gzip)");
     let download = out_dir.join("download.json");
@@ -114,7 +114,7 @@ fn floor(project: &Project) -> Result<PathBuf> {
     run(split::release_wasm(project, "foldlab-floor")
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_ENCODED_RUSTFLAGS"))?;
-    let target = target_dir(project);
+    let target = split::target_dir(project);
     let root = target.join("bench").join("floor-site");
     if root.exists() {
         fs::remove_dir_all(&root).context(format!("clearing {}", root.display()))?;
@@ -146,13 +146,6 @@ fn first_visit(project: &Project, port: &str, root: &Path, out: &Path) -> std::p
 
 /// The floor's page: it starts the module and asks for nothing else (no icon, no stylesheet).
 const FLOOR_PAGE: &str = "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Foldlab floor</title>\n<link rel=\"icon\" href=\"data:,\">\n<script type=\"module\">import init from '/foldlab/foldlab-floor.js'; init();</script>\n</head>\n<body></body>\n</html>\n";
-
-/// The target directory cargo uses for this checkout.
-fn target_dir(project: &Project) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| project.path("target"))
-}
 
 /// The median's point estimate (ns) in criterion's `estimates.json`.
 pub fn median_point_estimate(json: &str) -> Option<f64> {
