@@ -20,9 +20,13 @@ impl From<wasm_split_helpers::SplitLoaderError> for ChunkFailed {
 /// What loading a lazy view gives: the view, or [`ChunkFailed`].
 pub type Loaded = Result<AnyView, ChunkFailed>;
 
-/// Shows what `load` gives, fetching it again each time the user asks after a failure.
+/// Shows what `load` gives, fetching it again each time the user asks after a failure. `failed`
+/// heads the message when the fetch fails (by default, "This view could not be opened").
 #[component]
-pub fn Lazy<F, Fut>(load: F) -> impl IntoView
+pub fn Lazy<F, Fut>(
+    load: F,
+    #[prop(default = "This view could not be opened")] failed: &'static str,
+) -> impl IntoView
 where
     F: Fn() -> Fut + Copy + Send + Sync + 'static,
     Fut: Future<Output = Loaded> + 'static,
@@ -44,7 +48,7 @@ where
                         match load().await {
                             Ok(view) => view,
                             Err(ChunkFailed) => {
-                                view! { <ChunkError retry=move || attempt.update(|n| *n += 1) /> }
+                                view! { <ChunkError failed retry=move || attempt.update(|n| *n += 1) /> }
                                     .into_any()
                             }
                         }
@@ -57,10 +61,10 @@ where
 
 /// The message shown when a view's code could not be fetched.
 #[component]
-fn ChunkError(retry: impl Fn() + Send + Sync + 'static) -> impl IntoView {
+fn ChunkError(failed: &'static str, retry: impl Fn() + Send + Sync + 'static) -> impl IntoView {
     view! {
         <section class="panel chunk-error" role="alert" aria-labelledby="chunk-error-title">
-            <h2 id="chunk-error-title">"This view could not be opened"</h2>
+            <h2 id="chunk-error-title">{failed}</h2>
             <p>
                 "Part of Foldlab could not be downloaded. Check the connection, then try again. Your lab data is kept."
             </p>

@@ -2,6 +2,7 @@
 //! page), the main views, a "More views" menu with the rest, and a "Settings" menu with the theme,
 //! Large text, where the events are kept, and "Reset lab". Under it, the banners every view needs.
 
+use super::chunk::Lazy;
 use super::display::DisplayControls;
 use crate::address::href;
 use crate::lab::quota;
@@ -19,6 +20,11 @@ use wasm_bindgen::JsCast;
 #[component]
 pub fn Header() -> impl IntoView {
     let lab = expect_context::<Lab>();
+    // The integrity panel's code is fetched only when there is damage to show.
+    let damaged = Memo::new(move |_| {
+        lab.integrity
+            .with(|report| report.as_ref().is_some_and(|r| !r.is_intact()))
+    });
     view! {
         <header class="topbar">
             <h1 class="brand">
@@ -58,7 +64,9 @@ pub fn Header() -> impl IntoView {
         </header>
         {move || lab.load_error.get().map(|e| view! { <p class="banner error" role="alert">{e}</p> })}
         <super::store_closed::StoreClosed />
-        <super::integrity::IntegrityPanel />
+        {move || damaged.get().then(|| view! {
+            <Lazy load=crate::lazy::integrity_panel failed="The damaged records could not be shown" />
+        })}
         {move || lab.loading.get().map(|(read, head)| view! {
             <p class="banner" role="status" data-testid="log-loading">
                 {format!("Reading the log into the tables: {read} of {head} events so far. Commands work already: they load each aggregate from its snapshot.")}

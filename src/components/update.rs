@@ -2,8 +2,8 @@
 //! `cargo xtask build` wrote (`sw.js`, which caches the whole build) and links the web app manifest;
 //! when a new version has been cached it says so, with a button that brings it in.
 //!
-//! Registering only after the lab is ready keeps the first visit's download before the first
-//! command what it was: the worker caches the build in the background afterwards. The manifest is
+//! Registering only after the lab is ready (with code fetched then, see `crate::lazy`) keeps the
+//! first visit's download before the first command what it was: the worker caches the build in the background afterwards. The manifest is
 //! linked then too, rather than in index.html, for the same reason (Chromium fetches a linked
 //! manifest and its icons at once) and because only a build that wrote a worker has one. The page
 //! never reloads by itself (a teacher may be mid-lesson): only the button does.
@@ -29,7 +29,7 @@ const SKIP_WAITING: &str = "skip-waiting";
 
 /// What the banner offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Offer {
+pub enum Offer {
     /// Nothing new (or the learner said "Later").
     Nothing,
     /// A new version is cached and waiting: the button lets it take over, then reloads.
@@ -49,14 +49,18 @@ pub fn UpdateBanner() -> impl IntoView {
     let asked = StoredValue::new(false);
     let started = StoredValue::new(false);
     Effect::new(move |_| {
-        if lab.busy.get() || started.get_value() {
+        if !lab.ready.get() || started.get_value() {
             return;
         }
         started.set_value(true);
         spawn_local(async move {
             // A browser without service workers, or one that refuses them (a private window,
-            // say), keeps working online: there is nothing to tell the learner.
-            let _ = start(offer, registration, asked).await;
+            // say), keeps working online: there is nothing to tell the learner. Nor is there
+            // when the registration's own code could not be fetched: the next visit tries again.
+            if let Ok(registering) = crate::lazy::register_worker(offer, registration, asked).await
+            {
+                let _ = registering.await;
+            }
         });
     });
     let update = move |_| {
@@ -113,7 +117,9 @@ fn base() -> Option<String> {
     web_sys::window()?.document()?.base_uri().ok()?
 }
 
-async fn start(
+/// Registers the worker and watches for a new version (called through `crate::lazy`, so its code
+/// is not in the first download).
+pub async fn register(
     offer: RwSignal<Offer>,
     registration: StoredValue<Option<ServiceWorkerRegistration>, LocalStorage>,
     asked: StoredValue<bool>,

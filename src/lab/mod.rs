@@ -102,6 +102,9 @@ pub struct Lab {
     pub resets: RwSignal<u32>,
     /// True while a command or delivery runs (buttons are disabled meanwhile).
     pub busy: RwSignal<bool>,
+    /// Set once the store is open and the lab takes commands: what the first view does not need
+    /// (the rest of the stage, the projection runner) is fetched from then on.
+    pub ready: RwSignal<bool>,
     /// Every command and delivery made in this browser, oldest first (see [`journal`]).
     pub journal: RwSignal<Vec<Entry>>,
     /// The last delivery's failure, shown by the choreography controls.
@@ -132,6 +135,7 @@ impl Lab {
             load_error: RwSignal::new(None),
             resets: RwSignal::new(0),
             busy: RwSignal::new(true),
+            ready: RwSignal::new(false),
             journal: RwSignal::new(Vec::new()),
             step_error: RwSignal::new(None),
             loading: RwSignal::new(None),
@@ -144,9 +148,44 @@ impl Lab {
         spawn_local(async move {
             let (store, note) = open_browser_store_with(STORE_NAME, &faults::open_options()).await;
             let backend = store.backend();
-            // Another tab's writes: read what is new (or everything, after a reset or an import
-            // there), and its journal entries, so both tabs show one log without a reload.
-            store.on_external_change(Rc::new(move |change: &Change| {
+            let engine = Engine::new(
+                FaultSwitch::new(store),
+                Box::new(|| js_sys::Date::now() as i64),
+            );
+            let engine = Rc::new(engine);
+            lab.engine.set_value(Some(engine.clone()));
+            match journal::load(backend) {
+                Ok(entries) => lab.journal.set(entries),
+                Err(note) => lab.step_error.set(Some(note)),
+            }
+            lab.status.set(StoreStatus::Ready { backend, note });
+            // Commands need nothing more: the engine loads each aggregate from its snapshot. What
+            // the views show (the log, the query side, the checkpoints) is read from here on, by
+            // code fetched now (see `crate::lazy`), as is the hearing of other tabs' writes.
+            lab.busy.set(false);
+            mark_ready();
+            lab.ready.set(true);
+            if crate::lazy::listen(lab, engine).await.is_err() {
+                lab.load_error.set(Some(NOT_DOWNLOADED.to_string()));
+            }
+            lab.refresh().await;
+            // Once per page load, after the log is in: every record on its own, so damage the
+            // normal read does not trip over (a version edited into a gap, say) is found too.
+            if lab.integrity.with_untracked(Option::is_none) {
+                lab.check_integrity().await;
+            }
+        });
+        lab
+    }
+
+    /// Hears other tabs' writes: reads what is new (or everything, after a reset or an import
+    /// there), and their journal entries, so both tabs show one log without a reload.
+    pub fn listen(&self, engine: &LabEngine) {
+        let lab = *self;
+        engine
+            .store()
+            .inner()
+            .on_external_change(Rc::new(move |change: &Change| {
                 if let Change::Closed { by } = change {
                     lab.close(*by);
                     return;
@@ -163,44 +202,6 @@ impl Lab {
                     }
                 });
             }));
-            let engine = Engine::new(
-                FaultSwitch::new(store),
-                Box::new(|| js_sys::Date::now() as i64),
-            );
-            lab.engine.set_value(Some(Rc::new(engine)));
-            match journal::load(backend) {
-                Ok(entries) => lab.journal.set(entries),
-                Err(note) => lab.step_error.set(Some(note)),
-            }
-            lab.status.set(StoreStatus::Ready { backend, note });
-            // The query side and the checkpoints come from a few records, not from the log, so the
-            // lab takes commands at once; the log itself (for the tables and the timeline) follows
-            // in pages. Commands never need it: the engine loads each aggregate from its snapshot.
-            if let Some(engine) = lab.engine() {
-                let head = engine.store().head().await;
-                match query_side(&engine).await.and_then(|q| Ok((q, head?))) {
-                    Ok(((view, positions, pending), head)) => lab.readout.update(|s| {
-                        s.view = view;
-                        s.positions = positions;
-                        s.pending = pending;
-                        s.stored_head = head;
-                    }),
-                    Err(error) => lab.load_error.set(Some(format!(
-                        "The lab could not read its event store. {}",
-                        said(&error)
-                    ))),
-                }
-            }
-            lab.busy.set(false);
-            mark_ready();
-            lab.refresh().await;
-            // Once per page load, after the log is in: every record on its own, so damage the
-            // normal read does not trip over (a version edited into a gap, say) is found too.
-            if lab.integrity.with_untracked(Option::is_none) {
-                lab.check_integrity().await;
-            }
-        });
-        lab
     }
 
     /// The store's connection was closed from outside: the events shown are no longer stored, so
@@ -245,7 +246,12 @@ impl Lab {
         self.syncing.set_value(true);
         loop {
             self.sync_again.set_value(false);
-            match self.sync(&engine).await {
+            let Ok(sync) = crate::lazy::sync(*self, engine.clone()).await else {
+                self.loading.set(None);
+                self.load_error.set(Some(NOT_DOWNLOADED.to_string()));
+                break;
+            };
+            match sync.await {
                 Ok(()) => {
                     self.load_error.set(None);
                     // An event whose data the domain cannot read is a damaged record too.
@@ -278,9 +284,19 @@ impl Lab {
 
     /// Reads every record of the store on its own and shows what is damaged and what is readable
     /// (the integrity panel at the top of every view). Changes nothing.
+    ///
+    /// The check's code is not in the first download (see `crate::lazy`); when it cannot be
+    /// fetched, the lab says so.
     pub async fn check_integrity(&self) {
         let Some(engine) = self.engine() else { return };
-        match engine.store().inner().check_integrity().await {
+        let Ok(check) = crate::lazy::check_integrity(engine).await else {
+            self.load_error.set(Some(
+                "The lab could not download its integrity check. Check the connection, then reload."
+                    .to_string(),
+            ));
+            return;
+        };
+        match check.await {
             Ok(report) => self.integrity.set(Some(report)),
             Err(error) => self.load_error.set(Some(format!(
                 "The lab could not check its event store either: {}",
@@ -296,8 +312,10 @@ impl Lab {
         self.refresh().await;
     }
 
-    /// One pass of [`Lab::refresh`].
-    async fn sync(&self, engine: &LabEngine) -> Result<(), EngineError> {
+    /// One pass of [`Lab::refresh`]. Reading the whole log (the first time, or after a reset or
+    /// an import) starts with the query side and the checkpoints, which come from a few records,
+    /// so the customer view shows while a long log is still being read.
+    pub async fn sync(&self, engine: &LabEngine) -> Result<(), EngineError> {
         let store = engine.store();
         let head = store.head().await?;
         let mine = self.readout.with_untracked(|s| s.events.last().cloned());
@@ -319,6 +337,15 @@ impl Lab {
         } else {
             0
         };
+        if from == 0 && head > LOG_PAGE as u64 {
+            let (view, positions, pending) = query_side(engine).await?;
+            self.readout.update(|s| {
+                s.view = view;
+                s.positions = positions;
+                s.pending = pending;
+                s.stored_head = head;
+            });
+        }
         let mut fresh = Vec::new();
         while from < head {
             let page = store.read_all(from, LOG_PAGE).await?;
@@ -681,15 +708,26 @@ async fn next_task() {
 }
 
 /// Marks the page as ready for commands (`<html data-lab="ready">`): what the cold-start benchmark
-/// and the end-to-end tests wait for.
+/// and the end-to-end tests wait for. The moment is also a mark on the page's timeline
+/// (`performance.mark("foldlab-ready")`), so the download benchmark can tell what was fetched
+/// before the lab took commands from what followed.
 fn mark_ready() {
-    if let Some(root) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.document_element())
-    {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    if let Some(performance) = window.performance() {
+        let _ = performance.mark(READY_MARK);
+    }
+    if let Some(root) = window.document().and_then(|d| d.document_element()) {
         let _ = root.set_attribute("data-lab", "ready");
     }
 }
+
+/// Said when the code that reads the store could not be fetched (see `crate::lazy`).
+const NOT_DOWNLOADED: &str = "Part of the lab could not be downloaded, so the tables may not be up to date. Check the connection: the next command tries again.";
+
+/// The name of the mark [`mark_ready`] puts on the page's timeline.
+const READY_MARK: &str = "foldlab-ready";
 
 fn delivery_failure(error: &EngineError) -> String {
     format!("The delivery could not be completed, and its checkpoint was not moved, so it will be delivered again: {error}")

@@ -28,6 +28,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
 
 /// Where the view's settings are saved.
 const SETTINGS_KEY: &str = "foldlab-projections";
@@ -40,6 +41,9 @@ const AWAY_SAMPLE_MS: f64 = 500.0;
 
 /// How often the runner's timer fires, in milliseconds.
 const TICK_MS: u64 = 50;
+
+/// How long the runner waits before fetching its code again after a failure, in milliseconds.
+const RETRY_MS: f64 = 5_000.0;
 
 /// How much time the chart shows, in milliseconds.
 pub const WINDOW_MS: f64 = 60_000.0;
@@ -133,6 +137,8 @@ struct Runner {
     last_sample: f64,
     /// Whether the Projections page is open (it samples more often, and moves the customer view).
     page_open: bool,
+    /// After the runner's code could not be fetched: no tick before this time.
+    retry_at: f64,
 }
 
 /// The Projections view's state, shared through context. `Copy`: only handles.
@@ -239,8 +245,16 @@ impl Projections {
 
     /// One tick of the page's timer: a sample every [`SAMPLE_MS`], and each running, added
     /// projection moved when its delay is up.
+    ///
+    /// The runner's code is not in the first download: it is fetched at the first tick after the
+    /// lab takes commands (see `crate::lazy`). When that fails, the runner tries again a few
+    /// seconds later; the lab's own deliveries do not need it.
     pub fn tick(&self) {
-        if self.runner.with_value(|r| r.ticking) {
+        if !self.lab.ready.get_untracked()
+            || self
+                .runner
+                .with_value(|r| r.ticking || now_ms() < r.retry_at)
+        {
             return;
         }
         let Some(engine) = self.lab.engine() else {
@@ -249,21 +263,31 @@ impl Projections {
         self.runner.update_value(|r| r.ticking = true);
         let this = *self;
         spawn_local(async move {
-            let now = now_ms();
-            let every = if this.runner.with_value(|r| r.page_open) {
-                SAMPLE_MS
-            } else {
-                AWAY_SAMPLE_MS
-            };
-            if now - this.runner.with_value(|r| r.last_sample) >= every {
-                this.runner.update_value(|r| r.last_sample = now);
-                this.sample(&engine, now).await;
-            }
-            if !this.lab.busy.get_untracked() {
-                this.run_due().await;
+            match crate::lazy::run_projections(this, engine).await {
+                Ok(run) => run.await,
+                Err(_) => this
+                    .runner
+                    .update_value(|r| r.retry_at = now_ms() + RETRY_MS),
             }
             this.runner.update_value(|r| r.ticking = false);
         });
+    }
+
+    /// The work of one tick: a sample when one is due, then each due projection moved.
+    pub async fn run_tick(&self, engine: Rc<LabEngine>) {
+        let now = now_ms();
+        let every = if self.runner.with_value(|r| r.page_open) {
+            SAMPLE_MS
+        } else {
+            AWAY_SAMPLE_MS
+        };
+        if now - self.runner.with_value(|r| r.last_sample) >= every {
+            self.runner.update_value(|r| r.last_sample = now);
+            self.sample(&engine, now).await;
+        }
+        if !self.lab.busy.get_untracked() {
+            self.run_due().await;
+        }
     }
 
     async fn sample(&self, engine: &LabEngine, now: f64) {

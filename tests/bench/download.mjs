@@ -1,9 +1,15 @@
 // The first download, as the browser fetches it: a fresh Chromium (empty cache) opens the start
 // page, follows its "open the lab" link, and waits until the lab takes a command
-// (<html data-lab="ready"> and the "Send a command" bar). Every response until then is summed
-// by its encoded body size (what crossed the network, headers not counted), once with
-// `Accept-Encoding: br` and once with `gzip` only (what GitHub Pages serves), from the Pages-like
-// server compressing on request (pages-server.mjs with FOLDLAB_COMPRESS=1).
+// (<html data-lab="ready"> and the "Send a command" bar). Every response requested before that
+// moment is summed by its encoded body size (what crossed the network, headers not counted), once
+// with `Accept-Encoding: br` and once with `gzip` only (what GitHub Pages serves), from the
+// Pages-like server compressing on request (pages-server.mjs with FOLDLAB_COMPRESS=1).
+//
+// The moment is the lab's own mark on the page's timeline (`performance.mark("foldlab-ready")`,
+// made as it sets data-lab): a response whose request started after it (the rest of the lab's
+// stage, fetched once the lab takes commands) is not in the first download, but is printed and
+// summed apart, as what the lab fetches next (`after`). Without the mark (the floor) every
+// response counts.
 //
 // Environment:
 //   PORT                 the port to serve on (default 4182)
@@ -87,14 +93,36 @@ async function firstVisit(browser, encoding) {
   // Let responses that had started arrive in full before they are counted.
   await page.waitForLoadState('networkidle');
   const responses = await Promise.all(pending);
+  // The resources whose request started after the lab's ready mark.
+  const later = new Set(
+    await page.evaluate(() => {
+      const [ready] = performance.getEntriesByName('foldlab-ready', 'mark');
+      if (!ready) return [];
+      return performance
+        .getEntriesByType('resource')
+        .filter((r) => r.startTime > ready.startTime)
+        .map((r) => r.name);
+    }),
+  );
+  for (const r of responses) r.after = later.has(r.url);
   if (app.command) await app.command(page, problems);
   await context.close();
   const uncompressed = responses.filter((r) => r.bytes > 1000 && r.encoding !== encoding);
   if (uncompressed.length) {
     problems.push(`not sent as ${encoding}: ${uncompressed.map((r) => r.url).join(', ')}`);
   }
-  const total = responses.reduce((sum, r) => sum + r.bytes, 0);
-  return { encoding, total, requests: responses.length, responses, problems };
+  const first = responses.filter((r) => !r.after);
+  const next = responses.filter((r) => r.after);
+  const sum = (list) => list.reduce((total, r) => total + r.bytes, 0);
+  return {
+    encoding,
+    total: sum(first),
+    requests: first.length,
+    after: sum(next),
+    afterRequests: next.length,
+    responses,
+    problems,
+  };
 }
 
 // The floor must take a command, or its size says nothing: create a customer, then read the
@@ -133,7 +161,8 @@ async function main() {
       const visit = await firstVisit(browser, encoding);
       results[encoding] = visit;
       for (const r of [...visit.responses].sort((a, b) => b.bytes - a.bytes)) {
-        log(`  ${encoding.padEnd(4)} ${kb(r.bytes).padStart(9)}  ${new URL(r.url).pathname}`);
+        const when = r.after ? '  (after the lab took commands)' : '';
+        log(`  ${encoding.padEnd(4)} ${kb(r.bytes).padStart(9)}  ${new URL(r.url).pathname}${when}`);
       }
       const within = visit.total <= goals[encoding];
       const verdict = app.what === 'floor'
@@ -142,6 +171,11 @@ async function main() {
       log(
         `first visit of the ${app.what} (start page, then its lab ready), ${encoding}: ${kb(visit.total)} in ${visit.requests} responses; ${verdict}`,
       );
+      if (visit.afterRequests) {
+        log(
+          `then, once the lab took commands, ${kb(visit.after)} in ${visit.afterRequests} responses (the rest of its stage)`,
+        );
+      }
       for (const p of visit.problems) log(`  problem: ${p}`);
     }
     if (out) {

@@ -316,7 +316,7 @@ async function main() {
         results.figures.push({
           id,
           name: `first download, fetched, ${encoding}`,
-          ours_label: `start page, then the lab ready, Accept-Encoding: ${encoding}`,
+          ours_label: `start page, then the lab taking commands, Accept-Encoding: ${encoding}`,
           baseline_label: '',
           ours: { median_ms: null, bytes: visit.total },
           baseline: null,
@@ -325,7 +325,7 @@ async function main() {
           goal_op: '<=',
           goal: goal / 1000,
           met: visit.total <= goal,
-          note: `${visit.requests} responses, encoded bodies summed`,
+          note: `${visit.requests} responses requested before the lab took commands, encoded bodies summed; then ${(visit.after / 1000).toFixed(1)} KB in ${visit.afterRequests} for the rest of its stage`,
         });
       }
     }

@@ -55,6 +55,8 @@ export class LabPage {
   async open(backend: 'IndexedDB' | 'localStorage' = 'IndexedDB') {
     await this.page.goto('./lab');
     await expect(this.backend).toHaveText(`Events kept in ${backend}`);
+    // The stage's panels follow the command forms (their code is fetched once the lab is ready).
+    await expect(this.page.getByTestId('event-table')).toBeAttached();
   }
 
   get backend(): Locator {
