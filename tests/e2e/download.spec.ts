@@ -85,6 +85,37 @@ test('when the rest of the stage cannot be fetched, the lab still takes commands
   expect(problems.messages.join('\n')).not.toMatch(/panicked|unreachable|RuntimeError/);
 });
 
+test('with nothing but the first download, the lab takes a command and stores it, and says that the rest could not be fetched', async ({ page }) => {
+  const problems = trackConsoleErrors(page);
+  const lab = new LabPage(page);
+  // Every file but the main module is refused: the venue's Wi-Fi dropped after the first one.
+  const later = /\/app-[^/]+\/(split|chunk)_[^/]+\.wasm$/;
+  await page.route(later, (route) => route.abort('internetdisconnected'));
+  await page.goto('./lab');
+  await expect(page.locator('html')).toHaveAttribute('data-lab', 'ready');
+  await lab.createCustomer('Ada', '100');
+  await expect(lab.createForm).toContainText('was created with a $100.00 credit limit');
+  const stored = await page.evaluate(
+    () =>
+      new Promise<number>((resolve, reject) => {
+        const open = indexedDB.open('foldlab');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const count = open.result.transaction('events').objectStore('events').count();
+          count.onsuccess = () => {
+            open.result.close();
+            resolve(count.result);
+          };
+          count.onerror = () => reject(count.error);
+        };
+      }),
+  );
+  expect(stored).toBe(1);
+  await expect(page.getByRole('alert').filter({ hasText: 'Part of the lab could not be downloaded' })).toBeVisible();
+  await expect(page.getByRole('alert').filter({ hasText: 'The rest of the lab could not be opened' })).toBeVisible();
+  expect(problems.messages.join('\n')).not.toMatch(/panicked|unreachable|RuntimeError/);
+});
+
 test('a view whose file cannot be fetched says so, the lab keeps working, and Try again opens it once the network is back', async ({ page }) => {
   const problems = trackConsoleErrors(page);
   const lab = new LabPage(page);
