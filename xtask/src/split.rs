@@ -125,6 +125,9 @@ pub fn build(project: &Project, dist: &Path) -> Result<App> {
         options
     })
     .map_err(|e| Error::new(format!("split: splitting {}: {e:#}", input.display())))?;
+    let loader = stage.join(LINK_NAME);
+    let text = fs::read_to_string(&loader).context(format!("reading {}", loader.display()))?;
+    fs::write(&loader, quiet_loader(&text)?).context(format!("writing {}", loader.display()))?;
 
     let mut bindgen = project.command("wasm-bindgen");
     bindgen
@@ -185,6 +188,22 @@ pub fn build(project: &Project, dist: &Path) -> Result<App> {
         files,
         modules,
     })
+}
+
+/// What the splitter's loader writes to the console when a file could not be fetched.
+const LOADER_LOGS: &str = "console.error(e);";
+
+/// The loader without its console message for a failed fetch. The app tells the learner itself
+/// (`<Lazy>`'s message, the lab's banner), and the message also fires when a page is left while
+/// its parts are still loading (Firefox reports that abort as an error). Fails if the loader no
+/// longer has the line, so a new splitter version is looked at rather than passed through.
+fn quiet_loader(loader: &str) -> Result<String> {
+    if !loader.contains(LOADER_LOGS) {
+        return Err(Error::new(format!(
+            "split: the loader no longer has `{LOADER_LOGS}`; see split::quiet_loader"
+        )));
+    }
+    Ok(loader.replace(LOADER_LOGS, ""))
 }
 
 /// `cargo build --release` of `package` for wasm32-unknown-unknown (the caller sets the flags).
@@ -288,6 +307,15 @@ pub fn target_dir(project: &Project) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_loader_reports_a_failed_fetch_to_the_app_only() {
+        let loader = "try { await callee(); success = true; } catch (e) {\n    console.error(e);\n    success = false;\n}";
+        let quiet = quiet_loader(loader).expect("the line is there");
+        assert!(!quiet.contains("console"), "{quiet}");
+        assert!(quiet.contains("success = false;"), "{quiet}");
+        assert!(quiet_loader("catch (e) { success = false; }").is_err());
+    }
 
     #[test]
     fn the_head_tags_load_the_main_module_under_the_public_url() {
