@@ -3,10 +3,11 @@
 //! when a new version has been cached it says so, with a button that brings it in.
 //!
 //! Registering only after the lab is ready (with code fetched then, see `crate::lazy`) keeps the
-//! first visit's download before the first command what it was: the worker caches the build in the background afterwards. The manifest is
-//! linked then too, rather than in index.html, for the same reason (Chromium fetches a linked
-//! manifest and its icons at once) and because only a build that wrote a worker has one. The page
-//! never reloads by itself (a teacher may be mid-lesson): only the button does.
+//! first visit's download before the first command what it was: the worker caches the build in
+//! the background afterwards. The manifest is linked then too, rather than in index.html, for the
+//! same reason (Chromium fetches a linked manifest and its icons at once) and because only a build
+//! that wrote a worker has one. The page never reloads by itself (a teacher may be mid-lesson):
+//! only the button does.
 //!
 //! Only a release build registers: `cargo xtask serve` is a debug build, and its page takes away
 //! any worker left at its address by a release build served there, so development always sees

@@ -77,6 +77,14 @@ impl Readout {
             .map_or(self.stored_head, |e| e.event_id.max(self.stored_head))
     }
 
+    /// Takes what the query side held and the store's head, read in one pass.
+    fn take_query_side(&mut self, (view, positions, pending): QueryRead, head: u64) {
+        self.view = view;
+        self.positions = positions;
+        self.pending = pending;
+        self.stored_head = head;
+    }
+
     /// A customer's display name on the command side, or its id.
     pub fn customer_name(&self, id: &CustomerId) -> String {
         self.model
@@ -103,7 +111,8 @@ pub struct Lab {
     /// True while a command or delivery runs (buttons are disabled meanwhile).
     pub busy: RwSignal<bool>,
     /// Set once the store is open and the lab takes commands: what the first view does not need
-    /// (the rest of the stage, the projection runner) is fetched from then on.
+    /// (the rest of the stage, the reading of the log, the projection runner…) is fetched from
+    /// then on (see `crate::lazy`).
     pub ready: RwSignal<bool>,
     /// Every command and delivery made in this browser, oldest first (see [`journal`]).
     pub journal: RwSignal<Vec<Entry>>,
@@ -338,13 +347,8 @@ impl Lab {
             0
         };
         if from == 0 && head > LOG_PAGE as u64 {
-            let (view, positions, pending) = query_side(engine).await?;
-            self.readout.update(|s| {
-                s.view = view;
-                s.positions = positions;
-                s.pending = pending;
-                s.stored_head = head;
-            });
+            let read = query_side(engine).await?;
+            self.readout.update(|s| s.take_query_side(read, head));
         }
         let mut fresh = Vec::new();
         while from < head {
@@ -357,7 +361,7 @@ impl Lab {
                 next_task().await;
             }
         }
-        let (view, positions, pending) = query_side(engine).await?;
+        let read = query_side(engine).await?;
         self.loading.set(None);
         self.readout.update(|s| {
             if !extend {
@@ -368,10 +372,7 @@ impl Lab {
                 s.model.apply(event);
             }
             s.events.extend(fresh);
-            s.view = view;
-            s.positions = positions;
-            s.pending = pending;
-            s.stored_head = head;
+            s.take_query_side(read, head);
         });
         Ok(())
     }
@@ -685,9 +686,10 @@ pub async fn checkpoints(engine: &LabEngine) -> Result<(u64, Vec<(String, u64)>)
 
 /// The customer view, every service's checkpoint and the deliveries waiting: read from the
 /// checkpoints (and whatever few events lie after them), not from the whole log.
-async fn query_side(
-    engine: &LabEngine,
-) -> Result<(CustomerViews, Vec<(Subscriber, u64)>, usize), EngineError> {
+/// What [`query_side`] reads: the customer view, each subscriber's checkpoint, the deliveries waiting.
+type QueryRead = (CustomerViews, Vec<(Subscriber, u64)>, usize);
+
+async fn query_side(engine: &LabEngine) -> Result<QueryRead, EngineError> {
     Ok((
         engine.customer_view().await?,
         engine.positions().await?,

@@ -7,7 +7,7 @@
 //
 // The moment is the lab's own mark on the page's timeline (`performance.mark("foldlab-ready")`,
 // made as it sets data-lab): a response whose request started after it (the rest of the lab's
-// stage, fetched once the lab takes commands) is not in the first download, but is printed and
+// stage, its reading and its runner, fetched once the lab takes commands) is not in the first download, but is printed and
 // summed apart, as what the lab fetches next (`after`). Without the mark (the floor) every
 // response counts.
 //
@@ -173,7 +173,7 @@ async function main() {
       );
       if (visit.afterRequests) {
         log(
-          `then, once the lab took commands, ${kb(visit.after)} in ${visit.afterRequests} responses (the rest of its stage)`,
+          `then, once the lab took commands, ${kb(visit.after)} in ${visit.afterRequests} responses (what it fetches next: the rest of its stage, its reading, its runner)`,
         );
       }
       for (const p of visit.problems) log(`  problem: ${p}`);

@@ -325,7 +325,7 @@ async function main() {
           goal_op: '<=',
           goal: goal / 1000,
           met: visit.total <= goal,
-          note: `${visit.requests} responses requested before the lab took commands, encoded bodies summed; then ${(visit.after / 1000).toFixed(1)} KB in ${visit.afterRequests} for the rest of its stage`,
+          note: `${visit.requests} responses requested before the lab took commands, encoded bodies summed; then ${(visit.after / 1000).toFixed(1)} KB in ${visit.afterRequests} for what it fetches next`,
         });
       }
     }
