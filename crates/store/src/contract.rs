@@ -4,7 +4,7 @@
 //! Each check takes an empty store. [`for_each_contract_check!`](crate::for_each_contract_check)
 //! lists them, so a backend's test file turns every check into a test with a small macro.
 
-use crate::store::{EventStore, ExpectedVersion, StoreError, StreamId};
+use crate::store::{EventStore, ExpectedVersion, Generation, StoreError, StreamId};
 use crate::{Checkpoint, Snapshot, ViewMark, ViewSave};
 use foldlab_domain::{EventEnvelope, Metadata, NewEvent, PartChange};
 use futures::future::join_all;
@@ -19,6 +19,7 @@ macro_rules! for_each_contract_check {
         $callback!(append_assigns_consecutive_versions_and_global_ids);
         $callback!(a_stale_expected_version_is_a_conflict_and_stores_nothing);
         $callback!(no_stream_refuses_an_existing_stream);
+        $callback!(a_kept_expectation_holds_only_in_the_generation_it_was_kept_in);
         $callback!(read_stream_returns_only_that_stream_after_a_version);
         $callback!(read_all_pages_through_the_log_in_order);
         $callback!(event_data_and_metadata_come_back_unchanged);
@@ -162,6 +163,73 @@ pub async fn a_stale_expected_version_is_a_conflict_and_stores_nothing<S: EventS
         vec![new_event("OrderShipped", 5)],
     )
     .await;
+    assert_eq!(store.head().await, Ok(3));
+}
+
+/// A writer that kept a stream's state from an earlier command states its version with the store's
+/// generation: it is an exact expectation while the store is the one the state was read from, and
+/// a conflict once the store was reset, even when the stream was written back to the same version
+/// since. A backend without generations refuses it.
+pub async fn a_kept_expectation_holds_only_in_the_generation_it_was_kept_in<S: EventStore>(
+    store: &S,
+) {
+    let stream = order("kept");
+    let create = || vec![new_event("OrderCreated", 1)];
+    must_append(store, &stream, ExpectedVersion::NoStream, create()).await;
+    let conflict = |expected, actual| {
+        Err(StoreError::Conflict {
+            stream: stream.clone(),
+            expected,
+            actual,
+        })
+    };
+    let Some(generation) = store.generation() else {
+        let kept = ExpectedVersion::Kept {
+            version: 1,
+            generation: Generation(0),
+        };
+        let refused = store.append(&stream, kept, vec![new_event("X", 2)]).await;
+        assert_eq!(refused, conflict(kept, 1));
+        assert_eq!(all(store).await.len(), 1);
+        return;
+    };
+    let kept = |version| ExpectedVersion::Kept {
+        version,
+        generation,
+    };
+    must_append(store, &stream, kept(1), vec![new_event("OrderApproved", 2)]).await;
+    let moved = store
+        .append(&stream, kept(1), vec![new_event("X", 3)])
+        .await;
+    assert_eq!(moved, conflict(kept(1), 2));
+
+    store.clear().await.expect("clear");
+    assert_ne!(
+        store.generation(),
+        Some(generation),
+        "a reset gives a new generation"
+    );
+    must_append(store, &stream, ExpectedVersion::NoStream, create()).await;
+    must_append(
+        store,
+        &stream,
+        ExpectedVersion::Exact(1),
+        vec![new_event("OrderCancelled", 4)],
+    )
+    .await;
+    let before_reset = store
+        .append(&stream, kept(2), vec![new_event("X", 5)])
+        .await;
+    assert_eq!(before_reset, conflict(kept(2), 2));
+    let types: Vec<String> = all(store).await.into_iter().map(|e| e.event_type).collect();
+    assert_eq!(types, vec!["OrderCreated", "OrderCancelled"]);
+
+    let now = store.generation().expect("a generation after the reset");
+    let current = ExpectedVersion::Kept {
+        version: 2,
+        generation: now,
+    };
+    must_append(store, &stream, current, vec![new_event("OrderShipped", 6)]).await;
     assert_eq!(store.head().await, Ok(3));
 }
 

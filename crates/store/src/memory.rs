@@ -4,8 +4,8 @@
 use crate::integrity::{check_log, IntegrityReport};
 use crate::notify::{Listener, Notifier};
 use crate::store::{
-    number_batch, Backend, Checkpoint, EventStore, ExpectedVersion, Snapshot, StoreError, StreamId,
-    ViewMark, ViewSave,
+    number_batch, Backend, Checkpoint, EventStore, ExpectedVersion, Generation, Snapshot,
+    StoreError, StreamId, ViewMark, ViewSave,
 };
 use foldlab_domain::{assemble, same_shape, EventEnvelope, NewEvent};
 use std::cell::{Cell, RefCell};
@@ -73,6 +73,8 @@ pub struct MemoryStore {
     notifier: Notifier,
     /// The last stamp given to a view's save; never reused, not even after a reset.
     stamps: Cell<u64>,
+    /// The store's generation: one more at each reset.
+    generation: Cell<u64>,
 }
 
 impl MemoryStore {
@@ -109,7 +111,7 @@ impl EventStore for MemoryStore {
         let stored = {
             let mut inner = self.inner.borrow_mut();
             let actual = inner.streams.get(stream).map_or(0, |s| s.len() as u64);
-            if !expected.admits(actual) {
+            if !expected.admits(actual, self.generation()) {
                 return Err(StoreError::Conflict {
                     stream: stream.clone(),
                     expected,
@@ -130,6 +132,10 @@ impl EventStore for MemoryStore {
             self.notifier.notify(last.event_id);
         }
         Ok(stored)
+    }
+
+    fn generation(&self) -> Option<Generation> {
+        Some(Generation(self.generation.get()))
     }
 
     async fn read_stream(
@@ -256,6 +262,7 @@ impl EventStore for MemoryStore {
 
     async fn clear(&self) -> Result<(), StoreError> {
         *self.inner.borrow_mut() = Inner::default();
+        self.generation.set(self.generation.get() + 1);
         Ok(())
     }
 

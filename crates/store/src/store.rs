@@ -15,7 +15,22 @@ pub enum ExpectedVersion {
     NoStream,
     /// The stream's last event must have exactly this version.
     Exact(u64),
+    /// The stream's last event must have exactly `version`, in the store's `generation`: the
+    /// writer kept the state it decides on from an earlier command instead of reading it again,
+    /// so the store must also still be the one it was kept from (not cleared or replaced since).
+    /// A backend without generations ([`EventStore::generation`] is `None`) refuses it.
+    Kept {
+        /// The version the kept state is at.
+        version: u64,
+        /// The store's generation when the state was read.
+        generation: Generation,
+    },
 }
+
+/// A store's generation: a fresh value each time the store is cleared (a reset, an import, a
+/// salvage), so the same stream version in two generations is never taken for the same state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Generation(pub u64);
 
 impl ExpectedVersion {
     /// What a writer that read the stream at `version` expects (0: no stream yet). Every append
@@ -28,12 +43,26 @@ impl ExpectedVersion {
         }
     }
 
-    /// Whether a stream currently at `actual` satisfies the expectation.
-    pub fn admits(self, actual: u64) -> bool {
+    /// Whether a stream currently at `actual`, in a store now at `generation` (`None` for a
+    /// backend without generations), satisfies the expectation.
+    pub fn admits(self, actual: u64, generation: Option<Generation>) -> bool {
         match self {
             ExpectedVersion::Any => true,
             ExpectedVersion::NoStream => actual == 0,
             ExpectedVersion::Exact(v) => actual == v,
+            ExpectedVersion::Kept {
+                version,
+                generation: kept,
+            } => actual == version && generation == Some(kept),
+        }
+    }
+
+    /// The version the writer states, if it states one.
+    pub fn version(self) -> Option<u64> {
+        match self {
+            ExpectedVersion::Any => None,
+            ExpectedVersion::NoStream => Some(0),
+            ExpectedVersion::Exact(v) | ExpectedVersion::Kept { version: v, .. } => Some(v),
         }
     }
 }
@@ -43,7 +72,9 @@ impl fmt::Display for ExpectedVersion {
         match self {
             ExpectedVersion::Any => f.write_str("any version"),
             ExpectedVersion::NoStream => f.write_str("no stream yet"),
-            ExpectedVersion::Exact(v) => write!(f, "version {v}"),
+            ExpectedVersion::Exact(v) | ExpectedVersion::Kept { version: v, .. } => {
+                write!(f, "version {v}")
+            }
         }
     }
 }
@@ -228,6 +259,13 @@ pub trait EventStore {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<Vec<EventEnvelope>, StoreError>;
+
+    /// The store's generation as this handle last saw it, for a backend that keeps one (`None`
+    /// otherwise, and before the handle has seen it): what a writer keeping state between
+    /// commands states with [`ExpectedVersion::Kept`].
+    fn generation(&self) -> Option<Generation> {
+        None
+    }
 
     /// The stream's events with a version greater than `after_version`, in version order.
     async fn read_stream(

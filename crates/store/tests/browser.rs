@@ -195,6 +195,46 @@ async fn two_tabs_racing_on_one_stream_store_one_batch_and_get_one_conflict() {
     assert_eq!(tab_b.head().await, Ok(10));
 }
 
+/// A tab that kept a stream's state states it with the generation it read it in: after another
+/// tab resets the store and writes the stream back to the same version, the kept state is refused,
+/// and stored nothing, even though this tab heard nothing of the reset.
+#[wasm_bindgen_test]
+async fn a_reset_in_another_tab_refuses_a_state_kept_from_before_it() {
+    let name = fresh_name("idb-generation");
+    let tab_a = IndexedDbStore::open(&name).await.expect("open a");
+    let tab_b = IndexedDbStore::open(&name).await.expect("open b");
+    let stream = order("kept");
+    tab_a
+        .append(&stream, ExpectedVersion::NoStream, vec![new_event("A", 1)])
+        .await
+        .expect("append a");
+    let generation = tab_a.generation().expect("known after an append");
+    tab_b.clear().await.expect("reset in b");
+    tab_b
+        .append(&stream, ExpectedVersion::NoStream, vec![new_event("B", 2)])
+        .await
+        .expect("append b");
+    let kept = ExpectedVersion::Kept {
+        version: 1,
+        generation,
+    };
+    let refused = tab_a.append(&stream, kept, vec![new_event("A", 3)]).await;
+    assert_eq!(
+        refused,
+        Err(StoreError::Conflict {
+            stream: stream.clone(),
+            expected: kept,
+            actual: 1
+        })
+    );
+    assert_eq!(versions(&tab_b, &stream).await, vec![1]);
+    assert_eq!(
+        tab_a.generation(),
+        tab_b.generation(),
+        "the refusal told a the new generation"
+    );
+}
+
 #[wasm_bindgen_test]
 async fn the_stream_index_refuses_a_second_event_with_the_same_version() {
     let name = fresh_name("idb-unique");
@@ -398,16 +438,16 @@ async fn an_open_store_closes_for_a_newer_database_version_instead_of_blocking_i
         )
         .await
         .expect("append");
-    // A newer Foldlab in another tab opens version 4. Without the store stepping aside, this open
+    // A newer Foldlab in another tab opens version 5. Without the store stepping aside, this open
     // would wait ("blocked") for as long as this tab stays open.
     let factory: web_sys::IdbFactory = Reflect::get(&js_sys::global(), &"indexedDB".into())
         .expect("indexedDB")
         .unchecked_into();
-    let newer: web_sys::IdbDatabase = settle(&factory.open_with_u32(&name, 4).expect("open"))
+    let newer: web_sys::IdbDatabase = settle(&factory.open_with_u32(&name, 5).expect("open"))
         .await
         .expect("the newer version opens")
         .unchecked_into();
-    assert_eq!(newer.version(), 4.0);
+    assert_eq!(newer.version(), 5.0);
     newer.close();
     // The old handle now says plainly that it cannot be used, rather than hanging.
     assert!(

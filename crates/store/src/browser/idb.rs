@@ -22,8 +22,8 @@ use super::{global_property, Failure};
 use crate::integrity::{check_records, IntegrityReport, NotAnEvent, RawEvent, RawRecord};
 use crate::notify::{Change, ChangeListener, ClosedBy, Listener, Notifier};
 use crate::store::{
-    number_batch, Backend, Checkpoint, EventStore, ExpectedVersion, Snapshot, StoreError, StreamId,
-    ViewMark, ViewSave,
+    number_batch, Backend, Checkpoint, EventStore, ExpectedVersion, Generation, Snapshot,
+    StoreError, StreamId, ViewMark, ViewSave,
 };
 use foldlab_domain::{assemble, same_shape, EventEnvelope, NewEvent};
 use futures::channel::oneshot;
@@ -43,12 +43,16 @@ use web_sys::{
 };
 
 /// The database version this code creates or upgrades to. Version 2 added `snapshots`, version 3
-/// `parts`.
-const SCHEMA_VERSION: u32 = 3;
+/// `parts`, version 4 `meta`.
+const SCHEMA_VERSION: u32 = 4;
 const EVENTS: &str = "events";
 const CHECKPOINTS: &str = "checkpoints";
 const SNAPSHOTS: &str = "snapshots";
 const PARTS: &str = "parts";
+/// Records about the store itself, by key: only [`GENERATION`] so far.
+const META: &str = "meta";
+/// The key of the store's generation in `meta`: a number a reset replaces with a fresh one.
+const GENERATION: &str = "generation";
 const STREAM_INDEX: &str = "stream";
 
 /// The largest integer a JS number holds exactly (2^53 - 1): ids, versions and timestamps beyond it
@@ -77,6 +81,9 @@ struct Shared {
     /// with a known expected version issue its writes without waiting for its reads (see
     /// [`Shared::append_alone`]); the reads still decide whether they are kept.
     head_hint: Cell<Option<u64>>,
+    /// The store's generation as this handle last read or wrote it (in an append's transaction,
+    /// or its own reset); `None` until then.
+    generation: Cell<Option<Generation>>,
     /// This handle's own prefix for the stamps of its views' saves (random), and how many it gave:
     /// no other handle, in this tab or another, gives the same stamp.
     stamp_prefix: String,
@@ -209,6 +216,7 @@ impl IndexedDbStore {
                 channel,
                 notifier,
                 head_hint: Cell::new(None),
+                generation: Cell::new(None),
                 stamp_prefix: format!("{:012x}", (js_sys::Math::random() * 2f64.powi(48)) as u64),
                 stamps: Cell::new(0),
                 closed,
@@ -408,17 +416,14 @@ impl Shared {
         // transaction is aborted (nothing stored) and the append is made again the plain way. A
         // single-event command then costs one round trip instead of two.
         let mut events = events;
-        let mut guess = self.head_hint.get().zip(match expected {
-            ExpectedVersion::Exact(v) => Some(v),
-            ExpectedVersion::NoStream => Some(0),
-            ExpectedVersion::Any => None,
-        });
+        let mut guess = self.head_hint.get().zip(expected.version());
         let (done, stored) = loop {
-            let tx = self.transaction(&[EVENTS], IdbTransactionMode::Readwrite)?;
+            let tx = self.transaction(&[EVENTS, META], IdbTransactionMode::Readwrite)?;
             self.count_append_transaction();
             let done = Completion::new(&tx);
             let last_version = last_version_request(&tx, stream)?;
             let last_event = last_event_request(&tx)?;
+            let generation = generation_request(&tx)?;
             let early = match guess {
                 Some((head, version)) => {
                     let stored = number_batch(stream, head, version, std::mem::take(&mut events));
@@ -429,7 +434,9 @@ impl Shared {
             };
             let actual = cursor_version(last_version.outcome().await.map_err(reading)?)?;
             let head = cursor_event_id(last_event.outcome().await.map_err(reading)?)?;
-            if !expected.admits(actual) {
+            let generation = generation_of(generation.outcome().await.map_err(reading)?)?;
+            self.generation.set(Some(generation));
+            if !expected.admits(actual, Some(generation)) {
                 // Only reads happened, or writes that the abort undoes.
                 let _ = tx.abort();
                 return Err(StoreError::Conflict {
@@ -618,11 +625,7 @@ impl Shared {
                 Some(slot) => slot,
                 None => {
                     streams.push(&waiting.stream);
-                    guessed.push(match waiting.expected {
-                        ExpectedVersion::Exact(v) => Some(v),
-                        ExpectedVersion::NoStream => Some(0),
-                        ExpectedVersion::Any => None,
-                    });
+                    guessed.push(waiting.expected.version());
                     streams.len() - 1
                 }
             };
@@ -633,7 +636,7 @@ impl Shared {
             .get()
             .zip(guessed.into_iter().collect::<Option<Vec<u64>>>());
         loop {
-            let tx = self.transaction(&[EVENTS], IdbTransactionMode::Readwrite)?;
+            let tx = self.transaction(&[EVENTS, META], IdbTransactionMode::Readwrite)?;
             self.count_append_transaction();
             let done = Completion::new(&tx);
             // Every read is issued before any is awaited: one round trip for all of them.
@@ -642,9 +645,13 @@ impl Shared {
                 .map(|stream| last_version_request(&tx, stream))
                 .collect::<Result<Vec<_>, _>>()?;
             let last_event = last_event_request(&tx)?;
-            let early = match guess.take() {
+            let generation_read = generation_request(&tx)?;
+            // The writes issued on a guess are kept only if the generation is the one this handle
+            // last saw, so the guessed plan's checks are the ones the reads would make.
+            let known = self.generation.get();
+            let early = match guess.take().filter(|_| known.is_some()) {
                 Some((head, versions)) => {
-                    let planned = plan_group(group, &slots, versions.clone(), head);
+                    let planned = plan_group(group, &slots, versions.clone(), head, known);
                     issue_group(&tx, &planned)?;
                     Some((head, versions, planned))
                 }
@@ -655,15 +662,21 @@ impl Shared {
                 versions.push(cursor_version(read.outcome().await.map_err(reading)?)?);
             }
             let head = cursor_event_id(last_event.outcome().await.map_err(reading)?)?;
+            let generation = Some(generation_of(
+                generation_read.outcome().await.map_err(reading)?,
+            )?);
+            self.generation.set(generation);
             let planned = match early {
-                Some((h, v, planned)) if h == head && v == versions => planned,
+                Some((h, v, planned)) if h == head && v == versions && known == generation => {
+                    planned
+                }
                 Some(_) => {
                     // Another handle wrote meanwhile: undo, and plan from what was read.
                     let _ = tx.abort();
                     continue;
                 }
                 None => {
-                    let planned = plan_group(group, &slots, versions, head);
+                    let planned = plan_group(group, &slots, versions, head, generation);
                     issue_group(&tx, &planned)?;
                     planned
                 }
@@ -683,21 +696,23 @@ impl Shared {
 type Planned = Result<(Vec<EventEnvelope>, Vec<JsValue>), StoreError>;
 
 /// Checks and numbers each member of `group` in turn, its stream (`slots` index `versions`) at
-/// the version in `versions` and the log at `head`: each all or nothing for its own stream, a
-/// member that fails its check storing nothing, ids consecutive across the group in the members'
-/// order, and a second append to a stream checked against the version the first leaves.
+/// the version in `versions`, the log at `head` and the store at `generation`: each all or nothing
+/// for its own stream, a member that fails its check storing nothing, ids consecutive across the
+/// group in the members' order, and a second append to a stream checked against the version the
+/// first leaves.
 fn plan_group(
     group: &[Waiting],
     slots: &[usize],
     mut versions: Vec<u64>,
     mut head: u64,
+    generation: Option<Generation>,
 ) -> Vec<Planned> {
     group
         .iter()
         .zip(slots)
         .map(|(waiting, &slot)| {
             let actual = versions[slot];
-            if !waiting.expected.admits(actual) {
+            if !waiting.expected.admits(actual, generation) {
                 return Err(StoreError::Conflict {
                     stream: waiting.stream.clone(),
                     expected: waiting.expected,
@@ -765,6 +780,10 @@ fn upgrade_schema(request: &IdbOpenDbRequest, old_version: f64) -> Result<(), Js
             .collect();
         parts.set_key_path(&key);
         db.create_object_store_with_optional_parameters(PARTS, &parts)?;
+    }
+    if old_version < 4.0 {
+        // Out-of-line keys: a record is a bare value under its name.
+        db.create_object_store(META)?;
     }
     Ok(())
 }
@@ -1114,18 +1133,36 @@ impl EventStore for IndexedDbStore {
     async fn clear(&self) -> Result<(), StoreError> {
         self.shared.head_hint.set(None);
         let stores = [EVENTS, CHECKPOINTS, SNAPSHOTS, PARTS];
-        let tx = self.transaction(&stores, IdbTransactionMode::Readwrite)?;
+        let tx = self.transaction(
+            &[EVENTS, CHECKPOINTS, SNAPSHOTS, PARTS, META],
+            IdbTransactionMode::Readwrite,
+        )?;
         let done = Completion::new(&tx);
-        for name in stores {
-            tx.object_store(name)
-                .and_then(|s| s.clear())
-                .map_err(|e| Failure::from_js(&e).into_store_error("clearing the store"))?;
+        // A fresh generation in the same transaction: a state kept from before this reset is
+        // never taken for one after it, in this tab or another.
+        let generation = fresh_generation();
+        let cleared = stores
+            .into_iter()
+            .try_for_each(|name| tx.object_store(name).and_then(|s| s.clear()).map(drop))
+            .and_then(|()| {
+                tx.object_store(META).and_then(|s| {
+                    s.put_with_key(&key_number(generation.0), &JsValue::from_str(GENERATION))
+                })
+            });
+        if let Err(e) = cleared {
+            let _ = tx.abort();
+            return Err(Failure::from_js(&e).into_store_error("clearing the store"));
         }
         done.outcome()
             .await
             .map_err(|f| f.into_store_error("clearing the store"))?;
+        self.shared.generation.set(Some(generation));
         self.shared.channel.post(Change::Cleared);
         Ok(())
+    }
+
+    fn generation(&self) -> Option<Generation> {
+        self.shared.generation.get()
     }
 
     fn subscribe(&self, listener: Listener) {
@@ -1191,6 +1228,33 @@ fn last_version_request(tx: &IdbTransaction, stream: &StreamId) -> Result<Pendin
         .open_key_cursor_with_range_and_direction(&range, IdbCursorDirection::Prev)
         .map_err(unavailable)?;
     Ok(Pending::new(&request))
+}
+
+/// A `get` of the store's generation in `meta`.
+fn generation_request(tx: &IdbTransaction) -> Result<Pending, StoreError> {
+    let request = tx
+        .object_store(META)
+        .and_then(|s| s.get(&JsValue::from_str(GENERATION)))
+        .map_err(unavailable)?;
+    Ok(Pending::new(&request))
+}
+
+/// The generation a [`generation_request`] read: 0 for a store not reset since it had one.
+fn generation_of(record: JsValue) -> Result<Generation, StoreError> {
+    if record.is_undefined() {
+        return Ok(Generation(0));
+    }
+    whole_number(&record).map(Generation).ok_or_else(|| {
+        StoreError::Corrupt(format!(
+            "the store's generation is {record:?}, not a whole number"
+        ))
+    })
+}
+
+/// A generation no reset gave before (with odds of a repeat far below any other failure's): a
+/// random whole number from 1 to 2^52.
+fn fresh_generation() -> Generation {
+    Generation(1 + (js_sys::Math::random() * 2f64.powi(52)) as u64)
 }
 
 /// A reverse key cursor on `events`: its first key is the head.

@@ -284,7 +284,7 @@ impl EventStore for LocalStorageStore {
     ) -> Result<Vec<EventEnvelope>, StoreError> {
         let head = self.current_head()?;
         let actual = self.stream_version(stream, head)?;
-        if !expected.admits(actual) {
+        if !expected.admits(actual, None) {
             return Err(StoreError::Conflict {
                 stream: stream.clone(),
                 expected,

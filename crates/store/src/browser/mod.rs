@@ -12,8 +12,8 @@ use crate::integrity::IntegrityReport;
 use crate::memory::MemoryStore;
 use crate::notify::{ChangeListener, Listener};
 use crate::store::{
-    Backend, Checkpoint, EventStore, ExpectedVersion, Snapshot, StoreError, StreamId, ViewMark,
-    ViewSave,
+    Backend, Checkpoint, EventStore, ExpectedVersion, Generation, Snapshot, StoreError, StreamId,
+    ViewMark, ViewSave,
 };
 use foldlab_domain::{EventEnvelope, NewEvent};
 use std::fmt;
@@ -234,6 +234,10 @@ impl EventStore for BrowserStore {
 
     async fn clear(&self) -> Result<(), StoreError> {
         delegate!(self, s => s.clear().await)
+    }
+
+    fn generation(&self) -> Option<Generation> {
+        delegate!(self, s => s.generation())
     }
 
     fn subscribe(&self, listener: Listener) {
