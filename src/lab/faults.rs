@@ -292,7 +292,7 @@ impl Lab {
                 .ok_or("Nothing was delivered again.")?;
             lab.log(&engine, &again).await;
             happened.push(format!(
-                "So {} was delivered again. The service loaded Customer {customer}, found {} caused by #{} in its stream, and did not reserve again. Outcome: {}.",
+                "So {} was delivered again. The service found {} caused by #{} in Customer {customer}'s stream, and did not reserve again. Outcome: {}.",
                 event_name(&again.delivery.event),
                 event_name(effect),
                 order.event_id,
@@ -358,7 +358,7 @@ impl Lab {
             lab.log(&engine, &a).await;
             lab.log(&engine, &b).await;
             happened.push(format!(
-                "Two instances of the Customer service, each with its own engine and its own connection to the store, handled #{} and #{} at the same time. Both loaded Customer {customer} at the same version and decided to reserve $60.00.",
+                "Two instances of the Customer service, each with its own engine and its own connection to the store, handled #{} and #{} at the same time. Both decided to reserve $60.00 against Customer {customer} at the same version.",
                 first.event_id, second.event_id
             ));
             for report in [&a, &b] {

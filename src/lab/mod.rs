@@ -199,6 +199,15 @@ impl Lab {
                     lab.close(*by);
                     return;
                 }
+                // What the engine kept of a stream another handle wrote to is no longer its
+                // state. Forgetting it only saves a refused append: the store checks a kept state.
+                if let Some(engine) = lab.engine() {
+                    match change {
+                        Change::Appended { stream, .. } => engine.forget_state(stream),
+                        Change::Cleared => engine.forget_states(),
+                        _ => {}
+                    }
+                }
                 let replaced = matches!(change, Change::Cleared);
                 spawn_local(async move {
                     if let Ok(entries) = journal::load(lab.backend()) {
@@ -746,7 +755,7 @@ fn lost_races(engine: &LabEngine) -> String {
         .iter()
         .map(|c| {
             format!(
-                " Conflict: {} was at version {} when this command appended, not {} as loaded (another writer, perhaps another tab, appended first), so it was loaded again, decided again and retried.",
+                " Conflict: {} was at version {} when this command appended, not {} as the command's decision assumed (another writer, perhaps another tab, appended first), so it was loaded again, decided again and retried.",
                 c.stream, c.actual, c.expected
             )
         })

@@ -18,15 +18,18 @@ use crate::projector::ProjectorError;
 use crate::query_side::QuerySide;
 use foldlab_domain::codec::{decode, DecodeError, DomainEvent};
 use foldlab_domain::{
-    policy, ApplyOutcome, CancelReason, CustomerCommand, CustomerDecider, CustomerId,
+    fold, policy, ApplyOutcome, CancelReason, CustomerCommand, CustomerDecider, CustomerId,
     CustomerState, CustomerViews, EventEnvelope, LineItem, Metadata, Money, OrderCommand,
     OrderDecider, OrderId, OrderState, Snapshotting,
 };
 pub use foldlab_store::Conflict;
 use foldlab_store::{Checkpoint, EventStore, ExpectedVersion, StoreError, StreamId};
+use kept::{Kept, KeptState};
 use std::fmt;
 
+mod kept;
 mod snapshots;
+use snapshots::caused_through;
 pub use snapshots::{fold_stored, snapshot_of, LoadReport, SnapshotPolicy, SnapshotSkipped};
 
 /// How many times a command is decided again after losing a race (reload, decide, append).
@@ -358,6 +361,8 @@ pub struct Engine<S> {
     /// `RefCell` so the lab can change it through a shared handle while it runs.
     snapshot_policy: std::cell::Cell<SnapshotPolicy>,
     query: QuerySide,
+    /// Each aggregate's state after this engine's last command on it (see [`kept`]).
+    kept: Kept,
 }
 
 impl<S: EventStore> Engine<S> {
@@ -369,7 +374,25 @@ impl<S: EventStore> Engine<S> {
             clock,
             snapshot_policy: std::cell::Cell::new(SnapshotPolicy::OFF),
             query: QuerySide::new(),
+            kept: Kept::default(),
         }
+    }
+
+    /// Forgets the state kept for `stream` since this engine's last command on it: another
+    /// handle wrote to it. Only a shortcut is lost; the store would refuse a command decided on
+    /// the old state anyway, and the engine would then load the stream and decide again.
+    pub fn forget_state(&self, stream: &StreamId) {
+        self.kept.forget(stream);
+    }
+
+    /// Forgets every kept state: the store was reset or replaced by another handle.
+    pub fn forget_states(&self) {
+        self.kept.forget_all();
+    }
+
+    /// How many aggregates' states this engine keeps between commands.
+    pub fn kept_states(&self) -> usize {
+        self.kept.len()
     }
 
     /// The query side: every projection's projector, to list with its lag and to switch. The
@@ -705,6 +728,7 @@ impl<S: EventStore> Engine<S> {
     where
         D::Event: DomainEvent,
         D::Error: fmt::Display,
+        D::State: 'static,
     {
         match self.execute_once::<D>(id, command, metadata).await? {
             Executed::Appended(events) | Executed::RefusalRecorded(events) => Ok(events),
@@ -715,6 +739,10 @@ impl<S: EventStore> Engine<S> {
 
     /// One transaction on one aggregate: load, decide, append with the version loaded. On a
     /// conflict, load and decide again, at most [`MAX_ATTEMPTS`] times in all.
+    ///
+    /// The state this engine's last command on the aggregate left is kept (see [`kept`]) and
+    /// used instead of the first attempt's load when it is there; the append then states it, and
+    /// if the store refuses it the next attempt loads the aggregate as usual.
     ///
     /// When the command reacts to an event (`metadata.causation_id`), it is carried out at most once
     /// per aggregate: if the stream already holds an event this actor appended for that event or a
@@ -729,6 +757,7 @@ impl<S: EventStore> Engine<S> {
     where
         D::Event: DomainEvent,
         D::Error: fmt::Display,
+        D::State: 'static,
     {
         self.execute_counting::<D>(id, command, metadata, &mut Vec::new())
             .await
@@ -745,15 +774,39 @@ impl<S: EventStore> Engine<S> {
     where
         D::Event: DomainEvent,
         D::Error: fmt::Display,
+        D::State: 'static,
     {
         let stream = StreamId::new(D::Event::ENTITY_TYPE, id);
-        for _ in 0..MAX_ATTEMPTS {
-            let (state, loaded) = self.load_with_report::<D>(id).await?;
-            let version = loaded.version;
+        for attempt in 0..MAX_ATTEMPTS {
+            let kept = match attempt {
+                0 => self.kept.take::<D::State>(&stream),
+                _ => None,
+            };
+            let (state, version, caused, expected, generation) = match kept {
+                Some(kept) => {
+                    let expected = kept.expected();
+                    let KeptState {
+                        state,
+                        version,
+                        generation,
+                        caused_through,
+                    } = kept;
+                    (state, version, caused_through, expected, Some(generation))
+                }
+                None => {
+                    // Read before the load: a state is kept only if the store was still in
+                    // this generation when the append was checked.
+                    let generation = self.store.generation();
+                    let (state, loaded) = self.load_with_report::<D>(id).await?;
+                    let version = loaded.version;
+                    let expected = ExpectedVersion::after(version);
+                    (state, version, loaded.caused_through, expected, generation)
+                }
+            };
             if let Some(cause) = metadata.causation_id {
                 // Kept with the state (and its snapshot), so the stream is not read again; a
                 // snapshot written before Foldlab kept it means reading the stream once.
-                let through = match loaded.caused_through {
+                let through = match caused {
                     Some(through) => through,
                     None => self.handled_through(&stream, &metadata.actor).await?,
                 };
@@ -768,18 +821,27 @@ impl<S: EventStore> Engine<S> {
                 .iter()
                 .map(|e| e.to_new_event(now, metadata.clone()))
                 .collect();
-            let expected = ExpectedVersion::after(version);
             match self.store.append(&stream, expected, new_events).await {
                 Ok(stored) => {
-                    self.snapshot_after_append::<D>(
-                        &stream,
-                        version,
-                        loaded.caused_through,
-                        state,
-                        &events,
-                        &stored,
-                    )
-                    .await;
+                    let caused = caused.map(|before| before.max(caused_through(&stored)));
+                    let state = fold::<D>(state, &events);
+                    self.snapshot_after_append::<D>(&stream, version, caused, &state, &stored)
+                        .await;
+                    let after = stored.last().map_or(version, |last| last.version);
+                    match generation {
+                        Some(generation) if self.store.generation() == Some(generation) => {
+                            self.kept.keep(
+                                &stream,
+                                KeptState {
+                                    state,
+                                    version: after,
+                                    generation,
+                                    caused_through: caused,
+                                },
+                            )
+                        }
+                        _ => {}
+                    }
                     return Ok(if events.iter().all(DomainEvent::records_a_refusal) {
                         Executed::RefusalRecorded(stored)
                     } else {
@@ -790,11 +852,17 @@ impl<S: EventStore> Engine<S> {
                     stream,
                     expected,
                     actual,
-                }) => conflicts.push(Conflict {
-                    stream,
-                    expected,
-                    actual,
-                }),
+                }) => {
+                    // Refused only for the store's generation (it was reset since the state was
+                    // kept): the stream did not move, so no race was lost.
+                    if expected.version() != Some(actual) {
+                        conflicts.push(Conflict {
+                            stream,
+                            expected,
+                            actual,
+                        })
+                    }
+                }
                 Err(other) => return Err(other.into()),
             }
         }
@@ -957,3 +1025,6 @@ mod race_tests;
 
 #[cfg(test)]
 mod fault_tests;
+
+#[cfg(test)]
+mod kept_tests;

@@ -11,7 +11,7 @@
 use super::{Engine, EngineError};
 use foldlab_domain::codec::DomainEvent;
 use foldlab_domain::{
-    fold, CustomerDecider, CustomerEvent, CustomerId, CustomerState, EventEnvelope, OrderDecider,
+    CustomerDecider, CustomerEvent, CustomerId, CustomerState, EventEnvelope, OrderDecider,
     OrderEvent, OrderId, OrderState, SnapshotRejection, Snapshotting,
 };
 use foldlab_store::{EventStore, Snapshot, StoreError, StreamId};
@@ -256,14 +256,13 @@ impl<S: EventStore> Engine<S> {
 
     /// After a command appended `stored` to `stream` (at version `before` until then), writes a
     /// snapshot of the new state if the version crossed a multiple of the type's N. `state` is the
-    /// state the command was decided on and `events` what it decided.
+    /// state after the append and `caused` its highest `causation_id`, as a load would report it.
     pub(super) async fn snapshot_after_append<D: Snapshotting>(
         &self,
         stream: &StreamId,
         before: u64,
         caused: Option<u64>,
-        state: D::State,
-        events: &[D::Event],
+        state: &D::State,
         stored: &[EventEnvelope],
     ) {
         let Some(every) = self.snapshot_policy().interval(&stream.entity_type) else {
@@ -275,7 +274,6 @@ impl<S: EventStore> Engine<S> {
         if last.version / every.get() <= before / every.get() {
             return;
         }
-        let state = fold::<D>(state, events);
         // The events are stored, so the command succeeded; a snapshot that could not be written
         // only means later loads fold a few more events, until the next crossing writes one.
         let report = LoadReport {
@@ -287,9 +285,9 @@ impl<S: EventStore> Engine<S> {
             events_folded: 0,
             skipped: None,
             rebuilt: None,
-            caused_through: caused.map(|before| before.max(caused_through(stored))),
+            caused_through: caused,
         };
-        let _ = self.write_snapshot::<D>(&report, &state).await;
+        let _ = self.write_snapshot::<D>(&report, state).await;
     }
 
     /// The one load: the fold of the stream's events with an `event_id` at or below `as_of` (all of

@@ -1,7 +1,7 @@
 //! Snapshots and temporal queries, end to end on the memory store.
 
 use super::*;
-use foldlab_domain::{CustomerEvent, Money, OrderEvent, OrderStatus};
+use foldlab_domain::{fold, CustomerEvent, Money, OrderEvent, OrderStatus};
 use foldlab_store::MemoryStore;
 use futures::executor::block_on;
 use std::cell::Cell;
