@@ -235,6 +235,61 @@ async fn a_reset_in_another_tab_refuses_a_state_kept_from_before_it() {
     );
 }
 
+/// An append on a kept state reads only the store's generation and trusts its own last head: when
+/// another tab appended meanwhile (to another stream, then to this one), the event-id key and the
+/// stream index refuse its writes, and it is numbered after the other tab's event, or refused as a
+/// conflict, exactly as an append that reads.
+#[wasm_bindgen_test]
+async fn a_kept_append_still_numbers_after_and_loses_to_another_tabs_events() {
+    let name = fresh_name("idb-unread");
+    let tab_a = IndexedDbStore::open(&name).await.expect("open a");
+    let tab_b = IndexedDbStore::open(&name).await.expect("open b");
+    let (mine, theirs) = (order("mine"), order("theirs"));
+    tab_a
+        .append(&mine, ExpectedVersion::NoStream, vec![new_event("A", 1)])
+        .await
+        .expect("append a");
+    let generation = tab_a.generation().expect("known after an append");
+    let kept = |version| ExpectedVersion::Kept {
+        version,
+        generation,
+    };
+    tab_b
+        .append(&theirs, ExpectedVersion::NoStream, vec![new_event("B", 2)])
+        .await
+        .expect("append b");
+    let stored = tab_a
+        .append(&mine, kept(1), vec![new_event("A", 3)])
+        .await
+        .expect("a's kept append");
+    assert_eq!((stored[0].event_id, stored[0].version), (3, 2));
+    tab_b
+        .append(&mine, ExpectedVersion::Exact(2), vec![new_event("B", 4)])
+        .await
+        .expect("b appends to a's stream");
+    let refused = tab_a.append(&mine, kept(2), vec![new_event("A", 5)]).await;
+    assert_eq!(
+        refused,
+        Err(StoreError::Conflict {
+            stream: mine.clone(),
+            expected: kept(2),
+            actual: 3
+        })
+    );
+    let ids: Vec<u64> = tab_b
+        .read_all(0, 100)
+        .await
+        .expect("read")
+        .iter()
+        .map(|e| e.event_id)
+        .collect();
+    assert_eq!(
+        ids,
+        vec![1, 2, 3, 4],
+        "gap-free, and nothing of the refused append"
+    );
+}
+
 #[wasm_bindgen_test]
 async fn the_stream_index_refuses_a_second_event_with_the_same_version() {
     let name = fresh_name("idb-unique");

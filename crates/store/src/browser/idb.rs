@@ -112,6 +112,16 @@ struct Queue {
     waiting: Vec<Waiting>,
 }
 
+/// What an append that reads nothing but the generation did (see [`Shared::append_unread`]).
+enum Unread {
+    /// The events, stored.
+    Stored(Vec<EventEnvelope>),
+    /// Nothing stored, because the guess did not hold: the events back, for the append that reads.
+    Refused(Vec<NewEvent>),
+    /// Nothing stored, for a reason reading would not change.
+    Failed(StoreError),
+}
+
 /// One member's outcome in a group: its stored envelopes, or why nothing of it was stored.
 type Appended = Result<Vec<EventEnvelope>, StoreError>;
 
@@ -416,6 +426,25 @@ impl Shared {
         // transaction is aborted (nothing stored) and the append is made again the plain way. A
         // single-event command then costs one round trip instead of two.
         let mut events = events;
+        if let (
+            ExpectedVersion::Kept {
+                version,
+                generation,
+            },
+            Some(head),
+        ) = (expected, self.head_hint.get())
+        {
+            if self.generation.get() == Some(generation) {
+                match self
+                    .append_unread(stream, head, version, generation, events)
+                    .await
+                {
+                    Unread::Stored(stored) => return Ok(self.appended(stream, stored)),
+                    Unread::Refused(back) => events = back,
+                    Unread::Failed(error) => return Err(error),
+                }
+            }
+        }
         let mut guess = self.head_hint.get().zip(expected.version());
         let (done, stored) = loop {
             let tx = self.transaction(&[EVENTS, META], IdbTransactionMode::Readwrite)?;
@@ -435,7 +464,7 @@ impl Shared {
             let actual = cursor_version(last_version.outcome().await.map_err(reading)?)?;
             let head = cursor_event_id(last_event.outcome().await.map_err(reading)?)?;
             let generation = generation_of(generation.outcome().await.map_err(reading)?)?;
-            self.generation.set(Some(generation));
+            self.learn_generation(generation);
             if !expected.admits(actual, Some(generation)) {
                 // Only reads happened, or writes that the abort undoes.
                 let _ = tx.abort();
@@ -473,6 +502,72 @@ impl Shared {
             }
             Err(f) => return Err(f.into_store_error("storing the events")),
         }
+        Ok(self.appended(stream, stored))
+    }
+
+    /// An append decided on a kept state ([`ExpectedVersion::Kept`]) in the generation this handle
+    /// knows, with the head its own last append left in it: nothing is read but the generation.
+    /// Nothing is ever deleted within a generation, so the stream is at least at `version` and the
+    /// log at least at `head`; the writes are issued at once, and the unique stream index and the
+    /// event-id key refuse them if either moved on. Then, or when the generation is no longer
+    /// `generation`, the transaction is aborted, nothing is stored, and the events come back for
+    /// the append that reads.
+    async fn append_unread(
+        &self,
+        stream: &StreamId,
+        head: u64,
+        version: u64,
+        generation: Generation,
+        events: Vec<NewEvent>,
+    ) -> Unread {
+        let tx = match self.transaction(&[EVENTS, META], IdbTransactionMode::Readwrite) {
+            Ok(tx) => tx,
+            Err(error) => return Unread::Failed(error),
+        };
+        self.count_append_transaction();
+        let done = Completion::new(&tx);
+        let stored = number_batch(stream, head, version, events);
+        let issued = generation_request(&tx).and_then(|read| {
+            add_all(&tx, &stored)?;
+            Ok(read)
+        });
+        let back = |stored: Vec<EventEnvelope>| stored.into_iter().map(new_event_of).collect();
+        let read = match issued {
+            Ok(read) => read,
+            Err(error) => return Unread::Failed(error),
+        };
+        let now = match read
+            .outcome()
+            .await
+            .map_err(reading)
+            .and_then(generation_of)
+        {
+            Ok(now) => now,
+            Err(error) => return Unread::Failed(error),
+        };
+        if now != generation {
+            let _ = tx.abort();
+            self.learn_generation(now);
+            return Unread::Refused(back(stored));
+        }
+        match done.outcome().await {
+            Ok(()) => Unread::Stored(stored),
+            Err(f) if f.name == "ConstraintError" => Unread::Refused(back(stored)),
+            Err(f) => Unread::Failed(f.into_store_error("storing the events")),
+        }
+    }
+
+    /// Takes the generation an append read: a head guessed in another generation says nothing.
+    fn learn_generation(&self, generation: Generation) {
+        if self.generation.get() != Some(generation) {
+            self.head_hint.set(None);
+        }
+        self.generation.set(Some(generation));
+    }
+
+    /// Tells what an append stored (its own listeners, other handles) and keeps its head as the
+    /// next append's guess.
+    fn appended(&self, stream: &StreamId, stored: Vec<EventEnvelope>) -> Vec<EventEnvelope> {
         if let Some(last) = stored.last() {
             self.head_hint.set(Some(last.event_id));
             self.notifier.notify(last.event_id);
@@ -482,7 +577,7 @@ impl Shared {
                 count: stored.len() as u64,
             });
         }
-        Ok(stored)
+        stored
     }
 
     /// Issues a read (`issue` makes its request) in the readonly transaction the reads of this
@@ -593,15 +688,7 @@ impl Shared {
             Err(_) => return Err(group),
         };
         for (waiting, outcome) in group.into_iter().zip(outcomes) {
-            if let Some(last) = outcome.as_ref().ok().and_then(|stored| stored.last()) {
-                self.head_hint.set(Some(last.event_id));
-                self.notifier.notify(last.event_id);
-                self.channel.post(Change::Appended {
-                    stream: waiting.stream.clone(),
-                    head: last.event_id,
-                    count: outcome.as_ref().map_or(0, |stored| stored.len() as u64),
-                });
-            }
+            let outcome = outcome.map(|stored| self.appended(&waiting.stream, stored));
             let _ = waiting.reply.send(outcome);
         }
         Ok(())
@@ -665,7 +752,9 @@ impl Shared {
             let generation = Some(generation_of(
                 generation_read.outcome().await.map_err(reading)?,
             )?);
-            self.generation.set(generation);
+            if let Some(generation) = generation {
+                self.learn_generation(generation);
+            }
             let planned = match early {
                 Some((h, v, planned)) if h == head && v == versions && known == generation => {
                     planned
