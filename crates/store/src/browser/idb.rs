@@ -722,6 +722,17 @@ impl Shared {
             .head_hint
             .get()
             .zip(guessed.into_iter().collect::<Option<Vec<u64>>>());
+        // Every member on a kept state of the generation this handle knows, and a head it wrote
+        // in it: as for one such append (see `append_unread`), only the generation is read.
+        let known = self.generation.get();
+        let kept = group.iter().all(|waiting| {
+            matches!(waiting.expected, ExpectedVersion::Kept { generation, .. } if Some(generation) == known)
+        });
+        if let (true, Some((head, versions)), Some(generation)) = (kept, &guess, known) {
+            return self
+                .write_unread(group, &slots, versions.clone(), *head, generation)
+                .await;
+        }
         loop {
             let tx = self.transaction(&[EVENTS, META], IdbTransactionMode::Readwrite)?;
             self.count_append_transaction();
@@ -778,6 +789,42 @@ impl Shared {
                 .map(|p| p.map(|(stored, _)| stored))
                 .collect());
         }
+    }
+}
+
+impl Shared {
+    /// A group whose every member is on a kept state of `generation`, with `head` this handle's
+    /// own last: the writes are planned from the kept versions and issued at once behind a read of
+    /// the generation. An error (nothing stored) when the generation is another, or when a key or
+    /// the stream index refused a write because another writer came first; the members are then
+    /// made again one by one, the way that reads.
+    async fn write_unread(
+        &self,
+        group: &[Waiting],
+        slots: &[usize],
+        versions: Vec<u64>,
+        head: u64,
+        generation: Generation,
+    ) -> Result<Vec<Appended>, StoreError> {
+        let tx = self.transaction(&[EVENTS, META], IdbTransactionMode::Readwrite)?;
+        self.count_append_transaction();
+        let done = Completion::new(&tx);
+        let read = generation_request(&tx)?;
+        let planned = plan_group(group, slots, versions, head, Some(generation));
+        issue_group(&tx, &planned)?;
+        let now = generation_of(read.outcome().await.map_err(reading)?)?;
+        if now != generation {
+            let _ = tx.abort();
+            self.learn_generation(now);
+            return Err(StoreError::Unavailable("the store was reset".into()));
+        }
+        done.outcome()
+            .await
+            .map_err(|f| f.into_store_error("storing the events"))?;
+        Ok(planned
+            .into_iter()
+            .map(|p| p.map(|(stored, _)| stored))
+            .collect())
     }
 }
 
@@ -910,41 +957,34 @@ impl EventStore for IndexedDbStore {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<Vec<EventEnvelope>, StoreError> {
-        // Group commit: with no append of this handle in flight, this one goes at once, alone, as
-        // fast as ever. Those made while one is in flight wait, and then go together in the next
-        // readwrite transaction, each checked against its own expected version (see
-        // `Shared::write_together`): one transaction instead of one each.
-        let turn = {
+        // Group commit: every append waits one microtask for the others made at the same moment
+        // (the commands a batch of deliveries or learners' clicks started together), and those
+        // made while one is in flight wait for its end; then they go together in one readwrite
+        // transaction, each checked against its own expected version (see
+        // `Shared::write_together`): one transaction instead of one each. One made on its own
+        // goes alone, one microtask later.
+        let (outcome, start) = {
             let mut queue = self.shared.queue.borrow_mut();
+            let (reply, outcome) = oneshot::channel();
+            queue.waiting.push(Waiting {
+                stream: stream.clone(),
+                expected,
+                events,
+                reply,
+            });
             // While other reads of this handle are still pending, a readwrite transaction could
             // not start before their transaction ends anyway: the append waits for that end (see
-            // `Shared::read`) and goes with the appends made meanwhile.
-            if queue.busy || !queue.waiting.is_empty() || self.shared.reads_pending.get() > 0 {
-                let (reply, outcome) = oneshot::channel();
-                queue.waiting.push(Waiting {
-                    stream: stream.clone(),
-                    expected,
-                    events,
-                    reply,
-                });
-                Err(outcome)
-            } else {
-                queue.busy = true;
-                Ok(events)
-            }
+            // `Shared::read`), which starts the group.
+            (outcome, !queue.busy && self.shared.reads_pending.get() == 0)
         };
-        match turn {
-            Ok(events) => {
-                // Starts the waiting ones when this is done, even if the caller drops this future.
-                let _next = NextTurn(Rc::clone(&self.shared));
-                self.shared.append_alone(stream, expected, events).await
-            }
-            Err(outcome) => outcome.await.unwrap_or_else(|_| {
-                Err(StoreError::Unavailable(
-                    "the events were not stored: the store stopped before their turn".into(),
-                ))
-            }),
+        if start {
+            next_group(&self.shared);
         }
+        outcome.await.unwrap_or_else(|_| {
+            Err(StoreError::Unavailable(
+                "the events were not stored: the store stopped before their turn".into(),
+            ))
+        })
     }
 
     async fn read_stream(
