@@ -2,13 +2,14 @@
 // library in between. Loaded by wasm-bindgen as a module file (no eval, no inline script), and
 // called from src/bench/mod.rs, which times every call the same way it times the store.
 //
-// The schema is the one crates/store/src/browser/idb.rs creates (database version 3): `events`
+// The schema is the one crates/store/src/browser/idb.rs creates (database version 4): `events`
 // keyed by `event_id` with the unique index `stream` on [entity_type, entity_id, version], then
-// `checkpoints`, `snapshots` and `parts`, so a raw put pays for the same index as the store's add.
+// `checkpoints`, `snapshots`, `parts` and `meta`, so a raw put pays for the same index as the
+// store's add.
 
 export function rawOpen(name) {
   return new Promise((resolve, reject) => {
-    const request = indexedDB.open(name, 3);
+    const request = indexedDB.open(name, 4);
     request.onupgradeneeded = (event) => {
       const db = request.result;
       if (event.oldVersion < 1) {
@@ -21,6 +22,9 @@ export function rawOpen(name) {
       }
       if (event.oldVersion < 3) {
         db.createObjectStore('parts', { keyPath: ['subscriber', 'map', 'key'] });
+      }
+      if (event.oldVersion < 4) {
+        db.createObjectStore('meta');
       }
     };
     request.onsuccess = () => resolve(request.result);
