@@ -30,7 +30,7 @@ use futures::channel::oneshot;
 use js_sys::{Array, Promise};
 use serde::Serialize;
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Display;
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
@@ -54,6 +54,10 @@ const META: &str = "meta";
 /// The key of the store's generation in `meta`: a number a reset replaces with a fresh one.
 const GENERATION: &str = "generation";
 const STREAM_INDEX: &str = "stream";
+
+/// How many streams' versions a handle remembers at most (see `Shared::seen`); past it they are
+/// forgotten, and the next append to each reads its version again.
+const SEEN_LIMIT: usize = 4096;
 
 /// The largest integer a JS number holds exactly (2^53 - 1): ids, versions and timestamps beyond it
 /// would silently change on the way through IndexedDB.
@@ -84,6 +88,8 @@ struct Shared {
     /// The store's generation as this handle last read or wrote it (in an append's transaction,
     /// or its own reset); `None` until then.
     generation: Cell<Option<Generation>>,
+    /// The version each stream reached by this handle's own appends in that generation.
+    seen: RefCell<HashMap<StreamId, u64>>,
     /// This handle's own prefix for the stamps of its views' saves (random), and how many it gave:
     /// no other handle, in this tab or another, gives the same stamp.
     stamp_prefix: String,
@@ -227,6 +233,7 @@ impl IndexedDbStore {
                 notifier,
                 head_hint: Cell::new(None),
                 generation: Cell::new(None),
+                seen: RefCell::default(),
                 stamp_prefix: format!("{:012x}", (js_sys::Math::random() * 2f64.powi(48)) as u64),
                 stamps: Cell::new(0),
                 closed,
@@ -426,23 +433,18 @@ impl Shared {
         // transaction is aborted (nothing stored) and the append is made again the plain way. A
         // single-event command then costs one round trip instead of two.
         let mut events = events;
-        if let (
-            ExpectedVersion::Kept {
-                version,
-                generation,
-            },
-            Some(head),
-        ) = (expected, self.head_hint.get())
-        {
-            if self.generation.get() == Some(generation) {
-                match self
-                    .append_unread(stream, head, version, generation, events)
-                    .await
-                {
-                    Unread::Stored(stored) => return Ok(self.appended(stream, stored)),
-                    Unread::Refused(back) => events = back,
-                    Unread::Failed(error) => return Err(error),
-                }
+        if let (Some(generation), Some(head), Some(version)) = (
+            self.unread_generation(stream, expected),
+            self.head_hint.get(),
+            expected.version(),
+        ) {
+            match self
+                .append_unread(stream, head, version, generation, events)
+                .await
+            {
+                Unread::Stored(stored) => return Ok(self.appended(stream, stored)),
+                Unread::Refused(back) => events = back,
+                Unread::Failed(error) => return Err(error),
             }
         }
         let mut guess = self.head_hint.get().zip(expected.version());
@@ -505,8 +507,32 @@ impl Shared {
         Ok(self.appended(stream, stored))
     }
 
-    /// An append decided on a kept state ([`ExpectedVersion::Kept`]) in the generation this handle
-    /// knows, with the head its own last append left in it: nothing is read but the generation.
+    /// Whether an append to `stream` stating `expected` may read nothing but the generation: the
+    /// generation this handle knows, when the stream is sure to be at least at the version
+    /// stated in it (nothing is deleted within a generation): a new stream, a state kept in it
+    /// ([`ExpectedVersion::Kept`]), or a version this handle's own appends reached in it.
+    fn unread_generation(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+    ) -> Option<Generation> {
+        let known = self.generation.get()?;
+        let sure = match expected {
+            ExpectedVersion::NoStream => true,
+            ExpectedVersion::Kept { generation, .. } => generation == known,
+            ExpectedVersion::Exact(version) => self
+                .seen
+                .borrow()
+                .get(stream)
+                .is_some_and(|&seen| seen >= version),
+            ExpectedVersion::Any => false,
+        };
+        sure.then_some(known)
+    }
+
+    /// An append whose stream and head are known to be at least at `version` and `head` in
+    /// `generation` (see [`Shared::unread_generation`]; the head is this handle's own last append
+    /// in it): nothing is read but the generation.
     /// Nothing is ever deleted within a generation, so the stream is at least at `version` and the
     /// log at least at `head`; the writes are issued at once, and the unique stream index and the
     /// event-id key refuse them if either moved on. Then, or when the generation is no longer
@@ -561,6 +587,7 @@ impl Shared {
     fn learn_generation(&self, generation: Generation) {
         if self.generation.get() != Some(generation) {
             self.head_hint.set(None);
+            self.seen.borrow_mut().clear();
         }
         self.generation.set(Some(generation));
     }
@@ -570,6 +597,12 @@ impl Shared {
     fn appended(&self, stream: &StreamId, stored: Vec<EventEnvelope>) -> Vec<EventEnvelope> {
         if let Some(last) = stored.last() {
             self.head_hint.set(Some(last.event_id));
+            let mut seen = self.seen.borrow_mut();
+            if seen.len() >= SEEN_LIMIT && !seen.contains_key(stream) {
+                seen.clear();
+            }
+            seen.insert(stream.clone(), last.version);
+            drop(seen);
             self.notifier.notify(last.event_id);
             self.channel.post(Change::Appended {
                 stream: stream.clone(),
@@ -722,13 +755,13 @@ impl Shared {
             .head_hint
             .get()
             .zip(guessed.into_iter().collect::<Option<Vec<u64>>>());
-        // Every member on a kept state of the generation this handle knows, and a head it wrote
-        // in it: as for one such append (see `append_unread`), only the generation is read.
+        // Every member sure of its stream in the generation this handle knows, and a head it
+        // wrote in it: as for one such append (see `append_unread`), only the generation is read.
         let known = self.generation.get();
-        let kept = group.iter().all(|waiting| {
-            matches!(waiting.expected, ExpectedVersion::Kept { generation, .. } if Some(generation) == known)
-        });
-        if let (true, Some((head, versions)), Some(generation)) = (kept, &guess, known) {
+        let sure = group
+            .iter()
+            .all(|waiting| self.unread_generation(&waiting.stream, waiting.expected) == known);
+        if let (true, Some((head, versions)), Some(generation)) = (sure, &guess, known) {
             return self
                 .write_unread(group, &slots, versions.clone(), *head, generation)
                 .await;
@@ -1285,7 +1318,7 @@ impl EventStore for IndexedDbStore {
         done.outcome()
             .await
             .map_err(|f| f.into_store_error("clearing the store"))?;
-        self.shared.generation.set(Some(generation));
+        self.shared.learn_generation(generation);
         self.shared.channel.post(Change::Cleared);
         Ok(())
     }
