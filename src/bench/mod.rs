@@ -535,8 +535,9 @@ async fn figure_b(sizes: Sizes) -> Result<Vec<Figure>, String> {
     let engine_line = Figure {
         id: "b+".into(),
         name: format!("{n} commands through the engine"),
-        ours_label: "Engine::change_credit_limit: load (snapshot every 100) + decide + append"
-            .into(),
+        ours_label:
+            "Engine::change_credit_limit: the kept state (or a load: snapshot every 100) + decide + append"
+                .into(),
         baseline_label: "raw put, one transaction per event (as in b)".into(),
         note: format!("{:.3} ms per command", commands.median_ms / n as f64),
         ..Figure::compared(commands, base, Rule::Throughput, 0.6)
