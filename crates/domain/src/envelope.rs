@@ -52,3 +52,16 @@ pub struct NewEvent {
     /// Who caused it and why.
     pub metadata: Metadata,
 }
+
+impl From<EventEnvelope> for NewEvent {
+    /// The event a stored envelope was numbered from: to store it again, elsewhere or renumbered.
+    fn from(envelope: EventEnvelope) -> Self {
+        NewEvent {
+            event_type: envelope.event_type,
+            schema_version: envelope.schema_version,
+            event_data: envelope.event_data,
+            recorded_at: envelope.recorded_at,
+            metadata: envelope.metadata,
+        }
+    }
+}

@@ -547,13 +547,7 @@ pub async fn store_as_written<S: EventStore>(
         let expected = ExpectedVersion::after(first.version.saturating_sub(1));
         let batch = events[i..i + run]
             .iter()
-            .map(|e| NewEvent {
-                event_type: e.event_type.clone(),
-                schema_version: e.schema_version,
-                event_data: e.event_data.clone(),
-                recorded_at: e.recorded_at,
-                metadata: e.metadata.clone(),
-            })
+            .map(|e| NewEvent::from(e.clone()))
             .collect();
         let stored = store
             .append(&stream, expected, batch)

@@ -26,13 +26,7 @@ fn written_elsewhere(make: impl AsyncFnOnce(&Engine<MemoryStore>)) -> Vec<NewEve
     block_on(other.store().read_stream(&StreamId::new(CUSTOMER, "c1"), 0))
         .expect("read")
         .into_iter()
-        .map(|e| NewEvent {
-            event_type: e.event_type,
-            schema_version: e.schema_version,
-            event_data: e.event_data,
-            recorded_at: e.recorded_at,
-            metadata: e.metadata,
-        })
+        .map(NewEvent::from)
         .collect()
 }
 

@@ -481,7 +481,7 @@ impl Shared {
                 Some((_, stored)) => {
                     // Another handle wrote meanwhile: undo, and number the batch from what was read.
                     let _ = tx.abort();
-                    events = stored.into_iter().map(new_event_of).collect();
+                    events = stored.into_iter().map(NewEvent::from).collect();
                     guess = None;
                 }
                 None => {
@@ -557,7 +557,7 @@ impl Shared {
             add_all(&tx, &stored)?;
             Ok(read)
         });
-        let back = |stored: Vec<EventEnvelope>| stored.into_iter().map(new_event_of).collect();
+        let back = |stored: Vec<EventEnvelope>| stored.into_iter().map(NewEvent::from).collect();
         let read = match issued {
             Ok(read) => read,
             Err(error) => return Unread::Failed(error),
@@ -1545,17 +1545,6 @@ fn add_all(tx: &IdbTransaction, stored: &[EventEnvelope]) -> Result<(), StoreErr
         }
     }
     Ok(())
-}
-
-/// The event an envelope was numbered from.
-fn new_event_of(envelope: EventEnvelope) -> NewEvent {
-    NewEvent {
-        event_type: envelope.event_type,
-        schema_version: envelope.schema_version,
-        event_data: envelope.event_data,
-        recorded_at: envelope.recorded_at,
-        metadata: envelope.metadata,
-    }
 }
 
 /// An envelope as its record: what [`to_record`] makes, in one call to `records.js`. A number
