@@ -29,8 +29,19 @@ pub fn release(project: &Project, public_url: &str, dist: &Path) -> Result<PathB
     let html = fs::read_to_string(&source).context(format!("reading {}", source.display()))?;
     let shell_dir = project.path(SHELL_DIR);
     fs::create_dir_all(&shell_dir).context(format!("creating {}", shell_dir.display()))?;
+    let Shell { html, stylesheets } = release_shell(&html)?;
     let shell = shell_dir.join("index.html");
-    fs::write(&shell, release_shell(&html)?).context(format!("writing {}", shell.display()))?;
+    fs::write(&shell, html).context(format!("writing {}", shell.display()))?;
+    // One stylesheet for the release: the page's sheets in their order, so the cascade is the
+    // same; one file compresses better than thirteen (about 5 KB less of the first download).
+    let mut css = String::new();
+    for sheet in &stylesheets {
+        let path = project.path(sheet);
+        let text = fs::read_to_string(&path).context(format!("reading {}", path.display()))?;
+        css.push_str(&format!("/* {sheet} */\n{text}\n"));
+    }
+    let style = shell_dir.join(STYLESHEET);
+    fs::write(&style, css).context(format!("writing {}", style.display()))?;
     let mut trunk = trunk(project);
     trunk
         .args(["build", "--release", "--public-url", public_url, "--dist"])
@@ -83,14 +94,46 @@ pub fn release(project: &Project, public_url: &str, dist: &Path) -> Result<PathB
 /// level below the repository root, where no Cargo.toml makes Trunk build the app itself.
 pub const SHELL_DIR: &str = ".release-shell";
 
+/// The one stylesheet of a release build, which the shell links (in [`SHELL_DIR`]).
+const STYLESHEET: &str = "style.css";
+
+/// The page Trunk builds for a release, and the stylesheets it stands for.
+#[derive(Debug, PartialEq)]
+pub struct Shell {
+    /// The page.
+    pub html: String,
+    /// The page's own stylesheets (paths relative to the repository), in their order: the
+    /// release links one file, [`STYLESHEET`], made of them.
+    pub stylesheets: Vec<String>,
+}
+
 /// `html` as Trunk should build it from [`SHELL_DIR`]: without its `<link data-trunk rel="rust">`
-/// line (split.rs builds the wasm), and with each Trunk link's relative `href` one level up.
-pub fn release_shell(html: &str) -> Result<String> {
+/// line (split.rs builds the wasm), its Trunk stylesheets replaced by one link to [`STYLESHEET`]
+/// where the first was, and each other Trunk link's relative `href` one level up.
+pub fn release_shell(html: &str) -> Result<Shell> {
     let mut found = false;
+    let mut stylesheets = Vec::new();
     let mut out = String::with_capacity(html.len());
     for line in html.lines() {
         if line.contains("data-trunk") && line.contains("rel=\"rust\"") {
             found = true;
+            continue;
+        }
+        if line.contains("data-trunk") && line.contains("rel=\"css\"") {
+            let href = line
+                .split(" href=\"")
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .ok_or_else(|| {
+                    Error::new(format!("build: a stylesheet link without href: {line}"))
+                })?;
+            if stylesheets.is_empty() {
+                let indent = &line[..line.len() - line.trim_start().len()];
+                out.push_str(&format!(
+                    "{indent}<link data-trunk rel=\"css\" href=\"{STYLESHEET}\" />\n"
+                ));
+            }
+            stylesheets.push(href.to_string());
             continue;
         }
         let relative = line.contains("data-trunk")
@@ -109,7 +152,10 @@ pub fn release_shell(html: &str) -> Result<String> {
             "build: index.html has no <link data-trunk rel=\"rust\"> line",
         ));
     }
-    Ok(out)
+    Ok(Shell {
+        html: out,
+        stylesheets,
+    })
 }
 
 /// The route patterns in the app's router: every `path!("…")` in `src/app.rs`.
@@ -313,19 +359,25 @@ mod tests {
     }
 
     #[test]
-    fn the_release_shell_has_no_rust_link_and_its_links_point_one_level_up() {
-        let html = "<head>\n    <base data-trunk-public-url />\n    <link data-trunk rel=\"css\" href=\"style/main.css\" />\n    <link rel=\"icon\" href=\"data:,\" />\n    <link data-trunk rel=\"rust\" data-wasm-opt=\"z\" />\n  </head>\n";
+    fn the_release_shell_has_no_rust_link_one_stylesheet_and_its_links_point_one_level_up() {
+        let html = "<head>\n    <base data-trunk-public-url />\n    <link data-trunk rel=\"css\" href=\"style/main.css\" />\n    <link rel=\"icon\" href=\"data:,\" />\n    <link data-trunk rel=\"css\" href=\"style/stage.css\" />\n    <link data-trunk rel=\"copy-file\" href=\"icon.svg\" />\n    <link data-trunk rel=\"rust\" data-wasm-opt=\"z\" />\n  </head>\n";
         let shell = release_shell(html).expect("has a rust link");
         assert_eq!(
-            shell,
-            "<head>\n    <base data-trunk-public-url />\n    <link data-trunk rel=\"css\" href=\"../style/main.css\" />\n    <link rel=\"icon\" href=\"data:,\" />\n  </head>\n"
+            shell.html,
+            "<head>\n    <base data-trunk-public-url />\n    <link data-trunk rel=\"css\" href=\"style.css\" />\n    <link rel=\"icon\" href=\"data:,\" />\n    <link data-trunk rel=\"copy-file\" href=\"../icon.svg\" />\n  </head>\n"
         );
-        assert!(release_shell(&shell).is_err());
+        assert_eq!(shell.stylesheets, ["style/main.css", "style/stage.css"]);
+        assert!(release_shell(&shell.html).is_err());
         let real = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../index.html"))
             .expect("index.html");
         let shell = release_shell(&real).expect("the real page has one");
-        assert!(!shell.contains("rel=\"rust\""));
-        assert!(shell.contains("href=\"../style/main.css\""));
+        assert!(!shell.html.contains("rel=\"rust\""));
+        assert_eq!(shell.html.matches("rel=\"css\"").count(), 1);
+        assert_eq!(
+            shell.stylesheets.first().map(String::as_str),
+            Some("style/main.css")
+        );
+        assert_eq!(shell.stylesheets.len(), real.matches("rel=\"css\"").count());
     }
 
     #[test]
