@@ -282,8 +282,9 @@ test('every lesson runs to its last step against the lab without an error', asyn
   const problems = trackConsoleErrors(page);
   await page.goto('./lessons');
   await expect(page.getByTestId('backend')).toHaveText('Events kept in IndexedDB');
+  // The list is the Lessons view's own code, fetched when the view opens: wait for it.
+  await expect(page.locator('.lesson-list h4 a')).toHaveCount(13);
   const titles = await page.locator('.lesson-list h4 a').allTextContents();
-  expect(titles).toHaveLength(13);
   for (const title of titles) {
     await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Lessons' }).click();
     await page.getByRole('link', { name: title, exact: true }).click();
