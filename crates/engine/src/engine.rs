@@ -848,20 +848,8 @@ impl<S: EventStore> Engine<S> {
                         Executed::Appended(stored)
                     });
                 }
-                Err(StoreError::Conflict {
-                    stream,
-                    expected,
-                    actual,
-                }) => {
-                    // Refused only for the store's generation (it was reset since the state was
-                    // kept): the stream did not move, so no race was lost.
-                    if expected.version() != Some(actual) {
-                        conflicts.push(Conflict {
-                            stream,
-                            expected,
-                            actual,
-                        })
-                    }
+                Err(error @ StoreError::Conflict { .. }) => {
+                    conflicts.extend(Conflict::lost(&error))
                 }
                 Err(other) => return Err(other.into()),
             }

@@ -118,22 +118,8 @@ impl Faults {
     }
 
     fn note(&self, result: &Result<Vec<EventEnvelope>, StoreError>) {
-        if let Err(StoreError::Conflict {
-            stream,
-            expected,
-            actual,
-        }) = result
-        {
-            if expected.version() == Some(*actual) {
-                // Refused only because the store was cleared since the writer's kept state was
-                // read: the stream did not move, so no race was lost.
-                return;
-            }
-            self.conflicts.borrow_mut().push(Conflict {
-                stream: stream.clone(),
-                expected: *expected,
-                actual: *actual,
-            });
+        if let Err(error) = result {
+            self.conflicts.borrow_mut().extend(Conflict::lost(error));
         }
     }
 

@@ -220,6 +220,26 @@ pub struct Conflict {
     pub actual: u64,
 }
 
+impl Conflict {
+    /// The race `error` says was lost, if it says so: a conflict whose stream moved on. A kept
+    /// state refused only because the store was reset since ([`ExpectedVersion::Kept`]; the
+    /// stream is at the version stated) lost no race.
+    pub fn lost(error: &StoreError) -> Option<Conflict> {
+        match error {
+            StoreError::Conflict {
+                stream,
+                expected,
+                actual,
+            } if expected.version() != Some(*actual) => Some(Conflict {
+                stream: stream.clone(),
+                expected: *expected,
+                actual: *actual,
+            }),
+            _ => None,
+        }
+    }
+}
+
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -823,9 +823,7 @@ impl Shared {
                 .collect());
         }
     }
-}
 
-impl Shared {
     /// A group whose every member is on a kept state of `generation`, with `head` this handle's
     /// own last: the writes are planned from the kept versions and issued at once behind a read of
     /// the generation. An error (nothing stored) when the generation is another, or when a key or
