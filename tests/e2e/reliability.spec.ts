@@ -4,7 +4,7 @@
 import { expect, test, type Download, type Page } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
 import { screenshotPath, trackConsoleErrors } from './support/console';
-import { holdEvents } from './support/hold';
+import { raceLimits } from './support/hold';
 import { openSettings, LabPage } from './support/lab';
 
 async function readDownload(download: Download): Promise<string> {
@@ -166,46 +166,28 @@ async function storedEvents(page: Page): Promise<[number, string, number][]> {
 test('two tabs writing to one customer at once: nothing lost or doubled, the loser retries, both show one log', async ({ context }) => {
   // Up to six pairs of saves, a few seconds each on a loaded machine.
   test.setTimeout(120_000);
-  const tabs = [await context.newPage(), await context.newPage()];
+  const tabs = [await context.newPage(), await context.newPage(), await context.newPage()];
   const problems = tabs.map((tab) => trackConsoleErrors(tab));
-  const [a, b] = tabs.map((tab) => new LabPage(tab));
+  const [a, b, third] = tabs.map((tab) => new LabPage(tab));
   await a.open();
   await b.open();
+  await third.open();
 
   await a.createCustomer('Ada', '1000');
-  // The other tab learns of the write without a reload.
+  // The other tabs learn of the write without a reload.
   await b.expectEventCount(1);
+  await third.expectEventCount(1);
   await expect(b.customerRows).toHaveCount(1);
 
-  // Both tabs change Ada's credit limit at the same moment, a few times over. To make "the same
-  // moment" likely, a third party holds the events store with a readwrite transaction while both
-  // commands start: each loads the Customer as soon as it is let go, at the same version, and
-  // appends at that version. IndexedDB runs the appends one after the other, so the second is
-  // refused; its tab loads the Customer again, decides again and appends after. On a loaded
-  // machine one tab's load can still land after the other's append (no race, nothing to say):
-  // such a pair is made again, until three pairs have raced, at most six times; at least one must.
+  // Both tabs change Ada's credit limit at the same moment, a few times over (see raceLimits:
+  // a third tab saves before each pair, and both loads wait behind a held transaction). Pairs
+  // are made until three have raced, at most six times; at least one must.
   const wanted = 3;
   const answers: string[] = [];
   const conflicts: string[] = [];
   let rounds = 0;
   for (; rounds < 2 * wanted && conflicts.length < wanted; rounds++) {
-    for (const [tab, limit] of [
-      [a, 2000 + rounds],
-      [b, 3000 + rounds],
-    ] as const) {
-      await tab.rowCommand('Change the credit limit of Ada');
-      await tab.page.getByLabel('New credit limit for Ada ($)').fill(String(limit));
-    }
-    const before = await Promise.all([a, b].map(async (t) => Number(await t.tableFeedback.getAttribute('data-answered'))));
-    await holdEvents(a.page);
-    for (const t of [a, b]) await t.page.getByRole('button', { name: 'Save limit', exact: true }).click();
-    await a.page.waitForTimeout(300);
-    await a.page.evaluate(() => ((window as unknown as { __release: boolean }).__release = true));
-    const pair: string[] = [];
-    for (const [i, t] of [a, b].entries()) {
-      await expect(t.tableFeedback).toHaveAttribute('data-answered', String(before[i] + 1));
-      pair.push(await t.tableFeedback.innerText());
-    }
+    const pair = await raceLimits(third, [a, b], [`${1500 + rounds}`, `${2000 + rounds}`, `${3000 + rounds}`]);
     // Never both: one of the two commits first.
     const lost = pair.filter((text) => text.includes('Conflict: Customer'));
     expect(lost.length).toBeLessThanOrEqual(1);
@@ -220,12 +202,12 @@ test('two tabs writing to one customer at once: nothing lost or doubled, the los
 
   // The store: one CustomerCreated and every change, versions 1..n without a gap, no id twice.
   const stored = await storedEvents(a.page);
-  expect(stored).toHaveLength(1 + 2 * rounds);
+  expect(stored).toHaveLength(1 + 3 * rounds);
   expect(new Set(stored.map(([id]) => id)).size).toBe(stored.length);
   expect(stored.map(([, , version]) => version)).toEqual(stored.map((_, i) => i + 1));
 
   // Both tabs show that same log, without a reload.
-  for (const tab of [a, b]) await tab.expectEventCount(1 + 2 * rounds);
+  for (const tab of [a, b]) await tab.expectEventCount(1 + 3 * rounds);
   expect(await a.eventTypes()).toEqual(await b.eventTypes());
   await b.page.screenshot({ path: screenshotPath('reliability-two-tabs'), fullPage: true });
   for (const p of problems) expect(p.messages).toEqual([]);
