@@ -231,12 +231,11 @@ fn PlaceOrder() -> impl IntoView {
 fn Customers() -> impl IntoView {
     let lab = expect_context::<Lab>();
     // Which row is asking for a new limit or confirming a delete, and the limit typed so far: kept
-    // here, not in the rows, because every refresh draws the rows anew and must not lose them.
+    // here, not in the rows, so that a row drawn again (deleted, say) does not lose them.
     let editing = RwSignal::new(None::<(String, RowMode)>);
     let limit = RwSignal::new(String::new());
     let cells = customer_cells(lab);
-    // Keyed by everything a row shows: after a command only the rows that changed are drawn again.
-    let rows = move || {
+    let rows = Memo::new(move |_| {
         let marks = cells.get();
         lab.readout.with(|s| {
             newest(&s.model.customer_order)
@@ -259,6 +258,16 @@ fn Customers() -> impl IntoView {
                 })
                 .collect::<Vec<_>>()
         })
+    });
+    // A row is kept while its customer is (keyed by id, name and whether it is deleted), and only
+    // its figures are drawn again: a change from another tab leaves a field being typed in, and
+    // its focus, where they were.
+    let keys = move || {
+        rows.with(|rows| {
+            rows.iter()
+                .map(|row| (row.id.clone(), row.name.clone(), row.deleted))
+                .collect::<Vec<_>>()
+        })
     };
     let note = move || {
         lab.readout
@@ -273,22 +282,28 @@ fn Customers() -> impl IntoView {
                 <tr><th scope="col">"Customer"</th><th scope="col">"Credit limit"</th><th scope="col">"Reserved"</th><th scope="col">"Available"</th></tr>
             </thead>
             <tbody>
-                <For each=rows key=|row| row.clone() let(row)>
+                <For each=keys key=|key| key.clone() let((id, name, deleted))>
                     {
-                        let actions = if row.deleted {
+                        let actions = if deleted {
                             view! { <span class="badge cancelled">"DELETED"</span> }.into_any()
                         } else {
-                            view! { <CustomerActions id=row.id.clone() name=row.name.clone() editing=editing limit=limit /> }.into_any()
+                            view! { <CustomerActions id=id.clone() name=name.clone() editing=editing limit=limit /> }.into_any()
                         };
+                        let shown = StoredValue::new(id.clone());
+                        let row = move || {
+                            rows.with(|rows| shown.with_value(|id| rows.iter().find(|row| &row.id == id).cloned()))
+                        };
+                        // Each figure is drawn anew when it changes, so its mark plays again.
+                        let figure = move |cell: fn(CustomerRow) -> MoneyCell| move || row().map(|row| cell(row).view());
                         view! {
-                            <tr class:deleted=row.deleted data-fresh=fresh(row.is_new)>
+                            <tr class:deleted=deleted data-fresh=move || row().and_then(|row| fresh(row.is_new))>
                                 <td>
-                                    {row.name} " " <code>{row.id}</code>
+                                    {name} " " <code>{id}</code>
                                     <div class="actions">{actions}</div>
                                 </td>
-                                <td class="num">{row.limit.view()}</td>
-                                <td class="num">{row.reserved.view()}</td>
-                                <td class="num">{row.available.view()}</td>
+                                <td class="num">{figure(|row| row.limit)}</td>
+                                <td class="num">{figure(|row| row.reserved)}</td>
+                                <td class="num">{figure(|row| row.available)}</td>
                             </tr>
                         }
                     }
@@ -299,7 +314,7 @@ fn Customers() -> impl IntoView {
     }
 }
 
-/// One row of the customers table: everything it shows, so it doubles as the row's key.
+/// One row of the customers table: everything it shows.
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct CustomerRow {
     id: String,

@@ -213,6 +213,36 @@ test('two tabs writing to one customer at once: nothing lost or doubled, the los
   for (const p of problems) expect(p.messages).toEqual([]);
 });
 
+test('a new limit being typed keeps its value and its focus when another tab changes that customer', async ({ context }) => {
+  const tabs = [await context.newPage(), await context.newPage()];
+  const problems = tabs.map((tab) => trackConsoleErrors(tab));
+  const [a, b] = tabs.map((tab) => new LabPage(tab));
+  await a.open();
+  await b.open();
+  await a.createCustomer('Ada', '1000');
+  await b.expectEventCount(1);
+
+  // Halfway through typing in one tab, the other tab changes Ada's limit.
+  await a.rowCommand('Change the credit limit of Ada');
+  const field = a.page.getByLabel('New credit limit for Ada ($)');
+  await field.focus();
+  await a.page.keyboard.type('12');
+  await b.rowCommand('Change the credit limit of Ada');
+  await b.page.getByLabel('New credit limit for Ada ($)').fill('1500');
+  await b.page.getByRole('button', { name: 'Save limit', exact: true }).click();
+  await expect(b.tableFeedback).toContainText('the credit limit is now $1,500.00');
+
+  // The first tab shows the new limit, and what was typed there is still there and still taking keys.
+  await a.expectEventCount(2);
+  await expect(a.customerRows.first().locator('td').nth(1)).toContainText('$1,500.00');
+  await expect(field).toBeFocused();
+  await a.page.keyboard.type('34');
+  await expect(field).toHaveValue('1234');
+  await a.page.getByRole('button', { name: 'Save limit', exact: true }).click();
+  await expect(a.tableFeedback).toContainText('Stored CreditLimitChanged #3: the credit limit is now $1,234.00.');
+  for (const p of problems) expect(p.messages).toEqual([]);
+});
+
 /** Changes one stored event in the lab's IndexedDB database behind the app's back: sets the
  *  fields in `set` and deletes those in `remove`. */
 async function editStoredEvent(page: Page, eventId: number, set: Record<string, unknown>, remove: string[] = []) {
