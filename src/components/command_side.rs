@@ -289,14 +289,15 @@ fn Customers() -> impl IntoView {
                         } else {
                             view! { <CustomerActions id=id.clone() name=name.clone() editing=editing limit=limit /> }.into_any()
                         };
-                        let shown = StoredValue::new(id.clone());
-                        let row = move || {
-                            rows.with(|rows| shown.with_value(|id| rows.iter().find(|row| &row.id == id).cloned()))
-                        };
+                        // This row's figures, which change only when this customer's do.
+                        let shown = id.clone();
+                        let row = Memo::new(move |_| {
+                            rows.with(|rows| rows.iter().find(|row| row.id == shown).cloned())
+                        });
                         // Each figure is drawn anew when it changes, so its mark plays again.
-                        let figure = move |cell: fn(CustomerRow) -> MoneyCell| move || row().map(|row| cell(row).view());
+                        let figure = move |cell: fn(CustomerRow) -> MoneyCell| move || row.get().map(|row| cell(row).view());
                         view! {
-                            <tr class:deleted=deleted data-fresh=move || row().and_then(|row| fresh(row.is_new))>
+                            <tr class:deleted=deleted data-fresh=move || row.with(|row| row.as_ref().and_then(|row| fresh(row.is_new)))>
                                 <td>
                                     {name} " " <code>{id}</code>
                                     <div class="actions">{actions}</div>
@@ -315,7 +316,7 @@ fn Customers() -> impl IntoView {
 }
 
 /// One row of the customers table: everything it shows.
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq)]
 struct CustomerRow {
     id: String,
     name: String,

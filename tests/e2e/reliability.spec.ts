@@ -229,7 +229,7 @@ test('a new limit being typed keeps its value and its focus when another tab cha
   await a.page.keyboard.type('12');
   await b.rowCommand('Change the credit limit of Ada');
   await b.page.getByLabel('New credit limit for Ada ($)').fill('1500');
-  await b.page.getByRole('button', { name: 'Save limit', exact: true }).click();
+  await b.rowCommand('Save limit');
   await expect(b.tableFeedback).toContainText('the credit limit is now $1,500.00');
 
   // The first tab shows the new limit, and what was typed there is still there and still taking keys.
@@ -238,7 +238,7 @@ test('a new limit being typed keeps its value and its focus when another tab cha
   await expect(field).toBeFocused();
   await a.page.keyboard.type('34');
   await expect(field).toHaveValue('1234');
-  await a.page.getByRole('button', { name: 'Save limit', exact: true }).click();
+  await a.rowCommand('Save limit');
   await expect(a.tableFeedback).toContainText('Stored CreditLimitChanged #3: the credit limit is now $1,234.00.');
   for (const p of problems) expect(p.messages).toEqual([]);
 });

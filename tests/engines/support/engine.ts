@@ -112,7 +112,9 @@ export const test = base.extend<{ session: WebdriverIO.Browser; lab: Lab }, Engi
     // Such a line is set aside only while a navigation is under way, and its file must then be
     // there: the server is asked for it at the end.
     const navigations: [number, number][] = [];
-    const leftBehind = new Set<string>();
+    const navigating = (at: number) => navigations.some(([start, end]) => at >= start - 50 && at <= end + 50);
+    // Decided at the end, when every navigation's window is known.
+    const failedLoads: { file: string; text: string; at: number }[] = [];
     for (const name of ['url', 'refresh'] as const) {
       session.overwriteCommand(name, async function (this: unknown, original: (...args: unknown[]) => Promise<unknown>, ...args: unknown[]) {
         const start = Date.now();
@@ -128,18 +130,16 @@ export const test = base.extend<{ session: WebdriverIO.Browser; lab: Lab }, Engi
         if (entry.level !== 'error') return;
         const text = entry.text ?? '';
         const file = /^Failed to load ‘(http[^’]+)’\. A ServiceWorker intercepted the request and encountered an unexpected error\.$/.exec(text)?.[1];
-        const navigating = () => navigations.some(([start, end]) => entry.timestamp >= start - 50 && entry.timestamp <= end + 50);
-        // Seen before its navigation ended: decided at the end, when every window is known.
-        if (file) pending.push({ file, text, navigating });
+        if (file) failedLoads.push({ file, text, at: entry.timestamp });
         else errors.push(text);
       });
       await session.sessionSubscribe({ events: ['log.entryAdded'] });
     }
-    const pending: { file: string; text: string; navigating: () => boolean }[] = [];
     await use(session);
     await session.deleteSession();
-    for (const { file, text, navigating } of pending) {
-      if (navigating()) leftBehind.add(file);
+    const leftBehind = new Set<string>();
+    for (const { file, text, at } of failedLoads) {
+      if (navigating(at)) leftBehind.add(file);
       else errors.push(text);
     }
     expect(errors, 'errors in the console').toEqual([]);
