@@ -15,7 +15,7 @@
 //! deterministic; the app reads [`Projector::delay_ms`] and waits between steps.
 
 use foldlab_domain::{project, ApplyOutcome, EventEnvelope, InParts, Projection, UnreadableEvent};
-use foldlab_store::{Checkpoint, EventStore, StoreError, ViewMark, ViewSave};
+use foldlab_store::{Checkpoint, EventStore, Replacing, StoreError, ViewMark, ViewSave};
 use futures::lock::Mutex;
 use std::cell::{Cell, RefCell};
 use std::fmt;
@@ -330,9 +330,10 @@ impl<P: Projection> Projector<P> {
                     position.max(event.event_id),
                     &mut state,
                     saved.as_ref(),
+                    Replacing::NotFurther,
                 )
                 .await?;
-            self.keep(Some(saved), state);
+            self.keep(saved, state);
         } else {
             self.keep(saved, state);
         }
@@ -358,9 +359,15 @@ impl<P: Projection> Projector<P> {
             }
         };
         let saved = self
-            .save(store, event.event_id, &mut state, saved.as_ref())
+            .save(
+                store,
+                event.event_id,
+                &mut state,
+                saved.as_ref(),
+                Replacing::NotFurther,
+            )
             .await?;
-        self.keep(Some(saved), state);
+        self.keep(saved, state);
         Ok(Progress::Applied {
             event_id: event.event_id,
             outcome,
@@ -380,8 +387,10 @@ impl<P: Projection> Projector<P> {
             let _turn = self.turn.lock().await;
             self.kept.replace(None);
             let mut empty = self.projection.initial_state();
-            let saved = self.save(store, 0, &mut empty, None).await?;
-            self.keep(Some(saved), empty);
+            let saved = self
+                .save(store, 0, &mut empty, None, Replacing::Anything)
+                .await?;
+            self.keep(saved, empty);
         }
         self.advance(store, u64::MAX).await
     }
@@ -395,8 +404,10 @@ impl<P: Projection> Projector<P> {
         if saved.is_none() {
             return Ok(());
         }
-        let saved = self.save(store, position, &mut state, None).await?;
-        self.keep(Some(saved), state);
+        let saved = self
+            .save(store, position, &mut state, None, Replacing::NotFurther)
+            .await?;
+        self.keep(saved, state);
         Ok(())
     }
 
@@ -512,10 +523,15 @@ impl<P: Projection> Projector<P> {
                 if let Err(unreadable) = self.apply(&mut state, event) {
                     // Keep what was applied, so the checkpoint stops right before the event.
                     if position > before {
-                        saved = Some(
-                            self.save(store, position, &mut state, saved.as_ref())
-                                .await?,
-                        );
+                        saved = self
+                            .save(
+                                store,
+                                position,
+                                &mut state,
+                                saved.as_ref(),
+                                Replacing::NotFurther,
+                            )
+                            .await?;
                     }
                     self.keep(saved, state);
                     return Err(unreadable);
@@ -526,10 +542,19 @@ impl<P: Projection> Projector<P> {
             if position == before {
                 break;
             }
-            saved = Some(
-                self.save(store, position, &mut state, saved.as_ref())
-                    .await?,
-            );
+            saved = self
+                .save(
+                    store,
+                    position,
+                    &mut state,
+                    saved.as_ref(),
+                    Replacing::NotFurther,
+                )
+                .await?;
+            if saved.is_none() {
+                // Another tab saved this view further on meanwhile: go on from its save.
+                (position, state, saved) = self.take_view(store).await?;
+            }
         }
         self.keep(saved, state);
         Ok(CatchUp {
@@ -554,14 +579,19 @@ impl<P: Projection> Projector<P> {
 
     /// Saves the view with its position: in parts where the store keeps views so (only the
     /// documents changed since `base`, while the store still holds `base`; every document
-    /// otherwise), whole elsewhere. Returns what the store now holds.
+    /// otherwise), whole elsewhere. Returns what the store now holds, or `None` when it holds this
+    /// view further on (another tab saved it meanwhile): then nothing was written, the view is not
+    /// set back, and the caller takes the newer one. `whole` says what a save of every document
+    /// may replace: `Replacing::Anything` for a rebuild, `Replacing::NotFurther` otherwise. A store
+    /// that keeps views whole (localStorage) is written without that check.
     async fn save<S: EventStore>(
         &self,
         store: &S,
         position: u64,
         view: &mut P::State,
         base: Option<&Saved>,
-    ) -> Result<Saved, ProjectorError> {
+        whole: Replacing<'_>,
+    ) -> Result<Option<Saved>, ProjectorError> {
         let subscriber = self.projection.name();
         if !store.saves_views_in_parts() {
             view.forget_changes();
@@ -575,7 +605,7 @@ impl<P: Projection> Projector<P> {
                 state,
             };
             store.save_checkpoint(&checkpoint).await?;
-            return Ok(Saved::Whole(checkpoint));
+            return Ok(Some(Saved::Whole(checkpoint)));
         }
         let head = view.head();
         if let Some(Saved::Parts(mark)) = base {
@@ -585,28 +615,23 @@ impl<P: Projection> Projector<P> {
                 position,
                 head: &head,
                 parts: &parts,
-                base: Some(mark),
+                replacing: Replacing::Save(mark),
             };
             if let Some(mark) = store.save_view(&changed).await? {
-                return Ok(Saved::Parts(mark));
+                return Ok(Some(Saved::Parts(mark)));
             }
-            // Someone else saved this view meanwhile: this one replaces it whole.
+            // Someone else saved this view meanwhile: every document is saved, unless theirs is
+            // further on.
         }
         let parts = view.take_all_parts();
-        let whole = ViewSave {
+        let every = ViewSave {
             subscriber,
             position,
             head: &head,
             parts: &parts,
-            base: None,
+            replacing: whole,
         };
-        match store.save_view(&whole).await? {
-            Some(mark) => Ok(Saved::Parts(mark)),
-            None => Err(ProjectorError::Store(StoreError::Unavailable(format!(
-                "the store did not save the {} whole",
-                self.projection.label()
-            )))),
-        }
+        Ok(store.save_view(&every).await?.map(Saved::Parts))
     }
 
     /// Stops applying events until [`Projector::resume`].

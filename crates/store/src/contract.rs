@@ -5,7 +5,7 @@
 //! lists them, so a backend's test file turns every check into a test with a small macro.
 
 use crate::store::{EventStore, ExpectedVersion, Generation, StoreError, StreamId};
-use crate::{Checkpoint, Snapshot, ViewMark, ViewSave};
+use crate::{Checkpoint, Replacing, Snapshot, ViewMark, ViewSave};
 use foldlab_domain::{EventEnvelope, Metadata, NewEvent, PartChange};
 use futures::future::join_all;
 use std::cell::RefCell;
@@ -26,6 +26,7 @@ macro_rules! for_each_contract_check {
         $callback!(checkpoints_round_trip_and_replace);
         $callback!(a_view_saved_in_parts_reads_back_whole_and_changes_only_from_its_base);
         $callback!(a_view_in_groups_reads_back_whole_and_changes_only_parts_kept_the_same_way);
+        $callback!(a_view_is_set_back_only_by_a_save_that_replaces_anything);
         $callback!(subscribers_learn_the_new_head);
         $callback!(snapshots_round_trip_per_stream_and_the_latest_replaces_the_last);
         $callback!(a_snapshot_is_kept_apart_from_the_log);
@@ -439,14 +440,14 @@ async fn save_view<S: EventStore>(
     position: u64,
     head: &str,
     parts: &[PartChange],
-    base: Option<&ViewMark>,
+    replacing: Replacing<'_>,
 ) -> Option<ViewMark> {
     let save = ViewSave {
         subscriber,
         position,
         head,
         parts,
-        base,
+        replacing,
     };
     store.save_view(&save).await.expect("save a view in parts")
 }
@@ -477,13 +478,13 @@ pub async fn a_view_saved_in_parts_reads_back_whole_and_changes_only_from_its_ba
             position: 3,
             head: &head(3),
             parts: &first,
-            base: None,
+            replacing: Replacing::Anything,
         };
         assert!(store.save_view(&save).await.is_err());
         assert_eq!(store.load_checkpoint("v").await, Ok(None));
         return;
     }
-    let m1 = save_view(store, "v", 3, &head(3), &first, None)
+    let m1 = save_view(store, "v", 3, &head(3), &first, Replacing::Anything)
         .await
         .expect("a save with no base always goes ahead");
     assert_eq!(m1.position, 3);
@@ -504,7 +505,7 @@ pub async fn a_view_saved_in_parts_reads_back_whole_and_changes_only_from_its_ba
         part("customers", "c1", None),
         part("customers", "c3", Some(r#"{"n":3}"#)),
     ];
-    let m2 = save_view(store, "v", 5, &head(5), &changes, Some(&m1))
+    let m2 = save_view(store, "v", 5, &head(5), &changes, Replacing::Save(&m1))
         .await
         .expect("the store holds m1");
     let after_m2 = Some(
@@ -517,14 +518,14 @@ pub async fn a_view_saved_in_parts_reads_back_whole_and_changes_only_from_its_ba
     // Changes made on an older save are refused, and change nothing.
     let stale = [part("owners", "o1", None)];
     assert_eq!(
-        save_view(store, "v", 6, &head(6), &stale, Some(&m1)).await,
+        save_view(store, "v", 6, &head(6), &stale, Replacing::Save(&m1)).await,
         None
     );
     assert_eq!(view_json(store, "v").await, after_m2);
     assert_eq!(store.holds_view(&m2).await, Ok(true));
 
     // Another view is another checkpoint.
-    let other = save_view(store, "w", 1, &head(1), &[], None)
+    let other = save_view(store, "w", 1, &head(1), &[], Replacing::Anything)
         .await
         .expect("saved");
     assert_eq!(store.holds_view(&m2).await, Ok(true));
@@ -541,19 +542,19 @@ pub async fn a_view_saved_in_parts_reads_back_whole_and_changes_only_from_its_ba
     assert_eq!(store.load_view("v").await, Ok(Some((whole, None))));
     assert_eq!(store.holds_view(&m2).await, Ok(false));
     assert_eq!(
-        save_view(store, "v", 6, &head(6), &stale, Some(&m2)).await,
+        save_view(store, "v", 6, &head(6), &stale, Replacing::Save(&m2)).await,
         None
     );
 
     // After a reset nothing is held, and a new save at the same position is told apart.
-    let m3 = save_view(store, "v", 5, &head(5), &changes, None)
+    let m3 = save_view(store, "v", 5, &head(5), &changes, Replacing::Anything)
         .await
         .expect("saved");
     store.clear().await.expect("clear");
     assert_eq!(store.load_checkpoint("v").await, Ok(None));
     assert_eq!(store.load_checkpoint("w").await, Ok(None));
     assert_eq!(store.holds_view(&m3).await, Ok(false));
-    let m4 = save_view(store, "v", 5, &head(5), &changes, None)
+    let m4 = save_view(store, "v", 5, &head(5), &changes, Replacing::Anything)
         .await
         .expect("saved");
     assert_ne!(m4.stamp, m3.stamp);
@@ -580,7 +581,7 @@ pub async fn a_view_in_groups_reads_back_whole_and_changes_only_parts_kept_the_s
     }
     let grouped = |n: u64| format!(r#"{{"last_event_id":{n},"owners":[]}}"#);
     let per_key = |n: u64| format!(r#"{{"last_event_id":{n},"owners":{{}}}}"#);
-    let empty = save_view(store, "v", 1, &grouped(1), &[], None)
+    let empty = save_view(store, "v", 1, &grouped(1), &[], Replacing::Anything)
         .await
         .expect("saved");
     assert_eq!(
@@ -592,7 +593,7 @@ pub async fn a_view_in_groups_reads_back_whole_and_changes_only_parts_kept_the_s
         part("owners", "7", Some(r#"{"o1":"c1","o3":"c2"}"#)),
         part("owners", "200", Some(r#"{"o2":"c1"}"#)),
     ];
-    let m1 = save_view(store, "v", 3, &grouped(3), &groups, Some(&empty))
+    let m1 = save_view(store, "v", 3, &grouped(3), &groups, Replacing::Save(&empty))
         .await
         .expect("the store holds the empty view");
     assert_eq!(
@@ -605,7 +606,7 @@ pub async fn a_view_in_groups_reads_back_whole_and_changes_only_parts_kept_the_s
         part("owners", "7", Some(r#"{"o3":"c2"}"#)),
         part("owners", "200", None),
     ];
-    let m2 = save_view(store, "v", 4, &grouped(4), &regrouped, Some(&m1))
+    let m2 = save_view(store, "v", 4, &grouped(4), &regrouped, Replacing::Save(&m1))
         .await
         .expect("the store holds m1");
     let after_m2 = Some(serde_json::json!({"last_event_id": 4, "owners": {"o3": "c2"}}));
@@ -614,12 +615,12 @@ pub async fn a_view_in_groups_reads_back_whole_and_changes_only_parts_kept_the_s
     // The same map kept a document per key: changes to it do not fit the groups stored.
     let documents = [part("owners", "o4", Some(r#""c3""#))];
     assert_eq!(
-        save_view(store, "v", 5, &per_key(5), &documents, Some(&m2)).await,
+        save_view(store, "v", 5, &per_key(5), &documents, Replacing::Save(&m2)).await,
         None
     );
     assert_eq!(view_json(store, "v").await, after_m2);
     assert_eq!(store.holds_view(&m2).await, Ok(true));
-    let m3 = save_view(store, "v", 5, &per_key(5), &documents, None)
+    let m3 = save_view(store, "v", 5, &per_key(5), &documents, Replacing::Anything)
         .await
         .expect("a save with no base always goes ahead");
     assert_eq!(
@@ -628,10 +629,61 @@ pub async fn a_view_in_groups_reads_back_whole_and_changes_only_parts_kept_the_s
     );
     // And back: groups onto documents are refused too.
     assert_eq!(
-        save_view(store, "v", 6, &grouped(6), &groups, Some(&m3)).await,
+        save_view(store, "v", 6, &grouped(6), &groups, Replacing::Save(&m3)).await,
         None
     );
     assert_eq!(store.holds_view(&m3).await, Ok(true));
+}
+
+/// A save of every document goes ahead over the same view at its own position or an earlier one,
+/// or none, but not over a save further on (another tab's, an import's): that one stays, whole.
+/// Only a save that replaces anything (a rebuild) sets a view back.
+pub async fn a_view_is_set_back_only_by_a_save_that_replaces_anything<S: EventStore>(store: &S) {
+    if !store.saves_views_in_parts() {
+        return;
+    }
+    let head = |n: u64| format!(r#"{{"last_event_id":{n},"customers":{{}}}}"#);
+    let doc = |n: u64| [part("customers", "c1", Some(&format!(r#"{{"n":{n}}}"#)))];
+    let at = |n: u64| Some(serde_json::json!({"last_event_id": n, "customers": {"c1": {"n": n}}}));
+    let m10 = save_view(store, "v", 10, &head(10), &doc(10), Replacing::NotFurther)
+        .await
+        .expect("nothing was saved before");
+    assert_eq!(
+        save_view(store, "v", 5, &head(5), &doc(5), Replacing::NotFurther).await,
+        None,
+        "an older view does not replace a newer one"
+    );
+    assert_eq!(view_json(store, "v").await, at(10));
+    assert_eq!(store.holds_view(&m10).await, Ok(true));
+    let again = save_view(store, "v", 10, &head(10), &doc(10), Replacing::NotFurther)
+        .await
+        .expect("a view at the same position replaces it");
+    assert_eq!(store.holds_view(&m10).await, Ok(false));
+    assert_eq!(store.holds_view(&again).await, Ok(true));
+    save_view(store, "v", 12, &head(12), &doc(12), Replacing::NotFurther)
+        .await
+        .expect("a view further on replaces it");
+    assert_eq!(view_json(store, "v").await, at(12));
+
+    // A view saved whole (an import) further on stays too.
+    let imported = Checkpoint {
+        subscriber: "v".into(),
+        position: 20,
+        state: r#"{"last_event_id":20,"customers":{}}"#.into(),
+    };
+    store.save_checkpoint(&imported).await.expect("save");
+    assert_eq!(
+        save_view(store, "v", 15, &head(15), &doc(15), Replacing::NotFurther).await,
+        None
+    );
+    assert_eq!(store.load_checkpoint("v").await, Ok(Some(imported)));
+
+    // A rebuild starts again from 0.
+    let empty = save_view(store, "v", 0, &head(0), &[], Replacing::Anything)
+        .await
+        .expect("replacing anything always goes ahead");
+    assert_eq!(store.load_position("v").await, Ok(Some(0)));
+    assert_eq!(store.holds_view(&empty).await, Ok(true));
 }
 
 /// A listener hears the new head after each append, and nothing after a conflict.

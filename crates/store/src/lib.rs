@@ -29,6 +29,6 @@ pub use integrity::{IntegrityReport, Problem, ProblemKind};
 pub use memory::MemoryStore;
 pub use notify::{Change, ChangeListener, ClosedBy, Listener, Notifier};
 pub use store::{
-    Backend, Checkpoint, Conflict, EventStore, ExpectedVersion, Generation, Snapshot, StoreError,
-    StreamId, ViewMark, ViewSave,
+    Backend, Checkpoint, Conflict, EventStore, ExpectedVersion, Generation, HeldView, Replacing,
+    Snapshot, StoreError, StreamId, ViewMark, ViewSave,
 };

@@ -4,10 +4,10 @@
 use crate::integrity::{check_log, IntegrityReport};
 use crate::notify::{Listener, Notifier};
 use crate::store::{
-    number_batch, Backend, Checkpoint, EventStore, ExpectedVersion, Generation, Snapshot,
-    StoreError, StreamId, ViewMark, ViewSave,
+    number_batch, Backend, Checkpoint, EventStore, ExpectedVersion, Generation, HeldView,
+    Replacing, Snapshot, StoreError, StreamId, ViewMark, ViewSave,
 };
-use foldlab_domain::{assemble, same_shape, EventEnvelope, NewEvent};
+use foldlab_domain::{assemble, EventEnvelope, NewEvent};
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 
@@ -190,21 +190,28 @@ impl EventStore for MemoryStore {
 
     async fn save_view(&self, save: &ViewSave<'_>) -> Result<Option<ViewMark>, StoreError> {
         let mut inner = self.inner.borrow_mut();
-        let held = inner.views.get(save.subscriber);
-        let mut documents = match (save.base, held) {
-            (None, _) => BTreeMap::new(),
-            (Some(base), Some(view))
-                if view.position == base.position
-                    && view.stamp == base.stamp
-                    && same_shape(&view.head, save.head) =>
-            {
-                inner
-                    .views
-                    .remove(save.subscriber)
-                    .map(|view| view.documents)
-                    .unwrap_or_default()
-            }
-            (Some(_), _) => return Ok(None),
+        let held = match inner.views.get(save.subscriber) {
+            Some(view) => Some(HeldView {
+                position: view.position,
+                head: &view.head,
+                stamp: Some(&view.stamp),
+            }),
+            None => inner.checkpoints.get(save.subscriber).map(|c| HeldView {
+                position: c.position,
+                head: &c.state,
+                stamp: None,
+            }),
+        };
+        if !save.may_replace(held) {
+            return Ok(None);
+        }
+        let mut documents = match save.replacing {
+            Replacing::Save(_) => inner
+                .views
+                .remove(save.subscriber)
+                .map(|view| view.documents)
+                .unwrap_or_default(),
+            Replacing::NotFurther | Replacing::Anything => BTreeMap::new(),
         };
         for part in save.parts {
             let key = (part.map, part.key.clone());

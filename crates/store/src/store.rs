@@ -2,7 +2,7 @@
 
 use crate::notify::Listener;
 pub use crate::stream::StreamId;
-use foldlab_domain::{EventEnvelope, NewEvent, PartChange};
+use foldlab_domain::{same_shape, EventEnvelope, NewEvent, PartChange};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -116,9 +116,52 @@ pub struct ViewSave<'a> {
     pub head: &'a str,
     /// The documents to write, or to remove (`json: None`).
     pub parts: &'a [PartChange],
-    /// The saved view these changes were made on: the save goes ahead only while the store holds
-    /// exactly it. `None`: `parts` are every document, and replace whatever was saved.
-    pub base: Option<&'a ViewMark>,
+    /// What the save may replace, and so whether `parts` are changes or every document.
+    pub replacing: Replacing<'a>,
+}
+
+/// What a [`ViewSave`] may replace. Whatever it says, a save that may not go ahead writes nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Replacing<'a> {
+    /// Exactly this save: `parts` are the documents changed since it. Refused when the store holds
+    /// another save (or one whose head keeps a map another way, see `foldlab_domain::same_shape`).
+    Save(&'a ViewMark),
+    /// A save of this view at the same position or an earlier one, or none: `parts` are every
+    /// document. Refused when the store holds the view further on (another tab saved it
+    /// meanwhile), so a view is never set back behind someone else's newer save.
+    NotFurther,
+    /// Whatever is saved: `parts` are every document. Only for a view that starts again (a
+    /// rebuild), which is set back on purpose.
+    Anything,
+}
+
+/// What the store holds of a view when a [`ViewSave`] comes: its position, its head (its JSON
+/// with each document map empty; the whole view when saved whole) and its save's stamp (none for a
+/// view saved whole).
+#[derive(Clone, Copy, Debug)]
+pub struct HeldView<'a> {
+    /// Its checkpoint's position.
+    pub position: u64,
+    /// Its head, or the whole view.
+    pub head: &'a str,
+    /// Its save's stamp, for a view saved in parts.
+    pub stamp: Option<&'a str>,
+}
+
+impl ViewSave<'_> {
+    /// Whether this save may go ahead over `held`, what the store holds of its view (if anything).
+    pub fn may_replace(&self, held: Option<HeldView<'_>>) -> bool {
+        match (self.replacing, held) {
+            (Replacing::Save(base), Some(held)) => {
+                held.position == base.position
+                    && held.stamp == Some(base.stamp.as_str())
+                    && same_shape(held.head, self.head)
+            }
+            (Replacing::Save(_), None) => false,
+            (Replacing::NotFurther, Some(held)) => held.position <= self.position,
+            (Replacing::NotFurther, None) | (Replacing::Anything, _) => true,
+        }
+    }
 }
 
 /// A snapshot of one aggregate's state (seed 000, figure 5): the fold of its stream up to `version`,
@@ -338,9 +381,9 @@ pub trait EventStore {
     }
 
     /// Saves a projection's view in parts with its checkpoint's position, in one write: the head,
-    /// and each document changed. With a `base`, only while the store holds exactly that save and
-    /// its head keeps each map the way the new head does (`foldlab_domain::same_shape`; otherwise
-    /// nothing is written and the answer is `None`: the view must be saved whole, with no base). Returns the new save's mark. [`EventStore::load_checkpoint`] reads the view back
+    /// and each document in `parts`. Only when [`ViewSave::may_replace`] what the store holds of
+    /// that view, read in the same transaction; otherwise nothing is written and the answer is
+    /// `None`. Returns the new save's mark. [`EventStore::load_checkpoint`] reads the view back
     /// whole.
     async fn save_view(&self, save: &ViewSave<'_>) -> Result<Option<ViewMark>, StoreError> {
         let _ = save;

@@ -460,7 +460,7 @@ async fn an_indexed_db_of_version_1_is_upgraded_and_keeps_its_events_and_checkpo
         position: 3,
         head,
         parts: &parts,
-        base: None,
+        replacing: foldlab_store::Replacing::Anything,
     };
     assert!(store.save_view(&save).await.expect("saved").is_some());
     let saved = store
@@ -1428,7 +1428,7 @@ async fn a_damaged_document_of_a_view_in_parts_is_named_and_the_view_saved_whole
         position: 2,
         head,
         parts: &parts,
-        base: None,
+        replacing: foldlab_store::Replacing::Anything,
     };
     let mark = store
         .save_view(&save)

@@ -22,10 +22,10 @@ use super::{global_property, Failure};
 use crate::integrity::{check_records, IntegrityReport, NotAnEvent, RawEvent, RawRecord};
 use crate::notify::{Change, ChangeListener, ClosedBy, Listener, Notifier};
 use crate::store::{
-    number_batch, Backend, Checkpoint, EventStore, ExpectedVersion, Generation, Snapshot,
-    StoreError, StreamId, ViewMark, ViewSave,
+    number_batch, Backend, Checkpoint, EventStore, ExpectedVersion, Generation, HeldView,
+    Replacing, Snapshot, StoreError, StreamId, ViewMark, ViewSave,
 };
-use foldlab_domain::{assemble, same_shape, EventEnvelope, NewEvent};
+use foldlab_domain::{assemble, EventEnvelope, NewEvent};
 use futures::channel::oneshot;
 use js_sys::{Array, Promise};
 use serde::Serialize;
@@ -1136,28 +1136,25 @@ impl EventStore for IndexedDbStore {
                 None => Err(part_key(save.subscriber, part.map, &part.key)),
             });
         }
-        // One readwrite transaction: the base is read first, every write is issued at once behind
-        // it, and the whole transaction is aborted (nothing written) if the base is not the save
-        // the store holds. Readwrite transactions on `checkpoints` run one after another, across
-        // tabs too, so nothing can come between the check and the writes.
+        // One readwrite transaction: what the store holds of the view is read first, every write
+        // is issued at once behind it, and the whole transaction is aborted (nothing written) if
+        // the save may not replace what was read. Readwrite transactions on `checkpoints` run one
+        // after another, across tabs too, so nothing can come between the check and the writes.
         let tx = self.transaction(&[CHECKPOINTS, PARTS], IdbTransactionMode::Readwrite)?;
         let done = Completion::new(&tx);
         let checkpoints = tx.object_store(CHECKPOINTS).map_err(unavailable)?;
         let parts = tx.object_store(PARTS).map_err(unavailable)?;
-        let base = match save.base {
-            Some(base) => Some((
-                base,
-                Pending::new(
-                    &checkpoints
-                        .get(&JsValue::from_str(save.subscriber))
-                        .map_err(unavailable)?,
-                ),
+        let held = match save.replacing {
+            Replacing::Anything => None,
+            Replacing::Save(_) | Replacing::NotFurther => Some(Pending::new(
+                &checkpoints
+                    .get(&JsValue::from_str(save.subscriber))
+                    .map_err(unavailable)?,
             )),
-            None => None,
         };
         let every_part = parts_of(save.subscriber)?;
         let issued = (|| {
-            if base.is_none() {
+            if !matches!(save.replacing, Replacing::Save(_)) {
                 parts.delete(&every_part)?;
             }
             for document in &documents {
@@ -1172,16 +1169,17 @@ impl EventStore for IndexedDbStore {
             let _ = tx.abort();
             return Err(failed(Failure::from_js(&e)));
         }
-        if let Some((base, held)) = base {
+        if let Some(held) = held {
             let record = held.outcome().await.map_err(reading)?;
-            // The parts change only parts kept the same way (see `same_shape`).
-            let holds = checkpoint_fields(&record).is_some_and(|(position, head)| {
-                position == base.position
-                    && head
-                        .as_string()
-                        .is_some_and(|head| same_shape(&head, save.head))
-            }) && stamp_of(&record).is_some_and(|stamp| stamp == base.stamp);
-            if !holds {
+            let fields = checkpoint_fields(&record)
+                .and_then(|(position, head)| Some((position, head.as_string()?)));
+            let stamp = stamp_of(&record);
+            let held = fields.as_ref().map(|(position, head)| HeldView {
+                position: *position,
+                head,
+                stamp: stamp.as_deref(),
+            });
+            if !save.may_replace(held) {
                 let _ = tx.abort();
                 return Ok(None);
             }
