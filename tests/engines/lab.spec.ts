@@ -35,7 +35,7 @@ test('every view opens with its heading and no error banner, and none scrolls si
     const wide: string[] = [];
     for (const path of [...paths, 'lessons/happy_path', 'about']) {
       await lab.open(path);
-      await expect.poll(() => lab.text('//main//h2'), { message: `${path}: a heading` }).not.toBe('');
+      await lab.expectHeading(path);
       expect(await lab.count('//*[contains(@class, "banner") and @role="alert"]'), `${path}: an error banner`).toBe(0);
       const [scroll, viewport]: number[] = await session.execute(() => [
         document.scrollingElement!.scrollWidth,
@@ -116,13 +116,13 @@ test('a lab exported, reset and imported holds the same events; a bad file is re
   const before = await lab.eventTypes();
 
   await lab.goToView('Share');
-  for (const name of readdirSync(driver.downloads)) rmSync(join(driver.downloads, name));
+  for (const name of readdirSync(driver.current.downloads)) rmSync(join(driver.current.downloads, name));
   await lab.click(button('Export lab file'));
   await expect.poll(() => lab.text('//*[@role="status" and contains(., "Saved foldlab-lab-")]')).toContain('4 events');
   // The file the browser saved, once it is whole.
   const saved = () => {
-    const names = readdirSync(driver.downloads).filter((name) => /^foldlab-lab-[\d-]+\.json$/.test(name));
-    return names.length === 1 ? readFileSync(join(driver.downloads, names[0]), 'utf8') : '';
+    const names = readdirSync(driver.current.downloads).filter((name) => /^foldlab-lab-[\d-]+\.json$/.test(name));
+    return names.length === 1 ? readFileSync(join(driver.current.downloads, names[0]), 'utf8') : '';
   };
   const eventsIn = (text: string) => {
     try {

@@ -84,24 +84,55 @@ function capabilities(engine: Engine, downloads: string): WebdriverIO.Capabiliti
   return engine === 'firefox' ? caps : { ...caps, 'wdio:enforceWebDriverClassic': true };
 }
 
-export const test = base.extend<{ session: WebdriverIO.Browser; lab: Lab }, EngineOptions & { driver: Driver }>({
+/** The worker's WebDriver server, which a test can have started again (see `session`). */
+type Drivers = { current: Driver & { stop: () => void }; restart(): Promise<void> };
+
+/** `work`, or an error after `ms`; a late failure of `work` is then ignored. */
+function within<T>(ms: number, work: Promise<T>): Promise<T> {
+  work.catch(() => {});
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`nothing after ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+export const test = base.extend<{ session: WebdriverIO.Browser; lab: Lab }, EngineOptions & { driver: Drivers }>({
   engine: ['firefox', { option: true, scope: 'worker' }],
   driver: [
     async ({ engine }, use) => {
-      const driver = await startDriver(engine);
+      const driver: Drivers = {
+        current: await startDriver(engine),
+        async restart() {
+          this.current.stop();
+          this.current = await startDriver(engine);
+        },
+      };
       await use(driver);
-      driver.stop();
+      driver.current.stop();
     },
     { scope: 'worker' },
   ],
   session: async ({ engine, driver }, use) => {
-    const session = await remote({
-      hostname: '127.0.0.1',
-      port: driver.port,
-      path: '/',
-      logLevel: 'warn',
-      capabilities: capabilities(engine, driver.downloads),
-    });
+    const open = () =>
+      remote({
+        hostname: '127.0.0.1',
+        port: driver.current.port,
+        path: '/',
+        logLevel: 'warn',
+        capabilities: capabilities(engine, driver.current.downloads),
+      });
+    // WebKitWebDriver once dropped the connection while it started the browser, and the session
+    // never came (one run in 35, with the machine busy). A session takes a second or two: after
+    // 30 s the driver is started again, once. Only the browser's start is retried, never a test.
+    let session: WebdriverIO.Browser;
+    try {
+      session = await within(30_000, open());
+    } catch (error) {
+      console.warn(`${engine}: no session (${(error as Error).message}); starting the driver again`);
+      await driver.restart();
+      session = await open();
+    }
     await session.setWindowSize(1280, 800);
     // What the page logs as an error fails the test, as in the Chromium specs. Only over BiDi:
     // WebDriver classic cannot read the console, so WebKit's is not checked.

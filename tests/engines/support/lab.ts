@@ -65,6 +65,31 @@ export class Lab {
   }
 
   /** The text of the first element at `xpath`, or '' while there is none. */
+  /**
+   * Waits for the view's heading. When none comes, the failure says what the page showed instead
+   * (the main area's text, whether a service worker answered, which of the app's files had
+   * arrived), for an engine's failure that is seen once in many runs.
+   */
+  async expectHeading(what: string) {
+    try {
+      await expect.poll(() => this.text('//main//h2'), { message: `${what}: a heading` }).not.toBe('');
+    } catch (error) {
+      const seen: string = await this.session.execute(() =>
+        JSON.stringify({
+          address: location.pathname,
+          lab: document.documentElement.dataset.lab,
+          main: document.querySelector('main')?.textContent?.trim().slice(0, 300) ?? null,
+          worker: navigator.serviceWorker?.controller?.state ?? 'none',
+          files: performance
+            .getEntriesByType('resource')
+            .map((e) => e.name.split('/').pop())
+            .filter((name) => /\.(wasm|js)$/.test(name ?? '')),
+        }),
+      );
+      throw new Error(`${(error as Error).message}\nThe page showed instead: ${seen}`);
+    }
+  }
+
   async text(xpath: string): Promise<string> {
     const element = await this.session.$(xpath);
     return (await element.isExisting()) ? (await element.getText()).trim() : '';
