@@ -139,6 +139,8 @@ struct Runner {
     page_open: bool,
     /// After the runner's code could not be fetched: no tick before this time.
     retry_at: f64,
+    /// Whether the saved views were read at a tick of their own since the page loaded.
+    views_read: bool,
 }
 
 /// The Projections view's state, shared through context. `Copy`: only handles.
@@ -275,6 +277,14 @@ impl Projections {
 
     /// The work of one tick: a sample when one is due, then each due projection moved.
     pub async fn run_tick(&self, engine: Rc<LabEngine>) {
+        // A projector reads its saved view once after a load and keeps it. With a long history
+        // that read is the longest part of a command's catch-up, so the first tick does it while
+        // the learner has not yet clicked. A view that cannot be read is said where it is used.
+        if !self.runner.with_value(|r| r.views_read) {
+            self.runner.update_value(|r| r.views_read = true);
+            let _ = engine.query_side().check_views(engine.store()).await;
+            return;
+        }
         let now = now_ms();
         let every = if self.runner.with_value(|r| r.page_open) {
             SAMPLE_MS
