@@ -39,8 +39,22 @@ pub fn test(project: &Project, stages: TestStages) -> Result<()> {
                 "b",
                 &format!("browser tests of the store and the lab in {engine}"),
             );
-            let (outcome, took) = timed(|| browser(project, engine));
-            let verdict = if outcome.is_ok() { "passed" } else { "failed" };
+            let (mut outcome, mut took) = timed(|| browser(project, engine));
+            let mut verdict = if outcome.is_ok() { "passed" } else { "failed" };
+            if outcome.is_err() && engine == Engine::WebKit {
+                // WebKitGTK 2.50 now and then breaks one run of this stage by itself: in about
+                // 380 runs looped on 5 December 2026, one test hung and one tripped the wasm
+                // allocator's own heap check in a localStorage test (no IndexedDB involved); a
+                // different test each time, and never in Chromium or Firefox. So a failed run is
+                // run once more, with its output left above: a failure of ours fails twice.
+                say("engines: WebKit: browser tests failed; running them once more");
+                let (again, again_took) = timed(|| browser(project, engine));
+                took += again_took;
+                if again.is_ok() {
+                    verdict = "passed on a second run (the first failed, see above)";
+                }
+                outcome = again;
+            }
             times.push(format!(
                 "engines: {engine}: browser tests {verdict} in {}",
                 duration(took)
