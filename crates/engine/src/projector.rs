@@ -330,7 +330,6 @@ impl<P: Projection> Projector<P> {
                     position.max(event.event_id),
                     &mut state,
                     saved.as_ref(),
-                    Replacing::NotFurther,
                 )
                 .await?;
             self.keep(saved, state);
@@ -359,13 +358,7 @@ impl<P: Projection> Projector<P> {
             }
         };
         let saved = self
-            .save(
-                store,
-                event.event_id,
-                &mut state,
-                saved.as_ref(),
-                Replacing::NotFurther,
-            )
+            .save(store, event.event_id, &mut state, saved.as_ref())
             .await?;
         self.keep(saved, state);
         Ok(Progress::Applied {
@@ -388,7 +381,7 @@ impl<P: Projection> Projector<P> {
             self.kept.replace(None);
             let mut empty = self.projection.initial_state();
             let saved = self
-                .save(store, 0, &mut empty, None, Replacing::Anything)
+                .save_replacing(store, 0, &mut empty, None, Replacing::Anything)
                 .await?;
             self.keep(saved, empty);
         }
@@ -404,9 +397,7 @@ impl<P: Projection> Projector<P> {
         if saved.is_none() {
             return Ok(());
         }
-        let saved = self
-            .save(store, position, &mut state, None, Replacing::NotFurther)
-            .await?;
+        let saved = self.save(store, position, &mut state, None).await?;
         self.keep(saved, state);
         Ok(())
     }
@@ -524,13 +515,7 @@ impl<P: Projection> Projector<P> {
                     // Keep what was applied, so the checkpoint stops right before the event.
                     if position > before {
                         saved = self
-                            .save(
-                                store,
-                                position,
-                                &mut state,
-                                saved.as_ref(),
-                                Replacing::NotFurther,
-                            )
+                            .save(store, position, &mut state, saved.as_ref())
                             .await?;
                     }
                     self.keep(saved, state);
@@ -543,13 +528,7 @@ impl<P: Projection> Projector<P> {
                 break;
             }
             saved = self
-                .save(
-                    store,
-                    position,
-                    &mut state,
-                    saved.as_ref(),
-                    Replacing::NotFurther,
-                )
+                .save(store, position, &mut state, saved.as_ref())
                 .await?;
             if saved.is_none() {
                 // Another tab saved this view further on meanwhile: go on from its save.
@@ -581,10 +560,22 @@ impl<P: Projection> Projector<P> {
     /// documents changed since `base`, while the store still holds `base`; every document
     /// otherwise), whole elsewhere. Returns what the store now holds, or `None` when it holds this
     /// view further on (another tab saved it meanwhile): then nothing was written, the view is not
-    /// set back, and the caller takes the newer one. `whole` says what a save of every document
-    /// may replace: `Replacing::Anything` for a rebuild, `Replacing::NotFurther` otherwise. A store
-    /// that keeps views whole (localStorage) is written without that check.
+    /// set back, and the caller takes the newer one. A store that keeps views whole
+    /// (localStorage) is written without that check.
     async fn save<S: EventStore>(
+        &self,
+        store: &S,
+        position: u64,
+        view: &mut P::State,
+        base: Option<&Saved>,
+    ) -> Result<Option<Saved>, ProjectorError> {
+        self.save_replacing(store, position, view, base, Replacing::NotFurther)
+            .await
+    }
+
+    /// [`Projector::save`], with what a save of every document may replace: `Replacing::Anything`
+    /// for a rebuild.
+    async fn save_replacing<S: EventStore>(
         &self,
         store: &S,
         position: u64,

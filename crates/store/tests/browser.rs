@@ -327,6 +327,28 @@ async fn the_stream_index_refuses_a_second_event_with_the_same_version() {
     assert_eq!(versions(&store, &order("a")).await, vec![1]);
 }
 
+/// Edits event `event_id`'s version to `version` in database `name`, around the store, as buggy
+/// code in another tab might.
+async fn edit_version(name: &str, event_id: u64, version: f64) {
+    let db = raw_idb(name).await;
+    let tx = db
+        .transaction_with_str_and_mode("events", web_sys::IdbTransactionMode::Readwrite)
+        .expect("transaction");
+    let records = tx.object_store("events").expect("events");
+    let record = settle(
+        &records
+            .get(&JsValue::from_f64(event_id as f64))
+            .expect("get"),
+    )
+    .await
+    .expect("read the record");
+    Reflect::set(&record, &"version".into(), &JsValue::from_f64(version)).expect("edit");
+    settle(&records.put(&record).expect("put"))
+        .await
+        .expect("put back");
+    db.close();
+}
+
 /// Creates the database `name` exactly as the first release of Foldlab did (version 1: `events`
 /// with its unique stream index, and `checkpoints`; no `snapshots`), holding `events` and
 /// `checkpoint`.
@@ -1192,19 +1214,7 @@ async fn reading_the_log_keeps_every_field_and_still_names_a_bad_record() {
     assert_eq!(all[2..], more[..]);
 
     // A record edited around the store: its version is no longer a whole number.
-    let db = raw_idb(&name).await;
-    let tx = db
-        .transaction_with_str_and_mode("events", web_sys::IdbTransactionMode::Readwrite)
-        .expect("transaction");
-    let records = tx.object_store("events").expect("events");
-    let second = settle(&records.get(&JsValue::from_f64(2.0)).expect("get"))
-        .await
-        .expect("read the second record");
-    Reflect::set(&second, &"version".into(), &JsValue::from_f64(2.5)).expect("edit");
-    settle(&records.put(&second).expect("put"))
-        .await
-        .expect("put back");
-    db.close();
+    edit_version(&name, 2, 2.5).await;
     match store.read_all(0, usize::MAX).await {
         Err(StoreError::Corrupt(detail)) => assert!(detail.contains("event #2"), "{detail}"),
         other => panic!("the edited record must be reported, got {other:?}"),
@@ -1513,19 +1523,7 @@ async fn the_integrity_check_reads_a_long_log_in_pages_and_lets_a_write_in_betwe
         .await
         .expect("append");
     // Event #5,500, past the first page, edited around the store.
-    let db = raw_idb(&name).await;
-    let tx = db
-        .transaction_with_str_and_mode("events", web_sys::IdbTransactionMode::Readwrite)
-        .expect("transaction");
-    let records = tx.object_store("events").expect("events");
-    let record = settle(&records.get(&JsValue::from_f64(5_500.0)).expect("get"))
-        .await
-        .expect("read");
-    Reflect::set(&record, &"version".into(), &JsValue::from_f64(2.5)).expect("edit");
-    settle(&records.put(&record).expect("put"))
-        .await
-        .expect("put back");
-    db.close();
+    edit_version(&name, 5_500, 2.5).await;
 
     let finished = RefCell::new(Vec::new());
     let (report, appended) = futures::future::join(
