@@ -64,7 +64,6 @@ export class Lab {
     return this.session.$(xpath);
   }
 
-  /** The text of the first element at `xpath`, or '' while there is none. */
   /**
    * Waits for the view's heading. When none comes, the failure says what the page showed instead
    * (the main area's text, whether a service worker answered, which of the app's files had
@@ -90,6 +89,7 @@ export class Lab {
     }
   }
 
+  /** The text of the first element at `xpath`, or '' while there is none. */
   async text(xpath: string): Promise<string> {
     const element = await this.session.$(xpath);
     return (await element.isExisting()) ? (await element.getText()).trim() : '';
