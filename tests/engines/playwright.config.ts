@@ -12,9 +12,11 @@ const port = Number(process.env.FOLDLAB_E2E_PORT ?? 4173);
 export default defineConfig<EngineOptions>({
   testDir: '.',
   testMatch: '*.spec.ts',
-  // One browser at a time, no retries: a flaky engine should be seen failing.
+  // One browser at a time. In CI a failed test runs once more in a new session, and is named at
+  // the end of the log if it passed then (see playwright.config.ts): WebKitGTK's browser has quit
+  // in the middle of a test by itself ("invalid session id", 5 December 2026).
   workers: 1,
-  retries: 0,
+  retries: process.env.CI ? 1 : 0,
   timeout: 90_000,
   expect: { timeout: 15_000 },
   forbidOnly: !!process.env.CI,

@@ -6,7 +6,7 @@
 //!
 //! CI reads the last summary line of the log, so the very last line printed on success or e2e
 //! failure is Playwright's `e2e: N passed, M failed` (repeated after the size table and the
-//! engines' times).
+//! engines' times, which name each failed test: CI keeps only the end of the log).
 
 use std::path::Path;
 
@@ -80,12 +80,13 @@ pub fn test(project: &Project, stages: TestStages) -> Result<()> {
     let mut outcome = Ok(());
     if stages.engines.has(Engine::Chromium) {
         stage("d", "Playwright end-to-end tests in Chromium");
-        let ((line, result), took) = timed(|| e2e(project, None));
+        let ((line, failures, result), took) = timed(|| e2e(project, None));
         times.push(format!(
             "engines: Chromium: end-to-end (Playwright) {} in {}",
             counts(line.as_deref()),
             duration(took)
         ));
+        times.extend(failures);
         outcome = match (&line, result) {
             (None, Ok(())) => Err(Error::new(
                 "Playwright succeeded but printed no `e2e: N passed, M failed` line: is \
@@ -100,7 +101,7 @@ pub fn test(project: &Project, stages: TestStages) -> Result<()> {
             "d",
             &format!("end-to-end pass in {engine} (tests/engines, WebdriverIO)"),
         );
-        let ((line, result), took) = timed(|| e2e(project, Some(engine)));
+        let ((line, failures, result), took) = timed(|| e2e(project, Some(engine)));
         let result = match (&line, result) {
             (None, Ok(())) => Err(Error::new(format!(
                 "the {engine} pass printed no `e2e: N passed, M failed` line"
@@ -112,6 +113,7 @@ pub fn test(project: &Project, stages: TestStages) -> Result<()> {
             counts(line.as_deref()),
             duration(took)
         ));
+        times.extend(failures);
         if let Err(error) = result {
             eprintln!("error: {error}");
             if outcome.is_ok() {
@@ -192,11 +194,13 @@ fn browser(project: &Project, engine: Engine) -> Result<()> {
 
 /// (d) Playwright against the Pages build; its webServer serves dist-pages like GitHub Pages.
 /// `None` runs tests/e2e in Chromium, an engine runs tests/engines in it. Returns the summary
-/// line the custom reporter printed (if any) and whether the run passed.
-fn e2e(project: &Project, engine: Option<Engine>) -> (Option<String>, Result<()>) {
+/// line the custom reporter printed (if any), its lines naming each test that failed or passed
+/// on a second try, and whether the run passed.
+fn e2e(project: &Project, engine: Option<Engine>) -> (Option<String>, Vec<String>, Result<()>) {
     if !project.path(PAGES_DIST).join("index.html").is_file() {
         return (
             None,
+            Vec::new(),
             Err(Error::new(format!(
                 "{PAGES_DIST}/index.html is missing: run the build stage first"
             ))),
@@ -205,7 +209,7 @@ fn e2e(project: &Project, engine: Option<Engine>) -> (Option<String>, Result<()>
     let mut playwright = match engine {
         Some(engine) => match engine.e2e_command(project) {
             Ok(command) => command,
-            Err(error) => return (None, Err(error)),
+            Err(error) => return (None, Vec::new(), Err(error)),
         },
         None => {
             // The local binary (what `npx playwright` would run) without npx's registry fallback.
@@ -215,15 +219,22 @@ fn e2e(project: &Project, engine: Option<Engine>) -> (Option<String>, Result<()>
         }
     };
     let mut summary = None;
+    let mut failures = Vec::new();
     let shown = describe(&playwright);
     let status = run_tee(&mut playwright, |line| {
         if parse_e2e_summary(line).is_some() {
             summary = Some(line.trim().to_string());
+        } else if NAMED_TESTS.iter().any(|p| line.trim_start().starts_with(p)) {
+            failures.push(format!("  {}", line.trim()));
         }
     });
     let outcome = status.and_then(|status| check_status(&shown, status));
-    (summary, outcome)
+    (summary, failures, outcome)
 }
+
+/// How the summary reporter starts a line naming a test that failed, or passed only when tried
+/// again (CI runs each failed test a second time, see playwright.config.ts).
+const NAMED_TESTS: [&str; 2] = ["e2e failed: ", "e2e passed on a second try: "];
 
 /// `N passed, M failed` from a summary line, for the engines' lines.
 fn counts(summary: Option<&str>) -> String {

@@ -119,7 +119,8 @@ export const test = base.extend<{ session: WebdriverIO.Browser; lab: Lab }, Engi
         hostname: '127.0.0.1',
         port: driver.current.port,
         path: '/',
-        logLevel: 'warn',
+        // Errors reach the test as exceptions; the client's own log repeated each failed poll.
+        logLevel: 'silent',
         capabilities: capabilities(engine, driver.current.downloads),
       });
     // WebKitWebDriver once dropped the connection while it started the browser, and the session
