@@ -159,7 +159,10 @@ fn PlaceOrder() -> impl IntoView {
     let customer = RwSignal::new(String::new());
     let total = RwSignal::new(String::new());
     let feedback = RwSignal::new(None::<Feedback>);
-    let customers = move || {
+    // One list for the menu, its placeholder and the preselection, made once per change of the
+    // lab (a lab may hold hundreds of customers), and passed on only when it differs: most
+    // commands and deliveries leave it as it was.
+    let customers = Memo::new(move |_| {
         lab.readout.with(|s| {
             s.model
                 .customer_order
@@ -170,13 +173,15 @@ fn PlaceOrder() -> impl IntoView {
                 })
                 .collect::<Vec<_>>()
         })
-    };
+    });
     // Preselect the newest customer when none is chosen, or when the chosen one is gone (reset).
     Effect::new(move |_| {
-        let list = customers();
         let chosen = customer.get();
-        if !list.iter().any(|(id, _)| *id == chosen) {
-            let newest = list.last().map(|(id, _)| id.clone()).unwrap_or_default();
+        let newest = customers.with(|list| {
+            (!list.iter().any(|(id, _)| *id == chosen))
+                .then(|| list.last().map(|(id, _)| id.clone()).unwrap_or_default())
+        });
+        if let Some(newest) = newest {
             // Setting a signal wakes this effect again: only set a value that differs.
             if newest != chosen {
                 customer.set(newest);
@@ -207,10 +212,10 @@ fn PlaceOrder() -> impl IntoView {
             <label>
                 "Customer"
                 <select prop:value=customer on:change=move |ev| customer.set(event_target_value(&ev))>
-                    <Show when=move || customers().is_empty()>
+                    <Show when=move || customers.with(Vec::is_empty)>
                         <option value="">"No customers yet"</option>
                     </Show>
-                    <For each=customers key=|(id, name)| (id.clone(), name.clone()) let:entry>
+                    <For each=move || customers.get() key=|(id, name)| (id.clone(), name.clone()) let:entry>
                         <option value=entry.0.clone() selected=move || customer.get() == entry.0>
                             {format!("{} ({})", entry.1, entry.0)}
                         </option>

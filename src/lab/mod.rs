@@ -3,7 +3,7 @@
 //! rules themselves stay in the domain crate.
 
 use foldlab_domain::{CustomerId, CustomerViews, EventEnvelope, Money, OrderId, WriteModel};
-use foldlab_engine::{Engine, EngineError, StepReport, Subscriber};
+use foldlab_engine::{Engine, EngineError, StepReport, Subscriber, ViewVersion};
 use foldlab_lab::narrate;
 use foldlab_store::browser::{open_browser_store_with, BrowserStore};
 use foldlab_store::integrity::IntegrityReport;
@@ -61,6 +61,8 @@ pub struct Readout {
     pub model: WriteModel,
     /// The customer view as the query side holds it.
     pub view: CustomerViews,
+    /// The save `view` was read from: while the store holds it, `view` is not read again.
+    view_version: Option<ViewVersion>,
     /// Each subscriber's checkpoint.
     pub positions: Vec<(Subscriber, u64)>,
     /// Deliveries waiting.
@@ -79,7 +81,10 @@ impl Readout {
 
     /// Takes what the query side held and the store's head, read in one pass.
     fn take_query_side(&mut self, (view, positions, pending): QueryRead, head: u64) {
-        self.view = view;
+        if let Some((version, view)) = view {
+            self.view = view;
+            self.view_version = version;
+        }
         self.positions = positions;
         self.pending = pending;
         self.stored_head = head;
@@ -356,7 +361,7 @@ impl Lab {
             0
         };
         if from == 0 && head > LOG_PAGE as u64 {
-            let read = query_side(engine).await?;
+            let read = query_side(engine, None).await?;
             self.readout.update(|s| s.take_query_side(read, head));
         }
         let mut fresh = Vec::new();
@@ -370,7 +375,14 @@ impl Lab {
                 next_task().await;
             }
         }
-        let read = query_side(engine).await?;
+        // The customer view is read again only if it was saved since this copy was read (a
+        // replaced log has other saves), so a long view is not copied after every command.
+        let seen = if extend {
+            self.readout.with_untracked(|s| s.view_version.clone())
+        } else {
+            None
+        };
+        let read = query_side(engine, seen.as_ref()).await?;
         self.loading.set(None);
         self.readout.update(|s| {
             if !extend {
@@ -696,11 +708,20 @@ pub async fn checkpoints(engine: &LabEngine) -> Result<(u64, Vec<(String, u64)>)
 /// The customer view, every service's checkpoint and the deliveries waiting: read from the
 /// checkpoints (and whatever few events lie after them), not from the whole log.
 /// What [`query_side`] reads: the customer view, each subscriber's checkpoint, the deliveries waiting.
-type QueryRead = (CustomerViews, Vec<(Subscriber, u64)>, usize);
+/// The customer view unless `seen` is still its save (see [`Readout::take_query_side`]), each
+/// subscriber's position and the deliveries waiting.
+type QueryRead = (
+    Option<(Option<ViewVersion>, CustomerViews)>,
+    Vec<(Subscriber, u64)>,
+    usize,
+);
 
-async fn query_side(engine: &LabEngine) -> Result<QueryRead, EngineError> {
+async fn query_side(
+    engine: &LabEngine,
+    seen: Option<&ViewVersion>,
+) -> Result<QueryRead, EngineError> {
     Ok((
-        engine.customer_view().await?,
+        engine.customer_view_changed(seen).await?,
         engine.positions().await?,
         engine.pending().await?,
     ))

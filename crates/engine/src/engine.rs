@@ -14,7 +14,7 @@
 //! be held back while others go first ([`Engine::pending_deliveries`], [`Engine::step_for`]), and any
 //! event already handled may be delivered again ([`Engine::deliver_again`]).
 
-use crate::projector::ProjectorError;
+use crate::projector::{ProjectorError, ViewVersion};
 use crate::query_side::QuerySide;
 use foldlab_domain::codec::{decode, DecodeError, DomainEvent};
 use foldlab_domain::{
@@ -458,6 +458,20 @@ impl<S: EventStore> Engine<S> {
     /// The customer view as the query side holds it now (it may lag the event store).
     pub async fn customer_view(&self) -> Result<CustomerViews, EngineError> {
         Ok(self.query.customer_view.state(&self.store).await?)
+    }
+
+    /// The customer view with the save it was read from, or `None` when the store still holds
+    /// `seen`, the save the caller's copy came from (see [`crate::Projector::load_changed`]).
+    pub async fn customer_view_changed(
+        &self,
+        seen: Option<&ViewVersion>,
+    ) -> Result<Option<(Option<ViewVersion>, CustomerViews)>, EngineError> {
+        Ok(self
+            .query
+            .customer_view
+            .load_changed(&self.store, seen)
+            .await?
+            .map(|(version, projected)| (version, projected.state)))
     }
 
     /// Each subscriber's checkpoint position (0 before its first delivery).

@@ -14,6 +14,6 @@ pub mod replay;
 pub use engine::*;
 pub use projector::{
     CatchUp, Lag, Progress, Projected, ProjectionStatus, Projector, ProjectorControl,
-    ProjectorError,
+    ProjectorError, ViewVersion,
 };
 pub use query_side::QuerySide;

@@ -197,13 +197,18 @@ pub struct Projector<P: Projection> {
 }
 
 /// What the store holds of a view, as this projector last saved or read it.
-#[derive(Debug)]
+#[derive(Clone, Debug, PartialEq)]
 enum Saved {
     /// A checkpoint saved whole.
     Whole(Checkpoint),
     /// A view saved in parts, by its save's mark.
     Parts(ViewMark),
 }
+
+/// Which save of a view a copy was read from ([`Projector::load_changed`]). Every save is told
+/// apart: one in parts by the stamp the store gave it, one saved whole by all it holds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ViewVersion(Saved);
 
 impl Saved {
     fn position(&self) -> u64 {
@@ -246,10 +251,30 @@ impl<P: Projection> Projector<P> {
     ) -> Result<Projected<P::State>, ProjectorError> {
         let _turn = self.turn.lock().await;
         let (position, state, saved) = self.take_view(store).await?;
-        if let Some(saved) = saved {
-            self.kept.replace(Some((saved, state.clone())));
-        }
-        Ok(Projected { position, state })
+        let copy = state.clone();
+        self.keep(saved, state);
+        Ok(Projected {
+            position,
+            state: copy,
+        })
+    }
+
+    /// As [`Projector::load`], with the save the view was read from; but `None` when that save is
+    /// `seen`, the one a caller read its copy from: the copy is then the view, and a long view is
+    /// neither copied nor dropped again (the lab reads the view after every command, and most
+    /// commands leave it as it was until its projector runs).
+    pub async fn load_changed<S: EventStore>(
+        &self,
+        store: &S,
+        seen: Option<&ViewVersion>,
+    ) -> Result<Option<(Option<ViewVersion>, Projected<P::State>)>, ProjectorError> {
+        let _turn = self.turn.lock().await;
+        let (position, state, saved) = self.take_view(store).await?;
+        let version = saved.clone().map(ViewVersion);
+        let changed = version.is_none() || version.as_ref() != seen;
+        let copy = changed.then(|| state.clone());
+        self.keep(saved, state);
+        Ok(copy.map(|state| (version, Projected { position, state })))
     }
 
     /// The view's position, the view as saved, and what the store holds of it. The view kept from the

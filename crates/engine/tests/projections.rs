@@ -625,6 +625,50 @@ fn a_kept_view_gives_way_to_any_checkpoint_another_writer_saved() {
 }
 
 #[test]
+fn a_copy_of_a_view_is_read_again_only_when_a_save_has_replaced_the_one_it_came_from() {
+    let e = given_a_busy_lab();
+    let store = e.store();
+    let projector = Projector::new(CustomerViewProjection);
+    block_on(projector.catch_up(store)).expect("caught up");
+    let changed = |seen| block_on(projector.load_changed(store, seen)).expect("read");
+    let (version, first) = changed(None).expect("nothing seen yet: the view");
+    assert_eq!(first.position, head(&e));
+    assert_eq!(first.state, fresh(&CustomerViewProjection, &e, head(&e)));
+    let version = version.expect("the view was saved");
+    assert!(
+        changed(Some(&version)).is_none(),
+        "nothing saved since: the copy is the view"
+    );
+
+    // Another event, applied and saved: the copy is out of date.
+    block_on(e.create_customer(&customer("dee"), "Dee", cents(5_000), "k")).expect("customer");
+    block_on(projector.catch_up(store)).expect("caught up");
+    let (newer, second) = changed(Some(&version)).expect("a newer save");
+    let newer = newer.expect("saved");
+    assert_ne!(newer, version);
+    assert_eq!(second.state, fresh(&CustomerViewProjection, &e, head(&e)));
+    assert!(changed(Some(&newer)).is_none());
+
+    // Another writer's save of the very same view is another save: read again.
+    let other = Projector::new(CustomerViewProjection);
+    block_on(other.rebuild(store)).expect("rebuilt");
+    block_on(other.catch_up(store)).expect("caught up");
+    let (theirs, third) = changed(Some(&newer)).expect("their save");
+    assert_ne!(theirs.as_ref(), Some(&newer));
+    assert_eq!(third.state, second.state);
+
+    // A reset leaves no save: the initial view, never "unchanged".
+    block_on(store.clear()).expect("cleared");
+    let (none, initial) = changed(theirs.as_ref()).expect("the initial view");
+    assert_eq!(none, None);
+    assert_eq!(initial.state, CustomerViewProjection.initial_state());
+    assert!(
+        changed(None).is_some(),
+        "no save to compare with: always the view"
+    );
+}
+
+#[test]
 fn two_projectors_saving_one_view_in_parts_at_once_always_leave_exactly_the_fold() {
     let e = given_a_busy_lab();
     // The same log in a store whose every operation yields, so two projectors' loads and saves
