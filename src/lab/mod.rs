@@ -364,11 +364,19 @@ impl Lab {
             let read = query_side(engine, None).await?;
             self.readout.update(|s| s.take_query_side(read, head));
         }
+        // A whole read (the first, or after a reset or an import) folds each page into a write
+        // model of its own as the page arrives, in that page's task: 100,000 events folded at the
+        // end were one long task that a click had to wait for.
+        let whole = from == 0;
+        let mut folded = WriteModel::default();
         let mut fresh = Vec::new();
         while from < head {
             let page = store.read_all(from, LOG_PAGE).await?;
             let Some(last) = page.last() else { break };
             from = last.event_id;
+            if whole {
+                page.iter().for_each(|event| folded.apply(event));
+            }
             fresh.extend(page);
             if from < head {
                 self.loading.set(Some((fresh.len(), head)));
@@ -387,12 +395,18 @@ impl Lab {
         self.readout.update(|s| {
             if !extend {
                 s.events.clear();
-                s.model = WriteModel::default();
             }
-            for event in &fresh {
-                s.model.apply(event);
+            if whole {
+                // The copy held nothing (extend) or is replaced (not): the fold is the model.
+                s.model = folded;
+            } else {
+                fresh.iter().for_each(|event| s.model.apply(event));
             }
-            s.events.extend(fresh);
+            if s.events.is_empty() {
+                s.events = fresh;
+            } else {
+                s.events.extend(fresh);
+            }
             s.take_query_side(read, head);
         });
         Ok(())

@@ -259,6 +259,15 @@ impl<P: Projection> Projector<P> {
         })
     }
 
+    /// Reads the view the store holds and keeps it, copying nothing: a view that cannot be read
+    /// is found now rather than at its next event.
+    pub async fn read_back<S: EventStore>(&self, store: &S) -> Result<(), ProjectorError> {
+        let _turn = self.turn.lock().await;
+        let (_, state, saved) = self.take_view(store).await?;
+        self.keep(saved, state);
+        Ok(())
+    }
+
     /// As [`Projector::load`], with the save the view was read from; but `None` when that save is
     /// `seen`, the one a caller read its copy from: the copy is then the view, and a long view is
     /// neither copied nor dropped again (the lab reads the view after every command, and most

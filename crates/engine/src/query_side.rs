@@ -114,10 +114,10 @@ impl QuerySide {
     /// Reads every projection's saved view back, so that one that cannot be read is found now
     /// (reading the lag does not parse the views).
     pub async fn check_views<S: EventStore>(&self, store: &S) -> Result<(), ProjectorError> {
-        self.customer_view.load(store).await?;
-        self.order_history.load(store).await?;
-        self.low_credit_limit.load(store).await?;
-        self.new_customers.load(store).await?;
+        self.customer_view.read_back(store).await?;
+        self.order_history.read_back(store).await?;
+        self.low_credit_limit.read_back(store).await?;
+        self.new_customers.read_back(store).await?;
         Ok(())
     }
 

@@ -203,113 +203,154 @@ pub fn check_records(
     checkpoints: Vec<RawRecord<Checkpoint>>,
     snapshots: Vec<RawRecord<Snapshot>>,
 ) -> IntegrityReport {
-    let mut report = IntegrityReport {
-        problems: early,
-        ..IntegrityReport::default()
-    };
-    let mut event_problems = Vec::new();
-    // (event id, stream, version) of every record whose place in its stream can be told.
-    let mut placed: Vec<(u64, StreamId, u64)> = Vec::new();
-    let mut present = BTreeSet::new();
-    for raw in events {
-        match raw.read {
-            Err(not) => {
-                if let Some(id) = raw.filed_as {
-                    present.insert(id);
-                    if let (Some(stream), Some(version)) = (&not.stream, not.version) {
-                        placed.push((id, stream.clone(), version));
+    let mut check = RecordCheck::new(early);
+    check.add(events);
+    check.finish(head, checkpoints, snapshots)
+}
+
+/// [`check_records`] a page at a time: each event is checked as it is added, so a backend that
+/// reads a long log in pages spends the work page by page rather than in one long task at the end.
+#[derive(Debug, Default)]
+pub struct RecordCheck {
+    report: IntegrityReport,
+    event_problems: Vec<Problem>,
+    /// (event id, stream, version) of every record whose place in its stream can be told.
+    placed: Vec<(u64, StreamId, u64)>,
+    present: BTreeSet<u64>,
+}
+
+impl RecordCheck {
+    /// A check that starts with the problems a backend found before the events.
+    pub fn new(early: Vec<Problem>) -> Self {
+        RecordCheck {
+            report: IntegrityReport {
+                problems: early,
+                ..IntegrityReport::default()
+            },
+            ..RecordCheck::default()
+        }
+    }
+
+    /// Checks each record on its own: whether it is an event, filed under its own id, with data
+    /// the domain reads.
+    pub fn add(&mut self, events: impl IntoIterator<Item = RawEvent>) {
+        for raw in events {
+            match raw.read {
+                Err(not) => {
+                    if let Some(id) = raw.filed_as {
+                        self.present.insert(id);
+                        if let (Some(stream), Some(version)) = (&not.stream, not.version) {
+                            self.placed.push((id, stream.clone(), version));
+                        }
+                    }
+                    self.event_problems.push(Problem {
+                        kind: ProblemKind::NotAnEvent,
+                        record: raw.record,
+                        event_id: raw.filed_as,
+                        stream: not.stream,
+                        what: format!("the record is not an event: {}", not.why),
+                    });
+                }
+                Ok(event) => {
+                    let stream = StreamId::new(&event.entity_type, &event.entity_id);
+                    if let Some(filed) = raw.filed_as.filter(|f| *f != event.event_id) {
+                        self.present.insert(filed);
+                        self.event_problems.push(Problem {
+                            kind: ProblemKind::Misfiled,
+                            record: raw.record,
+                            event_id: Some(filed),
+                            stream: Some(stream),
+                            what: format!(
+                                "it is stored as event #{filed} but says it is event #{}",
+                                event.event_id
+                            ),
+                        });
+                        continue;
+                    }
+                    self.present.insert(event.event_id);
+                    self.placed
+                        .push((event.event_id, stream.clone(), event.version));
+                    match data_problem(&event) {
+                        Some(what) => self.event_problems.push(Problem {
+                            kind: ProblemKind::UnreadableData,
+                            record: raw.record,
+                            event_id: Some(event.event_id),
+                            stream: Some(stream),
+                            what,
+                        }),
+                        None => self.report.readable.push(event),
                     }
                 }
-                event_problems.push(Problem {
-                    kind: ProblemKind::NotAnEvent,
-                    record: raw.record,
-                    event_id: raw.filed_as,
-                    stream: not.stream,
-                    what: format!("the record is not an event: {}", not.why),
-                });
-            }
-            Ok(event) => {
-                let stream = StreamId::new(&event.entity_type, &event.entity_id);
-                if let Some(filed) = raw.filed_as.filter(|f| *f != event.event_id) {
-                    present.insert(filed);
-                    event_problems.push(Problem {
-                        kind: ProblemKind::Misfiled,
-                        record: raw.record,
-                        event_id: Some(filed),
-                        stream: Some(stream),
-                        what: format!(
-                            "it is stored as event #{filed} but says it is event #{}",
-                            event.event_id
-                        ),
-                    });
-                    continue;
-                }
-                present.insert(event.event_id);
-                placed.push((event.event_id, stream.clone(), event.version));
-                match data_problem(&event) {
-                    Some(what) => event_problems.push(Problem {
-                        kind: ProblemKind::UnreadableData,
-                        record: raw.record,
-                        event_id: Some(event.event_id),
-                        stream: Some(stream),
-                        what,
-                    }),
-                    None => report.readable.push(event),
-                }
             }
         }
     }
-    let last = head.unwrap_or_else(|| present.last().copied().unwrap_or(0));
-    for missing in (1..=last).filter(|id| !present.contains(id)) {
-        event_problems.push(Problem {
-            kind: ProblemKind::MissingEvent,
-            record: format!("event #{missing}"),
-            event_id: Some(missing),
-            stream: None,
-            what: format!(
-                "there is no record of it, though the log runs to #{last}: it was deleted, or never finished writing"
-            ),
-        });
-    }
-    event_problems.extend(version_problems(placed));
-    event_problems.sort_by_key(|p| (p.event_id.unwrap_or(0), p.kind));
-    report.problems.extend(event_problems);
-    report.readable.sort_by_key(|e| e.event_id);
 
-    for raw in checkpoints {
-        match raw.read {
-            Ok(checkpoint) => report.checkpoints.push(checkpoint),
-            Err(why) => report.problems.push(Problem {
-                kind: ProblemKind::UnreadableCheckpoint,
-                record: raw.record,
-                event_id: None,
+    /// What only the whole log tells (missing ids, gaps and repeats in a stream's versions), and
+    /// the checkpoints and snapshots.
+    pub fn finish(
+        self,
+        head: Option<u64>,
+        checkpoints: Vec<RawRecord<Checkpoint>>,
+        snapshots: Vec<RawRecord<Snapshot>>,
+    ) -> IntegrityReport {
+        let RecordCheck {
+            mut report,
+            mut event_problems,
+            placed,
+            present,
+        } = self;
+        let last = head.unwrap_or_else(|| present.last().copied().unwrap_or(0));
+        for missing in (1..=last).filter(|id| !present.contains(id)) {
+            event_problems.push(Problem {
+                kind: ProblemKind::MissingEvent,
+                record: format!("event #{missing}"),
+                event_id: Some(missing),
                 stream: None,
-                what: format!("the checkpoint cannot be read: {why}"),
-            }),
-        }
-    }
-    for raw in snapshots {
-        let read =
-            raw.read.and_then(
-                |s| match serde_json::from_str::<serde_json::Value>(&s.state) {
-                    Ok(_) => Ok(s),
-                    Err(e) => Err(format!("its state is not JSON ({e})")),
-                },
-            );
-        match read {
-            Ok(snapshot) => report.snapshots.push(snapshot),
-            Err(why) => report.problems.push(Problem {
-                kind: ProblemKind::UnreadableSnapshot,
-                record: raw.record,
-                event_id: None,
-                stream: raw.stream,
                 what: format!(
-                    "the snapshot cannot be read: {why}. A snapshot is only a shortcut: loads fold the stream's events instead"
+                    "there is no record of it, though the log runs to #{last}: it was deleted, or never finished writing"
                 ),
-            }),
+            });
         }
+        event_problems.extend(version_problems(placed));
+        event_problems.sort_by_key(|p| (p.event_id.unwrap_or(0), p.kind));
+        report.problems.extend(event_problems);
+        report.readable.sort_by_key(|e| e.event_id);
+
+        for raw in checkpoints {
+            match raw.read {
+                Ok(checkpoint) => report.checkpoints.push(checkpoint),
+                Err(why) => report.problems.push(Problem {
+                    kind: ProblemKind::UnreadableCheckpoint,
+                    record: raw.record,
+                    event_id: None,
+                    stream: None,
+                    what: format!("the checkpoint cannot be read: {why}"),
+                }),
+            }
+        }
+        for raw in snapshots {
+            let read =
+                raw.read.and_then(
+                    |s| match serde_json::from_str::<serde_json::Value>(&s.state) {
+                        Ok(_) => Ok(s),
+                        Err(e) => Err(format!("its state is not JSON ({e})")),
+                    },
+                );
+            match read {
+                Ok(snapshot) => report.snapshots.push(snapshot),
+                Err(why) => report.problems.push(Problem {
+                    kind: ProblemKind::UnreadableSnapshot,
+                    record: raw.record,
+                    event_id: None,
+                    stream: raw.stream,
+                    what: format!(
+                        "the snapshot cannot be read: {why}. A snapshot is only a shortcut: loads fold the stream's events instead"
+                    ),
+                }),
+            }
+        }
+        report
     }
-    report
 }
 
 /// Why an event's data cannot be read, if it cannot: not JSON, or not what the domain decodes
@@ -421,4 +462,81 @@ fn version_problems(mut placed: Vec<(u64, StreamId, u64)>) -> Vec<Problem> {
         *last = (*last).max(version);
     }
     problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{EventStore, ExpectedVersion, MemoryStore};
+    use foldlab_domain::{Metadata, NewEvent};
+    use futures::executor::block_on;
+
+    fn noted(n: u64) -> NewEvent {
+        NewEvent {
+            event_type: "OrderNoted".to_string(),
+            schema_version: 1,
+            event_data: format!("{{\"n\":{n}}}"),
+            recorded_at: 0,
+            metadata: Metadata {
+                actor: "test".to_string(),
+                correlation_id: "c".to_string(),
+                causation_id: None,
+            },
+        }
+    }
+
+    /// Ten events, #4 not an event (with its stream and version still legible) and #7 gone.
+    fn damaged_log() -> Vec<RawEvent> {
+        let store = MemoryStore::new();
+        let stream = StreamId::new("Order", "o1");
+        block_on(store.append(
+            &stream,
+            ExpectedVersion::NoStream,
+            (0..10).map(noted).collect(),
+        ))
+        .expect("append");
+        let events = block_on(store.read_all(0, usize::MAX)).expect("read");
+        events
+            .into_iter()
+            .filter(|e| e.event_id != 7)
+            .map(|e| RawEvent {
+                record: format!("event #{}", e.event_id),
+                filed_as: Some(e.event_id),
+                read: if e.event_id == 4 {
+                    Err(NotAnEvent {
+                        why: "a test said so".to_string(),
+                        stream: Some(stream.clone()),
+                        version: Some(e.version),
+                    })
+                } else {
+                    Ok(e)
+                },
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_log_checked_a_page_at_a_time_gets_the_report_of_the_whole_log_checked_at_once() {
+        let whole = check_records(damaged_log(), None, Vec::new(), Vec::new(), Vec::new());
+        assert!(whole
+            .problems
+            .iter()
+            .any(|p| p.kind == ProblemKind::MissingEvent && p.event_id == Some(7)));
+        assert!(whole
+            .problems
+            .iter()
+            .any(|p| p.kind == ProblemKind::NotAnEvent && p.event_id == Some(4)));
+        for page in [1, 3, 4, 100] {
+            let mut check = RecordCheck::new(Vec::new());
+            let log = damaged_log();
+            for chunk in log.chunks(page) {
+                check.add(chunk.to_vec());
+            }
+            assert_eq!(
+                check.finish(None, Vec::new(), Vec::new()),
+                whole,
+                "pages of {page}"
+            );
+        }
+    }
 }
