@@ -16,7 +16,12 @@ use wasm_bindgen::JsCast;
 pub fn CommandSide(#[prop(default = true)] forms: bool) -> impl IntoView {
     let feedback = RwSignal::new(None::<Feedback>);
     let answered = RwSignal::new(0u32);
-    provide_context(RowFeedback { feedback, answered });
+    let place = NodeRef::<leptos::html::Div>::new();
+    provide_context(RowFeedback {
+        feedback,
+        answered,
+        place,
+    });
     view! {
         <section class="panel command" aria-labelledby="command-title">
             <h2 id="command-title">"Command side"</h2>
@@ -24,7 +29,7 @@ pub fn CommandSide(#[prop(default = true)] forms: bool) -> impl IntoView {
             {forms.then(|| view! { <SendCommand /> })}
             <Customers />
             <Orders />
-            <div class="table-feedback" data-testid="table-feedback" data-answered=move || answered.get()>
+            <div class="table-feedback" data-testid="table-feedback" data-answered=move || answered.get() tabindex="-1" node_ref=place>
                 {feedback_view(feedback)}
             </div>
         </section>
@@ -72,15 +77,35 @@ fn remember_fold(ev: &web_sys::Event) {
 struct RowFeedback {
     feedback: RwSignal<Option<Feedback>>,
     answered: RwSignal<u32>,
+    /// Where the answer is shown: focused when the row's command took away what had focus.
+    place: NodeRef<leptos::html::Div>,
 }
 
 impl RowFeedback {
+    /// Shows a row command's answer. A command often takes away the button that sent it (a
+    /// cancelled order has no Cancel, a deleted customer no Delete), and the page's focus with
+    /// it: focus then moves to the answer, so a person at the keyboard hears what happened and
+    /// goes on from the table rather than from the top of the page.
     fn show(self, result: Result<String, String>) {
         self.feedback.set(Some(match result {
             Ok(text) => Feedback::Stored(text),
             Err(text) => Feedback::Refused(text),
         }));
         self.answered.update(|n| *n += 1);
+        request_animation_frame(move || {
+            let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+                return;
+            };
+            let lost = match document.active_element() {
+                None => true,
+                Some(active) => {
+                    !active.is_connected() || document.body().is_some_and(|body| *body == active)
+                }
+            };
+            if let (true, Some(place)) = (lost, self.place.get_untracked()) {
+                let _ = place.focus();
+            }
+        });
     }
 }
 

@@ -196,6 +196,23 @@ test('the old about page is the start page, and it survives a reload under the s
   expect(problems.messages).toEqual([]);
 });
 
+test('at the keyboard, a command that takes its own button away leaves the focus on its answer, not at the top of the page', async ({ page }) => {
+  const problems = trackConsoleErrors(page);
+  const lab = new LabPage(page);
+  await lab.open();
+  await lab.createCustomer('Grace Hopper', '500');
+  await lab.placeOrder('120');
+  const [id] = await lab.orderIds();
+  const cancel = page.getByRole('button', { name: `Cancel order ${id}`, exact: true });
+  await cancel.focus();
+  await page.keyboard.press('Enter');
+  await expect(lab.orderRows.first()).toContainText('CANCELLED');
+  await expect(cancel).toHaveCount(0);
+  await expect(lab.tableFeedback).toBeFocused();
+  await expect(lab.tableFeedback.getByRole('status')).toContainText('OrderCancelled');
+  expect(problems.messages).toEqual([]);
+});
+
 test('a user cancels and ships orders, changes a credit limit and deletes a customer', async ({ page }) => {
   const problems = trackConsoleErrors(page);
   const lab = new LabPage(page);
