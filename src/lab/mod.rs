@@ -125,6 +125,9 @@ pub struct Lab {
     pub step_error: RwSignal<Option<String>>,
     /// While the log is being read in pages: how many events are read so far, and the head.
     pub loading: RwSignal<Option<(usize, u64)>>,
+    /// Set once the log has been read after the page loaded: the tables then show it, and work
+    /// that can wait (the projection runner's first read of the views) goes after it.
+    log_read: StoredValue<bool>,
     /// The copy of the log is being brought up to date (one reader at a time).
     syncing: StoredValue<bool>,
     /// Another refresh was asked for while one ran: run again when it ends.
@@ -153,6 +156,7 @@ impl Lab {
             journal: RwSignal::new(Vec::new()),
             step_error: RwSignal::new(None),
             loading: RwSignal::new(None),
+            log_read: StoredValue::new(false),
             syncing: StoredValue::new(false),
             sync_again: StoredValue::new(false),
             reload_next: StoredValue::new(false),
@@ -183,6 +187,7 @@ impl Lab {
                 lab.load_error.set(Some(NOT_DOWNLOADED.to_string()));
             }
             lab.refresh().await;
+            lab.log_read.set_value(true);
             // Once per page load, after the log is in: every record on its own, so damage the
             // normal read does not trip over (a version edited into a gap, say) is found too.
             if lab.integrity.with_untracked(Option::is_none) {

@@ -279,8 +279,12 @@ impl Projections {
     pub async fn run_tick(&self, engine: Rc<LabEngine>) {
         // A projector reads its saved view once after a load and keeps it. With a long history
         // that read is the longest part of a command's catch-up, so the first tick does it while
-        // the learner has not yet clicked. A view that cannot be read is said where it is used.
+        // the learner has not yet clicked, once the lab has read its log (the tables wait for
+        // that, a command's too). A view that cannot be read is said where it is used.
         if !self.runner.with_value(|r| r.views_read) {
+            if !self.lab.log_read.get_value() {
+                return;
+            }
             self.runner.update_value(|r| r.views_read = true);
             let _ = engine.query_side().check_views(engine.store()).await;
             return;
