@@ -724,17 +724,16 @@ pub async fn checkpoints(engine: &LabEngine) -> Result<(u64, Vec<(String, u64)>)
     Ok((head, positions))
 }
 
-/// The customer view, every service's checkpoint and the deliveries waiting: read from the
-/// checkpoints (and whatever few events lie after them), not from the whole log.
-/// What [`query_side`] reads: the customer view, each subscriber's checkpoint, the deliveries waiting.
-/// The customer view unless `seen` is still its save (see [`Readout::take_query_side`]), each
-/// subscriber's position and the deliveries waiting.
+/// What [`query_side`] reads: the customer view with the save it came from (`None` when `seen` is
+/// still that save), each subscriber's checkpoint, the deliveries waiting.
 type QueryRead = (
     Option<(Option<ViewVersion>, CustomerViews)>,
     Vec<(Subscriber, u64)>,
     usize,
 );
 
+/// The customer view, every service's checkpoint and the deliveries waiting: read from the
+/// checkpoints (and whatever few events lie after them), not from the whole log.
 async fn query_side(
     engine: &LabEngine,
     seen: Option<&ViewVersion>,
