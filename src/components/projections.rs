@@ -215,7 +215,10 @@ fn Card(name: String) -> impl IntoView {
                     </select>
                 </label>
             </div>
-            <div class="proj-view" tabindex="0" aria-label=move || format!("What the {} holds", label())>
+            // A named group: a plain div may not carry a name (axe's aria-prohibited-attr, seen
+            // while the view's contents had not come yet), and it is focusable so a keyboard can
+            // scroll it.
+            <div class="proj-view" role="group" tabindex="0" aria-label=move || format!("What the {} holds", label())>
                 {move || projections.state.with(|s| s.contents.as_ref().map(|c| contents(&name.get_value(), c)))}
             </div>
         </article>

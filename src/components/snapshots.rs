@@ -400,7 +400,7 @@ fn SideView(title: &'static str, key: &'static str, snap: bool) -> impl IntoView
             }
         });
         let state = (!s.state.is_empty())
-            .then(|| view! { <pre class="json fold-state" aria-label=format!("{title}: state")>{s.state}</pre> });
+            .then(|| view! { <pre class="json fold-state" role="group" aria-label=format!("{title}: state")>{s.state}</pre> });
         view! {
             <dl>
                 <dt>"Started from"</dt>

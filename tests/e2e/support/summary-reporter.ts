@@ -61,12 +61,18 @@ class SummaryReporter implements Reporter {
   }
 }
 
-/** The first line of an error's message with no terminal colours, cut to 300 characters. */
+/**
+ * An error's first line with no terminal colours, cut to 300 characters. An expect failure's
+ * first line names only the matcher, so the first line of what was received follows it.
+ */
 function firstLine(message: string): string {
   // eslint-disable-next-line no-control-regex
-  const plain = message.replace(/\u001b\[[0-9;]*m/g, '');
-  const line = plain.split('\n').find((l) => l.trim() !== '') ?? '';
-  return line.trim().slice(0, 300);
+  const lines = message.replace(/\u001b\[[0-9;]*m/g, '').split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const first = lines[0] ?? '';
+  const received =
+    lines.find((l) => /^\+ /.test(l) && !/^\+ (Received|Array \[|Object \{)/.test(l)) ??
+    lines.find((l) => l.startsWith('Received:'));
+  return (received ? `${first} ${received}` : first).slice(0, 300);
 }
 
 export default SummaryReporter;
