@@ -279,11 +279,14 @@ impl<P: Projection> Projector<P> {
     ) -> Result<Option<(Option<ViewVersion>, Projected<P::State>)>, ProjectorError> {
         let _turn = self.turn.lock().await;
         let (position, state, saved) = self.take_view(store).await?;
-        let version = saved.clone().map(ViewVersion);
-        let changed = version.is_none() || version.as_ref() != seen;
-        let copy = changed.then(|| state.clone());
+        // Compared in place: a save kept whole holds the view's text, copied only when changed.
+        let changed = match (&saved, seen) {
+            (Some(saved), Some(ViewVersion(seen))) => saved != seen,
+            _ => true,
+        };
+        let copy = changed.then(|| (saved.clone().map(ViewVersion), state.clone()));
         self.keep(saved, state);
-        Ok(copy.map(|state| (version, Projected { position, state })))
+        Ok(copy.map(|(version, state)| (version, Projected { position, state })))
     }
 
     /// The view's position, the view as saved, and what the store holds of it. The view kept from the
