@@ -94,8 +94,8 @@ split! {
         later(async move { projections.run_tick(engine).await })
     }
     /// The store's integrity check (see `Lab::check_integrity`).
-    integrity::check_integrity(engine: Rc<LabEngine>) -> Later<Result<IntegrityReport, StoreError>> {
-        later(async move { engine.store().inner().check_integrity().await })
+    integrity::check_integrity(lab: Lab, engine: Rc<LabEngine>) -> Later<Result<IntegrityReport, StoreError>> {
+        later(async move { engine.store().inner().check_integrity_paced(async || lab.idle().await).await })
     }
     /// `/choreography`.
     choreography::choreography() -> Loaded { Ok(view! { <ChoreographyPage /> }.into_any()) }

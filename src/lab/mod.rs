@@ -125,9 +125,10 @@ pub struct Lab {
     pub step_error: RwSignal<Option<String>>,
     /// While the log is being read in pages: how many events are read so far, and the head.
     pub loading: RwSignal<Option<(usize, u64)>>,
-    /// Set once the log has been read after the page loaded: the tables then show it, and work
-    /// that can wait (the projection runner's first read of the views) goes after it.
-    log_read: StoredValue<bool>,
+    /// Set once, after the page loaded, the log has been read and the store checked: work that
+    /// can wait (the projection runner's first read of the views) goes after them, so a click
+    /// made meanwhile waits behind one long read at most, not two at once.
+    settled: StoredValue<bool>,
     /// The copy of the log is being brought up to date (one reader at a time).
     syncing: StoredValue<bool>,
     /// Another refresh was asked for while one ran: run again when it ends.
@@ -156,7 +157,7 @@ impl Lab {
             journal: RwSignal::new(Vec::new()),
             step_error: RwSignal::new(None),
             loading: RwSignal::new(None),
-            log_read: StoredValue::new(false),
+            settled: StoredValue::new(false),
             syncing: StoredValue::new(false),
             sync_again: StoredValue::new(false),
             reload_next: StoredValue::new(false),
@@ -187,12 +188,12 @@ impl Lab {
                 lab.load_error.set(Some(NOT_DOWNLOADED.to_string()));
             }
             lab.refresh().await;
-            lab.log_read.set_value(true);
             // Once per page load, after the log is in: every record on its own, so damage the
             // normal read does not trip over (a version edited into a gap, say) is found too.
             if lab.integrity.with_untracked(Option::is_none) {
                 lab.check_integrity().await;
             }
+            lab.settled.set_value(true);
         });
         lab
     }
@@ -317,7 +318,7 @@ impl Lab {
     /// fetched, the lab says so.
     pub async fn check_integrity(&self) {
         let Some(engine) = self.engine() else { return };
-        let Ok(check) = crate::lazy::check_integrity(engine).await else {
+        let Ok(check) = crate::lazy::check_integrity(*self, engine).await else {
             self.load_error.set(Some(
                 "The lab could not download its integrity check. Check the connection, then reload."
                     .to_string(),
@@ -333,6 +334,14 @@ impl Lab {
         }
     }
 
+    /// Returns once no command or delivery runs (or the store is closed): background reads (the
+    /// integrity check's pages) wait here, so a click's reads are not queued behind them.
+    pub async fn idle(&self) {
+        while self.busy.get_untracked() && self.closed.get_untracked().is_none() {
+            snapshots::pause(IDLE_POLL_MS).await;
+        }
+    }
+
     /// Reads the whole log again on the next refresh, and refreshes: for changes that replace the
     /// log (a reset, an import, another tab's reset) rather than add to it.
     pub async fn reload(&self) {
@@ -341,52 +350,73 @@ impl Lab {
     }
 
     /// One pass of [`Lab::refresh`]. Reading the whole log (the first time, or after a reset or
-    /// an import) starts with the query side and the checkpoints, which come from a few records,
-    /// so the customer view shows while a long log is still being read.
+    /// an import) reads the query side and the checkpoints with its first page: they come from a
+    /// few records, so the customer view shows while a long log is still being read.
     pub async fn sync(&self, engine: &LabEngine) -> Result<(), EngineError> {
         let store = engine.store();
-        let head = store.head().await?;
         let mine = self.readout.with_untracked(|s| s.events.last().cloned());
         // The copy is only extended when its last event is still the store's event with that id:
-        // otherwise the log was replaced (a reset or an import, here or in another tab).
-        let extend = !self.reload_next.get_value()
-            && match &mine {
-                None => true,
-                Some(last) if last.event_id > head => false,
-                Some(last) => store
+        // otherwise the log was replaced (a reset or an import, here or in another tab). The head
+        // and that event are read at once (each read may wait behind another reader).
+        let (head, still_mine) = futures::future::try_join(store.head(), async {
+            match &mine {
+                None => Ok(true),
+                Some(last) => Ok(store
                     .read_all(last.event_id - 1, 1)
                     .await?
                     .first()
-                    .is_some_and(|e| e == last),
-            };
+                    .is_some_and(|e| e == last)),
+            }
+        })
+        .await?;
+        let extend = !self.reload_next.get_value()
+            && still_mine
+            && mine.as_ref().is_none_or(|last| last.event_id <= head);
         self.reload_next.set_value(false);
-        let mut from = if extend {
+        let from = if extend {
             mine.map_or(0, |e| e.event_id)
         } else {
             0
         };
-        if from == 0 && head > LOG_PAGE as u64 {
-            let read = query_side(engine, None).await?;
-            self.readout.update(|s| s.take_query_side(read, head));
-        }
         // A whole read (the first, or after a reset or an import) folds each page into a write
         // model of its own as the page arrives, in that page's task: 100,000 events folded at the
         // end were one long task that a click had to wait for.
         let whole = from == 0;
         let mut folded = WriteModel::default();
         let mut fresh = Vec::new();
-        while from < head {
-            let page = store.read_all(from, LOG_PAGE).await?;
-            let Some(last) = page.last() else { break };
-            from = last.event_id;
+        let first_page = async {
+            if from < head {
+                store.read_all(from, LOG_PAGE).await
+            } else {
+                Ok(Vec::new())
+            }
+        };
+        let mut page = if whole && head > LOG_PAGE as u64 {
+            // A long log: the query side and the checkpoints come from a few records, so the
+            // customer view shows while the log is still being read.
+            let (read, page) = futures::future::try_join(query_side(engine, None), async {
+                Ok(first_page.await?)
+            })
+            .await?;
+            self.readout.update(|s| s.take_query_side(read, head));
+            page
+        } else {
+            first_page.await?
+        };
+        // Each page in a transaction of its own, after a pause: a command's append waits for
+        // the page being read, not for the whole log (reads made while one is active share its
+        // transaction, so the next page is not asked for before this one is taken).
+        while let Some(last) = page.last().map(|e| e.event_id) {
             if whole {
                 page.iter().for_each(|event| folded.apply(event));
             }
-            fresh.extend(page);
-            if from < head {
-                self.loading.set(Some((fresh.len(), head)));
-                next_task().await;
+            fresh.append(&mut page);
+            if last >= head {
+                break;
             }
+            self.loading.set(Some((fresh.len(), head)));
+            snapshots::pause(0).await;
+            page = store.read_all(last, LOG_PAGE).await?;
         }
         // The customer view is read again only if it was saved since this copy was read (a
         // replaced log has other saves), so a long view is not copied after every command.
@@ -709,14 +739,18 @@ pub const USER: &str = "user";
 
 /// The head of the log and every checkpoint (the services' and every projection's), by name.
 pub async fn checkpoints(engine: &LabEngine) -> Result<(u64, Vec<(String, u64)>), EngineError> {
-    let head = engine.store().head().await?;
-    let mut positions: Vec<(String, u64)> = engine
-        .positions()
-        .await?
+    // Read at once: each read waits behind whatever else the store is reading.
+    let (head, services, statuses) = futures::future::try_join3(
+        async { Ok(engine.store().head().await?) },
+        engine.positions(),
+        async { Ok(engine.query_side().statuses(engine.store()).await?) },
+    )
+    .await?;
+    let mut positions: Vec<(String, u64)> = services
         .into_iter()
         .map(|(s, p)| (s.name().to_string(), p))
         .collect();
-    for status in engine.query_side().statuses(engine.store()).await? {
+    for status in statuses {
         if !positions.iter().any(|(n, _)| *n == status.name) {
             positions.push((status.name, status.lag.position));
         }
@@ -738,24 +772,17 @@ async fn query_side(
     engine: &LabEngine,
     seen: Option<&ViewVersion>,
 ) -> Result<QueryRead, EngineError> {
-    Ok((
-        engine.customer_view_changed(seen).await?,
-        engine.positions().await?,
-        engine.pending().await?,
-    ))
+    // Read at once (see `checkpoints`).
+    futures::future::try_join3(
+        engine.customer_view_changed(seen),
+        engine.positions(),
+        engine.pending(),
+    )
+    .await
 }
 
-/// Gives the page the main thread for a moment (a macrotask, so input and rendering go first).
-async fn next_task() {
-    let tick = js_sys::Promise::new(&mut |resolve, _| {
-        let queued =
-            web_sys::window().is_some_and(|w| w.set_timeout_with_callback(&resolve).is_ok());
-        if !queued {
-            let _ = resolve.call0(&wasm_bindgen::JsValue::UNDEFINED);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(tick).await;
-}
+/// How often [`Lab::idle`] looks again, in ms.
+const IDLE_POLL_MS: i32 = 25;
 
 /// Marks the page as ready for commands (`<html data-lab="ready">`): what the cold-start benchmark
 /// and the end-to-end tests wait for. The moment is also a mark on the page's timeline

@@ -280,9 +280,11 @@ impl Projections {
         // A projector reads its saved view once after a load and keeps it. With a long history
         // that read is the longest part of a command's catch-up, so the first tick does it while
         // the learner has not yet clicked, once the lab has read its log (the tables wait for
-        // that, a command's too). A view that cannot be read is said where it is used.
+        // that, a command's too) and checked its store (which reads the views too: both at once
+        // were one wait twice as long for a click). A view that cannot be read is said where it
+        // is used.
         if !self.runner.with_value(|r| r.views_read) {
-            if !self.lab.log_read.get_value() {
+            if !self.lab.settled.get_value() {
                 return;
             }
             self.runner.update_value(|r| r.views_read = true);

@@ -24,6 +24,7 @@ use foldlab_domain::{
 };
 pub use foldlab_store::Conflict;
 use foldlab_store::{Checkpoint, EventStore, ExpectedVersion, StoreError, StreamId};
+use futures::future::try_join_all;
 use kept::{Kept, KeptState};
 use std::fmt;
 
@@ -475,12 +476,15 @@ impl<S: EventStore> Engine<S> {
     }
 
     /// Each subscriber's checkpoint position (0 before its first delivery).
+    ///
+    /// The checkpoints are read at once, each in its own transaction: a read waits in the store's
+    /// queue behind whatever else is reading (a long history's integrity check, say), so one wait
+    /// for all of them instead of one each.
     pub async fn positions(&self) -> Result<Vec<(Subscriber, u64)>, EngineError> {
-        let mut out = Vec::with_capacity(Subscriber::ALL.len());
-        for s in Subscriber::ALL {
-            out.push((s, self.position(s).await?));
-        }
-        Ok(out)
+        try_join_all(
+            Subscriber::ALL.map(async |s| Ok::<_, EngineError>((s, self.position(s).await?))),
+        )
+        .await
     }
 
     /// The next delivery: the lowest `event_id` some subscriber has not handled yet, to the first
@@ -513,8 +517,9 @@ impl<S: EventStore> Engine<S> {
 
     /// How many deliveries are waiting, counted over events already stored (handling them may add more).
     pub async fn pending(&self) -> Result<usize, EngineError> {
-        let mut count = 0;
-        for subscriber in Subscriber::ALL {
+        // Each subscriber's count is read at the same time as the others' (see `positions`).
+        let counts = try_join_all(Subscriber::ALL.map(async |subscriber| {
+            let mut count = 0;
             let mut after = self.position(subscriber).await?;
             loop {
                 let page = self.store.read_all(after, PAGE).await?;
@@ -522,8 +527,10 @@ impl<S: EventStore> Engine<S> {
                 after = last.event_id;
                 count += page.iter().filter(|e| subscriber.subscribes_to(e)).count();
             }
-        }
-        Ok(count)
+            Ok::<_, EngineError>(count)
+        }))
+        .await?;
+        Ok(counts.into_iter().sum())
     }
 
     /// Makes the next delivery, if any, and reports what it did.

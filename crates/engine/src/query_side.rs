@@ -103,11 +103,20 @@ impl QuerySide {
         &self,
         store: &S,
     ) -> Result<Vec<ProjectionStatus>, ProjectorError> {
+        // Read at once, each in transactions of its own (see `Engine::positions`).
+        let (customer_view, order_history, low_credit_limit, new_customers) =
+            futures::future::try_join4(
+                self.customer_view.status(store),
+                self.order_history.status(store),
+                self.low_credit_limit.status(store),
+                self.new_customers.status(store),
+            )
+            .await?;
         Ok(vec![
-            self.customer_view.status(store).await?,
-            self.order_history.status(store).await?,
-            self.low_credit_limit.status(store).await?,
-            self.new_customers.status(store).await?,
+            customer_view,
+            order_history,
+            low_credit_limit,
+            new_customers,
         ])
     }
 

@@ -13,7 +13,7 @@ use foldlab_store::{
     OpenOptions, ProblemKind, Snapshot, StoreError, StreamId,
 };
 use js_sys::{Object, Promise, Reflect};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -1572,4 +1572,62 @@ async fn the_integrity_check_reads_a_long_log_in_pages_and_lets_a_write_in_betwe
         .count();
     let read = (report.readable.len() + unreadable) as u64;
     assert!(read == long - 1 || read == long, "{read}");
+}
+
+/// The caller paces the integrity check: it awaits the caller's `pace` before each page, so a
+/// lab can hold it while a click's reads go first. Held at its second page, it reads nothing more
+/// until let go, and its report is still of the whole log.
+#[wasm_bindgen_test]
+async fn the_integrity_check_waits_at_its_pace_before_each_page() {
+    let name = fresh_name("idb-integrity-paced");
+    let store = IndexedDbStore::open(&name).await.expect("open");
+    let long = 4_500;
+    store
+        .append(
+            &order("long"),
+            ExpectedVersion::NoStream,
+            (0..long).map(|n| new_event("OrderNoted", n)).collect(),
+        )
+        .await
+        .expect("append");
+    let paced = Cell::new(0);
+    let let_go = Cell::new(false);
+    let happened = RefCell::new(Vec::new());
+    let (report, ()) = futures::future::join(
+        async {
+            let report = store
+                .check_integrity_paced(async || {
+                    paced.set(paced.get() + 1);
+                    while paced.get() == 2 && !let_go.get() {
+                        sleep(5).await;
+                    }
+                })
+                .await;
+            happened.borrow_mut().push("checked");
+            report
+        },
+        async {
+            // At most 5 s: a check that ignored its pace would have ended long before.
+            for _ in 0..1_000 {
+                if paced.get() >= 2 {
+                    break;
+                }
+                sleep(5).await;
+            }
+            sleep(50).await;
+            happened.borrow_mut().push("held");
+            let_go.set(true);
+        },
+    )
+    .await;
+    assert_eq!(*happened.borrow(), ["held", "checked"]);
+    // Pages of 1,000: four full, then one of 500.
+    assert_eq!(paced.get(), 5);
+    let report = report.expect("checked");
+    let unreadable = report
+        .problems
+        .iter()
+        .filter(|p| p.kind == ProblemKind::UnreadableData)
+        .count();
+    assert_eq!((report.readable.len() + unreadable) as u64, long);
 }

@@ -51,9 +51,9 @@ const SNAPSHOTS: &str = "snapshots";
 const PARTS: &str = "parts";
 
 /// How many events the integrity check reads, and checks, in one transaction and one task (see
-/// [`IndexedDbStore::check_integrity`]): about 30 ms of work in Chromium, so a click made
+/// [`IndexedDbStore::check_integrity`]): about 15 ms of work in Chromium, so a click made
 /// meanwhile waits for that at most.
-const INTEGRITY_PAGE: u32 = 2_000;
+const INTEGRITY_PAGE: u32 = 1_000;
 
 /// Records about the store itself, by key: only [`GENERATION`] so far.
 const META: &str = "meta";
@@ -276,15 +276,28 @@ impl IndexedDbStore {
     /// name; if a reset or an import gave the store a new generation meanwhile, the check starts
     /// again.
     pub async fn check_integrity(&self) -> Result<IntegrityReport, StoreError> {
+        self.check_integrity_paced(async || {}).await
+    }
+
+    /// [`IndexedDbStore::check_integrity`], awaiting `pace` before each page of events: the
+    /// caller holds the check there while something that should not wait behind it runs (each
+    /// page's read goes before the reads queued after it).
+    pub async fn check_integrity_paced(
+        &self,
+        pace: impl AsyncFn(),
+    ) -> Result<IntegrityReport, StoreError> {
         loop {
-            if let Some(report) = self.check_integrity_once().await? {
+            if let Some(report) = self.check_integrity_once(&pace).await? {
                 return Ok(report);
             }
         }
     }
 
     /// One pass of [`IndexedDbStore::check_integrity`]; `None` when the generation changed.
-    async fn check_integrity_once(&self) -> Result<Option<IntegrityReport>, StoreError> {
+    async fn check_integrity_once(
+        &self,
+        pace: &impl AsyncFn(),
+    ) -> Result<Option<IntegrityReport>, StoreError> {
         let tx = self.transaction(
             &[CHECKPOINTS, SNAPSHOTS, PARTS, META],
             IdbTransactionMode::Readonly,
@@ -309,6 +322,7 @@ impl IndexedDbStore {
         let mut check = RecordCheck::new(Vec::new());
         let mut after: Option<JsValue> = None;
         loop {
+            pace().await;
             let tx = self.transaction(&[EVENTS, META], IdbTransactionMode::Readonly)?;
             let store = tx.object_store(EVENTS).map_err(unavailable)?;
             let range = match &after {

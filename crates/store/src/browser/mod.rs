@@ -121,8 +121,17 @@ impl BrowserStore {
     /// nothing. [`crate::integrity::salvage`] turns the report's readable part into a lab export.
     /// Fails only when the storage cannot be read at all.
     pub async fn check_integrity(&self) -> Result<IntegrityReport, StoreError> {
+        self.check_integrity_paced(async || {}).await
+    }
+
+    /// [`BrowserStore::check_integrity`], awaiting `pace` before each page of events IndexedDB
+    /// reads (see [`IndexedDbStore::check_integrity_paced`]); localStorage reads in one go.
+    pub async fn check_integrity_paced(
+        &self,
+        pace: impl AsyncFn(),
+    ) -> Result<IntegrityReport, StoreError> {
         match self {
-            BrowserStore::IndexedDb(s) => s.check_integrity().await,
+            BrowserStore::IndexedDb(s) => s.check_integrity_paced(pace).await,
             BrowserStore::LocalStorage(s) => s.check_integrity().await,
             BrowserStore::Memory(s) => Ok(s.check_integrity()),
         }
