@@ -331,7 +331,7 @@ fn node_packages(project: &Project) -> Result<()> {
         run(&mut npm)?;
     }
     report(
-        "node packages (@playwright/test, webdriverio, binaryen)",
+        "node packages (@playwright/test, webdriverio, binaryen, esbuild)",
         stale,
     );
 
@@ -364,6 +364,7 @@ fn node_modules_stale(project: &Project) -> Result<bool> {
     }
     let bins = [
         "node_modules/.bin/wasm-opt",
+        "node_modules/.bin/esbuild",
         "node_modules/.bin/playwright",
         "node_modules/webdriverio/package.json",
     ];

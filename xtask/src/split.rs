@@ -9,7 +9,8 @@
 //!    `--emit-relocs` (the splitter needs the linker's relocations to move code between modules);
 //! 2. [`wasm_split_cli_support::transform`]: the main module, one wasm file per split point (and
 //!    shared chunks for code two of them use), and `__wasm_split.js`, which fetches and links them;
-//! 3. wasm-bindgen on the main module, keeping the linker's exports the chunks import;
+//! 3. wasm-bindgen on the main module, keeping the linker's exports the chunks import, and
+//!    esbuild `--minify` on its glue and the loader;
 //! 4. wasm-opt `-Oz` (npm's binaryen 132) on every wasm file.
 //!
 //! The files go into `app-<hash>/` under the site, the hash covering all of them, so a new deploy
@@ -144,6 +145,11 @@ pub fn build(project: &Project, dist: &Path) -> Result<App> {
         .arg(&main);
     run(&mut bindgen)?;
     fs::remove_file(&main).context(format!("removing {}", main.display()))?;
+    // The glue and the loader are in the first download: about 3 KB less, brotli.
+    minify(
+        project,
+        &[stage.join(format!("{OUT_NAME}.js")), stage.join(LINK_NAME)],
+    )?;
 
     let mut wasm_files = split.split_modules.clone();
     wasm_files.push(stage.join(format!("{OUT_NAME}_bg.wasm")));
@@ -218,6 +224,24 @@ pub(crate) fn release_wasm(project: &Project, package: &str) -> std::process::Co
         package,
     ]);
     cargo
+}
+
+/// esbuild `--minify` on each JavaScript or CSS file, in place (npm's esbuild, pinned in
+/// package.json): names inside a module shortened, whitespace and comments dropped; what a module
+/// exports and imports keeps its name, so the files still link to each other and the wasm.
+pub(crate) fn minify(project: &Project, files: &[PathBuf]) -> Result<()> {
+    for file in files {
+        let mut esbuild = project.command("esbuild");
+        esbuild
+            .arg(file)
+            .args(["--minify", "--log-level=warning", "--allow-overwrite"])
+            .arg(format!("--outfile={}", file.display()));
+        if file.extension().is_some_and(|e| e == "js") {
+            esbuild.arg("--format=esm");
+        }
+        run(&mut esbuild)?;
+    }
+    Ok(())
 }
 
 /// wasm-opt `-Oz` on every file in place, as many at once as the machine has cores. Its output is

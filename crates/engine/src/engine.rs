@@ -24,7 +24,7 @@ use foldlab_domain::{
 };
 pub use foldlab_store::Conflict;
 use foldlab_store::{Checkpoint, EventStore, ExpectedVersion, StoreError, StreamId};
-use futures::future::try_join_all;
+use futures::future::try_join3;
 use kept::{Kept, KeptState};
 use std::fmt;
 
@@ -481,10 +481,10 @@ impl<S: EventStore> Engine<S> {
     /// queue behind whatever else is reading (a long history's integrity check, say), so one wait
     /// for all of them instead of one each.
     pub async fn positions(&self) -> Result<Vec<(Subscriber, u64)>, EngineError> {
-        try_join_all(
-            Subscriber::ALL.map(async |s| Ok::<_, EngineError>((s, self.position(s).await?))),
-        )
-        .await
+        let read = async |s| Ok::<_, EngineError>((s, self.position(s).await?));
+        let [a, b, c] = Subscriber::ALL;
+        let (a, b, c) = try_join3(read(a), read(b), read(c)).await?;
+        Ok(vec![a, b, c])
     }
 
     /// The next delivery: the lowest `event_id` some subscriber has not handled yet, to the first
@@ -518,7 +518,7 @@ impl<S: EventStore> Engine<S> {
     /// How many deliveries are waiting, counted over events already stored (handling them may add more).
     pub async fn pending(&self) -> Result<usize, EngineError> {
         // Each subscriber's count is read at the same time as the others' (see `positions`).
-        let counts = try_join_all(Subscriber::ALL.map(async |subscriber| {
+        let count = async |subscriber: Subscriber| {
             let mut count = 0;
             let mut after = self.position(subscriber).await?;
             loop {
@@ -528,9 +528,10 @@ impl<S: EventStore> Engine<S> {
                 count += page.iter().filter(|e| subscriber.subscribes_to(e)).count();
             }
             Ok::<_, EngineError>(count)
-        }))
-        .await?;
-        Ok(counts.into_iter().sum())
+        };
+        let [a, b, c] = Subscriber::ALL;
+        let (a, b, c) = try_join3(count(a), count(b), count(c)).await?;
+        Ok(a + b + c)
     }
 
     /// Makes the next delivery, if any, and reports what it did.

@@ -441,9 +441,8 @@ impl<P: Projection> Projector<P> {
 
     /// How far the view is behind the event store now.
     pub async fn lag<S: EventStore>(&self, store: &S) -> Result<Lag, ProjectorError> {
-        let (head, position) =
-            futures::future::try_join(async { Ok(store.head().await?) }, self.position(store))
-                .await?;
+        let head = store.head().await?;
+        let position = self.position(store).await?;
         let events_behind = head.saturating_sub(position);
         if events_behind == 0 {
             return Ok(Lag {
