@@ -21,7 +21,7 @@ use crate::components::chunk::{ChunkFailed, Loaded};
 use crate::components::integrity::IntegrityPanel;
 use crate::components::update::{self, Offer};
 use crate::lab::projections::Projections;
-use crate::lab::{Lab, LabEngine};
+use crate::lab::{Lab, LabEngine, Pace};
 use foldlab_engine::EngineError;
 use foldlab_store::integrity::IntegrityReport;
 use foldlab_store::StoreError;
@@ -94,8 +94,18 @@ split! {
         later(async move { projections.run_tick(engine).await })
     }
     /// The store's integrity check (see `Lab::check_integrity`).
-    integrity::check_integrity(lab: Lab, engine: Rc<LabEngine>) -> Later<Result<IntegrityReport, StoreError>> {
-        later(async move { engine.store().inner().check_integrity_paced(async || lab.idle().await).await })
+    integrity::check_integrity(lab: Lab, engine: Rc<LabEngine>, pace: Pace) -> Later<Result<IntegrityReport, StoreError>> {
+        later(async move {
+            engine
+                .store()
+                .inner()
+                .check_integrity_paced(async || {
+                    if pace == Pace::GiveWay {
+                        lab.idle().await;
+                    }
+                })
+                .await
+        })
     }
     /// `/choreography`.
     choreography::choreography() -> Loaded { Ok(view! { <ChoreographyPage /> }.into_any()) }

@@ -191,7 +191,7 @@ impl Lab {
             // Once per page load, after the log is in: every record on its own, so damage the
             // normal read does not trip over (a version edited into a gap, say) is found too.
             if lab.integrity.with_untracked(Option::is_none) {
-                lab.check_integrity().await;
+                lab.check_integrity_in_background().await;
             }
             lab.settled.set_value(true);
         });
@@ -317,8 +317,19 @@ impl Lab {
     /// The check's code is not in the first download (see `crate::lazy`); when it cannot be
     /// fetched, the lab says so.
     pub async fn check_integrity(&self) {
+        self.check(Pace::Straight).await;
+    }
+
+    /// [`Lab::check_integrity`] as background work (once per page load): it waits before each
+    /// page while a command runs, so a click is not queued behind it. Never from within a
+    /// command, which would wait for itself.
+    async fn check_integrity_in_background(&self) {
+        self.check(Pace::GiveWay).await;
+    }
+
+    async fn check(&self, pace: Pace) {
         let Some(engine) = self.engine() else { return };
-        let Ok(check) = crate::lazy::check_integrity(*self, engine).await else {
+        let Ok(check) = crate::lazy::check_integrity(*self, engine, pace).await else {
             self.load_error.set(Some(
                 "The lab could not download its integrity check. Check the connection, then reload."
                     .to_string(),
@@ -732,6 +743,15 @@ impl Lab {
             self.step_error.set(Some(note));
         }
     }
+}
+
+/// How the integrity check goes with commands (see [`Lab::idle`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Pace {
+    /// Reads each page at once: the check was asked for, or runs within a command's refresh.
+    Straight,
+    /// Waits before each page while a command runs: the check is background work.
+    GiveWay,
 }
 
 /// The journal's name for the user, who sends commands.

@@ -323,6 +323,24 @@ test('an edited record in IndexedDB is found on load, named, and what is readabl
   expect(problems.messages).toEqual([]);
 });
 
+test('a record damaged while the lab is open is found by the next command, which is answered, and the lab goes on', async ({ page }) => {
+  const lab = new LabPage(page);
+  await lab.open();
+  await lab.createCustomer('Ada', '1000');
+  await lab.createCustomer('Grace', '500');
+  // Someone edits the last event's version into something no event has, behind the lab's back:
+  // the next command's refresh cannot read it.
+  await editStoredEvent(page, 2, { version: 2.5 });
+  await lab.createCustomer('Linus', '300');
+  const panel = page.getByTestId('integrity');
+  await expect(panel).toBeVisible();
+  await expect(panel).toContainText('event #2');
+  // The check ran inside the command and did not wait for the command to end: the buttons are
+  // free again, and the command was stored.
+  await expect(lab.createForm.getByRole('button', { name: 'Create customer' })).toBeEnabled();
+  expect((await storedEvents(page)).length).toBe(3);
+});
+
 test('a truncated record in localStorage is found on load and named; the rest stays readable', async ({ page }) => {
   const problems = trackConsoleErrors(page);
   await page.addInitScript(() => {
