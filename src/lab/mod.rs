@@ -283,11 +283,15 @@ impl Lab {
             match sync.await {
                 Ok(()) => {
                     self.load_error.set(None);
-                    // An event whose data the domain cannot read is a damaged record too.
+                    // An event whose data the domain cannot read is a damaged record too: checked
+                    // for unless a check has already named damage (a check that found none, as the
+                    // one after the load, came before this record was damaged).
                     if self
                         .readout
                         .with_untracked(|s| !s.model.unreadable.is_empty())
-                        && self.integrity.with_untracked(Option::is_none)
+                        && self
+                            .integrity
+                            .with_untracked(|r| r.as_ref().is_none_or(|r| r.problems.is_empty()))
                     {
                         self.check_integrity().await;
                     }

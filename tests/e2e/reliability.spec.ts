@@ -341,6 +341,21 @@ test('a record damaged while the lab is open is found by the next command, which
   expect((await storedEvents(page)).length).toBe(3);
 });
 
+test('data damaged after the lab checked its store on load is named when a command reads it', async ({ page }) => {
+  const lab = new LabPage(page);
+  await lab.open();
+  await lab.createCustomer('Ada', '1000');
+  await lab.createCustomer('Grace', '500');
+  // The check after the load found nothing; then Grace's data is edited into something that is
+  // not JSON. The next command reads the log again and cannot fold her: the page says why.
+  await editStoredEvent(page, 2, { event_data: '{"name": [' });
+  await lab.createCustomer('Linus', '300');
+  const panel = page.getByTestId('integrity');
+  await expect(panel).toBeVisible();
+  await expect(panel).toContainText('event #2');
+  await expect(lab.customerRows).toHaveCount(2);
+});
+
 test('a truncated record in localStorage is found on load and named; the rest stays readable', async ({ page }) => {
   const problems = trackConsoleErrors(page);
   await page.addInitScript(() => {
