@@ -1506,14 +1506,11 @@ async fn a_damaged_document_of_a_view_in_parts_is_named_and_the_view_saved_whole
     );
 }
 
-/// The integrity check reads a long log a page at a time, each page in a transaction of its own:
-/// a command made while it reads is stored before it ends (with the log in one transaction, the
-/// command waited for all of it), and a damaged record past the first page is named.
-#[wasm_bindgen_test]
-async fn the_integrity_check_reads_a_long_log_in_pages_and_lets_a_write_in_between() {
-    let name = fresh_name("idb-integrity-pages");
+/// A fresh IndexedDB store named after `prefix` holding one order stream of `long` events, whose
+/// data the domain cannot read (they are the test's own); its name and the store.
+async fn long_log(prefix: &str, long: u64) -> (String, IndexedDbStore) {
+    let name = fresh_name(prefix);
     let store = IndexedDbStore::open(&name).await.expect("open");
-    let long = 6_001;
     store
         .append(
             &order("long"),
@@ -1522,6 +1519,27 @@ async fn the_integrity_check_reads_a_long_log_in_pages_and_lets_a_write_in_betwe
         )
         .await
         .expect("append");
+    (name, store)
+}
+
+/// How many events an integrity report read: those it could read, and those it names as holding
+/// data the domain cannot read.
+fn events_read(report: &foldlab_store::integrity::IntegrityReport) -> u64 {
+    let unreadable = report
+        .problems
+        .iter()
+        .filter(|p| p.kind == ProblemKind::UnreadableData)
+        .count();
+    (report.readable.len() + unreadable) as u64
+}
+
+/// The integrity check reads a long log a page at a time, each page in a transaction of its own:
+/// a command made while it reads is stored before it ends (with the log in one transaction, the
+/// command waited for all of it), and a damaged record past the first page is named.
+#[wasm_bindgen_test]
+async fn the_integrity_check_reads_a_long_log_in_pages_and_lets_a_write_in_between() {
+    let long = 6_001;
+    let (name, store) = long_log("idb-integrity-pages", long).await;
     // Event #5,500, past the first page, edited around the store.
     edit_version(&name, 5_500, 2.5).await;
 
@@ -1565,12 +1583,7 @@ async fn the_integrity_check_reads_a_long_log_in_pages_and_lets_a_write_in_betwe
         ]
     );
     // Every other event was read, the command's too when its page came after it.
-    let unreadable = report
-        .problems
-        .iter()
-        .filter(|p| p.kind == ProblemKind::UnreadableData)
-        .count();
-    let read = (report.readable.len() + unreadable) as u64;
+    let read = events_read(&report);
     assert!(read == long - 1 || read == long, "{read}");
 }
 
@@ -1579,17 +1592,8 @@ async fn the_integrity_check_reads_a_long_log_in_pages_and_lets_a_write_in_betwe
 /// until let go, and its report is still of the whole log.
 #[wasm_bindgen_test]
 async fn the_integrity_check_waits_at_its_pace_before_each_page() {
-    let name = fresh_name("idb-integrity-paced");
-    let store = IndexedDbStore::open(&name).await.expect("open");
     let long = 4_500;
-    store
-        .append(
-            &order("long"),
-            ExpectedVersion::NoStream,
-            (0..long).map(|n| new_event("OrderNoted", n)).collect(),
-        )
-        .await
-        .expect("append");
+    let (_, store) = long_log("idb-integrity-paced", long).await;
     let paced = Cell::new(0);
     let let_go = Cell::new(false);
     let happened = RefCell::new(Vec::new());
@@ -1624,10 +1628,5 @@ async fn the_integrity_check_waits_at_its_pace_before_each_page() {
     // Pages of 1,000: four full, then one of 500.
     assert_eq!(paced.get(), 5);
     let report = report.expect("checked");
-    let unreadable = report
-        .problems
-        .iter()
-        .filter(|p| p.kind == ProblemKind::UnreadableData)
-        .count();
-    assert_eq!((report.readable.len() + unreadable) as u64, long);
+    assert_eq!(events_read(&report), long);
 }
