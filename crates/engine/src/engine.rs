@@ -477,9 +477,9 @@ impl<S: EventStore> Engine<S> {
 
     /// Each subscriber's checkpoint position (0 before its first delivery).
     ///
-    /// The checkpoints are read at once, each in its own transaction: a read waits in the store's
-    /// queue behind whatever else is reading (a long history's integrity check, say), so one wait
-    /// for all of them instead of one each.
+    /// The checkpoints are read at once: a read waits in the store's queue behind whatever else is
+    /// reading (a long history's integrity check, say), so one wait for all of them instead of one
+    /// each (IndexedDB puts reads made at the same moment in one transaction).
     pub async fn positions(&self) -> Result<Vec<(Subscriber, u64)>, EngineError> {
         let read = async |s| Ok::<_, EngineError>((s, self.position(s).await?));
         let [a, b, c] = Subscriber::ALL;

@@ -103,7 +103,7 @@ impl QuerySide {
         &self,
         store: &S,
     ) -> Result<Vec<ProjectionStatus>, ProjectorError> {
-        // Read at once, each in transactions of its own (see `Engine::positions`).
+        // Read at once (see `Engine::positions`).
         let (customer_view, order_history, low_credit_limit, new_customers) =
             futures::future::try_join4(
                 self.customer_view.status(store),
