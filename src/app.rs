@@ -28,19 +28,19 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("/") view=Start />
                     <Route path=path!("/lab") view=LabPage />
-                    <Route path=path!("/choreography") view=|| view! { <Lazy load=lazy::choreography /> } />
-                    <Route path=path!("/time-travel") view=|| view! { <Lazy load=lazy::time_travel /> } />
+                    <Route path=path!("/choreography") view=|| view! { <Lazy load=|| Box::pin(lazy::choreography()) /> } />
+                    <Route path=path!("/time-travel") view=|| view! { <Lazy load=|| Box::pin(lazy::time_travel()) /> } />
                     // The About page folded into the start page; old links still land.
                     <Route path=path!("/about") view=Start />
-                    <Route path=path!("/lessons") view=|| view! { <Lazy load=lazy::lessons /> } />
-                    <Route path=path!("/lessons/:id") view=|| view! { <Lazy load=lazy::lesson /> } />
-                    <Route path=path!("/share") view=|| view! { <Lazy load=lazy::share /> } />
-                    <Route path=path!("/snapshots") view=|| view! { <Lazy load=lazy::snapshots /> } />
-                    <Route path=path!("/projections") view=|| view! { <Lazy load=lazy::projections /> } />
-                    <Route path=path!("/events") view=|| view! { <Lazy load=lazy::events /> } />
-                    <Route path=path!("/faults") view=|| view! { <Lazy load=lazy::faults /> } />
-                    <Route path=path!("/designs") view=|| view! { <Lazy load=lazy::designs /> } />
-                    <Route path=path!("/bench") view=|| view! { <Lazy load=lazy::bench /> } />
+                    <Route path=path!("/lessons") view=|| view! { <Lazy load=|| Box::pin(lazy::lessons()) /> } />
+                    <Route path=path!("/lessons/:id") view=|| view! { <Lazy load=|| Box::pin(lazy::lesson()) /> } />
+                    <Route path=path!("/share") view=|| view! { <Lazy load=|| Box::pin(lazy::share()) /> } />
+                    <Route path=path!("/snapshots") view=|| view! { <Lazy load=|| Box::pin(lazy::snapshots()) /> } />
+                    <Route path=path!("/projections") view=|| view! { <Lazy load=|| Box::pin(lazy::projections()) /> } />
+                    <Route path=path!("/events") view=|| view! { <Lazy load=|| Box::pin(lazy::events()) /> } />
+                    <Route path=path!("/faults") view=|| view! { <Lazy load=|| Box::pin(lazy::faults()) /> } />
+                    <Route path=path!("/designs") view=|| view! { <Lazy load=|| Box::pin(lazy::designs()) /> } />
+                    <Route path=path!("/bench") view=|| view! { <Lazy load=|| Box::pin(lazy::bench()) /> } />
                 </Routes>
             </main>
         </Router>

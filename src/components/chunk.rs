@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 use std::future::Future;
+use std::pin::Pin;
 
 /// A view's code could not be fetched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,17 +21,17 @@ impl From<wasm_split_helpers::SplitLoaderError> for ChunkFailed {
 /// What loading a lazy view gives: the view, or [`ChunkFailed`].
 pub type Loaded = Result<AnyView, ChunkFailed>;
 
+/// Fetches a lazy view's code and builds the view: `|| Box::pin(crate::lazy::events())`. One
+/// type for every lazy view, so [`Lazy`]'s code is in the first download once, not once a view.
+pub type Load = fn() -> Pin<Box<dyn Future<Output = Loaded>>>;
+
 /// Shows what `load` gives, fetching it again each time the user asks after a failure. `failed`
 /// heads the message when the fetch fails (by default, "This view could not be opened").
 #[component]
-pub fn Lazy<F, Fut>(
-    load: F,
+pub fn Lazy(
+    load: Load,
     #[prop(default = "This view could not be opened")] failed: &'static str,
-) -> impl IntoView
-where
-    F: Fn() -> Fut + Copy + Send + Sync + 'static,
-    Fut: Future<Output = Loaded> + 'static,
-{
+) -> impl IntoView {
     let attempt = RwSignal::new(0_u32);
     let opening = || {
         view! {

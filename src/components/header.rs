@@ -65,7 +65,7 @@ pub fn Header() -> impl IntoView {
         {move || lab.load_error.get().map(|e| view! { <p class="banner error" role="alert">{e}</p> })}
         <super::store_closed::StoreClosed />
         {move || damaged.get().then(|| view! {
-            <Lazy load=crate::lazy::integrity_panel failed="The damaged records could not be shown" />
+            <Lazy load=|| Box::pin(crate::lazy::integrity_panel()) failed="The damaged records could not be shown" />
         })}
         {move || lab.loading.get().map(|(read, head)| view! {
             <p class="banner" role="status" data-testid="log-loading">

@@ -28,7 +28,7 @@ pub fn Stage(#[prop(optional)] strip: Option<AnyView>) -> impl IntoView {
                 <div class="stage-send">
                     <SendCommand />
                 </div>
-                {move || lab.ready.get().then(|| view! { <Lazy load=lazy::stage failed="The rest of the lab could not be opened" /> })}
+                {move || lab.ready.get().then(|| view! { <Lazy load=|| Box::pin(lazy::stage()) failed="The rest of the lab could not be opened" /> })}
             </div>
         </div>
     }

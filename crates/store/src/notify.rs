@@ -17,7 +17,8 @@ pub type ChangeListener = Rc<dyn Fn(&Change)>;
 /// A write another handle on the same storage committed: what a tab posts to the others so they
 /// can refresh without a reload. It says what changed, not the data: a listener reads the store.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "change", rename_all = "snake_case")]
+// Externally tagged (`{"appended": {…}}`): an internal tag would buffer the message to find it.
+#[serde(rename_all = "snake_case")]
 pub enum Change {
     /// Events were appended to `stream`; the log's head is now `head`.
     Appended {

@@ -17,12 +17,13 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{BroadcastChannel, MessageEvent};
 
-/// What travels on the channel, as JSON text.
+/// What travels on the channel, as JSON text. The change is a field of its own, not flattened
+/// into the message: reading a flattened field buffers the whole message first, and that code
+/// would be in the app's first download.
 #[derive(Serialize, Deserialize)]
 struct Message {
     /// The posting handle's id.
     from: String,
-    #[serde(flatten)]
     change: Change,
 }
 
