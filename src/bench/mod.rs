@@ -18,7 +18,8 @@ use wasm_bindgen::prelude::*;
 
 mod group;
 
-#[wasm_bindgen(module = "/src/bench/raw.js")]
+// The baselines' functions, from `raw.js` once [`load_baselines`] has added it to the page.
+#[wasm_bindgen(js_namespace = foldlabRaw)]
 extern "C" {
     #[wasm_bindgen(catch, js_name = rawOpen)]
     async fn raw_open(name: &str) -> Result<JsValue, JsValue>;
@@ -994,8 +995,41 @@ async fn figure_i(sizes: Sizes, progress: &dyn Fn(String)) -> Result<Figure, Str
     })
 }
 
+/// Adds `raw.js`, the baselines, to the page, once: a script of its own, so that its code is
+/// fetched by a run of the benchmark and not by every visit (wasm-bindgen's module imports are all
+/// in the first download).
+async fn load_baselines() -> Result<(), String> {
+    let global = js_sys::global();
+    if js_sys::Reflect::has(&global, &JsValue::from_str("foldlabRaw")).unwrap_or(false) {
+        return Ok(());
+    }
+    let failed = |_| "The benchmark's baselines (raw.js) could not be loaded.".to_string();
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("The benchmark needs a page to run in.")?;
+    let script: web_sys::HtmlScriptElement = document
+        .create_element("script")
+        .map_err(failed)?
+        .unchecked_into();
+    script.set_src(&crate::address::href("/raw.js"));
+    let loaded = js_sys::Promise::new(&mut |resolve, reject| {
+        script.set_onload(Some(&resolve));
+        script.set_onerror(Some(&reject));
+    });
+    document
+        .head()
+        .ok_or("The page has no head to add the baselines to.")?
+        .append_child(&script)
+        .map_err(failed)?;
+    wasm_bindgen_futures::JsFuture::from(loaded)
+        .await
+        .map_err(failed)?;
+    Ok(())
+}
+
 /// Runs every figure the page can measure, telling `progress` what it is doing.
 pub async fn run(mode: &str, progress: &dyn Fn(String)) -> Result<Results, String> {
+    load_baselines().await?;
     let sizes = if mode == "full" {
         Sizes::FULL
     } else {
