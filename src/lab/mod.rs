@@ -136,7 +136,9 @@ pub struct Lab {
     /// The next refresh reads the whole log again instead of only what is new (after a reset or an
     /// import, which replace the log rather than add to it).
     reload_next: StoredValue<bool>,
-    /// What the integrity check found, once a record could not be read (see [`Lab::check_integrity`]).
+    /// What the last integrity check found, when it found damage (see [`Lab::check_integrity`]).
+    /// A check that finds nothing leaves `None`: its report holds a copy of every event and view,
+    /// needed only to export what is readable from a damaged store.
     pub integrity: RwSignal<Option<IntegrityReport>>,
     /// Set when the store's connection was closed from outside (the database deleted, say): the
     /// lab then shows nothing it can no longer read and takes no command until a reload.
@@ -189,7 +191,8 @@ impl Lab {
             }
             lab.refresh().await;
             // Once per page load, after the log is in: every record on its own, so damage the
-            // normal read does not trip over (a version edited into a gap, say) is found too.
+            // normal read does not trip over (a version edited into a gap, say) is found too
+            // (unless the reads above already had damage checked and named).
             if lab.integrity.with_untracked(Option::is_none) {
                 lab.check_integrity_in_background().await;
             }
@@ -289,9 +292,7 @@ impl Lab {
                     if self
                         .readout
                         .with_untracked(|s| !s.model.unreadable.is_empty())
-                        && self
-                            .integrity
-                            .with_untracked(|r| r.as_ref().is_none_or(|r| r.problems.is_empty()))
+                        && self.integrity.with_untracked(Option::is_none)
                     {
                         self.check_integrity().await;
                     }
@@ -341,7 +342,7 @@ impl Lab {
             return;
         };
         match check.await {
-            Ok(report) => self.integrity.set(Some(report)),
+            Ok(report) => self.integrity.set((!report.is_intact()).then_some(report)),
             Err(error) => self.load_error.set(Some(format!(
                 "The lab could not check its event store either: {}",
                 said(&error)
