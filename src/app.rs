@@ -3,7 +3,7 @@
 //! the `<base href>` Trunk writes into index.html. `cargo xtask build` reads the `path!` calls below
 //! to give every route a page of its own on GitHub Pages, so keep one route to a `path!` call.
 
-use crate::components::chunk::Lazy;
+use crate::components::chunk::{Lazy, Load};
 use crate::components::{header::Header, lab_page::LabPage, start::Start};
 use crate::lab::{projections::Projections, snapshots::Folds, Lab};
 use crate::lazy;
@@ -12,6 +12,29 @@ use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::path;
 
 use crate::address::base_path;
+
+/// What a route shows. Every route's view has this one type, so the router's code for choosing
+/// and drawing a route is in the first download once, not once a route.
+type Page = fn() -> AnyView;
+
+/// A page whose code is fetched when it is first opened.
+fn later(load: Load) -> AnyView {
+    view! { <Lazy load /> }.into_any()
+}
+
+const START: Page = || view! { <Start /> }.into_any();
+const LAB: Page = || view! { <LabPage /> }.into_any();
+const CHOREOGRAPHY: Page = || later(|| Box::pin(lazy::choreography()));
+const TIME_TRAVEL: Page = || later(|| Box::pin(lazy::time_travel()));
+const LESSONS: Page = || later(|| Box::pin(lazy::lessons()));
+const LESSON: Page = || later(|| Box::pin(lazy::lesson()));
+const SHARE: Page = || later(|| Box::pin(lazy::share()));
+const SNAPSHOTS: Page = || later(|| Box::pin(lazy::snapshots()));
+const PROJECTIONS: Page = || later(|| Box::pin(lazy::projections()));
+const EVENTS: Page = || later(|| Box::pin(lazy::events()));
+const FAULTS: Page = || later(|| Box::pin(lazy::faults()));
+const DESIGNS: Page = || later(|| Box::pin(lazy::designs()));
+const BENCH: Page = || later(|| Box::pin(lazy::bench()));
 
 /// The root component.
 #[component]
@@ -26,21 +49,21 @@ pub fn App() -> impl IntoView {
             <crate::components::update::UpdateBanner />
             <main id="main">
                 <Routes fallback=|| view! { <NotFound /> }>
-                    <Route path=path!("/") view=Start />
-                    <Route path=path!("/lab") view=LabPage />
-                    <Route path=path!("/choreography") view=|| view! { <Lazy load=|| Box::pin(lazy::choreography()) /> } />
-                    <Route path=path!("/time-travel") view=|| view! { <Lazy load=|| Box::pin(lazy::time_travel()) /> } />
+                    <Route path=path!("/") view=START />
+                    <Route path=path!("/lab") view=LAB />
+                    <Route path=path!("/choreography") view=CHOREOGRAPHY />
+                    <Route path=path!("/time-travel") view=TIME_TRAVEL />
                     // The About page folded into the start page; old links still land.
-                    <Route path=path!("/about") view=Start />
-                    <Route path=path!("/lessons") view=|| view! { <Lazy load=|| Box::pin(lazy::lessons()) /> } />
-                    <Route path=path!("/lessons/:id") view=|| view! { <Lazy load=|| Box::pin(lazy::lesson()) /> } />
-                    <Route path=path!("/share") view=|| view! { <Lazy load=|| Box::pin(lazy::share()) /> } />
-                    <Route path=path!("/snapshots") view=|| view! { <Lazy load=|| Box::pin(lazy::snapshots()) /> } />
-                    <Route path=path!("/projections") view=|| view! { <Lazy load=|| Box::pin(lazy::projections()) /> } />
-                    <Route path=path!("/events") view=|| view! { <Lazy load=|| Box::pin(lazy::events()) /> } />
-                    <Route path=path!("/faults") view=|| view! { <Lazy load=|| Box::pin(lazy::faults()) /> } />
-                    <Route path=path!("/designs") view=|| view! { <Lazy load=|| Box::pin(lazy::designs()) /> } />
-                    <Route path=path!("/bench") view=|| view! { <Lazy load=|| Box::pin(lazy::bench()) /> } />
+                    <Route path=path!("/about") view=START />
+                    <Route path=path!("/lessons") view=LESSONS />
+                    <Route path=path!("/lessons/:id") view=LESSON />
+                    <Route path=path!("/share") view=SHARE />
+                    <Route path=path!("/snapshots") view=SNAPSHOTS />
+                    <Route path=path!("/projections") view=PROJECTIONS />
+                    <Route path=path!("/events") view=EVENTS />
+                    <Route path=path!("/faults") view=FAULTS />
+                    <Route path=path!("/designs") view=DESIGNS />
+                    <Route path=path!("/bench") view=BENCH />
                 </Routes>
             </main>
         </Router>
