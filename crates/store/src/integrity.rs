@@ -13,7 +13,7 @@ use crate::store::{Checkpoint, Snapshot, StreamId};
 use foldlab_domain::codec::decode;
 use foldlab_domain::EventEnvelope;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
 /// What is wrong with one record.
@@ -214,9 +214,14 @@ pub fn check_records(
 pub struct RecordCheck {
     report: IntegrityReport,
     event_problems: Vec<Problem>,
-    /// (event id, stream, version) of every record whose place in its stream can be told.
-    placed: Vec<(u64, StreamId, u64)>,
-    present: BTreeSet<u64>,
+    /// (event id, stream number, version) of every record whose place in its stream can be told.
+    placed: Vec<(u64, u32, u64)>,
+    /// Every stream met, by number, and the number of each: a record's stream is kept as a
+    /// number, so the check copies each stream's id once, not once an event.
+    streams: Vec<StreamId>,
+    numbers: HashMap<StreamId, u32>,
+    /// The event id of every record, in the order read (pages come in id order, so nearly sorted).
+    present: Vec<u64>,
 }
 
 impl RecordCheck {
@@ -238,9 +243,10 @@ impl RecordCheck {
             match raw.read {
                 Err(not) => {
                     if let Some(id) = raw.filed_as {
-                        self.present.insert(id);
+                        self.present.push(id);
                         if let (Some(stream), Some(version)) = (&not.stream, not.version) {
-                            self.placed.push((id, stream.clone(), version));
+                            let stream = self.number(stream);
+                            self.placed.push((id, stream, version));
                         }
                     }
                     self.event_problems.push(Problem {
@@ -254,7 +260,7 @@ impl RecordCheck {
                 Ok(event) => {
                     let stream = StreamId::new(&event.entity_type, &event.entity_id);
                     if let Some(filed) = raw.filed_as.filter(|f| *f != event.event_id) {
-                        self.present.insert(filed);
+                        self.present.push(filed);
                         self.event_problems.push(Problem {
                             kind: ProblemKind::Misfiled,
                             record: raw.record,
@@ -267,22 +273,36 @@ impl RecordCheck {
                         });
                         continue;
                     }
-                    self.present.insert(event.event_id);
-                    self.placed
-                        .push((event.event_id, stream.clone(), event.version));
-                    match data_problem(&event) {
-                        Some(what) => self.event_problems.push(Problem {
+                    self.present.push(event.event_id);
+                    let problem = data_problem(&event);
+                    if let Some(what) = problem.clone() {
+                        self.event_problems.push(Problem {
                             kind: ProblemKind::UnreadableData,
                             record: raw.record,
                             event_id: Some(event.event_id),
-                            stream: Some(stream),
+                            stream: Some(stream.clone()),
                             what,
-                        }),
-                        None => self.report.readable.push(event),
+                        });
+                    }
+                    let number = self.number(&stream);
+                    self.placed.push((event.event_id, number, event.version));
+                    if problem.is_none() {
+                        self.report.readable.push(event);
                     }
                 }
             }
         }
+    }
+
+    /// The number of `stream` in this check (see `streams`).
+    fn number(&mut self, stream: &StreamId) -> u32 {
+        if let Some(n) = self.numbers.get(stream) {
+            return *n;
+        }
+        let n = self.streams.len() as u32;
+        self.streams.push(stream.clone());
+        self.numbers.insert(stream.clone(), n);
+        n
     }
 
     /// What only the whole log tells (missing ids, gaps and repeats in a stream's versions), and
@@ -297,10 +317,20 @@ impl RecordCheck {
             mut report,
             mut event_problems,
             placed,
-            present,
+            mut present,
+            streams,
+            numbers: _,
         } = self;
+        present.sort_unstable();
+        present.dedup();
         let last = head.unwrap_or_else(|| present.last().copied().unwrap_or(0));
-        for missing in (1..=last).filter(|id| !present.contains(id)) {
+        // Every id from 1 to `last` that no record has: the gaps between the ids read.
+        let mut ids = present.iter().copied().peekable();
+        let missing = (1..=last).filter(move |id| {
+            while ids.next_if(|present| present < id).is_some() {}
+            ids.peek() != Some(id)
+        });
+        for missing in missing {
             event_problems.push(Problem {
                 kind: ProblemKind::MissingEvent,
                 record: format!("event #{missing}"),
@@ -311,7 +341,8 @@ impl RecordCheck {
                 ),
             });
         }
-        event_problems.extend(version_problems(placed));
+        event_problems.extend(version_problems(placed, &streams));
+
         event_problems.sort_by_key(|p| (p.event_id.unwrap_or(0), p.kind));
         report.problems.extend(event_problems);
         report.readable.sort_by_key(|e| e.event_id);
@@ -420,22 +451,26 @@ pub fn check_shape(events: &[EventEnvelope]) -> Result<(), ShapeBreak> {
     Ok(())
 }
 
-/// Each stream's versions, in event id order, must run 1, 2, 3, … .
-fn version_problems(mut placed: Vec<(u64, StreamId, u64)>) -> Vec<Problem> {
+/// Gaps, repeats and disorder in each stream's versions, read in event id order. `placed` holds
+/// (event id, stream number, version); `streams` names each number.
+fn version_problems(mut placed: Vec<(u64, u32, u64)>, streams: &[StreamId]) -> Vec<Problem> {
     placed.sort_by_key(|(id, _, _)| *id);
     let mut problems = Vec::new();
     // Per stream: the highest version so far, and the event id each version was seen at.
-    let mut streams: BTreeMap<StreamId, (u64, BTreeMap<u64, u64>)> = BTreeMap::new();
-    for (event_id, stream, version) in placed {
-        let (last, seen) = streams.entry(stream.clone()).or_default();
+    let mut state: Vec<(u64, SeenVersions)> = streams
+        .iter()
+        .map(|_| (0, SeenVersions::default()))
+        .collect();
+    for (event_id, number, version) in placed {
+        let (last, seen) = &mut state[number as usize];
         let problem = |kind, what| Problem {
             kind,
             record: format!("event #{event_id}"),
             event_id: Some(event_id),
-            stream: Some(stream.clone()),
+            stream: Some(streams[number as usize].clone()),
             what,
         };
-        if let Some(first) = seen.get(&version) {
+        if let Some(first) = seen.get(version) {
             problems.push(problem(
                 ProblemKind::RepeatedVersion,
                 format!("it is version {version} again (event #{first} is version {version} too)"),
@@ -458,10 +493,41 @@ fn version_problems(mut placed: Vec<(u64, StreamId, u64)>) -> Vec<Problem> {
                 ),
             ));
         }
-        seen.entry(version).or_insert(event_id);
+        seen.insert(version, event_id);
         *last = (*last).max(version);
     }
     problems
+}
+
+/// The event id at which each version of one stream was first seen. A sound stream's versions
+/// come 1, 2, 3, …, so those are kept in a list by version; any other in a map.
+#[derive(Default)]
+struct SeenVersions {
+    /// The event ids of versions 1 to `in_order.len()`.
+    in_order: Vec<u64>,
+    /// The versions seen out of that run.
+    others: BTreeMap<u64, u64>,
+}
+
+impl SeenVersions {
+    fn get(&self, version: u64) -> Option<u64> {
+        match usize::try_from(version) {
+            Ok(v) if (1..=self.in_order.len()).contains(&v) => Some(self.in_order[v - 1]),
+            _ => self.others.get(&version).copied(),
+        }
+    }
+
+    /// Records `version` at `event_id`, unless it was seen before.
+    fn insert(&mut self, version: u64, event_id: u64) {
+        if self.get(version).is_some() {
+            return;
+        }
+        if version == self.in_order.len() as u64 + 1 {
+            self.in_order.push(event_id);
+        } else {
+            self.others.insert(version, event_id);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -513,6 +579,41 @@ mod tests {
                 },
             })
             .collect()
+    }
+
+    #[test]
+    fn a_stream_whose_versions_run_1_3_2_3_has_a_gap_then_disorder_then_a_repeat() {
+        let store = MemoryStore::new();
+        let stream = StreamId::new("Order", "o1");
+        block_on(store.append(
+            &stream,
+            ExpectedVersion::NoStream,
+            (0..4).map(noted).collect(),
+        ))
+        .expect("append");
+        let mut events = block_on(store.read_all(0, usize::MAX)).expect("read");
+        for (event, version) in events.iter_mut().zip([1, 3, 2, 3]) {
+            event.version = version;
+        }
+        let report = check_log(events, Vec::new(), Vec::new());
+        // `OrderNoted` is no event of the domain's, so each also has data it cannot read.
+        let versions: Vec<&Problem> = report
+            .problems
+            .iter()
+            .filter(|p| p.kind != ProblemKind::UnreadableData)
+            .collect();
+        let found: Vec<(ProblemKind, Option<u64>)> =
+            versions.iter().map(|p| (p.kind, p.event_id)).collect();
+        assert_eq!(
+            found,
+            vec![
+                (ProblemKind::VersionGap, Some(2)),
+                (ProblemKind::OutOfOrder, Some(3)),
+                (ProblemKind::RepeatedVersion, Some(4)),
+            ]
+        );
+        assert!(versions[2].what.contains("event #2 is version 3 too"));
+        assert!(versions.iter().all(|p| p.stream == Some(stream.clone())));
     }
 
     #[test]
