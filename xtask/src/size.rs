@@ -36,11 +36,16 @@ pub struct Row {
     pub first: bool,
 }
 
+/// The benchmark's baselines (src/bench/raw.js), which the `/bench` page adds when a run starts.
+const BENCH_BASELINES: &str = "raw.js";
+
 /// Whether a first visit fetches the file `name` (relative to the dist directory): everything
-/// measured except the wasm files split off for views (only `foldlab_bg.wasm` is the main one)
-/// and the service worker, which the page registers only once the lab is ready.
+/// measured except the wasm files split off for views (only `foldlab_bg.wasm` is the main one),
+/// the service worker, which the page registers only once the lab is ready, and the benchmark's
+/// baselines.
 pub fn in_first_download(name: &str) -> bool {
     name != crate::offline::WORKER
+        && name != BENCH_BASELINES
         && (!name.ends_with(".wasm") || name.ends_with("foldlab_bg.wasm"))
 }
 
@@ -248,6 +253,7 @@ mod tests {
         assert!(!in_first_download("app-1/split_designs.wasm"));
         assert!(!in_first_download("app-1/chunk_3.wasm"));
         assert!(!in_first_download("sw.js"));
+        assert!(!in_first_download("raw.js"));
     }
 
     #[test]
