@@ -551,18 +551,22 @@ mod tests {
         }
     }
 
-    /// Ten events, #4 not an event (with its stream and version still legible) and #7 gone.
-    fn damaged_log() -> Vec<RawEvent> {
+    /// `n` events of the stream `Order o1`, as a store reads them back.
+    fn order_log(n: u64) -> Vec<EventEnvelope> {
         let store = MemoryStore::new();
-        let stream = StreamId::new("Order", "o1");
         block_on(store.append(
-            &stream,
+            &StreamId::new("Order", "o1"),
             ExpectedVersion::NoStream,
-            (0..10).map(noted).collect(),
+            (0..n).map(noted).collect(),
         ))
         .expect("append");
-        let events = block_on(store.read_all(0, usize::MAX)).expect("read");
-        events
+        block_on(store.read_all(0, usize::MAX)).expect("read")
+    }
+
+    /// Ten events, #4 not an event (with its stream and version still legible) and #7 gone.
+    fn damaged_log() -> Vec<RawEvent> {
+        let stream = StreamId::new("Order", "o1");
+        order_log(10)
             .into_iter()
             .filter(|e| e.event_id != 7)
             .map(|e| RawEvent {
@@ -583,15 +587,8 @@ mod tests {
 
     #[test]
     fn a_stream_whose_versions_run_1_3_2_3_has_a_gap_then_disorder_then_a_repeat() {
-        let store = MemoryStore::new();
         let stream = StreamId::new("Order", "o1");
-        block_on(store.append(
-            &stream,
-            ExpectedVersion::NoStream,
-            (0..4).map(noted).collect(),
-        ))
-        .expect("append");
-        let mut events = block_on(store.read_all(0, usize::MAX)).expect("read");
+        let mut events = order_log(4);
         for (event, version) in events.iter_mut().zip([1, 3, 2, 3]) {
             event.version = version;
         }
