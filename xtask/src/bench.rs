@@ -105,7 +105,8 @@ pub fn bench(project: &Project, quick: bool) -> Result<()> {
 
 /// Builds `tests/bench/floor` (the smallest app that opens the store and the engine, routes
 /// between two pages and takes a command) as the site's modules are built (release profile, the
-/// Rust flags of .cargo/config.toml, wasm-bindgen, then wasm-opt `-Oz`) but unsplit, so without
+/// Rust flags of .cargo/config.toml, wasm-bindgen, its glue minified, the glue's imports given
+/// short names, then wasm-opt `-Oz`) but unsplit, so without
 /// the split build's `--emit-relocs`, whose sections only the splitter removes. Returns the
 /// directory to serve: the floor is under its `foldlab/`, with a page that starts it, as the site
 /// is under dist-bench.
@@ -126,6 +127,8 @@ fn floor(project: &Project) -> Result<PathBuf> {
         .args(["--target", "web", "--no-typescript", "--out-dir"])
         .arg(&site)
         .arg(target.join("wasm32-unknown-unknown/release/foldlab-floor.wasm")))?;
+    split::minify(project, &[site.join("foldlab-floor.js")])?;
+    crate::imports::shorten_in(&site, "foldlab-floor")?;
     split::optimize(project, &[site.join("foldlab-floor_bg.wasm")])?;
     for (name, body) in [("index.html", FLOOR_PAGE), ("404.html", FLOOR_PAGE)] {
         let page = site.join(name);

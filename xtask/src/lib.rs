@@ -11,6 +11,7 @@ pub mod cli;
 pub mod csp;
 pub mod engines;
 pub mod files;
+pub mod imports;
 pub mod offline;
 pub mod pipeline;
 pub mod process;

@@ -10,7 +10,8 @@
 //! 2. [`wasm_split_cli_support::transform`]: the main module, one wasm file per split point (and
 //!    shared chunks for code two of them use), and `__wasm_split.js`, which fetches and links them;
 //! 3. wasm-bindgen on the main module, keeping the linker's exports the chunks import, and
-//!    esbuild `--minify` on its glue, the glue's snippets and the loader;
+//!    esbuild `--minify` on its glue, the glue's snippets and the loader, and short names for
+//!    the functions the module imports from its glue ([`crate::imports`]);
 //! 4. wasm-opt `-Oz` (npm's binaryen 132) on every wasm file.
 //!
 //! The files go into `app-<hash>/` under the site, the hash covering all of them, so a new deploy
@@ -155,6 +156,7 @@ pub fn build(project: &Project, dist: &Path) -> Result<App> {
             .map(|f| stage.join(f)),
     );
     minify(project, &scripts)?;
+    crate::imports::shorten_in(&stage, OUT_NAME)?;
 
     let mut wasm_files = split.split_modules.clone();
     wasm_files.push(stage.join(format!("{OUT_NAME}_bg.wasm")));
