@@ -1,20 +1,17 @@
 //! The app shell: opens the event store, provides the lab to every view, and routes. Routes live
 //! under the base path the page was built for (`/` locally, `/foldlab/` on GitHub Pages), read from
-//! the `<base href>` Trunk writes into index.html. `cargo xtask build` reads the `path!` calls below
-//! to give every route a page of its own on GitHub Pages, so keep one route to a `path!` call.
+//! the `<base href>` Trunk writes into index.html. `cargo xtask build` reads the `path: "…"` of
+//! every route below to give each a page of its own on GitHub Pages.
 
+use crate::address::Address;
 use crate::components::chunk::{Lazy, Load};
 use crate::components::{header::Header, lab_page::LabPage, start::Start};
 use crate::lab::{projections::Projections, snapshots::Folds, Lab};
 use crate::lazy;
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes, A};
-use leptos_router::path;
 
-use crate::address::base_path;
-
-/// What a route shows. Every route's view has this one type, so the router's code for choosing
-/// and drawing a route is in the first download once, not once a route.
+/// What a route shows. Every route's view has this one type, so the code that draws a route is
+/// in the first download once, not once a route.
 type Page = fn() -> AnyView;
 
 /// A page whose code is fetched when it is first opened.
@@ -22,19 +19,86 @@ fn later(load: Load) -> AnyView {
     view! { <Lazy load /> }.into_any()
 }
 
+/// One route: a path under the base path, where `:name` stands for any one segment, and its page.
+struct Route {
+    path: &'static str,
+    page: Page,
+}
+
 const START: Page = || view! { <Start /> }.into_any();
-const LAB: Page = || view! { <LabPage /> }.into_any();
-const CHOREOGRAPHY: Page = || later(|| Box::pin(lazy::choreography()));
-const TIME_TRAVEL: Page = || later(|| Box::pin(lazy::time_travel()));
-const LESSONS: Page = || later(|| Box::pin(lazy::lessons()));
-const LESSON: Page = || later(|| Box::pin(lazy::lesson()));
-const SHARE: Page = || later(|| Box::pin(lazy::share()));
-const SNAPSHOTS: Page = || later(|| Box::pin(lazy::snapshots()));
-const PROJECTIONS: Page = || later(|| Box::pin(lazy::projections()));
-const EVENTS: Page = || later(|| Box::pin(lazy::events()));
-const FAULTS: Page = || later(|| Box::pin(lazy::faults()));
-const DESIGNS: Page = || later(|| Box::pin(lazy::designs()));
-const BENCH: Page = || later(|| Box::pin(lazy::bench()));
+
+/// The routes, tried in order.
+const ROUTES: &[Route] = &[
+    Route {
+        path: "/",
+        page: START,
+    },
+    Route {
+        path: "/lab",
+        page: || view! { <LabPage /> }.into_any(),
+    },
+    Route {
+        path: "/choreography",
+        page: || later(|| Box::pin(lazy::choreography())),
+    },
+    Route {
+        path: "/time-travel",
+        page: || later(|| Box::pin(lazy::time_travel())),
+    },
+    // The About page folded into the start page; old links still land.
+    Route {
+        path: "/about",
+        page: START,
+    },
+    Route {
+        path: "/lessons",
+        page: || later(|| Box::pin(lazy::lessons())),
+    },
+    Route {
+        path: "/lessons/:id",
+        page: || later(|| Box::pin(lazy::lesson())),
+    },
+    Route {
+        path: "/share",
+        page: || later(|| Box::pin(lazy::share())),
+    },
+    Route {
+        path: "/snapshots",
+        page: || later(|| Box::pin(lazy::snapshots())),
+    },
+    Route {
+        path: "/projections",
+        page: || later(|| Box::pin(lazy::projections())),
+    },
+    Route {
+        path: "/events",
+        page: || later(|| Box::pin(lazy::events())),
+    },
+    Route {
+        path: "/faults",
+        page: || later(|| Box::pin(lazy::faults())),
+    },
+    Route {
+        path: "/designs",
+        page: || later(|| Box::pin(lazy::designs())),
+    },
+    Route {
+        path: "/bench",
+        page: || later(|| Box::pin(lazy::bench())),
+    },
+];
+
+/// Whether `path` (`/lessons/happy_path`) fits the route `pattern` (`/lessons/:id`).
+fn fits(pattern: &str, path: &str) -> bool {
+    let (mut pattern, mut path) = (pattern.split('/'), path.split('/'));
+    loop {
+        match (pattern.next(), path.next()) {
+            (None, None) => return true,
+            (Some(p), Some(s)) if p == s || (p.starts_with(':') && !s.is_empty()) => {}
+            _ => return false,
+        }
+    }
+}
 
 /// The root component.
 #[component]
@@ -43,30 +107,25 @@ pub fn App() -> impl IntoView {
     provide_context(lab);
     provide_context(Folds::open(lab));
     provide_context(Projections::open(lab));
+    let address = Address::follow();
+    provide_context(address);
+    // Which route the address fits: a view is drawn again only when this changes, not when the
+    // query or a lesson's id does.
+    let route = Memo::new(move |_| {
+        address.with_path(|path| {
+            let path = path?;
+            ROUTES.iter().position(|r| fits(r.path, path))
+        })
+    });
     view! {
-        <Router base=base_path()>
-            <Header />
-            <crate::components::update::UpdateBanner />
-            <main id="main">
-                <Routes fallback=|| view! { <NotFound /> }>
-                    <Route path=path!("/") view=START />
-                    <Route path=path!("/lab") view=LAB />
-                    <Route path=path!("/choreography") view=CHOREOGRAPHY />
-                    <Route path=path!("/time-travel") view=TIME_TRAVEL />
-                    // The About page folded into the start page; old links still land.
-                    <Route path=path!("/about") view=START />
-                    <Route path=path!("/lessons") view=LESSONS />
-                    <Route path=path!("/lessons/:id") view=LESSON />
-                    <Route path=path!("/share") view=SHARE />
-                    <Route path=path!("/snapshots") view=SNAPSHOTS />
-                    <Route path=path!("/projections") view=PROJECTIONS />
-                    <Route path=path!("/events") view=EVENTS />
-                    <Route path=path!("/faults") view=FAULTS />
-                    <Route path=path!("/designs") view=DESIGNS />
-                    <Route path=path!("/bench") view=BENCH />
-                </Routes>
-            </main>
-        </Router>
+        <Header />
+        <crate::components::update::UpdateBanner />
+        <main id="main">
+            {move || match route.get() {
+                Some(at) => (ROUTES[at].page)(),
+                None => view! { <NotFound /> }.into_any(),
+            }}
+        </main>
     }
 }
 
@@ -77,9 +136,9 @@ fn NotFound() -> impl IntoView {
             <h2>"Nothing here"</h2>
             <p>
                 "This page does not exist in Foldlab. "
-                <A href=crate::address::href("/")>"Start here"</A>
+                <a href=crate::address::href("/")>"Start here"</a>
                 " or "
-                <A href=crate::address::href("/lab")>"open the lab"</A>
+                <a href=crate::address::href("/lab")>"open the lab"</a>
                 "."
             </p>
         </section>

@@ -8,14 +8,13 @@ use super::as_of::{aggregates, customer_view};
 use super::choreography::{lane_heads, lane_row, RowText};
 use super::marks::new_steps;
 use super::transport::{Transport, SPEEDS};
-use crate::address::keep_query;
+use crate::address::{keep_query, query};
 use crate::lab::as_of::{model_at, views_after};
 use crate::lab::{Lab, USER};
 use foldlab_engine::Subscriber;
 use foldlab_lab::timeline::{self, Forward, Steps};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::{use_navigate, use_query_map};
 
 /// How many steps the lanes draw, ending at the cursor.
 const LANE_ROWS: usize = 6;
@@ -27,9 +26,7 @@ const LIST_AROUND: u64 = 20;
 #[component]
 pub fn ChoreographyPage() -> impl IntoView {
     let lab = expect_context::<Lab>();
-    let navigate = use_navigate();
-    let query = use_query_map();
-    let cursor = RwSignal::new(query.with_untracked(|q| q.get("step")));
+    let cursor = RwSignal::new(query("step"));
     let playing = RwSignal::new(false);
     let speed = RwSignal::new(SPEEDS[1].1);
     let note = RwSignal::new(None::<String>);
@@ -51,7 +48,7 @@ pub fn ChoreographyPage() -> impl IntoView {
     // The URL keeps the step, so a reload comes back to it.
     Effect::new(move |_| {
         let at = step.get();
-        keep_query(&navigate, "/choreography", &format!("?step={at}"));
+        keep_query("/choreography", &format!("?step={at}"));
     });
 
     // The views as they stood after the step, each folded as of its own checkpoint then.

@@ -3,7 +3,7 @@
 //! The learner predicts first; then the view shows the design's tables, broker and log as they
 //! are, what the checker found broken, the design's lesson, and the simulator's table.
 
-use crate::address::keep_query;
+use crate::address::{keep_query, query};
 use crate::lab::snapshots::pause;
 use foldlab_designs::browser::LocalStorage;
 use foldlab_designs::check::Kind;
@@ -14,7 +14,6 @@ use foldlab_designs::storage::Table;
 use foldlab_designs::{run, Crash, CrashPoint, Database};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::{use_navigate, use_query_map};
 
 /// What the learner expects: a kind of broken promise, or nothing broken.
 type Prediction = Option<Kind>;
@@ -96,9 +95,7 @@ fn prediction_label(p: Prediction) -> String {
 pub fn DesignsPage() -> impl IntoView {
     // The address keeps the choices (`?design=dual-write&crash=between&switch=on`), so a reload
     // or a link a teacher shares opens the same setup.
-    let query = use_query_map();
-    let navigate = use_navigate();
-    let asked = |name: &str| query.with_untracked(|q| q.get(name));
+    let asked = query;
     let design = RwSignal::new(
         asked("design")
             .and_then(|d| Design::from_slug(&d))
@@ -121,7 +118,7 @@ pub fn DesignsPage() -> impl IntoView {
             crash.get().map_or("none", CrashPoint::slug),
             if on { "&switch=on" } else { "" }
         );
-        keep_query(&navigate, "/designs", &q);
+        keep_query("/designs", &q);
     });
     let prediction = RwSignal::new(None::<Prediction>);
     let result = RwSignal::new(None::<Result<RunView, String>>);

@@ -37,9 +37,7 @@ struct Marks {
 
 /// The selected event from the address bar's `?event=N`.
 fn selected_from_url() -> Option<u64> {
-    let search = web_sys::window()?.location().search().ok()?;
-    let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
-    params.get("event")?.parse().ok()
+    crate::address::query("event")?.parse().ok()
 }
 
 /// Puts the selection into the address bar (replacing the entry), so a reload or a link keeps it.
@@ -98,15 +96,9 @@ pub fn EventsPage() -> impl IntoView {
     let entity_type = RwSignal::new(String::new());
     let entity_id = RwSignal::new(String::new());
     let event_type = RwSignal::new(String::new());
-    // A link within the app (an event id on the Lab) arrives through the router, before the
-    // address bar has changed; a reload or a pasted link, through the address bar.
-    let query = leptos_router::hooks::use_query_map();
-    let selected = RwSignal::new(
-        query
-            .with_untracked(|q| q.get("event"))
-            .and_then(|id| id.parse().ok())
-            .or_else(selected_from_url),
-    );
+    // A link within the app (an event id on the Lab), a reload or a pasted link: each is in the
+    // address bar by now.
+    let selected = RwSignal::new(selected_from_url());
     let scroll_top = RwSignal::new(0.0f64);
     let viewport = NodeRef::<leptos::html::Div>::new();
     // The opened row's details as drawn: the rows under it move down by exactly that, no more.

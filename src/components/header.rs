@@ -4,7 +4,7 @@
 
 use super::chunk::Lazy;
 use super::display::DisplayControls;
-use crate::address::href;
+use crate::address::{href, Address};
 use crate::lab::quota;
 use crate::lab::{Lab, StoreStatus};
 use foldlab_lab::quota::StorageUse;
@@ -13,8 +13,16 @@ use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::A;
 use wasm_bindgen::JsCast;
+
+/// A link to a view, marked as the current page (`aria-current`) while the view is open: exactly
+/// at `to`, or anywhere under it unless `exact`.
+#[component]
+fn NavLink(to: &'static str, #[prop(optional)] exact: bool, children: Children) -> impl IntoView {
+    let address = expect_context::<Address>();
+    let current = move || address.is_at(to, exact).then_some("page");
+    view! { <a href=href(to) aria-current=current>{children()}</a> }
+}
 
 /// The top bar and the banners under it.
 #[component]
@@ -28,22 +36,22 @@ pub fn Header() -> impl IntoView {
     view! {
         <header class="topbar">
             <h1 class="brand">
-                <A href=href("/") exact=true>"Foldlab"</A>
+                <NavLink to="/" exact=true>"Foldlab"</NavLink>
             </h1>
             <nav aria-label="Views">
-                <A href=href("/lab")>"Lab"</A>
-                <A href=href("/lessons")>"Lessons"</A>
-                <A href=href("/choreography")>"Choreography"</A>
-                <A href=href("/designs")>"Designs"</A>
+                <NavLink to="/lab">"Lab"</NavLink>
+                <NavLink to="/lessons">"Lessons"</NavLink>
+                <NavLink to="/choreography">"Choreography"</NavLink>
+                <NavLink to="/designs">"Designs"</NavLink>
                 <Menu label="More views" panel="more-views">
                     <ul class="menu-list">
-                        <li><A href=href("/time-travel")>"Time travel"</A></li>
-                        <li><A href=href("/snapshots")>"Snapshots"</A></li>
-                        <li><A href=href("/projections")>"Projections"</A></li>
-                        <li><A href=href("/events")>"Events"</A></li>
-                        <li><A href=href("/faults")>"Faults"</A></li>
-                        <li><A href=href("/share")>"Share"</A></li>
-                        <li><A href=href("/") exact=true>"Start here"</A></li>
+                        <li><NavLink to="/time-travel">"Time travel"</NavLink></li>
+                        <li><NavLink to="/snapshots">"Snapshots"</NavLink></li>
+                        <li><NavLink to="/projections">"Projections"</NavLink></li>
+                        <li><NavLink to="/events">"Events"</NavLink></li>
+                        <li><NavLink to="/faults">"Faults"</NavLink></li>
+                        <li><NavLink to="/share">"Share"</NavLink></li>
+                        <li><NavLink to="/" exact=true>"Start here"</NavLink></li>
                     </ul>
                 </Menu>
             </nav>

@@ -7,7 +7,7 @@ use super::ask::{AnswerVerdict, Choices};
 use super::lab_page::Stage;
 use super::share::{copy_link, site_url};
 use super::transport::{shortcut, Key};
-use crate::address::href;
+use crate::address::{href, keep_query, query, Address};
 use crate::lab::lesson_text::{find, Act, Group, Lesson, Look, LESSONS};
 use crate::lab::lessons::{describe, outcome, Progress};
 use crate::lab::Lab;
@@ -16,8 +16,6 @@ use foldlab_lab::scenario::Scenario;
 use foldlab_lab::sim::{Step, StepResult};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::A;
-use leptos_router::hooks::{use_params_map, use_query_map};
 use std::time::Duration;
 use wasm_bindgen::JsCast;
 
@@ -40,7 +38,7 @@ pub fn Lessons() -> impl IntoView {
             {resume.map(|lesson| view! {
                 <p class="resume" role="status">
                     "You are in the middle of "
-                    <A href=href(&format!("/lessons/{}", lesson.id))>{lesson.title}</A>
+                    <a href=href(&format!("/lessons/{}", lesson.id))>{lesson.title}</a>
                 </p>
             })}
             {Group::ALL
@@ -61,7 +59,7 @@ pub fn Lessons() -> impl IntoView {
                             {(group == Group::Why).then(|| view! {
                                 <p class="meta">
                                     "Why not a database table and a message broker? "
-                                    <A href=href("/designs")>"Compare seven designs"</A>
+                                    <a href=href("/designs")>"Compare seven designs"</a>
                                 </p>
                             })}
                         </section>
@@ -83,7 +81,7 @@ fn lesson_item(lesson: &'static Lesson, done: bool) -> impl IntoView {
     view! {
         <li class:done=done data-testid="lesson-item">
             <h4>
-                <A href=href(&format!("/lessons/{}", lesson.id))>{lesson.title}</A>
+                <a href=href(&format!("/lessons/{}", lesson.id))>{lesson.title}</a>
                 {done.then(|| view! { <span class="done-mark">" \u{2713} done"</span> })}
             </h4>
             <p>{description}</p>
@@ -95,9 +93,13 @@ fn lesson_item(lesson: &'static Lesson, done: bool) -> impl IntoView {
 /// One lesson, chosen by the route: its strip at the top of the lab's stage.
 #[component]
 pub fn LessonPage() -> impl IntoView {
-    let params = use_params_map();
+    let address = expect_context::<Address>();
     move || {
-        let id = params.with(|p| p.get("id").unwrap_or_default());
+        let id = address.with_path(|p| {
+            p.and_then(|p| p.strip_prefix("/lessons/"))
+                .unwrap_or_default()
+                .to_string()
+        });
         match find(&id) {
             Some(lesson) => {
                 view! { <Stage strip=view! { <LessonStrip lesson /> }.into_any() /> }.into_any()
@@ -107,29 +109,12 @@ pub fn LessonPage() -> impl IntoView {
                     <h2>"No such lesson"</h2>
                     <p>
                         "Foldlab has no lesson \u{201c}" {id} "\u{201d}. "
-                        <A href=href("/lessons")>"See every lesson"</A>
+                        <a href=href("/lessons")>"See every lesson"</a>
                     </p>
                 </section>
             }
             .into_any(),
         }
-    }
-}
-
-/// Puts `?step=N` in the address bar without a navigation, so a reload lands on the same step.
-fn show_step_in_url(step: usize) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let Ok(path) = window.location().pathname() else {
-        return;
-    };
-    if let Ok(history) = window.history() {
-        let _ = history.replace_state_with_url(
-            &wasm_bindgen::JsValue::NULL,
-            "",
-            Some(&format!("{path}?step={step}")),
-        );
     }
 }
 
@@ -197,9 +182,7 @@ pub fn LessonStrip(lesson: &'static Lesson) -> impl IntoView {
     let saved = Progress::load().filter(|p| p.id == lesson.id);
     let started = RwSignal::new(saved.is_some());
     let walk = RwSignal::new(saved.as_ref().map(|p| p.walk.clone()).unwrap_or_default());
-    let from_route = use_query_map()
-        .get_untracked()
-        .get("step")
+    let from_route = query("step")
         .and_then(|s| s.parse::<usize>().ok())
         .map(|s| s.saturating_sub(1));
     let first = match (&saved, from_route) {
@@ -222,7 +205,11 @@ pub fn LessonStrip(lesson: &'static Lesson) -> impl IntoView {
             }
             .save();
         }
-        show_step_in_url(n + 1);
+        // The address keeps the step, so a reload lands on it.
+        keep_query(
+            &format!("/lessons/{}", lesson.id),
+            &format!("?step={}", n + 1),
+        );
     });
     // The judge: whenever the store changes, move on over every step it shows has happened.
     Effect::new(move |_| {
@@ -344,7 +331,7 @@ pub fn LessonStrip(lesson: &'static Lesson) -> impl IntoView {
             return view! {
                 <div class="lesson-now">
                     <p class="ok" role="status">
-                        "Lesson complete. " <A href=href("/lessons")>"Choose another lesson"</A>
+                        "Lesson complete. " <a href=href("/lessons")>"Choose another lesson"</a>
                     </p>
                 </div>
             }
@@ -456,7 +443,7 @@ pub fn LessonStrip(lesson: &'static Lesson) -> impl IntoView {
     view! {
         <section class="panel lesson-strip" aria-labelledby="lesson-title">
             <div class="strip-head">
-                <p class="crumbs"><A href=href("/lessons")>"All lessons"</A></p>
+                <p class="crumbs"><a href=href("/lessons")>"All lessons"</a></p>
                 <h2 id="lesson-title">{lesson.title}</h2>
                 <Show when=move || started.get()>
                     <p class="step-count" data-testid="lesson-step">

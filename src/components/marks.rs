@@ -10,7 +10,6 @@ use crate::lab::{Lab, Readout, StoreStatus};
 use foldlab_domain::OrderState;
 use foldlab_lab::marks::{HighMark, Seen};
 use leptos::prelude::*;
-use leptos_router::components::A;
 use std::collections::BTreeMap;
 
 /// Whether the lab shows its whole log: the store is open and every stored event has been read.
@@ -198,9 +197,9 @@ impl MoneyCell {
 /// cause and effects marked.
 pub fn event_link(id: u64) -> impl IntoView {
     view! {
-        <A href=href(&format!("/events?event={id}")) attr:class="event-link"
-            attr:aria-label=format!("Event #{id} in the Events inspector")>
+        <a href=href(&format!("/events?event={id}")) class="event-link"
+            aria-label=format!("Event #{id} in the Events inspector")>
             {format!("#{id}")}
-        </A>
+        </a>
     }
 }

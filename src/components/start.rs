@@ -5,7 +5,6 @@
 use crate::address::href;
 use crate::lab::lesson_text::FIRST_LESSON;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 /// The start page.
 #[component]
@@ -21,7 +20,7 @@ pub fn Start() -> impl IntoView {
                     "A distributed transaction (2PC) is not a viable option (Part 1, Problem #2 - Implementing Transactions That Span Services). Event sourcing makes saving the event the update: the events are the state, so there are no longer two writes to keep together (Part 2, Developing Microservices with Event Sourcing)."
                 </p>
                 <p>
-                    <A href=href("/designs")>"Designs"</A>
+                    <a href=href("/designs")>"Designs"</a>
                     ": try the other ways to update and publish, and see where each one breaks."
                 </p>
             </section>
@@ -105,11 +104,11 @@ fn FirstAction() -> impl IntoView {
     let first = FIRST_LESSON;
     view! {
         <nav class="start-actions" aria-label="Where to begin">
-            <A href=href(&format!("/lessons/{}", first.id)) attr:class="start-first">
+            <a href=href(&format!("/lessons/{}", first.id)) class="start-first">
                 <span class="start-first-label">"Begin with the first lesson"</span>
                 <span class="start-first-title">{first.title}</span>
-            </A>
-            <A href=href("/lab") attr:class="start-open-lab">"Or open the lab and try it yourself"</A>
+            </a>
+            <a href=href("/lab") class="start-open-lab">"Or open the lab and try it yourself"</a>
         </nav>
     }
 }

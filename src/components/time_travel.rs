@@ -9,7 +9,7 @@ use super::as_of::{
     aggregates, customer_view, low_credit, new_customers, order_history, store_kind,
 };
 use super::transport::{Transport, SPEEDS};
-use crate::address::keep_query;
+use crate::address::{keep_query, query};
 use crate::lab::as_of::{model_at, views_at, views_now};
 use crate::lab::projections::{Projections, LATE_PROJECTION};
 use crate::lab::Lab;
@@ -20,7 +20,6 @@ use foldlab_domain::{
 use foldlab_lab::changed::{what_changed, Changed};
 use foldlab_lab::timeline::{requested_position, strip, view_at};
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_query_map};
 
 /// How many marks the strip shows at most.
 const MARKS: u64 = 41;
@@ -30,9 +29,7 @@ const MARKS: u64 = 41;
 pub fn TimeTravel() -> impl IntoView {
     let lab = expect_context::<Lab>();
     let projections = expect_context::<Projections>();
-    let navigate = use_navigate();
-    let query = use_query_map();
-    let requested = RwSignal::new(query.with_untracked(|q| q.get("at")));
+    let requested = RwSignal::new(query("at"));
     let playing = RwSignal::new(false);
     let speed = RwSignal::new(SPEEDS[1].1);
     let loaded = move || {
@@ -50,11 +47,7 @@ pub fn TimeTravel() -> impl IntoView {
         if !loaded() {
             return;
         }
-        keep_query(
-            &navigate,
-            "/time-travel",
-            &format!("?at={}", position.get()),
-        );
+        keep_query("/time-travel", &format!("?at={}", position.get()));
     });
 
     // The projections' live checkpoints, by name (what the views hold now).

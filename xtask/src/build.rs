@@ -160,9 +160,9 @@ pub fn release_shell(html: &str) -> Result<Shell> {
     })
 }
 
-/// The route patterns in the app's router: every `path!("…")` in `src/app.rs`.
+/// The route patterns in the app's table of routes: every `path: "…"` in `src/app.rs`.
 pub fn route_patterns(app_rs: &str) -> Vec<&str> {
-    const CALL: &str = "path!(\"";
+    const CALL: &str = "path: \"";
     app_rs
         .match_indices(CALL)
         .filter_map(|(at, _)| {
@@ -213,7 +213,7 @@ pub fn route_pages(app_rs: &str, lesson_ids: &[String]) -> Result<Vec<String>> {
     }
     if routes.is_empty() {
         return Err(Error::new(
-            "build: no path!(\"…\") routes found in src/app.rs",
+            "build: no routes (path: \"…\") found in src/app.rs",
         ));
     }
     let mut pages: Vec<String> = routes.iter().map(|r| format!("{r}.html")).collect();
@@ -301,14 +301,14 @@ mod tests {
     use super::*;
 
     const APP: &str = r#"
-        <Routes fallback=|| view! { <NotFound /> }>
-            <Route path=path!("/") view=Start />
-            <Route path=path!("/lab") view=LabPage />
-            <Route path=path!("/about") view=Start />
-            <Route path=path!("/lessons") view=Lessons />
-            <Route path=path!("/lessons/:id") view=LessonPage />
-            <Route path=path!("/time-travel") view=TimeTravel />
-        </Routes>
+        const ROUTES: &[Route] = &[
+            Route { path: "/", page: START },
+            Route { path: "/lab", page: || view! { <LabPage /> }.into_any() },
+            Route { path: "/about", page: START },
+            Route { path: "/lessons", page: || later(|| Box::pin(lazy::lessons())) },
+            Route { path: "/lessons/:id", page: || later(|| Box::pin(lazy::lesson())) },
+            Route { path: "/time-travel", page: TIME_TRAVEL },
+        ];
     "#;
 
     fn ids(names: &[&str]) -> Vec<String> {
@@ -334,7 +334,7 @@ mod tests {
 
     #[test]
     fn a_route_with_an_unknown_parameter_is_refused() {
-        let app = r#"<Route path=path!("/events/:id") view=EventsPage />"#;
+        let app = r#"Route { path: "/events/:id", page: EVENTS },"#;
         let error = route_pages(app, &[]).expect_err("refused");
         assert!(error.to_string().contains("/events/:id"), "{error}");
     }

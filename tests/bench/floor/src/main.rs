@@ -1,6 +1,6 @@
 //! The floor of the first download (`cargo xtask bench`, figure g0): the smallest app that does
 //! what the lab must do before it takes a command, and nothing else. It routes between a start
-//! page and a lab page with Leptos's router, opens the store the lab opens (IndexedDB, else
+//! page and a lab page as the app does (the History API, no router crate), opens the store the lab opens (IndexedDB, else
 //! localStorage) behind the same fault switch, builds the same engine, and creates a customer
 //! from a two-field form. No tables, no projections, no stylesheet: what it weighs is what any
 //! first view of the lab built on these crates weighs at least. The benchmark serves it under
@@ -15,8 +15,6 @@ mod app {
     use foldlab_store::{open_browser_store, BrowserStore, FaultSwitch};
     use leptos::prelude::*;
     use leptos::task::spawn_local;
-    use leptos_router::components::{Route, Router, Routes, A};
-    use leptos_router::path;
     use std::rc::Rc;
 
     type FloorEngine = Engine<FaultSwitch<BrowserStore>>;
@@ -24,12 +22,29 @@ mod app {
     /// Where the benchmark serves the floor (the site's Pages sub-path).
     const BASE: &str = "/foldlab";
 
+    /// Whether the address is the lab's.
+    fn at_lab() -> bool {
+        web_sys::window()
+            .and_then(|w| w.location().pathname().ok())
+            .is_some_and(|p| p.trim_end_matches('/') == format!("{BASE}/lab"))
+    }
+
     #[component]
-    fn Start() -> impl IntoView {
+    fn Start(lab: RwSignal<bool>) -> impl IntoView {
+        let open = move |ev: leptos::ev::MouseEvent| {
+            ev.prevent_default();
+            if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+                let _ = history.push_state_with_url(
+                    &wasm_bindgen::JsValue::NULL,
+                    "",
+                    Some(&format!("{BASE}/lab")),
+                );
+            }
+            lab.set(true);
+        };
         view! {
             <h2>"Start here"</h2>
-            // The router's `<A>` takes an absolute path as it is, so the base is written here.
-            <A href=format!("{BASE}/lab")>"Open the lab"</A>
+            <a href=format!("{BASE}/lab") on:click=open>"Open the lab"</a>
         }
     }
 
@@ -86,13 +101,14 @@ mod app {
 
     #[component]
     fn App() -> impl IntoView {
-        view! {
-            <Router base=BASE>
-                <Routes fallback=|| view! { <p>"Not found."</p> }>
-                    <Route path=path!("/") view=Start />
-                    <Route path=path!("/lab") view=Lab />
-                </Routes>
-            </Router>
+        let lab = RwSignal::new(at_lab());
+        let _ = window_event_listener(leptos::ev::popstate, move |_| lab.set(at_lab()));
+        move || {
+            if lab.get() {
+                view! { <Lab /> }.into_any()
+            } else {
+                view! { <Start lab /> }.into_any()
+            }
         }
     }
 
