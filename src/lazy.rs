@@ -5,7 +5,8 @@
 //!
 //! - every view but the start page and the lab, when first opened;
 //! - once the lab takes commands: the rest of its stage, the reading of its log and query side
-//!   (with the listening to other tabs), the projection runner, the integrity check and the
+//!   (with the listening to other tabs and the journal of deliveries and commands), the projection
+//!   runner, the integrity check and the
 //!   service worker's registration;
 //! - the integrity panel, when a stored record could not be read.
 //!
@@ -22,6 +23,7 @@ use crate::components::integrity::IntegrityPanel;
 use crate::components::update::{self, Offer};
 use crate::lab::projections::Projections;
 use crate::lab::{Lab, LabEngine, Pace};
+use foldlab_domain::EventEnvelope;
 use foldlab_engine::EngineError;
 use foldlab_store::integrity::IntegrityReport;
 use foldlab_store::StoreError;
@@ -74,7 +76,11 @@ split! {
     reader::sync(lab: Lab, engine: Rc<LabEngine>) -> Later<Result<(), EngineError>> {
         later(async move { lab.sync(&engine).await })
     }
-    /// Starts hearing other tabs' writes (see `Lab::listen`).
+    /// Records a command from the lab's forms in the journal (see `Lab::log_command`).
+    reader::journal_command(lab: Lab, engine: Rc<LabEngine>, stored: Vec<EventEnvelope>) -> Later<()> {
+        later(async move { lab.log_command(&engine, &stored).await })
+    }
+    /// Reads the saved journal and starts hearing other tabs' writes (see `Lab::listen`).
     reader::listen(lab: Lab, engine: Rc<LabEngine>) -> Result<(), ChunkFailed> {
         lab.listen(&engine);
         Ok(())

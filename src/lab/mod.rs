@@ -175,10 +175,6 @@ impl Lab {
             );
             let engine = Rc::new(engine);
             lab.engine.set_value(Some(engine.clone()));
-            match journal::load(backend) {
-                Ok(entries) => lab.journal.set(entries),
-                Err(note) => lab.step_error.set(Some(note)),
-            }
             lab.status.set(StoreStatus::Ready { backend, note });
             // Commands need nothing more: the engine loads each aggregate from its snapshot. What
             // the views show (the log, the query side, the checkpoints) is read from here on, by
@@ -201,10 +197,15 @@ impl Lab {
         lab
     }
 
-    /// Hears other tabs' writes: reads what is new (or everything, after a reset or an import
-    /// there), and their journal entries, so both tabs show one log without a reload.
+    /// Reads the journal this browser saved, then hears other tabs' writes: reads what is new (or
+    /// everything, after a reset or an import there), and their journal entries, so both tabs
+    /// show one log without a reload.
     pub fn listen(&self, engine: &LabEngine) {
         let lab = *self;
+        match journal::load(lab.backend()) {
+            Ok(entries) => lab.journal.set(entries),
+            Err(note) => lab.step_error.set(Some(note)),
+        }
         engine
             .store()
             .inner()
@@ -498,7 +499,7 @@ impl Lab {
                 .create_customer(&id, &name, limit, &short_id("k"))
                 .await
                 .map_err(|e| said(&e))?;
-            lab.log_command(&engine, &stored).await;
+            lab.journal_command(&engine, &stored).await;
             Ok(format!(
                 "Stored {}: customer {} was created with a {limit} credit limit.{}",
                 ids(&stored),
@@ -527,7 +528,7 @@ impl Lab {
                 .place_order(&id, &customer, total, &short_id("k"))
                 .await
                 .map_err(|e| said(&e))?;
-            lab.log_command(&engine, &stored).await;
+            lab.journal_command(&engine, &stored).await;
             Ok(format!(
                 "Stored {}: order {id} is NEW. Customer {customer} was looked up through the Customer service's API first; the Order keeps only its id. Step through the deliveries to see the Customer service react.{}",
                 ids(&stored),
@@ -597,7 +598,7 @@ impl Lab {
         let lab = *self;
         self.with_engine(async move |engine| {
             let stored = command(&engine).await.map_err(|e| said(&e))?;
-            lab.log_command(&engine, &stored).await;
+            lab.journal_command(&engine, &stored).await;
             Ok(format!("{}{}", confirm(&ids(&stored)), lost_races(&engine)))
         })
         .await
@@ -671,6 +672,15 @@ impl Lab {
             narrate(report),
         )
         .await;
+    }
+
+    /// Records a command the lab's forms sent in the journal, with code fetched once the lab takes
+    /// commands (`crate::lazy`): the journal is for the views that replay it, not for the command.
+    async fn journal_command(&self, engine: &Rc<LabEngine>, stored: &[EventEnvelope]) {
+        match crate::lazy::journal_command(*self, engine.clone(), stored.to_vec()).await {
+            Ok(work) => work.await,
+            Err(_) => self.load_error.set(Some(NOT_DOWNLOADED.to_string())),
+        }
     }
 
     /// Records a user's command in the journal: the events it stored, told in one sentence.

@@ -63,6 +63,35 @@ test('the Designs view and the open lab are one click from the start page', asyn
   expect(problems.messages).toEqual([]);
 });
 
+test('links within the app open their view without loading the page again, and Back and Forward return', async ({ page }) => {
+  const problems = trackConsoleErrors(page);
+  await page.goto('./lab');
+  await expect(page.locator('html')).toHaveAttribute('data-lab', 'ready');
+  // A loaded page would lose this.
+  await page.evaluate(() => ((window as unknown as { kept: string }).kept = 'same page'));
+  const nav = views(page);
+  await nav.getByRole('link', { name: 'Lessons', exact: true }).click();
+  await expect(page).toHaveURL(/\/foldlab\/lessons$/);
+  await expect(nav.getByRole('link', { name: 'Lessons', exact: true })).toHaveAttribute('aria-current', 'page');
+  await expect(nav.getByRole('link', { name: 'Lab', exact: true })).not.toHaveAttribute('aria-current', 'page');
+  // A lesson lies under Lessons: the header still marks it.
+  await page.locator('main').getByRole('link').first().click();
+  await expect(page).toHaveURL(/\/foldlab\/lessons\/[a-z_]+(\?step=\d+)?$/);
+  await expect(nav.getByRole('link', { name: 'Lessons', exact: true })).toHaveAttribute('aria-current', 'page');
+  await page.goBack();
+  await expect(page).toHaveURL(/\/foldlab\/lessons$/);
+  await expect(page.getByRole('heading', { level: 2, name: 'Lessons' })).toBeVisible();
+  await page.goBack();
+  await expect(page).toHaveURL(/\/foldlab\/lab$/);
+  await expect(page.getByRole('heading', { name: 'Command side' })).toBeVisible();
+  await expect(nav.getByRole('link', { name: 'Lab', exact: true })).toHaveAttribute('aria-current', 'page');
+  await page.goForward();
+  await expect(page).toHaveURL(/\/foldlab\/lessons$/);
+  await expect(page.getByRole('heading', { level: 2, name: 'Lessons' })).toBeVisible();
+  expect(await page.evaluate(() => (window as unknown as { kept?: string }).kept)).toBe('same page');
+  expect(problems.messages).toEqual([]);
+});
+
 /** Every item of the header's row, as boxes. */
 async function headerItems(page: Page): Promise<{ name: string; box: { x: number; y: number; width: number; height: number } }[]> {
   const items: [string, Locator][] = [
