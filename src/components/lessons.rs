@@ -95,10 +95,15 @@ fn lesson_item(lesson: &'static Lesson, done: bool) -> impl IntoView {
 pub fn LessonPage() -> impl IntoView {
     let address = expect_context::<Address>();
     move || {
+        // The id as written, not as the address bar escapes it (`%20` for a space).
         let id = address.with_path(|p| {
-            p.and_then(|p| p.strip_prefix("/lessons/"))
-                .unwrap_or_default()
-                .to_string()
+            let id = p
+                .and_then(|p| p.strip_prefix("/lessons/"))
+                .unwrap_or_default();
+            js_sys::decode_uri_component(id)
+                .ok()
+                .and_then(|d| d.as_string())
+                .unwrap_or_else(|| id.to_string())
         });
         match find(&id) {
             Some(lesson) => {
