@@ -169,6 +169,8 @@ pub fn route_patterns(app_rs: &str) -> Vec<&str> {
             let rest = &app_rs[at + CALL.len()..];
             rest.find('"').map(|end| &rest[..end])
         })
+        // A route's path starts with `/`; anything else (a comment naming the field) is not one.
+        .filter(|pattern| pattern.starts_with('/'))
         .collect()
 }
 
@@ -301,6 +303,7 @@ mod tests {
     use super::*;
 
     const APP: &str = r#"
+        //! `cargo xtask build` reads the `path: "…"` of every route.
         const ROUTES: &[Route] = &[
             Route { path: "/", page: START },
             Route { path: "/lab", page: || view! { <LabPage /> }.into_any() },
