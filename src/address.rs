@@ -116,10 +116,14 @@ impl Address {
             return;
         };
         let target = format!("{}{}{}", to.pathname(), to.search(), to.hash());
-        if history
-            .push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&target))
-            .is_err()
-        {
+        // A link to the view already open adds no step for Back to undo.
+        let here = to.pathname() == path && to.search() == search;
+        let written = if here {
+            history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&target))
+        } else {
+            history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&target))
+        };
+        if written.is_err() {
             location.set_href(&target).ok();
             return;
         }

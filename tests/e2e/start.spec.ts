@@ -65,11 +65,15 @@ test('the Designs view and the open lab are one click from the start page', asyn
 
 test('links within the app open their view without loading the page again, and Back and Forward return', async ({ page }) => {
   const problems = trackConsoleErrors(page);
-  await page.goto('./lab');
-  await expect(page.locator('html')).toHaveAttribute('data-lab', 'ready');
+  await page.goto('./');
   // A loaded page would lose this.
   await page.evaluate(() => ((window as unknown as { kept: string }).kept = 'same page'));
+  await page.getByRole('link', { name: 'Or open the lab and try it yourself' }).click();
+  await expect(page).toHaveURL(/\/foldlab\/lab$/);
+  await expect(page.locator('html')).toHaveAttribute('data-lab', 'ready');
   const nav = views(page);
+  // The view already open: no step is added for Back to undo.
+  await nav.getByRole('link', { name: 'Lab', exact: true }).click();
   await nav.getByRole('link', { name: 'Lessons', exact: true }).click();
   await expect(page).toHaveURL(/\/foldlab\/lessons$/);
   await expect(nav.getByRole('link', { name: 'Lessons', exact: true })).toHaveAttribute('aria-current', 'page');
@@ -85,6 +89,10 @@ test('links within the app open their view without loading the page again, and B
   await expect(page).toHaveURL(/\/foldlab\/lab$/);
   await expect(page.getByRole('heading', { name: 'Command side' })).toBeVisible();
   await expect(nav.getByRole('link', { name: 'Lab', exact: true })).toHaveAttribute('aria-current', 'page');
+  await page.goBack();
+  await expect(page).toHaveURL(/\/foldlab\/$/);
+  await expect(page.getByRole('heading', { level: 2, name: 'Start here' })).toBeVisible();
+  await page.goForward();
   await page.goForward();
   await expect(page).toHaveURL(/\/foldlab\/lessons$/);
   await expect(page.getByRole('heading', { level: 2, name: 'Lessons' })).toBeVisible();
