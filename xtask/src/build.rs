@@ -319,7 +319,7 @@ mod tests {
     }
 
     #[test]
-    fn every_route_in_the_router_gets_a_page_and_every_lesson_its_own() {
+    fn every_route_in_the_table_gets_a_page_and_every_lesson_its_own() {
         let pages = route_pages(APP, &ids(&["happy_path", "late_delivery"])).expect("pages");
         assert_eq!(
             pages,
@@ -343,7 +343,7 @@ mod tests {
     }
 
     #[test]
-    fn the_real_router_and_scenarios_give_the_lab_and_the_first_lesson_a_page() {
+    fn the_real_routes_and_scenarios_give_the_lab_and_the_first_lesson_a_page() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"))
             .parent()
             .expect("xtask sits in the repository")
