@@ -121,6 +121,16 @@ test('on a 1024×768 projector with Large text the stage fits the room and its c
   for (const head of await page.getByTestId('event-table').locator('th').all()) {
     expect(await width(head)).toBeGreaterThanOrEqual(4 * 22);
   }
+  // Once drawn, an arrow is not clipped: an event's name wider than its arrow stands whole.
+  const arrows = page.locator('.lane-row .msg');
+  expect(await arrows.count()).toBeGreaterThan(0);
+  for (const arrow of await arrows.all()) {
+    const clip = await arrow.evaluate(async (el) => {
+      await Promise.all(el.getAnimations().map((a) => a.finished));
+      return getComputedStyle(el).clipPath;
+    });
+    expect(clip).toBe('none');
+  }
   await page.screenshot({ path: screenshotPath('stage-projector-large-dark') });
   expect(problems.messages).toEqual([]);
 });
