@@ -1,5 +1,5 @@
-// The lab in Firefox and WebKit: every view opens, the choreography runs, and what differs between
-// engines is checked as a user would notice it: a reload keeps the events, two tabs see each
+// The lab in Firefox and WebKit: every view opens, links open views in place and Back returns, the
+// choreography runs, and what differs between engines is checked as a user would notice it: a reload keeps the events, two tabs see each
 // other's writes, the localStorage fallback keeps them too, a lab file goes out and comes back in,
 // and a lesson plays through.
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -49,6 +49,27 @@ test('every view opens with its heading and no error banner, and none scrolls si
     mkdirSync(dirname(shot), { recursive: true });
     await session.saveScreenshot(shot);
   }
+});
+
+test('links within the app open their view without loading the page again, and Back returns', async ({ lab, session }) => {
+  await lab.open('');
+  await lab.expectHeading('start');
+  // A loaded page would lose this.
+  await session.execute(() => ((window as unknown as { kept: string }).kept = 'same page'));
+  await lab.click(link('Or open the lab and try it yourself'));
+  await lab.ready();
+  await expect.poll(() => session.execute(() => location.pathname)).toBe('/foldlab/lab');
+  await lab.goToView('Lessons');
+  await expect.poll(() => session.execute(() => location.pathname)).toBe('/foldlab/lessons');
+  await expect.poll(() => lab.text('//main//h2')).toBe('Lessons');
+  const current = '//nav[@aria-label="Views"]//a[@aria-current="page"]';
+  await expect.poll(() => lab.text(current)).toBe('Lessons');
+  await session.back();
+  await expect.poll(() => session.execute(() => location.pathname)).toBe('/foldlab/lab');
+  await expect.poll(() => lab.text(current)).toBe('Lab');
+  await session.back();
+  await expect.poll(() => lab.text('//main//h2')).toBe('Start here');
+  expect(await session.execute(() => (window as unknown as { kept?: string }).kept)).toBe('same page');
 });
 
 test('an order goes through the choreography, and a reload keeps the events in IndexedDB', async ({ lab }) => {
