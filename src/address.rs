@@ -92,32 +92,30 @@ impl Address {
         if !link.target().is_empty() || link.has_attribute("download") {
             return;
         }
-        let Some(location) = web_sys::window().map(|w| w.location()) else {
+        let Some(window) = web_sys::window() else {
             return;
         };
+        let location = window.location();
         let to = web_sys::Url::new(&link.href()).ok();
-        let (Some(to), Ok(origin), Ok(path), Ok(search)) = (
+        let (Some(to), Ok(origin), Ok(path), Ok(search), Ok(history)) = (
             to,
             location.origin(),
             location.pathname(),
             location.search(),
+            window.history(),
         ) else {
             return;
         };
         let base = base_path();
         let inside = to.pathname() == base || to.pathname().starts_with(&format!("{base}/"));
+        let here = to.pathname() == path && to.search() == search;
         // A link to a place on this same page (the skip link) is the browser's to follow.
-        let same_page = to.pathname() == path && to.search() == search && !to.hash().is_empty();
-        if to.origin() != origin || !inside || same_page {
+        if to.origin() != origin || !inside || (here && !to.hash().is_empty()) {
             return;
         }
         event.prevent_default();
-        let Ok(history) = web_sys::window().map_or(Err(()), |w| w.history().map_err(|_| ())) else {
-            return;
-        };
         let target = format!("{}{}{}", to.pathname(), to.search(), to.hash());
         // A link to the view already open adds no step for Back to undo.
-        let here = to.pathname() == path && to.search() == search;
         let written = if here {
             history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&target))
         } else {

@@ -1,7 +1,7 @@
 //! The app shell: opens the event store, provides the lab to every view, and routes. Routes live
 //! under the base path the page was built for (`/` locally, `/foldlab/` on GitHub Pages), read from
-//! the `<base href>` Trunk writes into index.html. `cargo xtask build` reads the `path: "…"` of
-//! every route below to give each a page of its own on GitHub Pages.
+//! the `<base href>` Trunk writes into index.html. `cargo xtask build` reads the path of every
+//! `route(…)` below to give each a page of its own on GitHub Pages.
 
 use crate::address::Address;
 use crate::components::chunk::{Lazy, Load};
@@ -25,67 +25,30 @@ struct Route {
     page: Page,
 }
 
+/// A route; `cargo xtask build` reads each `route("…"` below.
+const fn route(path: &'static str, page: Page) -> Route {
+    Route { path, page }
+}
+
 const START: Page = || view! { <Start /> }.into_any();
 
 /// The routes, tried in order.
 const ROUTES: &[Route] = &[
-    Route {
-        path: "/",
-        page: START,
-    },
-    Route {
-        path: "/lab",
-        page: || view! { <LabPage /> }.into_any(),
-    },
-    Route {
-        path: "/choreography",
-        page: || later(|| Box::pin(lazy::choreography())),
-    },
-    Route {
-        path: "/time-travel",
-        page: || later(|| Box::pin(lazy::time_travel())),
-    },
+    route("/", START),
+    route("/lab", || view! { <LabPage /> }.into_any()),
+    route("/choreography", || later(|| Box::pin(lazy::choreography()))),
+    route("/time-travel", || later(|| Box::pin(lazy::time_travel()))),
     // The About page folded into the start page; old links still land.
-    Route {
-        path: "/about",
-        page: START,
-    },
-    Route {
-        path: "/lessons",
-        page: || later(|| Box::pin(lazy::lessons())),
-    },
-    Route {
-        path: "/lessons/:id",
-        page: || later(|| Box::pin(lazy::lesson())),
-    },
-    Route {
-        path: "/share",
-        page: || later(|| Box::pin(lazy::share())),
-    },
-    Route {
-        path: "/snapshots",
-        page: || later(|| Box::pin(lazy::snapshots())),
-    },
-    Route {
-        path: "/projections",
-        page: || later(|| Box::pin(lazy::projections())),
-    },
-    Route {
-        path: "/events",
-        page: || later(|| Box::pin(lazy::events())),
-    },
-    Route {
-        path: "/faults",
-        page: || later(|| Box::pin(lazy::faults())),
-    },
-    Route {
-        path: "/designs",
-        page: || later(|| Box::pin(lazy::designs())),
-    },
-    Route {
-        path: "/bench",
-        page: || later(|| Box::pin(lazy::bench())),
-    },
+    route("/about", START),
+    route("/lessons", || later(|| Box::pin(lazy::lessons()))),
+    route("/lessons/:id", || later(|| Box::pin(lazy::lesson()))),
+    route("/share", || later(|| Box::pin(lazy::share()))),
+    route("/snapshots", || later(|| Box::pin(lazy::snapshots()))),
+    route("/projections", || later(|| Box::pin(lazy::projections()))),
+    route("/events", || later(|| Box::pin(lazy::events()))),
+    route("/faults", || later(|| Box::pin(lazy::faults()))),
+    route("/designs", || later(|| Box::pin(lazy::designs()))),
+    route("/bench", || later(|| Box::pin(lazy::bench()))),
 ];
 
 /// Whether `path` (`/lessons/happy_path`) fits the route `pattern` (`/lessons/:id`).

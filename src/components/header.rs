@@ -29,10 +29,7 @@ fn NavLink(to: &'static str, #[prop(optional)] exact: bool, children: Children) 
 pub fn Header() -> impl IntoView {
     let lab = expect_context::<Lab>();
     // The integrity panel's code is fetched only when there is damage to show.
-    let damaged = Memo::new(move |_| {
-        lab.integrity
-            .with(|report| report.as_ref().is_some_and(|r| !r.is_intact()))
-    });
+    let damaged = Memo::new(move |_| lab.integrity.with(Option::is_some));
     view! {
         <header class="topbar">
             <h1 class="brand">

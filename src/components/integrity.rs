@@ -51,7 +51,7 @@ pub fn IntegrityPanel() -> impl IntoView {
         });
     };
     move || {
-        let report = lab.integrity.get().filter(|r| !r.is_intact())?;
+        let report = lab.integrity.get()?;
         let more = report.problems.len().saturating_sub(LISTED);
         let problems = report
             .problems

@@ -160,9 +160,9 @@ pub fn release_shell(html: &str) -> Result<Shell> {
     })
 }
 
-/// The route patterns in the app's table of routes: every `path: "…"` in `src/app.rs`.
+/// The route patterns in the app's table of routes: every `route("…"` in `src/app.rs`.
 pub fn route_patterns(app_rs: &str) -> Vec<&str> {
-    const CALL: &str = "path: \"";
+    const CALL: &str = "route(\"";
     app_rs
         .match_indices(CALL)
         .filter_map(|(at, _)| {
@@ -215,7 +215,7 @@ pub fn route_pages(app_rs: &str, lesson_ids: &[String]) -> Result<Vec<String>> {
     }
     if routes.is_empty() {
         return Err(Error::new(
-            "build: no routes (path: \"…\") found in src/app.rs",
+            "build: no routes (route(\"…\", …)) found in src/app.rs",
         ));
     }
     let mut pages: Vec<String> = routes.iter().map(|r| format!("{r}.html")).collect();
@@ -303,14 +303,14 @@ mod tests {
     use super::*;
 
     const APP: &str = r#"
-        //! `cargo xtask build` reads the `path: "…"` of every route.
+        /// A route; `cargo xtask build` reads each `route("…"` below.
         const ROUTES: &[Route] = &[
-            Route { path: "/", page: START },
-            Route { path: "/lab", page: || view! { <LabPage /> }.into_any() },
-            Route { path: "/about", page: START },
-            Route { path: "/lessons", page: || later(|| Box::pin(lazy::lessons())) },
-            Route { path: "/lessons/:id", page: || later(|| Box::pin(lazy::lesson())) },
-            Route { path: "/time-travel", page: TIME_TRAVEL },
+            route("/", START),
+            route("/lab", || view! { <LabPage /> }.into_any()),
+            route("/about", START),
+            route("/lessons", || later(|| Box::pin(lazy::lessons()))),
+            route("/lessons/:id", || later(|| Box::pin(lazy::lesson()))),
+            route("/time-travel", TIME_TRAVEL),
         ];
     "#;
 
@@ -337,7 +337,7 @@ mod tests {
 
     #[test]
     fn a_route_with_an_unknown_parameter_is_refused() {
-        let app = r#"Route { path: "/events/:id", page: EVENTS },"#;
+        let app = r#"route("/events/:id", EVENTS),"#;
         let error = route_pages(app, &[]).expect_err("refused");
         assert!(error.to_string().contains("/events/:id"), "{error}");
     }
