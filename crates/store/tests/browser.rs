@@ -1148,6 +1148,42 @@ async fn handles_hear_each_others_writes(tab_a: BrowserStore, tab_b: BrowserStor
     );
 }
 
+/// Appends made together go in one transaction and one post: the other tab still hears each of
+/// them, in the order they were numbered, and its subscribers each new head.
+#[wasm_bindgen_test]
+async fn another_tab_hears_every_append_of_a_group_commit() {
+    let name = fresh_name("idb-broadcast-group");
+    let (a, _) = open_browser_store(&name).await;
+    let b = a.open_again(&name).await.expect("second handle");
+    let heard = Heard::listen_to(&b);
+    let streams: Vec<StreamId> = (1..=5).map(|i| order(&format!("g{i}"))).collect();
+    let outcomes = futures::future::join_all(streams.iter().enumerate().map(|(i, stream)| {
+        a.append(
+            stream,
+            ExpectedVersion::NoStream,
+            vec![new_event("OrderCreated", i as u64)],
+        )
+    }))
+    .await;
+    assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
+    assert!(
+        eventually(|| heard.changes.borrow().len() == 5).await,
+        "b heard {:?}",
+        heard.changes.borrow()
+    );
+    let expected: Vec<Change> = streams
+        .iter()
+        .zip(1..)
+        .map(|(stream, head)| Change::Appended {
+            stream: stream.clone(),
+            head,
+            count: 1,
+        })
+        .collect();
+    assert_eq!(*heard.changes.borrow(), expected);
+    assert_eq!(*heard.heads.borrow(), vec![1, 2, 3, 4, 5]);
+}
+
 #[wasm_bindgen_test]
 async fn two_indexed_db_handles_hear_each_others_writes() {
     let name = fresh_name("idb-broadcast");

@@ -17,14 +17,15 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{BroadcastChannel, MessageEvent};
 
-/// What travels on the channel, as JSON text. The change is a field of its own, not flattened
-/// into the message: reading a flattened field buffers the whole message first, and that code
-/// would be in the app's first download.
+/// What travels on the channel, as JSON text: the changes one write committed (one for most
+/// writes, one per member of a group commit), so a transaction costs one post whatever it holds.
+/// The changes are a field of their own, not flattened into the message: reading a flattened
+/// field buffers the whole message first, and that code would be in the app's first download.
 #[derive(Serialize, Deserialize)]
 struct Message {
     /// The posting handle's id.
     from: String,
-    change: Change,
+    changes: Vec<Change>,
 }
 
 /// One handle's end of the channel of its storage.
@@ -73,10 +74,12 @@ impl Channel {
                 if message.from == id {
                     return;
                 }
-                if let Change::Appended { head, .. } = message.change {
-                    notifier.notify(head);
+                for change in &message.changes {
+                    if let Change::Appended { head, .. } = change {
+                        notifier.notify(*head);
+                    }
+                    Channel::tell_here(&listeners, change);
                 }
-                Channel::tell_here(&listeners, &message.change);
             }
         });
         channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -91,12 +94,20 @@ impl Channel {
     /// Tells the other handles what this one committed. Best effort: a post that fails (a closed
     /// channel) changes nothing stored, so it is not an error.
     pub(super) fn post(&self, change: Change) {
+        self.post_all(vec![change]);
+    }
+
+    /// Tells the other handles every change one transaction committed, in one post.
+    pub(super) fn post_all(&self, changes: Vec<Change>) {
         let Some(channel) = &self.channel else {
             return;
         };
+        if changes.is_empty() {
+            return;
+        }
         let message = Message {
             from: self.id.clone(),
-            change,
+            changes,
         };
         if let Ok(text) = serde_json::to_string(&message) {
             let _ = channel.post_message(&JsValue::from_str(&text));

@@ -687,22 +687,29 @@ impl Shared {
     /// Tells what an append stored (its own listeners, other handles) and keeps its head as the
     /// next append's guess.
     fn appended(&self, stream: &StreamId, stored: Vec<EventEnvelope>) -> Vec<EventEnvelope> {
-        if let Some(last) = stored.last() {
-            self.head_hint.set(Some(last.event_id));
-            let mut seen = self.seen.borrow_mut();
-            if seen.len() >= SEEN_LIMIT && !seen.contains_key(stream) {
-                seen.clear();
-            }
-            seen.insert(stream.clone(), last.version);
-            drop(seen);
-            self.notifier.notify(last.event_id);
-            self.channel.post(Change::Appended {
-                stream: stream.clone(),
-                head: last.event_id,
-                count: stored.len() as u64,
-            });
+        if let Some(change) = self.settled(stream, &stored) {
+            self.channel.post(change);
         }
         stored
+    }
+
+    /// Keeps what an append stored as the next append's guess (its head, its stream's version),
+    /// tells this handle's own listeners, and gives what other handles are to be told.
+    fn settled(&self, stream: &StreamId, stored: &[EventEnvelope]) -> Option<Change> {
+        let last = stored.last()?;
+        self.head_hint.set(Some(last.event_id));
+        let mut seen = self.seen.borrow_mut();
+        if seen.len() >= SEEN_LIMIT && !seen.contains_key(stream) {
+            seen.clear();
+        }
+        seen.insert(stream.clone(), last.version);
+        drop(seen);
+        self.notifier.notify(last.event_id);
+        Some(Change::Appended {
+            stream: stream.clone(),
+            head: last.event_id,
+            count: stored.len() as u64,
+        })
     }
 
     /// Issues a read (`issue` makes its request) in the readonly transaction the reads of this
@@ -816,8 +823,15 @@ impl Shared {
             Ok(outcomes) => outcomes,
             Err(_) => return Err(group),
         };
+        // The other tabs hear the whole transaction in one post, before any member is answered.
+        let mut changes = Vec::new();
+        for (waiting, outcome) in group.iter().zip(&outcomes) {
+            if let Ok(stored) = outcome {
+                changes.extend(self.settled(&waiting.stream, stored));
+            }
+        }
+        self.channel.post_all(changes);
         for (waiting, outcome) in group.into_iter().zip(outcomes) {
-            let outcome = outcome.map(|stored| self.appended(&waiting.stream, stored));
             let _ = waiting.reply.send(outcome);
         }
         Ok(())
