@@ -4,32 +4,35 @@
 // when a run starts (`load_baselines`), so it is not part of every visitor's first download. It
 // defines `globalThis.foldlabRaw` and nothing else.
 //
-// The schema is the one crates/store/src/browser/idb.rs creates (schema 5): `events` keyed by
-// `event_id` with the unique index `stream` on [entity_type, entity_id, version], then
-// `checkpoints`, `snapshots` and `parts`, so a raw put pays for the same index as the store's add.
+// The schema is the one crates/store/src/browser/idb.rs creates (database version 4): `events`
+// keyed by `event_id` with the unique index `stream` on [entity_type, entity_id, version], then
+// `checkpoints`, `snapshots`, `parts` and `meta`, so a raw put pays for the same index as the
+// store's add.
 
 (() => {
   'use strict';
 
-  // Opens `name` at its current version: a database of the store's (figures c and i read the
-  // store's own), or a new one made here with the same stores. A connection closes itself when the
-  // store resets the database (an upgrade to the next version), so that never waits for it.
   function rawOpen(name) {
     return new Promise((resolve, reject) => {
-      const request = indexedDB.open(name);
-      request.onupgradeneeded = () => {
+      const request = indexedDB.open(name, 4);
+      request.onupgradeneeded = (event) => {
         const db = request.result;
-        const events = db.createObjectStore('events', { keyPath: 'event_id' });
-        events.createIndex('stream', ['entity_type', 'entity_id', 'version'], { unique: true });
-        db.createObjectStore('checkpoints', { keyPath: 'subscriber' });
-        db.createObjectStore('snapshots', { keyPath: ['entity_type', 'entity_id'] });
-        db.createObjectStore('parts', { keyPath: ['subscriber', 'map', 'key'] });
+        if (event.oldVersion < 1) {
+          const events = db.createObjectStore('events', { keyPath: 'event_id' });
+          events.createIndex('stream', ['entity_type', 'entity_id', 'version'], { unique: true });
+          db.createObjectStore('checkpoints', { keyPath: 'subscriber' });
+        }
+        if (event.oldVersion < 2) {
+          db.createObjectStore('snapshots', { keyPath: ['entity_type', 'entity_id'] });
+        }
+        if (event.oldVersion < 3) {
+          db.createObjectStore('parts', { keyPath: ['subscriber', 'map', 'key'] });
+        }
+        if (event.oldVersion < 4) {
+          db.createObjectStore('meta');
+        }
       };
-      request.onsuccess = () => {
-        const db = request.result;
-        db.onversionchange = () => db.close();
-        resolve(db);
-      };
+      request.onsuccess = () => resolve(request.result);
       request.onerror = () => reject(request.error);
     });
   }

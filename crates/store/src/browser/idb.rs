@@ -1,7 +1,7 @@
 //! The IndexedDB backend, the lab's default store: events and checkpoints survive reloads, and
 //! several tabs can share one database without ever storing the same stream version twice.
 //!
-//! Layout (schema 5):
+//! Layout (database version 3):
 //! - object store `events`, keyed by `event_id`, holding one plain JS object per event with the
 //!   envelope's fields (`event_data` stays a JSON string, like the article's column);
 //! - a **unique** index `stream` on `[entity_type, entity_id, version]`, which both answers "what
@@ -13,14 +13,6 @@
 //! - object store `parts` (added in version 3), keyed by `[subscriber, map, key]`: the documents
 //!   of the views saved in parts, one record each, written in the same transaction as their
 //!   checkpoint.
-//!
-//! The database's version number holds the schema and the store's generation: schema 5 is the
-//! versions from 5 × 2^32 on, and each reset raises the version by one, clearing every store in
-//! its own upgrade. IndexedDB starts an upgrade only once every other connection to the database
-//! has closed, and never changes the version of an open connection, so a connection's version is
-//! the generation of everything it reads and writes: an append knows it without reading anything.
-//! (Version 4 kept the generation in a `meta` store, read by every append; the upgrade to schema 5
-//! removes it.)
 //!
 //! Upgrades are incremental: opening an older database adds what is missing and touches nothing
 //! else, so the events and checkpoints a visitor already has are kept.
@@ -50,13 +42,9 @@ use web_sys::{
     IdbVersionChangeEvent,
 };
 
-/// The schema this code creates or upgrades to. Versions 1 to 4 were database versions; version 2
-/// added `snapshots`, version 3 `parts`, version 4 `meta`, and schema 5 removes `meta` and counts
-/// the generation in the database's version (see [`GENERATIONS`]).
-const SCHEMA: u32 = 5;
-/// How many database versions each schema from 5 on spans: its generations. A database version is
-/// `schema × GENERATIONS + resets`.
-const GENERATIONS: f64 = 4_294_967_296.0;
+/// The database version this code creates or upgrades to. Version 2 added `snapshots`, version 3
+/// `parts`, version 4 `meta`.
+const SCHEMA_VERSION: u32 = 4;
 const EVENTS: &str = "events";
 const CHECKPOINTS: &str = "checkpoints";
 const SNAPSHOTS: &str = "snapshots";
@@ -67,8 +55,10 @@ const PARTS: &str = "parts";
 /// meanwhile waits for that at most.
 const INTEGRITY_PAGE: u32 = 1_000;
 
-/// Schema 4's store of the generation, removed by the upgrade to schema 5.
-const LEGACY_META: &str = "meta";
+/// Records about the store itself, by key: only [`GENERATION`] so far.
+const META: &str = "meta";
+/// The key of the store's generation in `meta`: a number a reset replaces with a fresh one.
+const GENERATION: &str = "generation";
 const STREAM_INDEX: &str = "stream";
 
 /// How many streams' versions a handle remembers at most (see `Shared::seen`); past it they are
@@ -84,19 +74,16 @@ pub struct IndexedDbStore {
     /// The connection and the appends' queue, shared with a group commit that finishes on its own
     /// (see [`EventStore::append`]).
     shared: Rc<Shared>,
+    /// Closes this connection when another tab opens a newer version of the database or deletes
+    /// it, so that goes ahead instead of waiting for this one to be closed.
+    _on_version_change: Closure<dyn FnMut(IdbVersionChangeEvent)>,
+    /// Hears the browser closing the connection itself (site data cleared).
+    _on_close: Closure<dyn FnMut(web_sys::Event)>,
 }
 
 /// The connection and what goes with it.
 struct Shared {
-    name: String,
-    /// The open connection; `None` after a reset (here or in another handle) closed it, until the
-    /// next use opens the database again at its new version.
-    db: Rc<RefCell<Option<IdbDatabase>>>,
-    /// Closes a connection when another handle resets the store, opens a newer schema or deletes
-    /// the database, so that goes ahead instead of waiting for this one to be closed.
-    on_version_change: Closure<dyn FnMut(IdbVersionChangeEvent)>,
-    /// Hears the browser closing the connection itself (site data cleared).
-    on_close: Closure<dyn FnMut(web_sys::Event)>,
+    db: IdbDatabase,
     notifier: Notifier,
     /// Tells other handles on this database (other tabs) of each committed write, and hears theirs.
     channel: Channel,
@@ -104,19 +91,18 @@ struct Shared {
     /// with a known expected version issue its writes without waiting for its reads (see
     /// [`Shared::append_alone`]); the reads still decide whether they are kept.
     head_hint: Cell<Option<u64>>,
-    /// The generation of the connection this handle last opened: its database version.
-    generation: Cell<Generation>,
+    /// The store's generation as this handle last read or wrote it (in an append's transaction,
+    /// or its own reset); `None` until then.
+    generation: Cell<Option<Generation>>,
     /// The version each stream reached by this handle's own appends in that generation.
     seen: RefCell<HashMap<StreamId, u64>>,
     /// This handle's own prefix for the stamps of its views' saves (random), and how many it gave:
     /// no other handle, in this tab or another, gives the same stamp.
     stamp_prefix: String,
     stamps: Cell<u64>,
-    /// Set once the connection was closed from outside for good (not by a reset), and by what:
-    /// every later use fails with a plain sentence instead of the browser's exception.
+    /// Set once the connection was closed from outside, and by what: every later use fails with
+    /// a plain sentence instead of the browser's exception.
     closed: Rc<Cell<Option<ClosedBy>>>,
-    /// Set when the handle is dropped: a group commit still running then opens nothing again.
-    dropped: Cell<bool>,
     /// The appends waiting for the one in flight (group commit).
     queue: RefCell<Queue>,
     /// How many readwrite transactions this handle's appends have used.
@@ -138,7 +124,7 @@ struct Queue {
     waiting: Vec<Waiting>,
 }
 
-/// What an append that reads nothing did (see [`Shared::append_unread`]).
+/// What an append that reads nothing but the generation did (see [`Shared::append_unread`]).
 enum Unread {
     /// The events, stored.
     Stored(Vec<EventEnvelope>),
@@ -195,14 +181,29 @@ impl IndexedDbStore {
     /// Opens (creating it the first time) the database `name`.
     ///
     /// Fails with [`StoreError::Unavailable`] when the browser has no IndexedDB or refuses to open
-    /// it (private modes, disabled storage, a broken profile), or when a newer Foldlab changed the
-    /// database's schema.
+    /// it (private modes, disabled storage, a broken profile).
     pub async fn open(name: &str) -> Result<Self, StoreError> {
-        let db = connect(name).await?;
+        let factory: IdbFactory = global_property("indexedDB").map_err(StoreError::Unavailable)?;
+        let request = factory
+            .open_with_u32(name, SCHEMA_VERSION)
+            .map_err(|e| Failure::from_js(&e).into_store_error("opening IndexedDB"))?;
+        // The schema is created inside the open request's own upgrade transaction; an error thrown
+        // here aborts it and the open fails, leaving no half-made database behind.
+        let upgrade = Closure::<dyn FnMut(IdbVersionChangeEvent) -> Result<(), JsValue>>::new({
+            let request = request.clone();
+            move |event: IdbVersionChangeEvent| upgrade_schema(&request, event.old_version())
+        });
+        request.set_onupgradeneeded(Some(upgrade.as_ref().unchecked_ref()));
+        let opened = Pending::new(&request).outcome().await;
+        request.set_onupgradeneeded(None);
+        drop(upgrade);
+        let db = opened
+            .map_err(|f| f.into_store_error("opening IndexedDB"))?
+            .dyn_into::<IdbDatabase>()
+            .map_err(|_| StoreError::Unavailable("IndexedDB opened something else".into()))?;
         let notifier = Notifier::default();
         let channel = Channel::open(&format!("{name} IndexedDB"), notifier.clone());
         let closed: Rc<Cell<Option<ClosedBy>>> = Rc::default();
-        let slot = Rc::new(RefCell::new(None::<IdbDatabase>));
         // Told once, to this handle's own listeners: the lab then says what happened instead of
         // showing tables that are no longer stored.
         let close_with = {
@@ -216,54 +217,41 @@ impl IndexedDbStore {
             }
         };
         let on_version_change = Closure::<dyn FnMut(IdbVersionChangeEvent)>::new({
-            let slot = Rc::clone(&slot);
+            let db = db.clone();
             let close_with = close_with.clone();
             move |event: IdbVersionChangeEvent| {
-                let Some(db) = event
-                    .target()
-                    .and_then(|t| t.dyn_into::<IdbDatabase>().ok())
-                else {
-                    return;
-                };
                 db.close();
-                let current = slot.borrow().as_ref() == Some(&db);
-                if current {
-                    slot.borrow_mut().take();
-                }
-                match event.new_version() {
-                    None => close_with(ClosedBy::Deleted),
-                    // A reset in another handle: this one opens the database again when next
-                    // used, at the new generation.
-                    Some(version) if schema_of(version) == SCHEMA => {}
-                    Some(_) => close_with(ClosedBy::NewerVersion),
-                }
+                close_with(match event.new_version() {
+                    None => ClosedBy::Deleted,
+                    Some(_) => ClosedBy::NewerVersion,
+                });
             }
         });
+        db.set_onversionchange(Some(on_version_change.as_ref().unchecked_ref()));
         let on_close = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
             close_with(ClosedBy::Browser)
         });
-        let shared = Rc::new(Shared {
-            name: name.to_owned(),
-            db: slot,
-            on_version_change,
-            on_close,
-            channel,
-            notifier,
-            head_hint: Cell::new(None),
-            generation: Cell::new(generation_of(&db)),
-            seen: RefCell::default(),
-            stamp_prefix: format!("{:012x}", (js_sys::Math::random() * 2f64.powi(48)) as u64),
-            stamps: Cell::new(0),
-            closed,
-            dropped: Cell::new(false),
-            queue: RefCell::default(),
-            append_transactions: Cell::new(0),
-            reads: RefCell::new(None),
-            read_generation: Cell::new(0),
-            reads_pending: Cell::new(0),
-        });
-        shared.adopt(db);
-        Ok(Self { shared })
+        db.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        Ok(Self {
+            shared: Rc::new(Shared {
+                db,
+                channel,
+                notifier,
+                head_hint: Cell::new(None),
+                generation: Cell::new(None),
+                seen: RefCell::default(),
+                stamp_prefix: format!("{:012x}", (js_sys::Math::random() * 2f64.powi(48)) as u64),
+                stamps: Cell::new(0),
+                closed,
+                queue: RefCell::default(),
+                append_transactions: Cell::new(0),
+                reads: RefCell::new(None),
+                read_generation: Cell::new(0),
+                reads_pending: Cell::new(0),
+            }),
+            _on_version_change: on_version_change,
+            _on_close: on_close,
+        })
     }
 
     /// Calls `listener` with each write another handle on this database commits (another tab, or
@@ -281,9 +269,9 @@ impl IndexedDbStore {
     /// Reads every record of the database on its own and reports what is damaged and what reads
     /// ([`crate::integrity`]). Changes nothing. Fails only when the database cannot be read at all.
     ///
-    /// The views and snapshots are read in one transaction, then the events a page at a time,
-    /// each page in a transaction of its own: a command made meanwhile waits for one page at
-    /// most, not for the whole log (a long history takes seconds to read). The log
+    /// The views, snapshots and the generation are read in one transaction, then the events a
+    /// page at a time, each page in a transaction of its own: a command made meanwhile waits for
+    /// one page at most, not for the whole log (a long history takes seconds to read). The log
     /// only grows within a generation, so the events read after the views hold every event they
     /// name; if a reset or an import gave the store a new generation meanwhile, the check starts
     /// again.
@@ -310,13 +298,8 @@ impl IndexedDbStore {
         &self,
         pace: &impl AsyncFn(),
     ) -> Result<Option<IntegrityReport>, StoreError> {
-        // The generation is the connection's: a reset or an import meanwhile makes the next page
-        // open the database again, at another version.
-        let db = self.shared.connection().await?;
-        let generation = generation_of(&db);
-        let tx = transaction_on(
-            &db,
-            &[CHECKPOINTS, SNAPSHOTS, PARTS],
+        let tx = self.transaction(
+            &[CHECKPOINTS, SNAPSHOTS, PARTS, META],
             IdbTransactionMode::Readonly,
         )?;
         // Every request is issued before any is awaited, so all of them run in the one transaction.
@@ -326,22 +309,21 @@ impl IndexedDbStore {
             requests.push(Pending::new(&store.get_all_keys().map_err(unavailable)?));
             requests.push(Pending::new(&store.get_all().map_err(unavailable)?));
         }
+        let generation = generation_request(&tx)?;
         // Keys and records of the checkpoints (lists 0 and 1), snapshots (2, 3) and parts (4, 5).
         let mut lists = Vec::new();
         for request in requests {
             lists.push(list_of(request.outcome().await.map_err(reading)?)?);
         }
+        // Compared as stored: a damaged generation record is the append's to report, not this.
+        let generation = generation.outcome().await.map_err(reading)?;
         // Each page is checked as it arrives, in its own task: a long log is not checked in one
         // long task at the end, which a click would have to wait for.
         let mut check = RecordCheck::new(Vec::new());
         let mut after: Option<JsValue> = None;
         loop {
             pace().await;
-            let db = self.shared.connection().await?;
-            if generation_of(&db) != generation {
-                return Ok(None);
-            }
-            let tx = transaction_on(&db, &[EVENTS], IdbTransactionMode::Readonly)?;
+            let tx = self.transaction(&[EVENTS, META], IdbTransactionMode::Readonly)?;
             let store = tx.object_store(EVENTS).map_err(unavailable)?;
             let range = match &after {
                 Some(key) => IdbKeyRange::lower_bound_with_open(key, true)
@@ -359,8 +341,12 @@ impl IndexedDbStore {
                     .get_all_with_key_and_limit(&range, INTEGRITY_PAGE)
                     .map_err(unavailable)?,
             );
+            let now = generation_request(&tx)?;
             let keys = list_of(keys.outcome().await.map_err(reading)?)?;
             let records = list_of(records.outcome().await.map_err(reading)?)?;
+            if !js_sys::Object::is(&now.outcome().await.map_err(reading)?, &generation) {
+                return Ok(None);
+            }
             let full = keys.length() == INTEGRITY_PAGE;
             after = (keys.length() > 0).then(|| keys.get(keys.length() - 1));
             check.add(
@@ -440,19 +426,18 @@ impl IndexedDbStore {
         Ok(Some(check.finish(None, checkpoints, snapshots)))
     }
 
-    async fn transaction(
+    fn transaction(
         &self,
         stores: &[&str],
         mode: IdbTransactionMode,
     ) -> Result<IdbTransaction, StoreError> {
-        self.shared.transaction(stores, mode).await
+        self.shared.transaction(stores, mode)
     }
 
     /// A subscriber's checkpoint record as stored, read in the reads' shared transaction.
     async fn checkpoint_record(&self, subscriber: &str) -> Result<Option<JsValue>, StoreError> {
         let key = JsValue::from_str(subscriber);
-        let request =
-            Shared::read(&self.shared, |tx| tx.object_store(CHECKPOINTS)?.get(&key)).await?;
+        let request = Shared::read(&self.shared, |tx| tx.object_store(CHECKPOINTS)?.get(&key))?;
         let record = request.outcome().await.map_err(reading)?;
         Ok((!record.is_undefined()).then_some(record))
     }
@@ -465,59 +450,21 @@ impl IndexedDbStore {
 }
 
 impl Shared {
-    /// The open connection, opening the database again after a reset closed it.
-    async fn connection(&self) -> Result<IdbDatabase, StoreError> {
-        if let Some(by) = self.closed.get() {
-            return Err(closed_error(by));
-        }
-        if let Some(db) = self.db.borrow().clone() {
-            return Ok(db);
-        }
-        if self.dropped.get() {
-            return Err(StoreError::Unavailable("the store was closed".into()));
-        }
-        let db = connect(&self.name).await?;
-        // Another use of this handle may have opened it meanwhile: one connection is kept.
-        if let Some(current) = self.db.borrow().clone() {
-            db.close();
-            return Ok(current);
-        }
-        if let Some(by) = self.closed.get() {
-            db.close();
-            return Err(closed_error(by));
-        }
-        self.adopt(db.clone());
-        Ok(db)
-    }
-
-    /// Makes `db` this handle's connection, watched for other handles' resets, and learns its
-    /// generation. Called in the same turn as the open that gave it, so no other handle's reset
-    /// can be missed in between.
-    fn adopt(&self, db: IdbDatabase) {
-        // A use of this handle during its own reset may have opened the new version already.
-        self.release();
-        db.set_onversionchange(Some(self.on_version_change.as_ref().unchecked_ref()));
-        db.set_onclose(Some(self.on_close.as_ref().unchecked_ref()));
-        self.learn_generation(generation_of(&db));
-        *self.db.borrow_mut() = Some(db);
-    }
-
-    /// Closes this handle's connection (when it resets the store itself, or is dropped).
-    fn release(&self) {
-        if let Some(db) = self.db.borrow_mut().take() {
-            db.set_onversionchange(None);
-            db.set_onclose(None);
-            db.close();
-        }
-        self.reads.borrow_mut().take();
-    }
-
-    async fn transaction(
+    fn transaction(
         &self,
         stores: &[&str],
         mode: IdbTransactionMode,
     ) -> Result<IdbTransaction, StoreError> {
-        transaction_on(&self.connection().await?, stores, mode)
+        if let Some(by) = self.closed.get() {
+            return Err(StoreError::Unavailable(format!(
+                "{} Reload the page to open it again.",
+                by.sentence()
+            )));
+        }
+        let names: Array = stores.iter().map(|s| JsValue::from_str(s)).collect();
+        self.db
+            .transaction_with_str_sequence_and_mode(&names, mode)
+            .map_err(|e| Failure::from_js(&e).into_store_error("starting a transaction"))
     }
 
     /// A stamp for a view's save that no save made before, here or in another tab, carries.
@@ -528,9 +475,7 @@ impl Shared {
 
     /// The stream's current version, in a transaction of its own.
     async fn stream_version(&self, stream: &StreamId) -> Result<u64, StoreError> {
-        let tx = self
-            .transaction(&[EVENTS], IdbTransactionMode::Readonly)
-            .await?;
+        let tx = self.transaction(&[EVENTS], IdbTransactionMode::Readonly)?;
         let last = last_version_request(&tx, stream)?;
         cursor_version(last.outcome().await.map_err(reading)?)
     }
@@ -551,15 +496,15 @@ impl Shared {
         // transaction is aborted (nothing stored) and the append is made again the plain way. A
         // single-event command then costs one round trip instead of two.
         let mut events = events;
-        // The connection first: opening the database again after a reset elsewhere forgets the
-        // head guessed in the generation before.
-        let db = self.connection().await?;
-        if let (true, Some(head), Some(version)) = (
-            self.sure_of(stream, expected),
+        if let (Some(generation), Some(head), Some(version)) = (
+            self.unread_generation(stream, expected),
             self.head_hint.get(),
             expected.version(),
         ) {
-            match self.append_unread(&db, stream, head, version, events).await {
+            match self
+                .append_unread(stream, head, version, generation, events)
+                .await
+            {
                 Unread::Stored(stored) => return Ok(self.appended(stream, stored)),
                 Unread::Refused(back) => events = back,
                 Unread::Failed(error) => return Err(error),
@@ -567,13 +512,12 @@ impl Shared {
         }
         let mut guess = self.head_hint.get().zip(expected.version());
         let (done, stored) = loop {
-            let db = self.connection().await?;
-            let generation = generation_of(&db);
-            let tx = transaction_on(&db, &[EVENTS], IdbTransactionMode::Readwrite)?;
+            let tx = self.transaction(&[EVENTS, META], IdbTransactionMode::Readwrite)?;
             self.count_append_transaction();
             let done = Completion::new(&tx);
             let last_version = last_version_request(&tx, stream)?;
             let last_event = last_event_request(&tx)?;
+            let generation = generation_request(&tx)?;
             let early = match guess {
                 Some((head, version)) => {
                     let stored = number_batch(stream, head, version, std::mem::take(&mut events));
@@ -584,6 +528,8 @@ impl Shared {
             };
             let actual = cursor_version(last_version.outcome().await.map_err(reading)?)?;
             let head = cursor_event_id(last_event.outcome().await.map_err(reading)?)?;
+            let generation = generation_of(generation.outcome().await.map_err(reading)?)?;
+            self.learn_generation(generation);
             if !expected.admits(actual, Some(generation)) {
                 // Only reads happened, or writes that the abort undoes.
                 let _ = tx.abort();
@@ -624,64 +570,89 @@ impl Shared {
         Ok(self.appended(stream, stored))
     }
 
-    /// Whether an append to `stream` stating `expected` may read nothing: when the stream is
-    /// sure to be at least at the version stated in this handle's generation (nothing is deleted
-    /// within a generation): a new stream, a state kept in it ([`ExpectedVersion::Kept`]), or a
-    /// version this handle's own appends reached in it.
-    fn sure_of(&self, stream: &StreamId, expected: ExpectedVersion) -> bool {
-        match expected {
+    /// Whether an append to `stream` stating `expected` may read nothing but the generation: the
+    /// generation this handle knows, when the stream is sure to be at least at the version
+    /// stated in it (nothing is deleted within a generation): a new stream, a state kept in it
+    /// ([`ExpectedVersion::Kept`]), or a version this handle's own appends reached in it.
+    fn unread_generation(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+    ) -> Option<Generation> {
+        let known = self.generation.get()?;
+        let sure = match expected {
             ExpectedVersion::NoStream => true,
-            ExpectedVersion::Kept { generation, .. } => generation == self.generation.get(),
+            ExpectedVersion::Kept { generation, .. } => generation == known,
             ExpectedVersion::Exact(version) => self
                 .seen
                 .borrow()
                 .get(stream)
                 .is_some_and(|&seen| seen >= version),
             ExpectedVersion::Any => false,
-        }
+        };
+        sure.then_some(known)
     }
 
-    /// An append, on the connection `db`, whose stream and head are known to be at least at
-    /// `version` and `head` in its generation (see [`Shared::sure_of`]; the head is this handle's
-    /// own last append in it): nothing is read. Nothing is ever deleted within a generation, and
-    /// the generation cannot change while `db` is open, so the stream is at least at `version`
-    /// and the log at least at `head`; the writes are issued at once, and the unique stream index
-    /// and the event-id key refuse them if either moved on. Then the transaction is aborted,
-    /// nothing is stored, and the events come back for the append that reads.
+    /// An append whose stream and head are known to be at least at `version` and `head` in
+    /// `generation` (see [`Shared::unread_generation`]; the head is this handle's own last append
+    /// in it): nothing is read but the generation.
+    /// Nothing is ever deleted within a generation, so the stream is at least at `version` and the
+    /// log at least at `head`; the writes are issued at once, and the unique stream index and the
+    /// event-id key refuse them if either moved on. Then, or when the generation is no longer
+    /// `generation`, the transaction is aborted, nothing is stored, and the events come back for
+    /// the append that reads.
     async fn append_unread(
         &self,
-        db: &IdbDatabase,
         stream: &StreamId,
         head: u64,
         version: u64,
+        generation: Generation,
         events: Vec<NewEvent>,
     ) -> Unread {
-        let tx = match transaction_on(db, &[EVENTS], IdbTransactionMode::Readwrite) {
+        let tx = match self.transaction(&[EVENTS, META], IdbTransactionMode::Readwrite) {
             Ok(tx) => tx,
             Err(error) => return Unread::Failed(error),
         };
         self.count_append_transaction();
         let done = Completion::new(&tx);
         let stored = number_batch(stream, head, version, events);
-        if let Err(error) = add_all(&tx, &stored) {
-            return Unread::Failed(error);
+        let issued = generation_request(&tx).and_then(|read| {
+            add_all(&tx, &stored)?;
+            Ok(read)
+        });
+        let back = |stored: Vec<EventEnvelope>| stored.into_iter().map(NewEvent::from).collect();
+        let read = match issued {
+            Ok(read) => read,
+            Err(error) => return Unread::Failed(error),
+        };
+        let now = match read
+            .outcome()
+            .await
+            .map_err(reading)
+            .and_then(generation_of)
+        {
+            Ok(now) => now,
+            Err(error) => return Unread::Failed(error),
+        };
+        if now != generation {
+            let _ = tx.abort();
+            self.learn_generation(now);
+            return Unread::Refused(back(stored));
         }
         match done.outcome().await {
             Ok(()) => Unread::Stored(stored),
-            Err(f) if f.name == "ConstraintError" => {
-                Unread::Refused(stored.into_iter().map(NewEvent::from).collect())
-            }
+            Err(f) if f.name == "ConstraintError" => Unread::Refused(back(stored)),
             Err(f) => Unread::Failed(f.into_store_error("storing the events")),
         }
     }
 
-    /// Takes the generation of a connection just opened: a head guessed in another says nothing.
+    /// Takes the generation an append read: a head guessed in another generation says nothing.
     fn learn_generation(&self, generation: Generation) {
-        if self.generation.get() != generation {
+        if self.generation.get() != Some(generation) {
             self.head_hint.set(None);
             self.seen.borrow_mut().clear();
         }
-        self.generation.set(generation);
+        self.generation.set(Some(generation));
     }
 
     /// Tells what an append stored (its own listeners, other handles) and keeps its head as the
@@ -725,13 +696,10 @@ impl Shared {
     /// The requests still pending in the current shared transaction are counted: an append made
     /// meanwhile waits for the transaction's end (when the appends waiting start together), since
     /// its readwrite transaction could not start before then anyway.
-    async fn read(
+    fn read(
         shared: &Rc<Shared>,
         issue: impl Fn(&IdbTransaction) -> Result<IdbRequest, JsValue>,
     ) -> Result<Pending, StoreError> {
-        // At once when the connection is open, as always but right after a reset: reads made at
-        // the same moment still share a transaction.
-        let db = shared.connection().await?;
         let reused = match shared.reads.borrow().as_ref() {
             Some(tx) if shared.closed.get().is_none() => issue(tx).ok(),
             _ => None,
@@ -739,8 +707,7 @@ impl Shared {
         let request = match reused {
             Some(request) => request,
             None => {
-                let tx = transaction_on(
-                    &db,
+                let tx = shared.transaction(
                     &[EVENTS, CHECKPOINTS, SNAPSHOTS, PARTS],
                     IdbTransactionMode::Readonly,
                 )?;
@@ -861,27 +828,23 @@ impl Shared {
             };
             slots.push(slot);
         }
-        // The connection first: opening the database again after a reset elsewhere forgets the
-        // head guessed in the generation before.
-        let db = self.connection().await?;
         let mut guess = self
             .head_hint
             .get()
             .zip(guessed.into_iter().collect::<Option<Vec<u64>>>());
-        // Every member sure of its stream in this handle's generation, and a head it wrote in
-        // it: as for one such append (see `append_unread`), nothing is read.
+        // Every member sure of its stream in the generation this handle knows, and a head it
+        // wrote in it: as for one such append (see `append_unread`), only the generation is read.
+        let known = self.generation.get();
         let sure = group
             .iter()
-            .all(|waiting| self.sure_of(&waiting.stream, waiting.expected));
-        if let (true, Some((head, versions))) = (sure, &guess) {
+            .all(|waiting| self.unread_generation(&waiting.stream, waiting.expected) == known);
+        if let (true, Some((head, versions)), Some(generation)) = (sure, &guess, known) {
             return self
-                .write_unread(&db, group, &slots, versions.clone(), *head)
+                .write_unread(group, &slots, versions.clone(), *head, generation)
                 .await;
         }
         loop {
-            let db = self.connection().await?;
-            let generation = Some(generation_of(&db));
-            let tx = transaction_on(&db, &[EVENTS], IdbTransactionMode::Readwrite)?;
+            let tx = self.transaction(&[EVENTS, META], IdbTransactionMode::Readwrite)?;
             self.count_append_transaction();
             let done = Completion::new(&tx);
             // Every read is issued before any is awaited: one round trip for all of them.
@@ -890,9 +853,13 @@ impl Shared {
                 .map(|stream| last_version_request(&tx, stream))
                 .collect::<Result<Vec<_>, _>>()?;
             let last_event = last_event_request(&tx)?;
-            let early = match guess.take() {
+            let generation_read = generation_request(&tx)?;
+            // The writes issued on a guess are kept only if the generation is the one this handle
+            // last saw, so the guessed plan's checks are the ones the reads would make.
+            let known = self.generation.get();
+            let early = match guess.take().filter(|_| known.is_some()) {
                 Some((head, versions)) => {
-                    let planned = plan_group(group, &slots, versions.clone(), head, generation);
+                    let planned = plan_group(group, &slots, versions.clone(), head, known);
                     issue_group(&tx, &planned)?;
                     Some((head, versions, planned))
                 }
@@ -903,8 +870,16 @@ impl Shared {
                 versions.push(cursor_version(read.outcome().await.map_err(reading)?)?);
             }
             let head = cursor_event_id(last_event.outcome().await.map_err(reading)?)?;
+            let generation = Some(generation_of(
+                generation_read.outcome().await.map_err(reading)?,
+            )?);
+            if let Some(generation) = generation {
+                self.learn_generation(generation);
+            }
             let planned = match early {
-                Some((h, v, planned)) if h == head && v == versions => planned,
+                Some((h, v, planned)) if h == head && v == versions && known == generation => {
+                    planned
+                }
                 Some(_) => {
                     // Another handle wrote meanwhile: undo, and plan from what was read.
                     let _ = tx.abort();
@@ -926,24 +901,31 @@ impl Shared {
         }
     }
 
-    /// A group whose every member is sure of its stream in the generation of `db` (see
-    /// [`Shared::sure_of`]), with `head` this handle's own last: the writes are planned from the
-    /// versions the members state and issued at once, reading nothing. An error (nothing stored)
-    /// when a key or the stream index refused a write because another writer came first; the
-    /// members are then made again one by one, the way that reads.
+    /// A group whose every member is on a kept state of `generation`, with `head` this handle's
+    /// own last: the writes are planned from the kept versions and issued at once behind a read of
+    /// the generation. An error (nothing stored) when the generation is another, or when a key or
+    /// the stream index refused a write because another writer came first; the members are then
+    /// made again one by one, the way that reads.
     async fn write_unread(
         &self,
-        db: &IdbDatabase,
         group: &[Waiting],
         slots: &[usize],
         versions: Vec<u64>,
         head: u64,
+        generation: Generation,
     ) -> Result<Vec<Appended>, StoreError> {
-        let tx = transaction_on(db, &[EVENTS], IdbTransactionMode::Readwrite)?;
+        let tx = self.transaction(&[EVENTS, META], IdbTransactionMode::Readwrite)?;
         self.count_append_transaction();
         let done = Completion::new(&tx);
-        let planned = plan_group(group, slots, versions, head, Some(generation_of(db)));
+        let read = generation_request(&tx)?;
+        let planned = plan_group(group, slots, versions, head, Some(generation));
         issue_group(&tx, &planned)?;
+        let now = generation_of(read.outcome().await.map_err(reading)?)?;
+        if now != generation {
+            let _ = tx.abort();
+            self.learn_generation(now);
+            return Err(StoreError::Unavailable("the store was reset".into()));
+        }
         done.outcome()
             .await
             .map_err(|f| f.into_store_error("storing the events"))?;
@@ -1012,172 +994,63 @@ fn issue_group(tx: &IdbTransaction, planned: &[Planned]) -> Result<(), StoreErro
 impl Drop for IndexedDbStore {
     /// Closes the connection so the database can later be deleted or upgraded without waiting.
     fn drop(&mut self) {
-        self.shared.dropped.set(true);
-        self.shared.release();
+        self.shared.db.set_onversionchange(None);
+        self.shared.db.set_onclose(None);
+        self.shared.db.close();
     }
 }
 
-/// The schema of a database at `version`: 0 for versions 1 to 4 (schemas older than 5, which
-/// were their own version numbers).
-fn schema_of(version: f64) -> u32 {
-    (version / GENERATIONS).floor() as u32
-}
-
-/// The generation of everything read and written through `db`: its version.
-fn generation_of(db: &IdbDatabase) -> Generation {
-    Generation(db.version() as u64)
-}
-
-/// Opens the database `name` at its current version, creating or upgrading it to [`SCHEMA`].
-async fn connect(name: &str) -> Result<IdbDatabase, StoreError> {
-    let factory: IdbFactory = global_property("indexedDB").map_err(StoreError::Unavailable)?;
-    let opening = |e: JsValue| Failure::from_js(&e).into_store_error("opening IndexedDB");
-    // Twice at most: the second time only when another tab made the same upgrade meanwhile.
-    for _ in 0..2 {
-        // At whatever version the database is (a new one is made at version 1, with the schema).
-        let Opened::Db(db) = open_request(factory.open(name).map_err(opening)?, false).await?
-        else {
-            continue;
-        };
-        let version = db.version();
-        match schema_of(version).cmp(&SCHEMA) {
-            std::cmp::Ordering::Equal => return Ok(db),
-            std::cmp::Ordering::Greater => {
-                db.close();
-                return Err(closed_error(ClosedBy::NewerVersion));
-            }
-            std::cmp::Ordering::Less => {
-                db.close();
-                // The first generation of this schema. A tab of an older Foldlab still open on
-                // the database closes its connection when asked, so this does not wait for it.
-                let first = SCHEMA as f64 * GENERATIONS;
-                let request = factory.open_with_f64(name, first).map_err(opening)?;
-                match open_request(request, false).await? {
-                    Opened::Db(db) => return Ok(db),
-                    Opened::Overtaken => continue,
-                }
-            }
-        }
-    }
-    Err(StoreError::Unavailable(
-        "IndexedDB kept changing its version while the store was opening it".into(),
-    ))
-}
-
-/// What an open request gave.
-enum Opened {
-    Db(IdbDatabase),
-    /// The database was already at (or past) the version asked for: another handle's upgrade or
-    /// reset came first. Nothing was changed, and no connection is left open.
-    Overtaken,
-}
-
-/// Waits for an open request. Its upgrade, if it needs one, brings the schema up to date and,
-/// for a `reset`, also clears every store; a reset that got no upgrade was overtaken.
-async fn open_request(request: IdbOpenDbRequest, reset: bool) -> Result<Opened, StoreError> {
-    let upgraded = Rc::new(Cell::new(false));
-    // The schema is made inside the open request's own upgrade transaction; an error thrown
-    // here aborts it and the open fails, leaving no half-made database behind.
-    let upgrade = Closure::<dyn FnMut(IdbVersionChangeEvent) -> Result<(), JsValue>>::new({
-        let request = request.clone();
-        let upgraded = Rc::clone(&upgraded);
-        move |_: IdbVersionChangeEvent| {
-            upgraded.set(true);
-            upgrade_schema(&request)?;
-            if reset {
-                clear_all(&request)?;
-            }
-            Ok(())
-        }
-    });
-    request.set_onupgradeneeded(Some(upgrade.as_ref().unchecked_ref()));
-    let opened = Pending::new(&request).outcome().await;
-    request.set_onupgradeneeded(None);
-    drop(upgrade);
-    let db = match opened {
-        Ok(db) => db
-            .dyn_into::<IdbDatabase>()
-            .map_err(|_| StoreError::Unavailable("IndexedDB opened something else".into()))?,
-        Err(f) if f.name == "VersionError" => return Ok(Opened::Overtaken),
-        Err(f) => return Err(f.into_store_error("opening IndexedDB")),
-    };
-    if reset && !upgraded.get() {
-        db.close();
-        return Ok(Opened::Overtaken);
-    }
-    Ok(Opened::Db(db))
-}
-
-/// The sentence every use of a connection closed for good fails with.
-fn closed_error(by: ClosedBy) -> StoreError {
-    StoreError::Unavailable(format!(
-        "{} Reload the page to open it again.",
-        by.sentence()
-    ))
-}
-
-fn transaction_on(
-    db: &IdbDatabase,
-    stores: &[&str],
-    mode: IdbTransactionMode,
-) -> Result<IdbTransaction, StoreError> {
-    let names: Array = stores.iter().map(|s| JsValue::from_str(s)).collect();
-    db.transaction_with_str_sequence_and_mode(&names, mode)
-        .map_err(|e| Failure::from_js(&e).into_store_error("starting a transaction"))
-}
-
-/// Brings the schema up to date inside the open request's upgrade transaction: makes each store
-/// that is missing, so any older database (or a new one) gets what it lacks and keeps the rest.
-fn upgrade_schema(request: &IdbOpenDbRequest) -> Result<(), JsValue> {
+/// Brings the schema from `old_version` (0 for a new database) to [`SCHEMA_VERSION`], one version
+/// at a time, inside the open request's upgrade transaction.
+fn upgrade_schema(request: &IdbOpenDbRequest, old_version: f64) -> Result<(), JsValue> {
     let db: IdbDatabase = request.result()?.dyn_into()?;
-    let has = |name: &str| db.object_store_names().contains(name);
-    if !has(EVENTS) {
-        let events = IdbObjectStoreParameters::new();
-        events.set_key_path(&JsValue::from_str("event_id"));
-        let store = db.create_object_store_with_optional_parameters(EVENTS, &events)?;
-        let unique = IdbIndexParameters::new();
-        unique.set_unique(true);
-        let columns: Array = ["entity_type", "entity_id", "version"]
+    if old_version < 1.0 {
+        create_version_1(&db)?;
+    }
+    if old_version < 2.0 {
+        let snapshots = IdbObjectStoreParameters::new();
+        let key: Array = ["entity_type", "entity_id"]
             .iter()
             .map(|c| JsValue::from_str(c))
             .collect();
-        store.create_index_with_str_sequence_and_optional_parameters(
-            STREAM_INDEX,
-            &columns,
-            &unique,
-        )?;
+        snapshots.set_key_path(&key);
+        db.create_object_store_with_optional_parameters(SNAPSHOTS, &snapshots)?;
     }
-    if !has(CHECKPOINTS) {
-        let checkpoints = IdbObjectStoreParameters::new();
-        checkpoints.set_key_path(&JsValue::from_str("subscriber"));
-        db.create_object_store_with_optional_parameters(CHECKPOINTS, &checkpoints)?;
+    if old_version < 3.0 {
+        let parts = IdbObjectStoreParameters::new();
+        let key: Array = ["subscriber", "map", "key"]
+            .iter()
+            .map(|c| JsValue::from_str(c))
+            .collect();
+        parts.set_key_path(&key);
+        db.create_object_store_with_optional_parameters(PARTS, &parts)?;
     }
-    let keyed = |name: &str, columns: &[&str]| {
-        let parameters = IdbObjectStoreParameters::new();
-        let key: Array = columns.iter().map(|c| JsValue::from_str(c)).collect();
-        parameters.set_key_path(&key);
-        db.create_object_store_with_optional_parameters(name, &parameters)
-    };
-    if !has(SNAPSHOTS) {
-        keyed(SNAPSHOTS, &["entity_type", "entity_id"])?;
-    }
-    if !has(PARTS) {
-        keyed(PARTS, &["subscriber", "map", "key"])?;
-    }
-    if has(LEGACY_META) {
-        db.delete_object_store(LEGACY_META)?;
+    if old_version < 4.0 {
+        // Out-of-line keys: a record is a bare value under its name.
+        db.create_object_store(META)?;
     }
     Ok(())
 }
 
-/// Clears every store, in a reset's upgrade transaction.
-fn clear_all(request: &IdbOpenDbRequest) -> Result<(), JsValue> {
-    let tx = request
-        .transaction()
-        .ok_or_else(|| JsValue::from_str("an upgrade without its transaction"))?;
-    for name in [EVENTS, CHECKPOINTS, SNAPSHOTS, PARTS] {
-        tx.object_store(name)?.clear()?;
-    }
+/// Version 1: the events with their unique stream index, and the checkpoints.
+fn create_version_1(db: &IdbDatabase) -> Result<(), JsValue> {
+    let events = IdbObjectStoreParameters::new();
+    events.set_key_path(&JsValue::from_str("event_id"));
+    let store = db.create_object_store_with_optional_parameters(EVENTS, &events)?;
+    let unique = IdbIndexParameters::new();
+    unique.set_unique(true);
+    let columns: Array = ["entity_type", "entity_id", "version"]
+        .iter()
+        .map(|c| JsValue::from_str(c))
+        .collect();
+    store.create_index_with_str_sequence_and_optional_parameters(
+        STREAM_INDEX,
+        &columns,
+        &unique,
+    )?;
+    let checkpoints = IdbObjectStoreParameters::new();
+    checkpoints.set_key_path(&JsValue::from_str("subscriber"));
+    db.create_object_store_with_optional_parameters(CHECKPOINTS, &checkpoints)?;
     Ok(())
 }
 
@@ -1232,8 +1105,7 @@ impl EventStore for IndexedDbStore {
             tx.object_store(EVENTS)?
                 .index(STREAM_INDEX)?
                 .get_all_with_key(&range)
-        })
-        .await?;
+        })?;
         from_records(request.outcome().await.map_err(reading)?)
     }
 
@@ -1254,8 +1126,7 @@ impl EventStore for IndexedDbStore {
                 Ok(limit) => store.get_all_with_key_and_limit(&range, limit),
                 Err(_) => store.get_all_with_key(&range),
             }
-        })
-        .await?;
+        })?;
         from_records(request.outcome().await.map_err(reading)?)
     }
 
@@ -1263,8 +1134,7 @@ impl EventStore for IndexedDbStore {
         let last = Shared::read(&self.shared, |tx| {
             tx.object_store(EVENTS)?
                 .open_key_cursor_with_range_and_direction(&JsValue::NULL, IdbCursorDirection::Prev)
-        })
-        .await?;
+        })?;
         cursor_event_id(last.outcome().await.map_err(reading)?)
     }
 
@@ -1282,12 +1152,10 @@ impl EventStore for IndexedDbStore {
         // Both requests go in the one read transaction: the documents belong to that record.
         let key = JsValue::from_str(subscriber);
         let range = parts_of(subscriber)?;
-        let record =
-            Shared::read(&self.shared, |tx| tx.object_store(CHECKPOINTS)?.get(&key)).await?;
+        let record = Shared::read(&self.shared, |tx| tx.object_store(CHECKPOINTS)?.get(&key))?;
         let parts = Shared::read(&self.shared, |tx| {
             tx.object_store(PARTS)?.get_all_with_key(&range)
-        })
-        .await?;
+        })?;
         let record = record.outcome().await.map_err(reading)?;
         let parts = parts.outcome().await.map_err(reading)?;
         if record.is_undefined() {
@@ -1349,9 +1217,7 @@ impl EventStore for IndexedDbStore {
         // is issued at once behind it, and the whole transaction is aborted (nothing written) if
         // the save may not replace what was read. Readwrite transactions on `checkpoints` run one
         // after another, across tabs too, so nothing can come between the check and the writes.
-        let tx = self
-            .transaction(&[CHECKPOINTS, PARTS], IdbTransactionMode::Readwrite)
-            .await?;
+        let tx = self.transaction(&[CHECKPOINTS, PARTS], IdbTransactionMode::Readwrite)?;
         let done = Completion::new(&tx);
         let checkpoints = tx.object_store(CHECKPOINTS).map_err(unavailable)?;
         let parts = tx.object_store(PARTS).map_err(unavailable)?;
@@ -1447,9 +1313,7 @@ impl EventStore for IndexedDbStore {
             format_args!("the checkpoint of {}", checkpoint.subscriber),
         )?;
         // A checkpoint saved whole replaces a view saved in parts: its documents go with it.
-        let tx = self
-            .transaction(&[CHECKPOINTS, PARTS], IdbTransactionMode::Readwrite)
-            .await?;
+        let tx = self.transaction(&[CHECKPOINTS, PARTS], IdbTransactionMode::Readwrite)?;
         let done = Completion::new(&tx);
         let range = parts_of(&checkpoint.subscriber)?;
         tx.object_store(CHECKPOINTS)
@@ -1470,9 +1334,7 @@ impl EventStore for IndexedDbStore {
             snapshot,
             format_args!("the snapshot of {}", snapshot.stream()),
         )?;
-        let tx = self
-            .transaction(&[SNAPSHOTS], IdbTransactionMode::Readwrite)
-            .await?;
+        let tx = self.transaction(&[SNAPSHOTS], IdbTransactionMode::Readwrite)?;
         let done = Completion::new(&tx);
         tx.object_store(SNAPSHOTS)
             .and_then(|s| s.put(&record))
@@ -1493,8 +1355,7 @@ impl EventStore for IndexedDbStore {
         ]
         .into_iter()
         .collect();
-        let request =
-            Shared::read(&self.shared, |tx| tx.object_store(SNAPSHOTS)?.get(&key)).await?;
+        let request = Shared::read(&self.shared, |tx| tx.object_store(SNAPSHOTS)?.get(&key))?;
         let record = request.outcome().await.map_err(reading)?;
         if record.is_undefined() {
             return Ok(None);
@@ -1505,35 +1366,38 @@ impl EventStore for IndexedDbStore {
     }
 
     async fn clear(&self) -> Result<(), StoreError> {
-        let factory: IdbFactory = global_property("indexedDB").map_err(StoreError::Unavailable)?;
-        // A reset is an upgrade to the next version that clears every store. IndexedDB starts it
-        // only once every other connection has closed (each handle closes its own when asked, and
-        // opens the new version when next used), so an append another tab made before it is
-        // cleared with the rest, and one made after it is in the new generation. A state kept
-        // from before the reset is never taken for one after it, in this tab or another.
-        loop {
-            let from = self.shared.connection().await?.version();
-            self.shared.release();
-            let request = factory
-                .open_with_f64(&self.shared.name, from + 1.0)
-                .map_err(|e| Failure::from_js(&e).into_store_error("clearing the store"))?;
-            match open_request(request, true).await? {
-                Opened::Db(db) => {
-                    self.shared.adopt(db);
-                    break;
-                }
-                // Another handle reset the store first; it may hold new events since. Again, from
-                // the version it left.
-                Opened::Overtaken => continue,
-            }
-        }
         self.shared.head_hint.set(None);
+        let stores = [EVENTS, CHECKPOINTS, SNAPSHOTS, PARTS];
+        let tx = self.transaction(
+            &[EVENTS, CHECKPOINTS, SNAPSHOTS, PARTS, META],
+            IdbTransactionMode::Readwrite,
+        )?;
+        let done = Completion::new(&tx);
+        // A fresh generation in the same transaction: a state kept from before this reset is
+        // never taken for one after it, in this tab or another.
+        let generation = fresh_generation();
+        let cleared = stores
+            .into_iter()
+            .try_for_each(|name| tx.object_store(name).and_then(|s| s.clear()).map(drop))
+            .and_then(|()| {
+                tx.object_store(META).and_then(|s| {
+                    s.put_with_key(&key_number(generation.0), &JsValue::from_str(GENERATION))
+                })
+            });
+        if let Err(e) = cleared {
+            let _ = tx.abort();
+            return Err(Failure::from_js(&e).into_store_error("clearing the store"));
+        }
+        done.outcome()
+            .await
+            .map_err(|f| f.into_store_error("clearing the store"))?;
+        self.shared.learn_generation(generation);
         self.shared.channel.post(Change::Cleared);
         Ok(())
     }
 
     fn generation(&self) -> Option<Generation> {
-        Some(self.shared.generation.get())
+        self.shared.generation.get()
     }
 
     fn subscribe(&self, listener: Listener) {
@@ -1606,6 +1470,33 @@ fn list_of(value: JsValue) -> Result<Array, StoreError> {
     value
         .dyn_into()
         .map_err(|v| StoreError::Corrupt(format!("expected a list of records, got {v:?}")))
+}
+
+/// A `get` of the store's generation in `meta`.
+fn generation_request(tx: &IdbTransaction) -> Result<Pending, StoreError> {
+    let request = tx
+        .object_store(META)
+        .and_then(|s| s.get(&JsValue::from_str(GENERATION)))
+        .map_err(unavailable)?;
+    Ok(Pending::new(&request))
+}
+
+/// The generation a [`generation_request`] read: 0 for a store not reset since it had one.
+fn generation_of(record: JsValue) -> Result<Generation, StoreError> {
+    if record.is_undefined() {
+        return Ok(Generation(0));
+    }
+    whole_number(&record).map(Generation).ok_or_else(|| {
+        StoreError::Corrupt(format!(
+            "the store's generation is {record:?}, not a whole number"
+        ))
+    })
+}
+
+/// A generation no reset gave before (with odds of a repeat far below any other failure's): a
+/// random whole number from 1 to 2^52.
+fn fresh_generation() -> Generation {
+    Generation(1 + (js_sys::Math::random() * 2f64.powi(52)) as u64)
 }
 
 /// A reverse key cursor on `events`: its first key is the head.
@@ -1950,9 +1841,7 @@ impl IndexedDbStore {
     /// store, for the benchmarks and their seeded labs) in one transaction: all of them or, if any
     /// id or stream version is already taken, none. The listeners are told of the new head.
     pub async fn write_log(&self, events: &[EventEnvelope]) -> Result<(), StoreError> {
-        let tx = self
-            .transaction(&[EVENTS], IdbTransactionMode::Readwrite)
-            .await?;
+        let tx = self.transaction(&[EVENTS], IdbTransactionMode::Readwrite)?;
         let done = Completion::new(&tx);
         add_all(&tx, events)?;
         done.outcome()
