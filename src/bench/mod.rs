@@ -1027,31 +1027,53 @@ async fn load_baselines() -> Result<(), String> {
     Ok(())
 }
 
-/// Runs every figure the page can measure, telling `progress` what it is doing.
-pub async fn run(mode: &str, progress: &dyn Fn(String)) -> Result<Results, String> {
+/// Runs the figures the page can measure (those `only` names, or every one), telling `progress`
+/// what it is doing.
+pub async fn run(
+    mode: &str,
+    only: Option<&[String]>,
+    progress: &dyn Fn(String),
+) -> Result<Results, String> {
     load_baselines().await?;
     let sizes = if mode == "full" {
         Sizes::FULL
     } else {
         Sizes::QUICK
     };
+    let wants = |id: &str| only.is_none_or(|ids| ids.iter().any(|i| i == id));
     let mut figures = Vec::new();
-    progress("a: batch appends…".into());
-    figures.push(figure_a(sizes).await?);
-    progress("b: single-event appends…".into());
-    figures.extend(figure_b(sizes).await?);
-    progress("c: preparing the log…".into());
-    figures.push(figure_c(sizes, progress).await?);
-    progress("d: folding in wasm…".into());
-    figures.push(figure_d(sizes).await?);
-    progress("e: preparing the long history…".into());
-    figures.push(figure_e(sizes, progress).await?);
-    progress("h: generating long histories…".into());
-    figures.push(figure_h(sizes, progress).await?);
-    progress("i: replaying the long history…".into());
-    figures.push(figure_i(sizes, progress).await?);
-    progress("k: twenty commands at once…".into());
-    figures.push(group::figure_k().await?);
+    if wants("a") {
+        progress("a: batch appends…".into());
+        figures.push(figure_a(sizes).await?);
+    }
+    if wants("b") {
+        progress("b: single-event appends…".into());
+        figures.extend(figure_b(sizes).await?);
+    }
+    if wants("c") {
+        progress("c: preparing the log…".into());
+        figures.push(figure_c(sizes, progress).await?);
+    }
+    if wants("d") {
+        progress("d: folding in wasm…".into());
+        figures.push(figure_d(sizes).await?);
+    }
+    if wants("e") {
+        progress("e: preparing the long history…".into());
+        figures.push(figure_e(sizes, progress).await?);
+    }
+    if wants("h") {
+        progress("h: generating long histories…".into());
+        figures.push(figure_h(sizes, progress).await?);
+    }
+    if wants("i") {
+        progress("i: replaying the long history…".into());
+        figures.push(figure_i(sizes, progress).await?);
+    }
+    if wants("k") {
+        progress("k: twenty commands at once…".into());
+        figures.push(group::figure_k().await?);
+    }
     let results = Results {
         date: String::from(js_sys::Date::new_0().to_iso_string()),
         mode: mode.to_string(),

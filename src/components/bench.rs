@@ -1,6 +1,7 @@
 //! The benchmark page (`/bench`): runs the figures of [`crate::bench`] in this browser and shows
 //! them as a table with their goals, and as JSON for `cargo xtask bench`. `?run=quick` or
-//! `?run=full` starts a run at once; `?seed-lab=N` instead fills an empty lab with N events.
+//! `?run=full` starts a run at once (`&figures=b,k` runs only those); `?seed-lab=N` instead fills
+//! an empty lab with N events.
 //! Also the small "measured in this browser" panel other views show.
 
 use crate::bench::{self, Figure, Results};
@@ -72,7 +73,10 @@ pub fn BenchPage() -> impl IntoView {
         error.set(None);
         spawn_local(async move {
             let progress = move |s: String| status.set(s);
-            match bench::run(mode, &progress).await {
+            // `figures=b,k`: only those (b includes b+).
+            let only: Option<Vec<String>> =
+                query("figures").map(|ids| ids.split(',').map(str::to_owned).collect());
+            match bench::run(mode, only.as_deref(), &progress).await {
                 Ok(found) => {
                     bench::save(&found);
                     publish(&found);
