@@ -235,6 +235,35 @@ async fn a_reset_in_another_tab_refuses_a_state_kept_from_before_it() {
     );
 }
 
+/// The ids of every event in `store`, in order.
+async fn stored_ids(store: &impl EventStore) -> Vec<u64> {
+    let log = store.read_all(0, 100).await.expect("read");
+    log.iter().map(|e| e.event_id).collect()
+}
+
+/// Adds to database `name`, around the store (as buggy code in another tab might), a copy of
+/// event 1's record with `fields` changed, and gives that record and what IndexedDB answered.
+async fn add_copy_of_the_first(
+    name: &str,
+    fields: &[(&str, JsValue)],
+) -> (JsValue, Result<JsValue, String>) {
+    let db = raw_idb(name).await;
+    let tx = db
+        .transaction_with_str_and_mode("events", web_sys::IdbTransactionMode::Readwrite)
+        .expect("transaction");
+    let events = tx.object_store("events").expect("events");
+    let first = settle(&events.get(&JsValue::from_f64(1.0)).expect("get"))
+        .await
+        .expect("read the first record");
+    let copy = Object::assign(&Object::new(), first.unchecked_ref());
+    for (field, value) in fields {
+        Reflect::set(&copy, &(*field).into(), value).expect("set a field");
+    }
+    let answer = settle(&events.add(&copy).expect("add")).await;
+    db.close();
+    (first, answer)
+}
+
 /// An append on a kept state reads only the store's generation and trusts its own last head: when
 /// another tab appended meanwhile (to another stream, then to this one), the event-id key and the
 /// stream index refuse its writes, and it is numbered after the other tab's event, or refused as a
@@ -276,15 +305,8 @@ async fn a_kept_append_still_numbers_after_and_loses_to_another_tabs_events() {
             actual: 3
         })
     );
-    let ids: Vec<u64> = tab_b
-        .read_all(0, 100)
-        .await
-        .expect("read")
-        .iter()
-        .map(|e| e.event_id)
-        .collect();
     assert_eq!(
-        ids,
+        stored_ids(&tab_b).await,
         vec![1, 2, 3, 4],
         "gap-free, and nothing of the refused append"
     );
@@ -310,21 +332,12 @@ async fn a_kept_append_whose_third_write_is_refused_stores_none_of_it() {
     let generation = store.generation().expect("known after an append");
 
     // Event 4, of another stream, written around the store.
-    let db = raw_idb(&name).await;
-    let tx = db
-        .transaction_with_str_and_mode("events", web_sys::IdbTransactionMode::Readwrite)
-        .expect("transaction");
-    let events = tx.object_store("events").expect("events");
-    let first = settle(&events.get(&JsValue::from_f64(1.0)).expect("get"))
-        .await
-        .expect("read the first record");
-    let copy = Object::assign(&Object::new(), &first.unchecked_into());
-    Reflect::set(&copy, &"event_id".into(), &JsValue::from_f64(4.0)).expect("set id");
-    Reflect::set(&copy, &"entity_id".into(), &"elsewhere".into()).expect("set stream");
-    settle(&events.add(&copy).expect("add"))
-        .await
-        .expect("the record around the store");
-    db.close();
+    let fields = [
+        ("event_id", JsValue::from_f64(4.0)),
+        ("entity_id", "elsewhere".into()),
+    ];
+    let (_, answer) = add_copy_of_the_first(&name, &fields).await;
+    answer.expect("the record around the store");
 
     let stored = store
         .append(
@@ -339,15 +352,8 @@ async fn a_kept_append_whose_third_write_is_refused_stores_none_of_it() {
         .expect("the kept append, made again after the head");
     let placed: Vec<(u64, u64)> = stored.iter().map(|e| (e.event_id, e.version)).collect();
     assert_eq!(placed, vec![(5, 2), (6, 3), (7, 4)]);
-    let ids: Vec<u64> = store
-        .read_all(0, 100)
-        .await
-        .expect("read")
-        .iter()
-        .map(|e| e.event_id)
-        .collect();
     assert_eq!(
-        ids,
+        stored_ids(&store).await,
         vec![1, 4, 5, 6, 7],
         "nothing of the refused try (ids 2 and 3) stayed"
     );
@@ -367,24 +373,14 @@ async fn the_stream_index_refuses_a_second_event_with_the_same_version() {
         .expect("append");
 
     // Go around the store, as buggy code in another tab might: a new event id, the same version.
-    let db = raw_idb(&name).await;
-    let tx = db
-        .transaction_with_str_and_mode("events", web_sys::IdbTransactionMode::Readwrite)
-        .expect("transaction");
-    let events = tx.object_store("events").expect("events");
-    let first = settle(&events.get(&JsValue::from_f64(1.0)).expect("get"))
-        .await
-        .expect("read the first record");
+    let (first, refused) =
+        add_copy_of_the_first(&name, &[("event_id", JsValue::from_f64(2.0))]).await;
     assert_eq!(
         Reflect::get(&first, &"event_data".into()).expect("field"),
         JsValue::from_str(&stored[0].event_data),
         "records are plain objects with the envelope's fields"
     );
-    let copy = Object::assign(&Object::new(), &first.unchecked_into());
-    Reflect::set(&copy, &"event_id".into(), &JsValue::from_f64(2.0)).expect("set");
-    let refused = settle(&events.add(&copy).expect("add")).await;
     assert_eq!(refused, Err("ConstraintError".to_string()));
-    db.close();
 
     assert_eq!(store.head().await, Ok(1));
     assert_eq!(versions(&store, &order("a")).await, vec![1]);
