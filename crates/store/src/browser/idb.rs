@@ -1008,22 +1008,16 @@ fn upgrade_schema(request: &IdbOpenDbRequest, old_version: f64) -> Result<(), Js
         create_version_1(&db)?;
     }
     if old_version < 2.0 {
-        let snapshots = IdbObjectStoreParameters::new();
-        let key: Array = ["entity_type", "entity_id"]
-            .iter()
-            .map(|c| JsValue::from_str(c))
-            .collect();
-        snapshots.set_key_path(&key);
-        db.create_object_store_with_optional_parameters(SNAPSHOTS, &snapshots)?;
+        db.create_object_store_with_optional_parameters(
+            SNAPSHOTS,
+            &compound_key(&["entity_type", "entity_id"]),
+        )?;
     }
     if old_version < 3.0 {
-        let parts = IdbObjectStoreParameters::new();
-        let key: Array = ["subscriber", "map", "key"]
-            .iter()
-            .map(|c| JsValue::from_str(c))
-            .collect();
-        parts.set_key_path(&key);
-        db.create_object_store_with_optional_parameters(PARTS, &parts)?;
+        db.create_object_store_with_optional_parameters(
+            PARTS,
+            &compound_key(&["subscriber", "map", "key"]),
+        )?;
     }
     if old_version < 4.0 {
         // Out-of-line keys: a record is a bare value under its name.
@@ -1033,6 +1027,14 @@ fn upgrade_schema(request: &IdbOpenDbRequest, old_version: f64) -> Result<(), Js
 }
 
 /// Version 1: the events with their unique stream index, and the checkpoints.
+/// An object store's parameters keyed by the array of `columns`.
+fn compound_key(columns: &[&str]) -> IdbObjectStoreParameters {
+    let parameters = IdbObjectStoreParameters::new();
+    let key: Array = columns.iter().map(|c| JsValue::from_str(c)).collect();
+    parameters.set_key_path(&key);
+    parameters
+}
+
 fn create_version_1(db: &IdbDatabase) -> Result<(), JsValue> {
     let events = IdbObjectStoreParameters::new();
     events.set_key_path(&JsValue::from_str("event_id"));
