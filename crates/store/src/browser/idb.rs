@@ -32,7 +32,10 @@ use serde::Serialize;
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Display;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
+use std::task::{Context, Poll};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -107,6 +110,8 @@ struct Shared {
     queue: RefCell<Queue>,
     /// How many readwrite transactions this handle's appends have used.
     append_transactions: Cell<u64>,
+    /// The stores an append's transaction spans, as the list the browser takes (made once).
+    append_stores: Array,
     /// The readonly transaction reads share while it is active (see [`Shared::read`]).
     reads: RefCell<Option<IdbTransaction>>,
     /// Counts the shared read transactions made, so a late event of an earlier one is told apart.
@@ -132,6 +137,16 @@ enum Unread {
     Refused(Vec<NewEvent>),
     /// Nothing stored, for a reason reading would not change.
     Failed(StoreError),
+}
+
+/// What an append's guarded write did (see [`Shared::write_guarded`]).
+enum Guarded {
+    /// Committed: every record is stored.
+    Committed,
+    /// Nothing stored: the generation read (this value, as stored) was not the one guessed.
+    Moved(JsValue),
+    /// Nothing stored: the transaction stopped with this error (a refused add among them).
+    Stopped(Failure),
 }
 
 /// One member's outcome in a group: its stored envelopes, or why nothing of it was stored.
@@ -169,12 +184,29 @@ fn next_group(shared: &Rc<Shared>) {
     let shared = Rc::clone(shared);
     wasm_bindgen_futures::spawn_local(async move {
         let _next = NextTurn(Rc::clone(&shared));
-        // One microtask first: appends made at this same moment (by tasks woken just before this
-        // one) join the group.
-        let _ = JsFuture::from(Promise::resolve(&JsValue::UNDEFINED)).await;
+        // One turn of the task queue first: appends made at this same moment (by tasks woken
+        // just before or after this one) join the group.
+        YieldOnce(false).await;
         let group = std::mem::take(&mut shared.queue.borrow_mut().waiting);
         shared.commit_group(group).await;
     });
+}
+
+/// A future that is pending once, asking to be polled again at once: the task goes to the back of
+/// the queue, after the tasks woken at the same moment.
+struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            return Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
 }
 
 impl IndexedDbStore {
@@ -245,6 +277,10 @@ impl IndexedDbStore {
                 closed,
                 queue: RefCell::default(),
                 append_transactions: Cell::new(0),
+                append_stores: [EVENTS, META]
+                    .iter()
+                    .map(|s| JsValue::from_str(s))
+                    .collect(),
                 reads: RefCell::new(None),
                 read_generation: Cell::new(0),
                 reads_pending: Cell::new(0),
@@ -455,15 +491,38 @@ impl Shared {
         stores: &[&str],
         mode: IdbTransactionMode,
     ) -> Result<IdbTransaction, StoreError> {
-        if let Some(by) = self.closed.get() {
-            return Err(StoreError::Unavailable(format!(
+        let names: Array = stores.iter().map(|s| JsValue::from_str(s)).collect();
+        self.transaction_on(&names, mode)
+    }
+
+    /// A readwrite transaction for an append (the events and the generation), counted.
+    fn append_transaction(&self) -> Result<IdbTransaction, StoreError> {
+        let tx = self.transaction_on(&self.append_stores, IdbTransactionMode::Readwrite)?;
+        self.append_transactions
+            .set(self.append_transactions.get() + 1);
+        Ok(tx)
+    }
+
+    /// An error saying what closed the connection, once it was closed from outside.
+    fn check_open(&self) -> Result<(), StoreError> {
+        match self.closed.get() {
+            Some(by) => Err(StoreError::Unavailable(format!(
                 "{} Reload the page to open it again.",
                 by.sentence()
-            )));
+            ))),
+            None => Ok(()),
         }
-        let names: Array = stores.iter().map(|s| JsValue::from_str(s)).collect();
+    }
+
+    /// A transaction over the stores `names` lists.
+    fn transaction_on(
+        &self,
+        names: &Array,
+        mode: IdbTransactionMode,
+    ) -> Result<IdbTransaction, StoreError> {
+        self.check_open()?;
         self.db
-            .transaction_with_str_sequence_and_mode(&names, mode)
+            .transaction_with_str_sequence_and_mode(names, mode)
             .map_err(|e| Failure::from_js(&e).into_store_error("starting a transaction"))
     }
 
@@ -512,8 +571,7 @@ impl Shared {
         }
         let mut guess = self.head_hint.get().zip(expected.version());
         let (done, stored) = loop {
-            let tx = self.transaction(&[EVENTS, META], IdbTransactionMode::Readwrite)?;
-            self.count_append_transaction();
+            let tx = self.append_transaction()?;
             let done = Completion::new(&tx);
             let last_version = last_version_request(&tx, stream)?;
             let last_event = last_event_request(&tx)?;
@@ -609,41 +667,57 @@ impl Shared {
         generation: Generation,
         events: Vec<NewEvent>,
     ) -> Unread {
-        let tx = match self.transaction(&[EVENTS, META], IdbTransactionMode::Readwrite) {
-            Ok(tx) => tx,
-            Err(error) => return Unread::Failed(error),
-        };
-        self.count_append_transaction();
-        let done = Completion::new(&tx);
         let stored = number_batch(stream, head, version, events);
-        let issued = generation_request(&tx).and_then(|read| {
-            add_all(&tx, &stored)?;
-            Ok(read)
-        });
         let back = |stored: Vec<EventEnvelope>| stored.into_iter().map(NewEvent::from).collect();
-        let read = match issued {
-            Ok(read) => read,
-            Err(error) => return Unread::Failed(error),
-        };
-        let now = match read
-            .outcome()
-            .await
-            .map_err(reading)
-            .and_then(generation_of)
+        let records = match stored
+            .iter()
+            .map(event_record)
+            .collect::<Result<Array, _>>()
         {
-            Ok(now) => now,
+            Ok(records) => records,
             Err(error) => return Unread::Failed(error),
         };
-        if now != generation {
-            let _ = tx.abort();
-            self.learn_generation(now);
-            return Unread::Refused(back(stored));
+        match self.write_guarded(generation, &records).await {
+            Ok(Guarded::Committed) => Unread::Stored(stored),
+            Ok(Guarded::Moved(now)) => match generation_of(now) {
+                Ok(now) => {
+                    self.learn_generation(now);
+                    Unread::Refused(back(stored))
+                }
+                Err(error) => Unread::Failed(error),
+            },
+            Ok(Guarded::Stopped(f)) if f.name == "ConstraintError" => Unread::Refused(back(stored)),
+            Ok(Guarded::Stopped(f)) => Unread::Failed(f.into_store_error("storing the events")),
+            Err(error) => Unread::Failed(error),
         }
-        match done.outcome().await {
-            Ok(()) => Unread::Stored(stored),
-            Err(f) if f.name == "ConstraintError" => Unread::Refused(back(stored)),
-            Err(f) => Unread::Failed(f.into_store_error("storing the events")),
-        }
+    }
+
+    /// Adds `records` in an append's transaction that also reads the generation, aborted (nothing
+    /// stored) when the generation is not `generation`: see `appendGuarded` in `records.js`. An
+    /// error when the transaction could not be started (a connection closed from outside).
+    async fn write_guarded(
+        &self,
+        generation: Generation,
+        records: &Array,
+    ) -> Result<Guarded, StoreError> {
+        self.check_open()?;
+        self.append_transactions
+            .set(self.append_transactions.get() + 1);
+        let written = JsFuture::from(append_guarded(
+            &self.db,
+            &self.append_stores,
+            GENERATION,
+            generation.0 as f64,
+            records,
+        ))
+        .await;
+        Ok(match written {
+            Ok(written) if written.as_bool() == Some(true) => Guarded::Committed,
+            Ok(moved) => Guarded::Moved(
+                js_sys::Reflect::get(&moved, &JsValue::from_str("now")).unwrap_or_default(),
+            ),
+            Err(e) => Guarded::Stopped(Failure::from_js(&e)),
+        })
     }
 
     /// Takes the generation an append read: a head guessed in another generation says nothing.
@@ -756,11 +830,6 @@ impl Shared {
         Ok(pending)
     }
 
-    fn count_append_transaction(&self) {
-        self.append_transactions
-            .set(self.append_transactions.get() + 1);
-    }
-
     /// Commits the appends that waited, in the order they were made, and answers each.
     async fn commit_group(&self, group: Vec<Waiting>) {
         let group = if group.len() > 1 {
@@ -790,7 +859,7 @@ impl Shared {
             Ok(outcomes) => outcomes,
             Err(_) => return Err(group),
         };
-        // The other tabs hear the whole transaction in one post, before any member is answered.
+        // The other tabs are told of the whole transaction in one post.
         let mut changes = Vec::new();
         for (waiting, outcome) in group.iter().zip(&outcomes) {
             if let Ok(stored) = outcome {
@@ -844,8 +913,7 @@ impl Shared {
                 .await;
         }
         loop {
-            let tx = self.transaction(&[EVENTS, META], IdbTransactionMode::Readwrite)?;
-            self.count_append_transaction();
+            let tx = self.append_transaction()?;
             let done = Completion::new(&tx);
             // Every read is issued before any is awaited: one round trip for all of them.
             let reads = streams
@@ -914,25 +982,23 @@ impl Shared {
         head: u64,
         generation: Generation,
     ) -> Result<Vec<Appended>, StoreError> {
-        let tx = self.transaction(&[EVENTS, META], IdbTransactionMode::Readwrite)?;
-        self.count_append_transaction();
-        let done = Completion::new(&tx);
-        let read = generation_request(&tx)?;
         let planned = plan_group(group, slots, versions, head, Some(generation));
-        issue_group(&tx, &planned)?;
-        let now = generation_of(read.outcome().await.map_err(reading)?)?;
-        if now != generation {
-            let _ = tx.abort();
-            self.learn_generation(now);
-            return Err(StoreError::Unavailable("the store was reset".into()));
+        let records: Array = planned
+            .iter()
+            .flatten()
+            .flat_map(|(_, records)| records)
+            .collect();
+        match self.write_guarded(generation, &records).await? {
+            Guarded::Committed => Ok(planned
+                .into_iter()
+                .map(|p| p.map(|(stored, _)| stored))
+                .collect()),
+            Guarded::Moved(now) => {
+                self.learn_generation(generation_of(now)?);
+                Err(StoreError::Unavailable("the store was reset".into()))
+            }
+            Guarded::Stopped(f) => Err(f.into_store_error("storing the events")),
         }
-        done.outcome()
-            .await
-            .map_err(|f| f.into_store_error("storing the events"))?;
-        Ok(planned
-            .into_iter()
-            .map(|p| p.map(|(stored, _)| stored))
-            .collect())
     }
 }
 
@@ -1594,6 +1660,16 @@ extern "C" {
     /// A document record of a view saved in parts.
     #[wasm_bindgen(js_name = partRecord)]
     fn part_record(subscriber: &str, map: &str, key: &str, json: &str) -> JsValue;
+
+    /// The guarded write of an append (see [`Shared::write_guarded`]).
+    #[wasm_bindgen(js_name = appendGuarded)]
+    fn append_guarded(
+        db: &IdbDatabase,
+        stores: &Array,
+        meta_key: &str,
+        generation: f64,
+        records: &Array,
+    ) -> Promise;
 
     /// A plain record with the envelope's fields (see [`event_record`]).
     #[wasm_bindgen(js_name = eventRecord)]

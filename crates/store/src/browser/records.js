@@ -89,3 +89,33 @@ export function packParts(records) {
 export function partRecord(subscriber, map, key, json) {
   return { subscriber, map, key, json };
 }
+
+// An append that reads nothing but the store's generation (see `Shared::append_unread` in idb.rs),
+// in one call: a readwrite transaction over `stores` (the events, then the store holding the
+// generation), the read of the generation's `key`, then an add of every record. When the generation read is not `generation`, the transaction is aborted before
+// anything is kept. The promise resolves with `true` once the transaction has committed, or with
+// `{ now }`, the value read, when the generation was another (nothing stored); it rejects with the
+// error that stopped the transaction otherwise (a refused add among them: nothing stored either).
+// Kept in JavaScript so the common command costs one call and one wait, not a dozen crossings.
+export function appendGuarded(db, stores, key, generation, records) {
+  return new Promise((resolve, reject) => {
+    const tx = db.transaction(stores, 'readwrite');
+    tx.oncomplete = () => resolve(true);
+    tx.onabort = () => reject(tx.error ?? new DOMException('the transaction was aborted', 'AbortError'));
+    const read = tx.objectStore(stores[1]).get(key);
+    read.onsuccess = () => {
+      const now = read.result === undefined ? 0 : read.result;
+      if (now !== generation) {
+        tx.abort();
+        resolve({ now: read.result });
+      }
+    };
+    const events = tx.objectStore(stores[0]);
+    try {
+      for (const record of records) events.add(record);
+    } catch (e) {
+      tx.abort();
+      reject(e);
+    }
+  });
+}
