@@ -1108,6 +1108,60 @@ async fn another_tab_hears_every_append_of_a_group_commit() {
     assert_eq!(*heard.heads.borrow(), vec![1, 2, 3, 4, 5]);
 }
 
+/// Appends made one after another, quicker than a handle posts to the channel, reach the other
+/// handle all, in order, once each; so does the append of a handle dropped right after it.
+#[wasm_bindgen_test]
+async fn appends_made_in_a_burst_are_heard_all_in_order_once() {
+    let name = fresh_name("broadcast-burst");
+    let (a, _) = open_browser_store(&name).await;
+    let b = a.open_again(&name).await.expect("second handle");
+    let heard = Heard::listen_to(&b);
+    let stream = order("burst");
+    for version in 0..8 {
+        a.append(
+            &stream,
+            ExpectedVersion::after(version),
+            vec![new_event("OrderCreated", version + 1)],
+        )
+        .await
+        .expect("append");
+    }
+    assert!(
+        eventually(|| heard.heads.borrow().len() == 8).await,
+        "b heard {:?}",
+        heard.heads.borrow()
+    );
+    assert_eq!(*heard.heads.borrow(), (1..=8).collect::<Vec<u64>>());
+    let heads: Vec<u64> = heard
+        .changes
+        .borrow()
+        .iter()
+        .map(|change| match change {
+            Change::Appended { head, .. } => *head,
+            other => panic!("b heard {other:?}"),
+        })
+        .collect();
+    assert_eq!(heads, (1..=8).collect::<Vec<u64>>());
+
+    let c = a.open_again(&name).await.expect("third handle");
+    c.append(
+        &order("last"),
+        ExpectedVersion::NoStream,
+        vec![new_event("OrderCreated", 9)],
+    )
+    .await
+    .expect("append");
+    drop(c);
+    assert!(
+        eventually(|| heard.heads.borrow().len() == 9).await,
+        "b never heard the dropped handle's append: {:?}",
+        heard.heads.borrow()
+    );
+    sleep(200).await;
+    assert_eq!(*heard.heads.borrow(), (1..=9).collect::<Vec<u64>>());
+    assert_eq!(heard.changes.borrow().len(), 9);
+}
+
 #[wasm_bindgen_test]
 async fn two_indexed_db_handles_hear_each_others_writes() {
     let name = fresh_name("idb-broadcast");

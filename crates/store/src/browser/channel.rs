@@ -8,11 +8,12 @@
 //! appends once, from its own notifier; the message also carries the sender's id, which is checked
 //! anyway. A browser without `BroadcastChannel` gets no notification and no error.
 //!
-//! A post costs the page more than a small write does (tens of microseconds in Chromium), so the
-//! changes of writes committed close together share one: a write that comes at least
-//! [`GATHER_MS`] after the last post is posted at once; one that comes sooner waits, with those
-//! after it, for a timer that posts them all at most [`GATHER_MS`] after the last post (or for
-//! the next write after that moment, whichever comes first). The order of the changes is kept.
+//! A post costs the page more than a small write does (tens of microseconds in Chromium), so it is
+//! made after the write's caller has its answer, and the changes of writes committed close
+//! together share one: a write that comes at least [`GATHER_MS`] after the last post is posted in
+//! a microtask queued behind the caller's; one that comes sooner waits, with those after it, for
+//! a timer that posts them all [`GATHER_MS`] after the last post (or for the first write after
+//! that moment). The order of the changes is kept.
 
 use super::global_property;
 use crate::notify::{Change, ChangeListener, Notifier};
@@ -48,9 +49,9 @@ pub(super) struct Channel {
     listeners: Rc<RefCell<Vec<ChangeListener>>>,
     /// The changes committed and not posted yet, and when the last post was made.
     outbox: Rc<Outbox>,
-    /// Posts the outbox when the timer set for it fires; `None` without `setTimeout` (then every
+    /// What posts the outbox later; `None` without `setTimeout` and `queueMicrotask` (then every
     /// change is posted at once).
-    timer: Option<Timer>,
+    later: Option<Later>,
     _on_message: Option<Closure<dyn FnMut(MessageEvent)>>,
 }
 
@@ -62,12 +63,18 @@ struct Outbox {
     posted_at: Cell<f64>,
     /// A timer is set to post the outbox.
     timer_set: Cell<bool>,
+    /// A microtask is queued to post the outbox.
+    queued: Cell<bool>,
 }
 
-/// `setTimeout` and the callback it is given, made once.
-struct Timer {
+/// The browser's `setTimeout` and `queueMicrotask`, and the callbacks given to them, made once.
+/// The callbacks are owned by JavaScript, so one called after the handle is gone (a timer still
+/// set) finds an empty outbox instead of a dropped closure.
+struct Later {
     set_timeout: js_sys::Function,
-    on_timer: Closure<dyn FnMut()>,
+    queue_microtask: js_sys::Function,
+    on_timer: js_sys::Function,
+    on_microtask: js_sys::Function,
 }
 
 impl Channel {
@@ -91,7 +98,7 @@ impl Channel {
                 id,
                 listeners,
                 outbox,
-                timer: None,
+                later: None,
                 _on_message: None,
             };
         };
@@ -118,26 +125,13 @@ impl Channel {
             }
         });
         channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        let timer = global_property::<js_sys::Function>("setTimeout")
-            .ok()
-            .map(|set_timeout| Timer {
-                set_timeout,
-                on_timer: Closure::<dyn FnMut()>::new({
-                    let channel = channel.clone();
-                    let id = id.clone();
-                    let outbox = Rc::clone(&outbox);
-                    move || {
-                        outbox.timer_set.set(false);
-                        outbox.post(&channel, &id);
-                    }
-                }),
-            });
+        let later = Later::open(&channel, &id, &outbox);
         Self {
             channel: Some(channel),
             id,
             listeners,
             outbox,
-            timer,
+            later,
             _on_message: Some(on_message),
         }
     }
@@ -148,9 +142,9 @@ impl Channel {
         self.post_all(vec![change]);
     }
 
-    /// Tells the other handles every change one transaction committed: at once, or with the
-    /// changes of the writes that follow within [`GATHER_MS`] of the last post (see the module's
-    /// introduction).
+    /// Tells the other handles every change one transaction committed, once the caller has its
+    /// answer, with the changes of the writes that follow within [`GATHER_MS`] of the last post
+    /// (see the module's introduction).
     pub(super) fn post_all(&self, changes: Vec<Change>) {
         let Some(channel) = &self.channel else {
             return;
@@ -159,24 +153,27 @@ impl Channel {
             return;
         }
         self.outbox.changes.borrow_mut().extend(changes);
+        let Some(later) = &self.later else {
+            return self.outbox.post(channel, &self.id);
+        };
         let since = js_sys::Date::now() - self.outbox.posted_at.get();
-        match &self.timer {
-            // A clock set back counts as long ago.
-            Some(timer) if (0.0..GATHER_MS).contains(&since) => {
-                if !self.outbox.timer_set.replace(true) {
-                    let delay = JsValue::from_f64(GATHER_MS - since);
-                    let set = timer.set_timeout.call2(
-                        &JsValue::NULL,
-                        timer.on_timer.as_ref().unchecked_ref(),
-                        &delay,
-                    );
-                    if set.is_err() {
-                        self.outbox.timer_set.set(false);
-                        self.outbox.post(channel, &self.id);
-                    }
-                }
-            }
-            _ => self.outbox.post(channel, &self.id),
+        // A clock set back counts as long ago.
+        let gathering = (0.0..GATHER_MS).contains(&since);
+        let flag = match gathering {
+            true => &self.outbox.timer_set,
+            false => &self.outbox.queued,
+        };
+        if flag.replace(true) {
+            // A post is on its way and takes these changes too.
+            return;
+        }
+        let scheduled = match gathering {
+            true => later.timer(GATHER_MS - since),
+            false => later.microtask(),
+        };
+        if scheduled.is_err() {
+            flag.set(false);
+            self.outbox.post(channel, &self.id);
         }
     }
 
@@ -221,6 +218,39 @@ impl Outbox {
         if let Ok(text) = serde_json::to_string(&message) {
             let _ = channel.post_message(&JsValue::from_str(&text));
         }
+    }
+}
+
+impl Later {
+    /// `None` in a browser without `setTimeout` or `queueMicrotask`.
+    fn open(channel: &BroadcastChannel, id: &str, outbox: &Rc<Outbox>) -> Option<Self> {
+        let posting = |flag: fn(&Outbox) -> &Cell<bool>| {
+            let (channel, id, outbox) = (channel.clone(), id.to_owned(), Rc::clone(outbox));
+            Closure::<dyn FnMut()>::new(move || {
+                flag(&outbox).set(false);
+                outbox.post(&channel, &id);
+            })
+            .into_js_value()
+            .unchecked_into::<js_sys::Function>()
+        };
+        Some(Self {
+            set_timeout: global_property("setTimeout").ok()?,
+            queue_microtask: global_property("queueMicrotask").ok()?,
+            on_timer: posting(|outbox| &outbox.timer_set),
+            on_microtask: posting(|outbox| &outbox.queued),
+        })
+    }
+
+    /// Sets the timer that posts the outbox in `delay_ms`.
+    fn timer(&self, delay_ms: f64) -> Result<JsValue, JsValue> {
+        self.set_timeout
+            .call2(&JsValue::NULL, &self.on_timer, &JsValue::from_f64(delay_ms))
+    }
+
+    /// Queues the microtask that posts the outbox.
+    fn microtask(&self) -> Result<JsValue, JsValue> {
+        self.queue_microtask
+            .call1(&JsValue::NULL, &self.on_microtask)
     }
 }
 

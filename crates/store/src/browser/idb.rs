@@ -539,7 +539,8 @@ impl Shared {
         cursor_version(last.outcome().await.map_err(reading)?)
     }
 
-    /// One append in a readwrite transaction of its own.
+    /// One append in a readwrite transaction of its own; the caller settles what it stored (see
+    /// [`Shared::settled`]).
     async fn append_alone(
         &self,
         stream: &StreamId,
@@ -564,7 +565,7 @@ impl Shared {
                 .append_unread(stream, head, version, generation, events)
                 .await
             {
-                Unread::Stored(stored) => return Ok(self.appended(stream, stored)),
+                Unread::Stored(stored) => return Ok(stored),
                 Unread::Refused(back) => events = back,
                 Unread::Failed(error) => return Err(error),
             }
@@ -625,7 +626,7 @@ impl Shared {
             }
             Err(f) => return Err(f.into_store_error("storing the events")),
         }
-        Ok(self.appended(stream, stored))
+        Ok(stored)
     }
 
     /// Whether an append to `stream` stating `expected` may read nothing but the generation: the
@@ -727,15 +728,6 @@ impl Shared {
             self.seen.borrow_mut().clear();
         }
         self.generation.set(Some(generation));
-    }
-
-    /// Tells what an append stored (its own listeners, other handles) and keeps its head as the
-    /// next append's guess.
-    fn appended(&self, stream: &StreamId, stored: Vec<EventEnvelope>) -> Vec<EventEnvelope> {
-        if let Some(change) = self.settled(stream, &stored) {
-            self.channel.post(change);
-        }
-        stored
     }
 
     /// Keeps what an append stored as the next append's guess (its head, its stream's version),
@@ -846,8 +838,14 @@ impl Shared {
             let outcome = self
                 .append_alone(&waiting.stream, waiting.expected, waiting.events)
                 .await;
-            // A caller that stopped waiting needs no answer.
+            let change = match &outcome {
+                Ok(stored) => self.settled(&waiting.stream, stored),
+                Err(_) => None,
+            };
+            // A caller that stopped waiting needs no answer. The other tabs are told after the
+            // caller is answered (see `Channel::post_all`).
             let _ = waiting.reply.send(outcome);
+            self.channel.post_all(change.into_iter().collect());
         }
     }
 
@@ -859,17 +857,18 @@ impl Shared {
             Ok(outcomes) => outcomes,
             Err(_) => return Err(group),
         };
-        // The other tabs are told of the whole transaction in one post.
         let mut changes = Vec::new();
         for (waiting, outcome) in group.iter().zip(&outcomes) {
             if let Ok(stored) = outcome {
                 changes.extend(self.settled(&waiting.stream, stored));
             }
         }
-        self.channel.post_all(changes);
         for (waiting, outcome) in group.into_iter().zip(outcomes) {
             let _ = waiting.reply.send(outcome);
         }
+        // The other tabs are told of the whole transaction in one post, after its members are
+        // answered.
+        self.channel.post_all(changes);
         Ok(())
     }
 
