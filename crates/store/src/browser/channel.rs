@@ -29,8 +29,8 @@ use web_sys::{BroadcastChannel, MessageEvent};
 /// pays for a fraction of a post each.
 const GATHER_MS: f64 = 4.0;
 
-/// What travels on the channel, as JSON text: the changes one write committed (one for most
-/// writes, one per member of a group commit), so a transaction costs one post whatever it holds.
+/// What travels on the channel, as JSON text: the changes of the writes committed since the last
+/// post (one per append, one per member of a group commit), in the order they were committed.
 /// The changes are a field of their own, not flattened into the message: reading a flattened
 /// field buffers the whole message first, and that code would be in the app's first download.
 #[derive(Serialize, Deserialize)]
