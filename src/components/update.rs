@@ -1,6 +1,7 @@
-//! Offline after one visit: once the lab is ready, the page registers the service worker that
-//! `cargo xtask build` wrote (`sw.js`, which caches the whole build) and links the web app manifest;
-//! when a new version has been cached it says so, with a button that brings it in.
+//! Offline after one visit: once the lab is ready (on any page but the benchmark's), the page
+//! registers the service worker that `cargo xtask build` wrote (`sw.js`, which caches the whole
+//! build) and links the web app manifest; when a new version has been cached it says so, with a
+//! button that brings it in.
 //!
 //! Registering only after the lab is ready (with code fetched then, see `crate::lazy`) keeps the
 //! first visit's download before the first command what it was: the worker caches the build in
@@ -20,11 +21,14 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{RegistrationOptions, ServiceWorkerContainer, ServiceWorkerRegistration};
 
+use crate::address::Address;
 use crate::lab::Lab;
 
 /// The worker's and the manifest's files, next to index.html (see `xtask/src/offline.rs`).
 const WORKER: &str = "sw.js";
 const MANIFEST: &str = "manifest.webmanifest";
+/// The benchmark page's path, where the worker is not registered.
+const BENCH: &str = "/bench";
 /// What the page tells a waiting worker to make it take over.
 const SKIP_WAITING: &str = "skip-waiting";
 
@@ -44,13 +48,17 @@ pub enum Offer {
 #[component]
 pub fn UpdateBanner() -> impl IntoView {
     let lab = expect_context::<Lab>();
+    let address = expect_context::<Address>();
     let offer = RwSignal::new(Offer::Nothing);
     let registration = StoredValue::new_local(None::<ServiceWorkerRegistration>);
     // Set when the learner pressed the button here, so only that reloads the page.
     let asked = StoredValue::new(false);
     let started = StoredValue::new(false);
     Effect::new(move |_| {
-        if !lab.ready.get() || started.get_value() {
+        // Not on the benchmark page: the worker's caching of the whole build (hundreds of files
+        // written in the background) slowed the writes measured there, ours most. It registers
+        // when the learner goes to another page.
+        if !lab.ready.get() || started.get_value() || address.is_at(BENCH, true) {
             return;
         }
         started.set_value(true);
