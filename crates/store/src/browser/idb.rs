@@ -143,8 +143,9 @@ enum Unread {
 enum Guarded {
     /// Committed: every record is stored.
     Committed,
-    /// Nothing stored: the generation read (this value, as stored) was not the one guessed.
-    Moved(JsValue),
+    /// Nothing stored: the store's generation was another (now learned, see
+    /// [`Shared::learn_generation`]).
+    Moved,
     /// Nothing stored: the transaction stopped with this error (a refused add among them).
     Stopped(Failure),
 }
@@ -498,9 +499,13 @@ impl Shared {
     /// A readwrite transaction for an append (the events and the generation), counted.
     fn append_transaction(&self) -> Result<IdbTransaction, StoreError> {
         let tx = self.transaction_on(&self.append_stores, IdbTransactionMode::Readwrite)?;
+        self.count_append_transaction();
+        Ok(tx)
+    }
+
+    fn count_append_transaction(&self) {
         self.append_transactions
             .set(self.append_transactions.get() + 1);
-        Ok(tx)
     }
 
     /// An error saying what closed the connection, once it was closed from outside.
@@ -680,13 +685,7 @@ impl Shared {
         };
         match self.write_guarded(generation, &records).await {
             Ok(Guarded::Committed) => Unread::Stored(stored),
-            Ok(Guarded::Moved(now)) => match generation_of(now) {
-                Ok(now) => {
-                    self.learn_generation(now);
-                    Unread::Refused(back(stored))
-                }
-                Err(error) => Unread::Failed(error),
-            },
+            Ok(Guarded::Moved) => Unread::Refused(back(stored)),
             Ok(Guarded::Stopped(f)) if f.name == "ConstraintError" => Unread::Refused(back(stored)),
             Ok(Guarded::Stopped(f)) => Unread::Failed(f.into_store_error("storing the events")),
             Err(error) => Unread::Failed(error),
@@ -694,16 +693,16 @@ impl Shared {
     }
 
     /// Adds `records` in an append's transaction that also reads the generation, aborted (nothing
-    /// stored) when the generation is not `generation`: see `appendGuarded` in `records.js`. An
-    /// error when the transaction could not be started (a connection closed from outside).
+    /// stored) when the generation is not `generation` (the one read is then learned): see
+    /// `appendGuarded` in `records.js`. An error when the transaction could not be started (a
+    /// connection closed from outside) or the generation read is not a whole number.
     async fn write_guarded(
         &self,
         generation: Generation,
         records: &Array,
     ) -> Result<Guarded, StoreError> {
         self.check_open()?;
-        self.append_transactions
-            .set(self.append_transactions.get() + 1);
+        self.count_append_transaction();
         let written = JsFuture::from(append_guarded(
             &self.db,
             &self.append_stores,
@@ -714,9 +713,11 @@ impl Shared {
         .await;
         Ok(match written {
             Ok(written) if written.as_bool() == Some(true) => Guarded::Committed,
-            Ok(moved) => Guarded::Moved(
-                js_sys::Reflect::get(&moved, &JsValue::from_str("now")).unwrap_or_default(),
-            ),
+            Ok(moved) => {
+                let now = js_sys::Reflect::get(&moved, &JsValue::from_str("now"));
+                self.learn_generation(generation_of(now.unwrap_or_default())?);
+                Guarded::Moved
+            }
             Err(e) => Guarded::Stopped(Failure::from_js(&e)),
         })
     }
@@ -992,10 +993,7 @@ impl Shared {
                 .into_iter()
                 .map(|p| p.map(|(stored, _)| stored))
                 .collect()),
-            Guarded::Moved(now) => {
-                self.learn_generation(generation_of(now)?);
-                Err(StoreError::Unavailable("the store was reset".into()))
-            }
+            Guarded::Moved => Err(StoreError::Unavailable("the store was reset".into())),
             Guarded::Stopped(f) => Err(f.into_store_error("storing the events")),
         }
     }
