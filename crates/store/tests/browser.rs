@@ -324,6 +324,13 @@ async fn a_kept_append_still_numbers_after_and_loses_to_another_tabs_events() {
 async fn a_kept_append_whose_third_write_is_refused_stores_none_of_it() {
     let name = fresh_name("idb-commit");
     let store = IndexedDbStore::open(&name).await.expect("open");
+    // In Chromium the append below commits early (`commit()` once the generation is confirmed),
+    // so this test also checks that the refused third write still aborts the whole transaction.
+    assert_eq!(
+        store.commits_early(),
+        in_chromium(),
+        "the early commit is used in Chromium, and only there"
+    );
     let mine = order("mine");
     store
         .append(&mine, ExpectedVersion::NoStream, vec![new_event("A", 1)])
@@ -1778,4 +1785,15 @@ async fn the_integrity_check_waits_at_its_pace_before_each_page() {
     assert_eq!(paced.get(), 5);
     let report = report.expect("checked");
     assert_eq!(events_read(&report), long);
+}
+
+/// Whether these tests run in Chromium (whose user agent names Chrome; Firefox's and WebKit's do
+/// not).
+fn in_chromium() -> bool {
+    let agent = Reflect::get(&js_sys::global(), &"navigator".into())
+        .and_then(|navigator| Reflect::get(&navigator, &"userAgent".into()))
+        .ok()
+        .and_then(|agent| agent.as_string())
+        .unwrap_or_default();
+    agent.contains("Chrome/")
 }

@@ -112,6 +112,9 @@ struct Shared {
     append_transactions: Cell<u64>,
     /// The stores an append's transaction spans, as the list the browser takes (made once).
     append_stores: Array,
+    /// Whether an append that reads only the generation tells its transaction to commit as soon
+    /// as the generation is confirmed (see `earlyCommitIsSafe` in `records.js`).
+    commit_early: bool,
     /// The readonly transaction reads share while it is active (see [`Shared::read`]).
     reads: RefCell<Option<IdbTransaction>>,
     /// Counts the shared read transactions made, so a late event of an earlier one is told apart.
@@ -265,6 +268,10 @@ impl IndexedDbStore {
             close_with(ClosedBy::Browser)
         });
         db.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        // Shown by this browser on this database, not assumed: see `earlyCommitIsSafe`.
+        let commit_early = JsFuture::from(early_commit_is_safe(&db, META))
+            .await
+            .is_ok_and(|safe| safe.as_bool() == Some(true));
         Ok(Self {
             shared: Rc::new(Shared {
                 db,
@@ -282,6 +289,7 @@ impl IndexedDbStore {
                     .iter()
                     .map(|s| JsValue::from_str(s))
                     .collect(),
+                commit_early,
                 reads: RefCell::new(None),
                 read_generation: Cell::new(0),
                 reads_pending: Cell::new(0),
@@ -483,6 +491,12 @@ impl IndexedDbStore {
     /// appends when some were committed together. Retries after a lost guess count too.
     pub fn append_transactions(&self) -> u64 {
         self.shared.append_transactions.get()
+    }
+
+    /// Whether this handle's appends that read only the generation commit early (see
+    /// `earlyCommitIsSafe` in `records.js`): shown at open, in Chromium-based browsers only.
+    pub fn commits_early(&self) -> bool {
+        self.shared.commit_early
     }
 }
 
@@ -709,6 +723,7 @@ impl Shared {
             GENERATION,
             generation.0 as f64,
             records,
+            self.commit_early,
         ))
         .await;
         Ok(match written {
@@ -1666,7 +1681,13 @@ extern "C" {
         meta_key: &str,
         generation: f64,
         records: &Array,
+        commit_early: bool,
     ) -> Promise;
+
+    /// Whether this browser aborts a transaction told to commit when a write in it is then
+    /// refused (see `records.js`); resolves with a boolean.
+    #[wasm_bindgen(js_name = earlyCommitIsSafe)]
+    fn early_commit_is_safe(db: &IdbDatabase, store: &str) -> Promise;
 
     /// A plain record with the envelope's fields (see [`event_record`]).
     #[wasm_bindgen(js_name = eventRecord)]
