@@ -486,7 +486,7 @@ async fn figure_b(sizes: Sizes) -> Result<Vec<Figure>, String> {
     )
     .await?;
     raw_close(&raw);
-    let early = if store.commits_early() {
+    let early = if store.commits_early().await {
         "committed early, as this browser showed it may"
     } else {
         "not committed early (this browser did not show it may)"

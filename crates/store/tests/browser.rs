@@ -327,7 +327,7 @@ async fn a_kept_append_whose_third_write_is_refused_stores_none_of_it() {
     // In Chromium the append below commits early (`commit()` once the generation is confirmed),
     // so this test also checks that the refused third write still aborts the whole transaction.
     assert_eq!(
-        store.commits_early(),
+        store.commits_early().await,
         in_chromium(),
         "the early commit is used in Chromium, and only there"
     );

@@ -113,8 +113,9 @@ struct Shared {
     /// The stores an append's transaction spans, as the list the browser takes (made once).
     append_stores: Array,
     /// Whether an append that reads only the generation tells its transaction to commit as soon
-    /// as the generation is confirmed (see `earlyCommitIsSafe` in `records.js`).
-    commit_early: bool,
+    /// as the generation is confirmed (see `earlyCommitIsSafe` in `records.js`): false until the
+    /// browser has shown it may.
+    commit_early: Cell<bool>,
     /// The readonly transaction reads share while it is active (see [`Shared::read`]).
     reads: RefCell<Option<IdbTransaction>>,
     /// Counts the shared read transactions made, so a late event of an earlier one is told apart.
@@ -268,11 +269,7 @@ impl IndexedDbStore {
             close_with(ClosedBy::Browser)
         });
         db.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-        // Shown by this browser on this database, not assumed: see `earlyCommitIsSafe`.
-        let commit_early = JsFuture::from(early_commit_is_safe(&db, META))
-            .await
-            .is_ok_and(|safe| safe.as_bool() == Some(true));
-        Ok(Self {
+        let store = Self {
             shared: Rc::new(Shared {
                 db,
                 channel,
@@ -289,14 +286,24 @@ impl IndexedDbStore {
                     .iter()
                     .map(|s| JsValue::from_str(s))
                     .collect(),
-                commit_early,
+                commit_early: Cell::new(false),
                 reads: RefCell::new(None),
                 read_generation: Cell::new(0),
                 reads_pending: Cell::new(0),
             }),
             _on_version_change: on_version_change,
             _on_close: on_close,
-        })
+        };
+        // Shown by this browser, not assumed, and in the background: the probe writes, and a
+        // write can wait behind the browser's own upkeep of its files, which opening the lab
+        // must not. Appends made before the answer do not commit early.
+        let shared = Rc::downgrade(&store.shared);
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Some(shared) = shared.upgrade() {
+                Shared::learn_early_commit(&shared).await;
+            }
+        });
+        Ok(store)
     }
 
     /// Calls `listener` with each write another handle on this database commits (another tab, or
@@ -494,13 +501,24 @@ impl IndexedDbStore {
     }
 
     /// Whether this handle's appends that read only the generation commit early (see
-    /// `earlyCommitIsSafe` in `records.js`): shown at open, in Chromium-based browsers only.
-    pub fn commits_early(&self) -> bool {
-        self.shared.commit_early
+    /// `earlyCommitIsSafe` in `records.js`), once the browser has answered: only Chromium-based
+    /// browsers that showed it is safe.
+    pub async fn commits_early(&self) -> bool {
+        Shared::learn_early_commit(&self.shared).await
     }
 }
 
 impl Shared {
+    /// Asks the browser whether appends may commit early (the answer is kept per page), and
+    /// keeps the answer for this handle's appends.
+    async fn learn_early_commit(shared: &Rc<Shared>) -> bool {
+        let safe = JsFuture::from(early_commit_is_safe(&shared.db, META))
+            .await
+            .is_ok_and(|safe| safe.as_bool() == Some(true));
+        shared.commit_early.set(safe);
+        safe
+    }
+
     fn transaction(
         &self,
         stores: &[&str],
@@ -723,7 +741,7 @@ impl Shared {
             GENERATION,
             generation.0 as f64,
             records,
-            self.commit_early,
+            self.commit_early.get(),
         ))
         .await;
         Ok(match written {

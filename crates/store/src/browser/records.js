@@ -130,12 +130,19 @@ export function appendGuarded(db, stores, key, generation, records, commitEarly)
 // commit is still aborted whole when a write issued before is then refused, as the IndexedDB
 // specification says. Firefox, in the store's tests, kept the other writes of such a transaction
 // (and its own test expectations list the case as failing at times), so only Chromium-based
-// browsers are tried, and each time a store opens, this one is shown first: in a readwrite
-// transaction over `store`, a read, two adds under one new key (the second refused), and
-// `commit()` once the read is answered, as an append does it. True only when that transaction
-// was aborted by the refused add and the first add was not kept; false otherwise, and when
-// anything else went wrong (a full disk among them), leaving nothing behind.
-export async function earlyCommitIsSafe(db, store) {
+// browsers are tried, and there the browser shows it first, once per page (the answer is kept):
+// in a readwrite transaction over `store`, a read, two adds under one new key (the second
+// refused), and `commit()` once the read is answered, as an append does it. True only when that
+// transaction was aborted by the refused add and the first add was not kept; false otherwise, and
+// when anything else went wrong (a full disk among them), leaving nothing behind.
+let earlyCommitVerdict = null;
+
+export function earlyCommitIsSafe(db, store) {
+  earlyCommitVerdict ??= probeEarlyCommit(db, store);
+  return earlyCommitVerdict;
+}
+
+async function probeEarlyCommit(db, store) {
   const brands = globalThis.navigator?.userAgentData?.brands ?? [];
   if (!brands.some((b) => b.brand === 'Chromium')) return false;
   if (typeof IDBTransaction === 'undefined' || typeof IDBTransaction.prototype.commit !== 'function') {
