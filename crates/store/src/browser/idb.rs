@@ -114,8 +114,10 @@ struct Shared {
     append_stores: Array,
     /// Whether an append that reads only the generation tells its transaction to commit as soon
     /// as the generation is confirmed (see `earlyCommitIsSafe` in `records.js`): false until the
-    /// browser has shown it may.
-    commit_early: Cell<bool>,
+    /// browser has shown it may, which it is asked at this handle's first such append.
+    commit_early: Rc<Cell<bool>>,
+    /// Whether the browser was asked yet.
+    commit_early_asked: Cell<bool>,
     /// The readonly transaction reads share while it is active (see [`Shared::read`]).
     reads: RefCell<Option<IdbTransaction>>,
     /// Counts the shared read transactions made, so a late event of an earlier one is told apart.
@@ -269,7 +271,7 @@ impl IndexedDbStore {
             close_with(ClosedBy::Browser)
         });
         db.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-        let store = Self {
+        Ok(Self {
             shared: Rc::new(Shared {
                 db,
                 channel,
@@ -286,24 +288,15 @@ impl IndexedDbStore {
                     .iter()
                     .map(|s| JsValue::from_str(s))
                     .collect(),
-                commit_early: Cell::new(false),
+                commit_early: Rc::default(),
+                commit_early_asked: Cell::new(false),
                 reads: RefCell::new(None),
                 read_generation: Cell::new(0),
                 reads_pending: Cell::new(0),
             }),
             _on_version_change: on_version_change,
             _on_close: on_close,
-        };
-        // Shown by this browser, not assumed, and in the background: the probe writes, and a
-        // write can wait behind the browser's own upkeep of its files, which opening the lab
-        // must not. Appends made before the answer do not commit early.
-        let shared = Rc::downgrade(&store.shared);
-        wasm_bindgen_futures::spawn_local(async move {
-            if let Some(shared) = shared.upgrade() {
-                Shared::learn_early_commit(&shared).await;
-            }
-        });
-        Ok(store)
+        })
     }
 
     /// Calls `listener` with each write another handle on this database commits (another tab, or
@@ -504,19 +497,35 @@ impl IndexedDbStore {
     /// `earlyCommitIsSafe` in `records.js`), once the browser has answered: only Chromium-based
     /// browsers that showed it is safe.
     pub async fn commits_early(&self) -> bool {
-        Shared::learn_early_commit(&self.shared).await
+        self.shared.commit_early_asked.set(true);
+        learn_early_commit(&self.shared.db, &self.shared.commit_early).await
     }
 }
 
+/// Asks the browser whether appends may commit early (the answer is kept per page), and keeps
+/// the answer in `commit_early` for a handle's appends.
+async fn learn_early_commit(db: &IdbDatabase, commit_early: &Cell<bool>) -> bool {
+    let safe = JsFuture::from(early_commit_is_safe(db, META))
+        .await
+        .is_ok_and(|safe| safe.as_bool() == Some(true));
+    commit_early.set(safe);
+    safe
+}
+
 impl Shared {
-    /// Asks the browser whether appends may commit early (the answer is kept per page), and
-    /// keeps the answer for this handle's appends.
-    async fn learn_early_commit(shared: &Rc<Shared>) -> bool {
-        let safe = JsFuture::from(early_commit_is_safe(&shared.db, META))
-            .await
-            .is_ok_and(|safe| safe.as_bool() == Some(true));
-        shared.commit_early.set(safe);
-        safe
+    /// At this handle's first append that reads only the generation, asks the browser in the
+    /// background whether appends may commit early; the appends made before the answer do not.
+    /// Not at open: the probe writes, and a write can wait behind the browser's own upkeep of
+    /// its files (after a long history was generated, say), which opening the lab must not.
+    fn ask_early_commit(&self) {
+        if self.commit_early_asked.replace(true) {
+            return;
+        }
+        let db = self.db.clone();
+        let commit_early = Rc::clone(&self.commit_early);
+        wasm_bindgen_futures::spawn_local(async move {
+            learn_early_commit(&db, &commit_early).await;
+        });
     }
 
     fn transaction(
@@ -735,6 +744,7 @@ impl Shared {
     ) -> Result<Guarded, StoreError> {
         self.check_open()?;
         self.count_append_transaction();
+        self.ask_early_commit();
         let written = JsFuture::from(append_guarded(
             &self.db,
             &self.append_stores,
