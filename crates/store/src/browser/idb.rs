@@ -112,12 +112,6 @@ struct Shared {
     append_transactions: Cell<u64>,
     /// The stores an append's transaction spans, as the list the browser takes (made once).
     append_stores: Array,
-    /// Whether an append that reads only the generation tells its transaction to commit as soon
-    /// as the generation is confirmed (see `earlyCommitIsSafe` in `records.js`): false until the
-    /// browser has shown it may, which it is asked at this handle's first such append.
-    commit_early: Rc<Cell<bool>>,
-    /// Whether the browser was asked yet.
-    commit_early_asked: Cell<bool>,
     /// The readonly transaction reads share while it is active (see [`Shared::read`]).
     reads: RefCell<Option<IdbTransaction>>,
     /// Counts the shared read transactions made, so a late event of an earlier one is told apart.
@@ -288,8 +282,6 @@ impl IndexedDbStore {
                     .iter()
                     .map(|s| JsValue::from_str(s))
                     .collect(),
-                commit_early: Rc::default(),
-                commit_early_asked: Cell::new(false),
                 reads: RefCell::new(None),
                 read_generation: Cell::new(0),
                 reads_pending: Cell::new(0),
@@ -493,41 +485,17 @@ impl IndexedDbStore {
         self.shared.append_transactions.get()
     }
 
-    /// Whether this handle's appends that read only the generation commit early (see
-    /// `earlyCommitIsSafe` in `records.js`), once the browser has answered: only Chromium-based
-    /// browsers that showed it is safe.
+    /// Whether appends that read only the generation commit early in this page (see
+    /// `earlyCommitIsSafe` in `records.js`, asked once per page): waits for the browser's answer,
+    /// true only in Chromium-based browsers that showed it is safe.
     pub async fn commits_early(&self) -> bool {
-        self.shared.commit_early_asked.set(true);
-        learn_early_commit(&self.shared.db, &self.shared.commit_early).await
+        JsFuture::from(early_commit_is_safe(&self.shared.db, META))
+            .await
+            .is_ok_and(|safe| safe.as_bool() == Some(true))
     }
-}
-
-/// Asks the browser whether appends may commit early (the answer is kept per page), and keeps
-/// the answer in `commit_early` for a handle's appends.
-async fn learn_early_commit(db: &IdbDatabase, commit_early: &Cell<bool>) -> bool {
-    let safe = JsFuture::from(early_commit_is_safe(db, META))
-        .await
-        .is_ok_and(|safe| safe.as_bool() == Some(true));
-    commit_early.set(safe);
-    safe
 }
 
 impl Shared {
-    /// At this handle's first append that reads only the generation, asks the browser in the
-    /// background whether appends may commit early; the appends made before the answer do not.
-    /// Not at open: the probe writes, and a write can wait behind the browser's own upkeep of
-    /// its files (after a long history was generated, say), which opening the lab must not.
-    fn ask_early_commit(&self) {
-        if self.commit_early_asked.replace(true) {
-            return;
-        }
-        let db = self.db.clone();
-        let commit_early = Rc::clone(&self.commit_early);
-        wasm_bindgen_futures::spawn_local(async move {
-            learn_early_commit(&db, &commit_early).await;
-        });
-    }
-
     fn transaction(
         &self,
         stores: &[&str],
@@ -744,14 +712,12 @@ impl Shared {
     ) -> Result<Guarded, StoreError> {
         self.check_open()?;
         self.count_append_transaction();
-        self.ask_early_commit();
         let written = JsFuture::from(append_guarded(
             &self.db,
             &self.append_stores,
             GENERATION,
             generation.0 as f64,
             records,
-            self.commit_early.get(),
         ))
         .await;
         Ok(match written {
@@ -1709,11 +1675,10 @@ extern "C" {
         meta_key: &str,
         generation: f64,
         records: &Array,
-        commit_early: bool,
     ) -> Promise;
 
     /// Whether this browser aborts a transaction told to commit when a write in it is then
-    /// refused (see `records.js`); resolves with a boolean.
+    /// refused (see `records.js`; asked once per page); resolves with a boolean.
     #[wasm_bindgen(js_name = earlyCommitIsSafe)]
     fn early_commit_is_safe(db: &IdbDatabase, store: &str) -> Promise;
 

@@ -94,16 +94,18 @@ export function partRecord(subscriber, map, key, json) {
 // in one call: a readwrite transaction over `stores` (the events, then the store holding the
 // generation), the read of the generation's `key`, then an add of every record. When the generation
 // read is not `generation`, the transaction is aborted before anything is kept. When it is, and
-// `commitEarly` is true (see `earlyCommitIsSafe`), the transaction is told to commit at once with
-// `commit()`: IndexedDB then commits as soon as the adds are done, instead of after the page has
-// heard every request, and still aborts the whole transaction if an add is refused. The promise
+// this browser has shown it may (see `earlyCommitIsSafe`, asked at the first append), the
+// transaction is told to commit at once with `commit()`: IndexedDB then commits as soon as the
+// adds are done, instead of after the page has heard every request, and still aborts the whole
+// transaction if an add is refused. The promise
 // resolves with `true` once the transaction has committed, or with `{ now }`, the value read, when
 // the generation was another (nothing stored); it rejects with the error that stopped the
 // transaction otherwise (a refused add among them: nothing stored either). Kept in JavaScript so
 // the common command costs one call and one wait, not a dozen crossings.
-export function appendGuarded(db, stores, key, generation, records, commitEarly) {
+export function appendGuarded(db, stores, key, generation, records) {
   return new Promise((resolve, reject) => {
     const tx = db.transaction(stores, 'readwrite');
+    earlyCommitIsSafe(db, stores[1]);
     tx.oncomplete = () => resolve(true);
     tx.onabort = () => reject(tx.error ?? new DOMException('the transaction was aborted', 'AbortError'));
     const read = tx.objectStore(stores[1]).get(key);
@@ -130,15 +132,23 @@ export function appendGuarded(db, stores, key, generation, records, commitEarly)
 // commit is still aborted whole when a write issued before is then refused, as the IndexedDB
 // specification says. Firefox, in the store's tests, kept the other writes of such a transaction
 // (and its own test expectations list the case as failing at times), so only Chromium-based
-// browsers are tried, and there the browser shows it first, once per page (the answer is kept):
-// in a readwrite transaction over `store`, a read, two adds under one new key (the second
-// refused), and `commit()` once the read is answered, as an append does it. True only when that
-// transaction was aborted by the refused add and the first add was not kept; false otherwise, and
-// when anything else went wrong (a full disk among them), leaving nothing behind.
+// browsers are tried, and there the browser shows it first, once per page, in the background
+// (not at open: the probe writes, and a write can wait behind the browser's upkeep of its files,
+// which opening the lab must not): in a readwrite transaction over `store`, a read, two adds
+// under one new key (the second refused), and `commit()` once the read is answered, as an append
+// does it. Resolves with true only when that transaction was aborted by the refused add and the
+// first add was not kept; with false otherwise, and when anything else went wrong (a full disk
+// among them), leaving nothing behind. Appends made before the answer do not commit early.
 let earlyCommitVerdict = null;
+let commitEarly = false;
 
 export function earlyCommitIsSafe(db, store) {
-  earlyCommitVerdict ??= probeEarlyCommit(db, store);
+  if (earlyCommitVerdict === null) {
+    earlyCommitVerdict = probeEarlyCommit(db, store).catch(() => false);
+    earlyCommitVerdict.then((safe) => {
+      commitEarly = safe;
+    });
+  }
   return earlyCommitVerdict;
 }
 
