@@ -94,6 +94,25 @@ test('at 1280×800 the stage shows the controls, lanes, event store and customer
   expect(problems.messages).toEqual([]);
 });
 
+/** The clip on an arrow's words at the start, middle and end of its drawing and once drawn,
+ * each different value once. */
+async function clipsWhileDrawn(arrow: Locator): Promise<string[]> {
+  return arrow.evaluate((el) => {
+    const drawing = el.getAnimations({ subtree: true });
+    const seen = new Set<string>();
+    for (const at of [0, 300, 600, 899]) {
+      for (const a of drawing) {
+        a.pause();
+        a.currentTime = at;
+      }
+      seen.add(getComputedStyle(el).clipPath);
+    }
+    drawing.forEach((a) => a.finish());
+    seen.add(getComputedStyle(el).clipPath);
+    return [...seen];
+  });
+}
+
 test('on a 1024×768 projector with Large text the stage fits the room and its columns stay readable', async ({ page }) => {
   const problems = trackConsoleErrors(page);
   await projector(page);
@@ -125,11 +144,7 @@ test('on a 1024×768 projector with Large text the stage fits the room and its c
   const arrows = page.locator('.lane-row .msg');
   expect(await arrows.count()).toBeGreaterThan(0);
   for (const arrow of await arrows.all()) {
-    const clip = await arrow.evaluate(async (el) => {
-      await Promise.all(el.getAnimations().map((a) => a.finished));
-      return getComputedStyle(el).clipPath;
-    });
-    expect(clip).toBe('none');
+    expect(await clipsWhileDrawn(arrow)).toEqual(['none']);
   }
   await page.screenshot({ path: screenshotPath('stage-projector-large-dark') });
   expect(problems.messages).toEqual([]);
@@ -181,7 +196,16 @@ test('a new event, a changed credit, a delivery and a moving checkpoint are mark
   // Animated: the row's highlight and the arrow being drawn.
   const animation = (l: Locator) => l.evaluate((el) => getComputedStyle(el).animationName);
   expect(await animation(lab.eventRows.last().locator('td').first())).toBe('fresh');
-  expect(await animation(newest.locator('.msg').first())).toMatch(/^draw-(left|right)$/);
+  // The arrow: its line is drawn and its head comes last, while its words fade in whole.
+  const arrow = newest.locator('.msg').first();
+  expect(await animation(arrow)).toBe('words');
+  const part = (which: string) => arrow.evaluate((el, w) => getComputedStyle(el, w).animationName, which);
+  expect(await part('::before')).toBe('draw');
+  expect(await part('::after')).toBe('head');
+  // Its words are never clipped on the way, at any moment of the drawing.
+  for (const msg of await newest.locator('.msg').all()) {
+    expect(await clipsWhileDrawn(msg)).toEqual(['none']);
+  }
   await page.getByTestId('stage').evaluate((el) => el.scrollIntoView({ block: 'start' }));
   await page.screenshot({ path: screenshotPath('stage-change-marked') });
 
