@@ -235,6 +235,56 @@ async fn a_reset_in_another_tab_refuses_a_state_kept_from_before_it() {
     );
 }
 
+/// An append that reads nothing is refused by a generation two resets old: each reset retires the
+/// generation it replaces, so one a tab knew from before the first is still refused after the
+/// second, and nothing of it is stored.
+#[wasm_bindgen_test]
+async fn an_append_that_reads_nothing_is_refused_after_two_resets_in_another_tab() {
+    let name = fresh_name("idb-two-resets");
+    let tab_a = IndexedDbStore::open(&name).await.expect("open a");
+    let tab_b = IndexedDbStore::open(&name).await.expect("open b");
+    let stream = order("twice");
+    tab_a
+        .append(&stream, ExpectedVersion::NoStream, vec![new_event("A", 1)])
+        .await
+        .expect("append a");
+    let before = tab_a.generation().expect("known after an append");
+    for round in 0..2 {
+        tab_b.clear().await.expect("reset in b");
+        tab_b
+            .append(
+                &stream,
+                ExpectedVersion::NoStream,
+                vec![new_event("B", round)],
+            )
+            .await
+            .expect("append b");
+    }
+    // a still trusts its head (#1) and the stream's version (1): it would store #2 at version 2,
+    // after b's one event, were nothing to stop it.
+    let kept = ExpectedVersion::Kept {
+        version: 1,
+        generation: before,
+    };
+    let refused = tab_a.append(&stream, kept, vec![new_event("A", 3)]).await;
+    assert_eq!(
+        refused,
+        Err(StoreError::Conflict {
+            stream: stream.clone(),
+            expected: kept,
+            actual: 1
+        })
+    );
+    assert_eq!(versions(&tab_b, &stream).await, vec![1]);
+    assert_eq!(stored_ids(&tab_b).await, vec![1]);
+    // Told the new generation by the refusal, a's next append goes ahead after b's event.
+    let stored = tab_a
+        .append(&stream, ExpectedVersion::Exact(1), vec![new_event("A", 4)])
+        .await
+        .expect("a's append in the new generation");
+    assert_eq!((stored[0].event_id, stored[0].version), (2, 2));
+}
+
 /// The ids of every event in `store`, in order.
 async fn stored_ids(store: &impl EventStore) -> Vec<u64> {
     let log = store.read_all(0, 100).await.expect("read");
@@ -569,6 +619,108 @@ async fn an_indexed_db_of_version_1_is_upgraded_and_keeps_its_events_and_checkpo
     assert_eq!(versions(&again, &order("a")).await, vec![1, 2, 3]);
 }
 
+/// Brings the version 1 database `name` to version 4 as the releases before the fence did (with
+/// `snapshots`, `parts` and `meta`, no index in `meta`), its generation `generation` as a reset of
+/// version 4 left it.
+async fn upgrade_by_hand_to_version_4(name: &str, generation: f64) {
+    let factory: web_sys::IdbFactory = Reflect::get(&js_sys::global(), &"indexedDB".into())
+        .expect("indexedDB")
+        .unchecked_into();
+    let request = factory.open_with_u32(name, 4).expect("open version 4");
+    let upgrade = Closure::<dyn FnMut(web_sys::Event)>::new({
+        let request = request.clone();
+        move |_: web_sys::Event| {
+            let db: web_sys::IdbDatabase = request.result().expect("db").unchecked_into();
+            for (name, columns) in [
+                ("snapshots", &["entity_type", "entity_id"][..]),
+                ("parts", &["subscriber", "map", "key"][..]),
+            ] {
+                let params = web_sys::IdbObjectStoreParameters::new();
+                let key: js_sys::Array = columns.iter().map(|c| JsValue::from_str(c)).collect();
+                params.set_key_path(&key);
+                db.create_object_store_with_optional_parameters(name, &params)
+                    .expect(name);
+            }
+            let meta = db.create_object_store("meta").expect("meta");
+            meta.put_with_key(&JsValue::from_f64(generation), &"generation".into())
+                .expect("generation");
+        }
+    });
+    request.set_onupgradeneeded(Some(upgrade.as_ref().unchecked_ref()));
+    let db: web_sys::IdbDatabase = settle(&request)
+        .await
+        .expect("version 4 opens")
+        .unchecked_into();
+    assert_eq!(db.version(), 4.0);
+    db.close();
+}
+
+/// Version 5 adds the fence to a database of version 4 that holds a generation: its appends that
+/// read nothing are refused once another tab resets the store, as in a new database.
+#[wasm_bindgen_test]
+async fn an_indexed_db_of_version_4_gets_the_fence_and_refuses_an_append_from_before_a_reset() {
+    let scratch = fresh_idb("idb-v4-scratch").await;
+    let events = scratch
+        .append(
+            &order("a"),
+            ExpectedVersion::NoStream,
+            vec![new_event("OrderCreated", 1)],
+        )
+        .await
+        .expect("append");
+    drop(scratch);
+    let checkpoint = Checkpoint {
+        subscriber: "customer-view".into(),
+        position: 1,
+        state: r#"{"seen":1}"#.into(),
+    };
+    let name = fresh_name("idb-v4");
+    create_version_1_database(&name, &events, &checkpoint).await;
+    upgrade_by_hand_to_version_4(&name, 4242.0).await;
+
+    let tab_a = IndexedDbStore::open(&name)
+        .await
+        .expect("upgrade to version 5");
+    let tab_b = IndexedDbStore::open(&name).await.expect("open b");
+    assert_eq!(tab_a.read_all(0, usize::MAX).await, Ok(events));
+    tab_a
+        .append(
+            &order("a"),
+            ExpectedVersion::Exact(1),
+            vec![new_event("A", 2)],
+        )
+        .await
+        .expect("append after the upgrade");
+    let kept = ExpectedVersion::Kept {
+        version: 2,
+        generation: tab_a.generation().expect("read in the append"),
+    };
+    assert_eq!(
+        kept,
+        ExpectedVersion::Kept {
+            version: 2,
+            generation: foldlab_store::Generation(4242)
+        }
+    );
+    tab_b.clear().await.expect("reset in b");
+    tab_b
+        .append(
+            &order("a"),
+            ExpectedVersion::NoStream,
+            vec![new_event("B", 3)],
+        )
+        .await
+        .expect("append b");
+    let refused = tab_a
+        .append(&order("a"), kept, vec![new_event("A", 4)])
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::Conflict { actual: 1, .. })),
+        "{refused:?}"
+    );
+    assert_eq!(stored_ids(&tab_b).await, vec![1]);
+}
+
 #[wasm_bindgen_test]
 async fn an_open_store_closes_for_a_newer_database_version_instead_of_blocking_it() {
     let name = fresh_name("idb-versionchange");
@@ -581,16 +733,16 @@ async fn an_open_store_closes_for_a_newer_database_version_instead_of_blocking_i
         )
         .await
         .expect("append");
-    // A newer Foldlab in another tab opens version 5. Without the store stepping aside, this open
+    // A newer Foldlab in another tab opens version 6. Without the store stepping aside, this open
     // would wait ("blocked") for as long as this tab stays open.
     let factory: web_sys::IdbFactory = Reflect::get(&js_sys::global(), &"indexedDB".into())
         .expect("indexedDB")
         .unchecked_into();
-    let newer: web_sys::IdbDatabase = settle(&factory.open_with_u32(&name, 5).expect("open"))
+    let newer: web_sys::IdbDatabase = settle(&factory.open_with_u32(&name, 6).expect("open"))
         .await
         .expect("the newer version opens")
         .unchecked_into();
-    assert_eq!(newer.version(), 5.0);
+    assert_eq!(newer.version(), 6.0);
     newer.close();
     // The old handle now says plainly that it cannot be used, rather than hanging.
     assert!(

@@ -1,7 +1,7 @@
 //! The IndexedDB backend, the lab's default store: events and checkpoints survive reloads, and
 //! several tabs can share one database without ever storing the same stream version twice.
 //!
-//! Layout (database version 3):
+//! Layout (database version 5):
 //! - object store `events`, keyed by `event_id`, holding one plain JS object per event with the
 //!   envelope's fields (`event_data` stays a JSON string, like the article's column);
 //! - a **unique** index `stream` on `[entity_type, entity_id, version]`, which both answers "what
@@ -12,7 +12,12 @@
 //!   stream's latest snapshot;
 //! - object store `parts` (added in version 3), keyed by `[subscriber, map, key]`: the documents
 //!   of the views saved in parts, one record each, written in the same transaction as their
-//!   checkpoint.
+//!   checkpoint;
+//! - object store `meta` (added in version 4), out-of-line keys: the store's generation, a bare
+//!   number under `generation` that a reset replaces; and the fence (version 5): `{ generation }`
+//!   under `current` (written by every append that reads nothing, see `Shared::append_unread`)
+//!   and under `retired <n>` for every generation a reset replaced, with a **unique** index
+//!   `generation` on them, so an append made in a retired generation is refused without a read.
 //!
 //! Upgrades are incremental: opening an older database adds what is missing and touches nothing
 //! else, so the events and checkpoints a visitor already has are kept.
@@ -46,8 +51,8 @@ use web_sys::{
 };
 
 /// The database version this code creates or upgrades to. Version 2 added `snapshots`, version 3
-/// `parts`, version 4 `meta`.
-const SCHEMA_VERSION: u32 = 4;
+/// `parts`, version 4 `meta`, version 5 the fence's index in `meta`.
+const SCHEMA_VERSION: u32 = 5;
 const EVENTS: &str = "events";
 const CHECKPOINTS: &str = "checkpoints";
 const SNAPSHOTS: &str = "snapshots";
@@ -58,10 +63,16 @@ const PARTS: &str = "parts";
 /// meanwhile waits for that at most.
 const INTEGRITY_PAGE: u32 = 1_000;
 
-/// Records about the store itself, by key: only [`GENERATION`] so far.
+/// Records about the store itself, by key: [`GENERATION`] and the fence.
 const META: &str = "meta";
 /// The key of the store's generation in `meta`: a number a reset replaces with a fresh one.
 const GENERATION: &str = "generation";
+/// The fence's unique index in `meta`, on the `generation` of its records (a bare number, as the
+/// generation's own record, has none and is not in it).
+const FENCE: &str = "generation";
+/// The key of the fence's record that appends which read nothing write (see
+/// [`Shared::append_unread`]); a reset keeps each generation it replaces under [`retired_key`].
+const CURRENT: &str = "current";
 const STREAM_INDEX: &str = "stream";
 
 /// How many streams' versions a handle remembers at most (see `Shared::seen`); past it they are
@@ -129,7 +140,7 @@ struct Queue {
     waiting: Vec<Waiting>,
 }
 
-/// What an append that reads nothing but the generation did (see [`Shared::append_unread`]).
+/// What an append that reads nothing did (see [`Shared::append_unread`]).
 enum Unread {
     /// The events, stored.
     Stored(Vec<EventEnvelope>),
@@ -143,10 +154,8 @@ enum Unread {
 enum Guarded {
     /// Committed: every record is stored.
     Committed,
-    /// Nothing stored: the store's generation was another (now learned, see
-    /// [`Shared::learn_generation`]).
-    Moved,
-    /// Nothing stored: the transaction stopped with this error (a refused add among them).
+    /// Nothing stored: the transaction stopped with this error (a refused write among them,
+    /// the fence's when a reset retired the generation).
     Stopped(Failure),
 }
 
@@ -485,7 +494,7 @@ impl IndexedDbStore {
         self.shared.append_transactions.get()
     }
 
-    /// Whether appends that read only the generation commit early in this page (see
+    /// Whether appends that read nothing commit early in this page (see
     /// `earlyCommitIsSafe` in `records.js`, asked once per page): waits for the browser's answer,
     /// true only in Chromium-based browsers that showed it is safe.
     pub async fn commits_early(&self) -> bool {
@@ -643,7 +652,7 @@ impl Shared {
         Ok(stored)
     }
 
-    /// Whether an append to `stream` stating `expected` may read nothing but the generation: the
+    /// Whether an append to `stream` stating `expected` may read nothing: the
     /// generation this handle knows, when the stream is sure to be at least at the version
     /// stated in it (nothing is deleted within a generation): a new stream, a state kept in it
     /// ([`ExpectedVersion::Kept`]), or a version this handle's own appends reached in it.
@@ -668,12 +677,12 @@ impl Shared {
 
     /// An append whose stream and head are known to be at least at `version` and `head` in
     /// `generation` (see [`Shared::unread_generation`]; the head is this handle's own last append
-    /// in it): nothing is read but the generation.
+    /// in it): nothing is read.
     /// Nothing is ever deleted within a generation, so the stream is at least at `version` and the
     /// log at least at `head`; the writes are issued at once, and the unique stream index and the
-    /// event-id key refuse them if either moved on. Then, or when the generation is no longer
-    /// `generation`, the transaction is aborted, nothing is stored, and the events come back for
-    /// the append that reads.
+    /// event-id key refuse them if either moved on, the fence if a reset retired `generation`
+    /// (see [`Shared::write_guarded`]). Then the transaction is aborted, nothing is stored, and the
+    /// events come back for the append that reads (which learns the generation).
     async fn append_unread(
         &self,
         stream: &StreamId,
@@ -694,17 +703,17 @@ impl Shared {
         };
         match self.write_guarded(generation, &records).await {
             Ok(Guarded::Committed) => Unread::Stored(stored),
-            Ok(Guarded::Moved) => Unread::Refused(back(stored)),
             Ok(Guarded::Stopped(f)) if f.name == "ConstraintError" => Unread::Refused(back(stored)),
             Ok(Guarded::Stopped(f)) => Unread::Failed(f.into_store_error("storing the events")),
             Err(error) => Unread::Failed(error),
         }
     }
 
-    /// Adds `records` in an append's transaction that also reads the generation, aborted (nothing
-    /// stored) when the generation is not `generation` (the one read is then learned): see
-    /// `appendGuarded` in `records.js`. An error when the transaction could not be started (a
-    /// connection closed from outside) or the generation read is not a whole number.
+    /// Adds `records` in an append's transaction that reads nothing and also writes `generation`
+    /// to the fence (see `appendGuarded` in `records.js`): the fence's unique index refuses that
+    /// write, and nothing is stored, when a reset has retired `generation` (see
+    /// [`EventStore::clear`]). An error when the transaction could not be started (a connection
+    /// closed from outside).
     async fn write_guarded(
         &self,
         generation: Generation,
@@ -715,18 +724,13 @@ impl Shared {
         let written = JsFuture::from(append_guarded(
             &self.db,
             &self.append_stores,
-            GENERATION,
+            CURRENT,
             generation.0 as f64,
             records,
         ))
         .await;
         Ok(match written {
-            Ok(written) if written.as_bool() == Some(true) => Guarded::Committed,
-            Ok(moved) => {
-                let now = js_sys::Reflect::get(&moved, &JsValue::from_str("now"));
-                self.learn_generation(generation_of(now.unwrap_or_default())?);
-                Guarded::Moved
-            }
+            Ok(_) => Guarded::Committed,
             Err(e) => Guarded::Stopped(Failure::from_js(&e)),
         })
     }
@@ -911,7 +915,7 @@ impl Shared {
             .get()
             .zip(guessed.into_iter().collect::<Option<Vec<u64>>>());
         // Every member sure of its stream in the generation this handle knows, and a head it
-        // wrote in it: as for one such append (see `append_unread`), only the generation is read.
+        // wrote in it: as for one such append (see `append_unread`), nothing is read.
         let known = self.generation.get();
         let sure = group
             .iter()
@@ -979,10 +983,10 @@ impl Shared {
     }
 
     /// A group whose every member is on a kept state of `generation`, with `head` this handle's
-    /// own last: the writes are planned from the kept versions and issued at once behind a read of
-    /// the generation. An error (nothing stored) when the generation is another, or when a key or
-    /// the stream index refused a write because another writer came first; the members are then
-    /// made again one by one, the way that reads.
+    /// own last: the writes are planned from the kept versions and issued at once, reading nothing
+    /// (see [`Shared::write_guarded`]). An error (nothing stored) when a reset retired the
+    /// generation, or when a key or the stream index refused a write because another writer came
+    /// first; the members are then made again one by one, the way that reads.
     async fn write_unread(
         &self,
         group: &[Waiting],
@@ -1002,7 +1006,6 @@ impl Shared {
                 .into_iter()
                 .map(|p| p.map(|(stored, _)| stored))
                 .collect()),
-            Guarded::Moved => Err(StoreError::Unavailable("the store was reset".into())),
             Guarded::Stopped(f) => Err(f.into_store_error("storing the events")),
         }
     }
@@ -1094,6 +1097,16 @@ fn upgrade_schema(request: &IdbOpenDbRequest, old_version: f64) -> Result<(), Js
     if old_version < 4.0 {
         // Out-of-line keys: a record is a bare value under its name.
         db.create_object_store(META)?;
+    }
+    if old_version < 5.0 {
+        // The fence: each generation once among the records that have one.
+        let meta = request
+            .transaction()
+            .ok_or_else(|| JsValue::from_str("no upgrade transaction"))?
+            .object_store(META)?;
+        let unique = IdbIndexParameters::new();
+        unique.set_unique(true);
+        meta.create_index_with_str_and_optional_parameters(FENCE, FENCE, &unique)?;
     }
     Ok(())
 }
@@ -1447,6 +1460,7 @@ impl EventStore for IndexedDbStore {
             IdbTransactionMode::Readwrite,
         )?;
         let done = Completion::new(&tx);
+        let replaced = generation_request(&tx)?;
         // A fresh generation in the same transaction: a state kept from before this reset is
         // never taken for one after it, in this tab or another.
         let generation = fresh_generation();
@@ -1459,6 +1473,24 @@ impl EventStore for IndexedDbStore {
                 })
             });
         if let Err(e) = cleared {
+            let _ = tx.abort();
+            return Err(Failure::from_js(&e).into_store_error("clearing the store"));
+        }
+        // The fence: the generation replaced is retired, so an append made in it that reads
+        // nothing is refused (see `Shared::write_guarded`), in this tab or another. `current`
+        // first, since it may hold that generation and the index holds each one once. A
+        // generation record that is not a whole number was never an append's to know.
+        let replaced = generation_of(replaced.outcome().await.map_err(reading)?).ok();
+        let fenced = tx.object_store(META).and_then(|s| {
+            s.put_with_key(&fence_record(generation), &JsValue::from_str(CURRENT))?;
+            match replaced {
+                Some(old) => s
+                    .put_with_key(&fence_record(old), &retired_key(old))
+                    .map(drop),
+                None => Ok(()),
+            }
+        });
+        if let Err(e) = fenced {
             let _ = tx.abort();
             return Err(Failure::from_js(&e).into_store_error("clearing the store"));
         }
@@ -1565,6 +1597,22 @@ fn generation_of(record: JsValue) -> Result<Generation, StoreError> {
             "the store's generation is {record:?}, not a whole number"
         ))
     })
+}
+
+/// A record of the fence in `meta`: `{ generation }`.
+fn fence_record(generation: Generation) -> JsValue {
+    let record = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(
+        &record,
+        &JsValue::from_str(FENCE),
+        &key_number(generation.0),
+    );
+    record.into()
+}
+
+/// The key under which a reset keeps, in `meta`, a generation it replaced.
+fn retired_key(generation: Generation) -> JsValue {
+    JsValue::from_str(&format!("retired {}", generation.0))
 }
 
 /// A generation no reset gave before (with odds of a repeat far below any other failure's): a

@@ -90,37 +90,28 @@ export function partRecord(subscriber, map, key, json) {
   return { subscriber, map, key, json };
 }
 
-// An append that reads nothing but the store's generation (see `Shared::append_unread` in idb.rs),
-// in one call: a readwrite transaction over `stores` (the events, then the store holding the
-// generation), the read of the generation's `key`, then an add of every record. When the generation
-// read is not `generation`, the transaction is aborted before anything is kept. When it is, and
-// this browser has shown it may (see `earlyCommitIsSafe`, asked at the first append), the
-// transaction is told to commit at once with `commit()`: IndexedDB then commits as soon as the
-// adds are done, instead of after the page has heard every request, and still aborts the whole
-// transaction if an add is refused. The promise
-// resolves with `true` once the transaction has committed, or with `{ now }`, the value read, when
-// the generation was another (nothing stored); it rejects with the error that stopped the
-// transaction otherwise (a refused add among them: nothing stored either). Kept in JavaScript so
-// the common command costs one call and one wait, not a dozen crossings.
-export function appendGuarded(db, stores, key, generation, records) {
+// An append that reads nothing (see `Shared::append_unread` in idb.rs), in one call: a readwrite
+// transaction over `stores` (the events, then `meta`), a put of `{ generation }` under `fenceKey`
+// in `meta`, then an add of every record. `meta`'s unique index on `generation` refuses that put
+// when a reset has retired `generation` (see `clear` in idb.rs), and a refused write aborts the
+// whole transaction: nothing is kept. Where this browser has shown it may (see
+// `earlyCommitIsSafe`, asked at the first append), the transaction is told at once to commit with
+// `commit()`: IndexedDB then commits as soon as the writes are done, without waiting to hear from
+// the page again, and still aborts the whole transaction if a write is refused. The promise
+// resolves once the transaction has committed, and rejects with the error that stopped it
+// otherwise (a refused write among them: nothing stored). Kept in JavaScript so the common command
+// costs one call and one wait, not a dozen crossings.
+export function appendGuarded(db, stores, fenceKey, generation, records) {
   return new Promise((resolve, reject) => {
     const tx = db.transaction(stores, 'readwrite');
     earlyCommitIsSafe(db, stores[1]);
-    tx.oncomplete = () => resolve(true);
+    tx.oncomplete = () => resolve();
     tx.onabort = () => reject(tx.error ?? new DOMException('the transaction was aborted', 'AbortError'));
-    const read = tx.objectStore(stores[1]).get(key);
-    read.onsuccess = () => {
-      const now = read.result === undefined ? 0 : read.result;
-      if (now !== generation) {
-        tx.abort();
-        resolve({ now: read.result });
-      } else if (commitEarly) {
-        tx.commit();
-      }
-    };
-    const events = tx.objectStore(stores[0]);
     try {
+      tx.objectStore(stores[1]).put({ generation }, fenceKey);
+      const events = tx.objectStore(stores[0]);
       for (const record of records) events.add(record);
+      if (commitEarly) tx.commit();
     } catch (e) {
       tx.abort();
       reject(e);
@@ -134,11 +125,11 @@ export function appendGuarded(db, stores, key, generation, records) {
 // (and its own test expectations list the case as failing at times), so only Chromium-based
 // browsers are tried, and there the browser shows it first, once per page, in the background
 // (not at open: the probe writes, and a write can wait behind the browser's upkeep of its files,
-// which opening the lab must not): in a readwrite transaction over `store`, a read, two adds
-// under one new key (the second refused), and `commit()` once the read is answered, as an append
-// does it. Resolves with true only when that transaction was aborted by the refused add and the
-// first add was not kept; with false otherwise, and when anything else went wrong (a full disk
-// among them), leaving nothing behind. Appends made before the answer do not commit early.
+// which opening the lab must not): in a readwrite transaction over `store`, two adds under one
+// new key (the second refused), then `commit()` at once, as an append does it. Resolves with true
+// only when that transaction was aborted by the refused add and the first add was not kept; with
+// false otherwise, and when anything else went wrong (a full disk among them), leaving nothing
+// behind. Appends made before the answer do not commit early.
 let earlyCommitVerdict = null;
 let commitEarly = false;
 
@@ -171,10 +162,9 @@ async function probeEarlyCommit(db, store) {
     tx.onabort = () => resolve(tx.error?.name === 'ConstraintError' ? 'refused' : 'aborted');
     try {
       const target = tx.objectStore(store);
-      const read = target.get(probe);
-      read.onsuccess = () => tx.commit();
       target.add(1, probe);
       target.add(2, probe);
+      tx.commit();
     } catch {
       tx.abort();
     }
