@@ -235,9 +235,8 @@ async fn a_reset_in_another_tab_refuses_a_state_kept_from_before_it() {
     );
 }
 
-/// An append that reads nothing is refused by a generation two resets old: each reset retires the
-/// generation it replaces, so one a tab knew from before the first is still refused after the
-/// second, and nothing of it is stored.
+/// A state kept from before two resets in another tab is refused, and stores nothing: the tab's
+/// connection did not outlive the first reset, and what it knew on it was forgotten.
 #[wasm_bindgen_test]
 async fn an_append_that_reads_nothing_is_refused_after_two_resets_in_another_tab() {
     let name = fresh_name("idb-two-resets");
@@ -283,6 +282,52 @@ async fn an_append_that_reads_nothing_is_refused_after_two_resets_in_another_tab
         .await
         .expect("a's append in the new generation");
     assert_eq!((stored[0].event_id, stored[0].version), (2, 2));
+}
+
+/// An append made while another tab resets the store neither fails nor lands half in each: it is
+/// stored before the reset (and cleared by it) or after it, on this tab's new connection; and the
+/// tab goes on with the store as the reset left it.
+#[wasm_bindgen_test]
+async fn an_append_made_while_another_tab_resets_lands_before_or_after_the_reset() {
+    let name = fresh_name("idb-reset-race");
+    let tab_a = IndexedDbStore::open(&name).await.expect("open a");
+    let tab_b = IndexedDbStore::open(&name).await.expect("open b");
+    let stream = order("during");
+    tab_a
+        .append(&stream, ExpectedVersion::NoStream, vec![new_event("A", 1)])
+        .await
+        .expect("append a");
+    for round in 0..6u64 {
+        let (cleared, appended) = futures::future::join(
+            tab_b.clear(),
+            tab_a.append(
+                &order(&format!("race-{round}")),
+                ExpectedVersion::NoStream,
+                vec![new_event("A", round)],
+            ),
+        )
+        .await;
+        cleared.expect("reset in b");
+        let appended = appended.expect("a's append");
+        let ids = stored_ids(&tab_b).await;
+        assert!(
+            ids.is_empty() || ids == [appended[0].event_id],
+            "round {round}: {ids:?} after storing {:?}",
+            appended[0].event_id
+        );
+        assert_eq!(
+            stored_ids(&tab_a).await,
+            ids,
+            "round {round}: both tabs see one store"
+        );
+    }
+    // a goes on: its next append is numbered after what the store holds now.
+    let head = tab_b.head().await.expect("head");
+    let stored = tab_a
+        .append(&stream, ExpectedVersion::NoStream, vec![new_event("A", 9)])
+        .await
+        .expect("a's append after the resets");
+    assert_eq!((stored[0].event_id, stored[0].version), (head + 1, 1));
 }
 
 /// The ids of every event in `store`, in order.
@@ -655,10 +700,12 @@ async fn upgrade_by_hand_to_version_4(name: &str, generation: f64) {
     db.close();
 }
 
-/// Version 5 adds the fence to a database of version 4 that holds a generation: its appends that
-/// read nothing are refused once another tab resets the store, as in a new database.
+/// A database of version 4 that holds a generation is brought to this format, which a Foldlab of
+/// version 4 can no longer open (it would reset the store behind the others' backs); a reset there
+/// then refuses a state kept from before it, as in a new database.
 #[wasm_bindgen_test]
-async fn an_indexed_db_of_version_4_gets_the_fence_and_refuses_an_append_from_before_a_reset() {
+async fn an_indexed_db_of_version_4_is_upgraded_and_a_reset_there_refuses_a_state_kept_from_before_it(
+) {
     let scratch = fresh_idb("idb-v4-scratch").await;
     let events = scratch
         .append(
@@ -680,8 +727,16 @@ async fn an_indexed_db_of_version_4_gets_the_fence_and_refuses_an_append_from_be
 
     let tab_a = IndexedDbStore::open(&name)
         .await
-        .expect("upgrade to version 5");
+        .expect("upgrade to format 5");
     let tab_b = IndexedDbStore::open(&name).await.expect("open b");
+    let factory: web_sys::IdbFactory = Reflect::get(&js_sys::global(), &"indexedDB".into())
+        .expect("indexedDB")
+        .unchecked_into();
+    let old = settle(&factory.open_with_u32(&name, 4).expect("open")).await;
+    assert!(
+        old.is_err(),
+        "a Foldlab of version 4 opened the upgraded store"
+    );
     assert_eq!(tab_a.read_all(0, usize::MAX).await, Ok(events));
     tab_a
         .append(
@@ -733,16 +788,18 @@ async fn an_open_store_closes_for_a_newer_database_version_instead_of_blocking_i
         )
         .await
         .expect("append");
-    // A newer Foldlab in another tab opens version 6. Without the store stepping aside, this open
-    // would wait ("blocked") for as long as this tab stays open.
+    // A newer Foldlab in another tab opens the first version of a later format (6, so version
+    // 6,000,000). Without the store stepping aside, this open would wait ("blocked") for as long
+    // as this tab stays open.
     let factory: web_sys::IdbFactory = Reflect::get(&js_sys::global(), &"indexedDB".into())
         .expect("indexedDB")
         .unchecked_into();
-    let newer: web_sys::IdbDatabase = settle(&factory.open_with_u32(&name, 6).expect("open"))
-        .await
-        .expect("the newer version opens")
-        .unchecked_into();
-    assert_eq!(newer.version(), 6.0);
+    let newer: web_sys::IdbDatabase =
+        settle(&factory.open_with_u32(&name, 6_000_000).expect("open"))
+            .await
+            .expect("the newer version opens")
+            .unchecked_into();
+    assert_eq!(newer.version(), 6_000_000.0);
     newer.close();
     // The old handle now says plainly that it cannot be used, rather than hanging.
     assert!(

@@ -1,7 +1,7 @@
 //! The IndexedDB backend, the lab's default store: events and checkpoints survive reloads, and
 //! several tabs can share one database without ever storing the same stream version twice.
 //!
-//! Layout (database version 5):
+//! Layout (format 5; see [`FORMAT`] for the database's version):
 //! - object store `events`, keyed by `event_id`, holding one plain JS object per event with the
 //!   envelope's fields (`event_data` stays a JSON string, like the article's column);
 //! - a **unique** index `stream` on `[entity_type, entity_id, version]`, which both answers "what
@@ -14,13 +14,18 @@
 //!   of the views saved in parts, one record each, written in the same transaction as their
 //!   checkpoint;
 //! - object store `meta` (added in version 4), out-of-line keys: the store's generation, a bare
-//!   number under `generation` that a reset replaces; and the fence (version 5): `{ generation }`
-//!   under `current` (written by every append that reads nothing, see `Shared::append_unread`)
-//!   and under `retired <n>` for every generation a reset replaced, with a **unique** index
-//!   `generation` on them, so an append made in a retired generation is refused without a read.
+//!   number under `generation` that a reset replaces.
 //!
 //! Upgrades are incremental: opening an older database adds what is missing and touches nothing
 //! else, so the events and checkpoints a visitor already has are kept.
+//!
+//! **A connection never outlives a reset.** A reset is a new version of the database: it clears
+//! the stores in the upgrade transaction, which IndexedDB starts only once every other connection
+//! to the database has closed. Every handle closes its connection when told of a new version and,
+//! when the version is a reset, opens a new one and forgets what it knew (its generation, its head,
+//! its streams' versions). So what a handle learned on its connection holds until the connection
+//! ends, and an append on a state it kept, or a version it reached, needs to read nothing (see
+//! [`Shared::append_unread`]).
 
 use super::channel::Channel;
 use super::{global_property, Failure};
@@ -39,7 +44,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Display;
 use std::future::Future;
 use std::pin::Pin;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::task::{Context, Poll};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -50,9 +55,15 @@ use web_sys::{
     IdbVersionChangeEvent,
 };
 
-/// The database version this code creates or upgrades to. Version 2 added `snapshots`, version 3
-/// `parts`, version 4 `meta`, version 5 the fence's index in `meta`.
-const SCHEMA_VERSION: u32 = 5;
+/// The format this code reads and writes. The database's version is `FORMAT * RESETS_PER_FORMAT`
+/// plus the number of resets made since it had this format: a reset is a new version (see the
+/// module's notes), and a version of a later format is a newer Foldlab's. Versions 1 to 4 were the
+/// formats before: 2 added `snapshots`, 3 `parts`, 4 `meta`; 5 made a reset a version.
+const FORMAT: u32 = 5;
+/// How many resets one format's versions can count.
+const RESETS_PER_FORMAT: u32 = 1_000_000;
+/// The first version of [`FORMAT`].
+const FIRST_VERSION: u32 = FORMAT * RESETS_PER_FORMAT;
 const EVENTS: &str = "events";
 const CHECKPOINTS: &str = "checkpoints";
 const SNAPSHOTS: &str = "snapshots";
@@ -63,16 +74,10 @@ const PARTS: &str = "parts";
 /// meanwhile waits for that at most.
 const INTEGRITY_PAGE: u32 = 1_000;
 
-/// Records about the store itself, by key: [`GENERATION`] and the fence.
+/// Records about the store itself, by key: only [`GENERATION`] so far.
 const META: &str = "meta";
 /// The key of the store's generation in `meta`: a number a reset replaces with a fresh one.
 const GENERATION: &str = "generation";
-/// The fence's unique index in `meta`, on the `generation` of its records (a bare number, as the
-/// generation's own record, has none and is not in it).
-const FENCE: &str = "generation";
-/// The key of the fence's record that appends which read nothing write (see
-/// [`Shared::append_unread`]); a reset keeps each generation it replaces under [`retired_key`].
-const CURRENT: &str = "current";
 const STREAM_INDEX: &str = "stream";
 
 /// How many streams' versions a handle remembers at most (see `Shared::seen`); past it they are
@@ -88,16 +93,29 @@ pub struct IndexedDbStore {
     /// The connection and the appends' queue, shared with a group commit that finishes on its own
     /// (see [`EventStore::append`]).
     shared: Rc<Shared>,
-    /// Closes this connection when another tab opens a newer version of the database or deletes
-    /// it, so that goes ahead instead of waiting for this one to be closed.
-    _on_version_change: Closure<dyn FnMut(IdbVersionChangeEvent)>,
+}
+
+/// What a connection is told by the browser, made once per handle and set on each connection.
+struct Handlers {
+    /// Closes the connection when another tab resets the store, opens a newer version of the
+    /// database or deletes it, so that goes ahead instead of waiting for this one to be closed;
+    /// after a reset, opens a new one (see [`Shared::reconnect`]).
+    version_change: Closure<dyn FnMut(IdbVersionChangeEvent)>,
     /// Hears the browser closing the connection itself (site data cleared).
-    _on_close: Closure<dyn FnMut(web_sys::Event)>,
+    close: Closure<dyn FnMut(web_sys::Event)>,
 }
 
 /// The connection and what goes with it.
 struct Shared {
-    db: IdbDatabase,
+    /// The database's name.
+    name: String,
+    /// The connection: replaced after a reset (see [`Shared::reconnect`]).
+    db: RefCell<IdbDatabase>,
+    /// While a reset is under way (here or in another tab) and this handle waits for its new
+    /// connection: the operations waiting for it (see [`Shared::connected`]).
+    reconnecting: RefCell<Option<Vec<oneshot::Sender<()>>>>,
+    /// Set on each connection; `None` once the handle is dropped.
+    handlers: RefCell<Option<Handlers>>,
     notifier: Notifier,
     /// Tells other handles on this database (other tabs) of each committed write, and hears theirs.
     channel: Channel,
@@ -154,8 +172,7 @@ enum Unread {
 enum Guarded {
     /// Committed: every record is stored.
     Committed,
-    /// Nothing stored: the transaction stopped with this error (a refused write among them,
-    /// the fence's when a reset retired the generation).
+    /// Nothing stored: the transaction stopped with this error (a refused add among them).
     Stopped(Failure),
 }
 
@@ -223,81 +240,42 @@ impl IndexedDbStore {
     /// Opens (creating it the first time) the database `name`.
     ///
     /// Fails with [`StoreError::Unavailable`] when the browser has no IndexedDB or refuses to open
-    /// it (private modes, disabled storage, a broken profile).
+    /// it (private modes, disabled storage, a broken profile), or when a newer Foldlab has given
+    /// it a later format.
     pub async fn open(name: &str) -> Result<Self, StoreError> {
-        let factory: IdbFactory = global_property("indexedDB").map_err(StoreError::Unavailable)?;
-        let request = factory
-            .open_with_u32(name, SCHEMA_VERSION)
-            .map_err(|e| Failure::from_js(&e).into_store_error("opening IndexedDB"))?;
-        // The schema is created inside the open request's own upgrade transaction; an error thrown
-        // here aborts it and the open fails, leaving no half-made database behind.
-        let upgrade = Closure::<dyn FnMut(IdbVersionChangeEvent) -> Result<(), JsValue>>::new({
-            let request = request.clone();
-            move |event: IdbVersionChangeEvent| upgrade_schema(&request, event.old_version())
-        });
-        request.set_onupgradeneeded(Some(upgrade.as_ref().unchecked_ref()));
-        let opened = Pending::new(&request).outcome().await;
-        request.set_onupgradeneeded(None);
-        drop(upgrade);
-        let db = opened
-            .map_err(|f| f.into_store_error("opening IndexedDB"))?
-            .dyn_into::<IdbDatabase>()
-            .map_err(|_| StoreError::Unavailable("IndexedDB opened something else".into()))?;
+        // Most databases were never reset: their version is this format's first.
+        let db = open_current(name, FIRST_VERSION)
+            .await
+            .map_err(Unopened::into_store_error)?;
         let notifier = Notifier::default();
         let channel = Channel::open(&format!("{name} IndexedDB"), notifier.clone());
-        let closed: Rc<Cell<Option<ClosedBy>>> = Rc::default();
-        // Told once, to this handle's own listeners: the lab then says what happened instead of
-        // showing tables that are no longer stored.
-        let close_with = {
-            let closed = Rc::clone(&closed);
-            let listeners = channel.listeners();
-            move |by: ClosedBy| {
-                if closed.get().is_none() {
-                    closed.set(Some(by));
-                    Channel::tell_here(&listeners, &Change::Closed { by });
-                }
-            }
-        };
-        let on_version_change = Closure::<dyn FnMut(IdbVersionChangeEvent)>::new({
-            let db = db.clone();
-            let close_with = close_with.clone();
-            move |event: IdbVersionChangeEvent| {
-                db.close();
-                close_with(match event.new_version() {
-                    None => ClosedBy::Deleted,
-                    Some(_) => ClosedBy::NewerVersion,
-                });
-            }
+        let shared = Rc::new(Shared {
+            name: name.to_string(),
+            db: RefCell::new(db),
+            reconnecting: RefCell::new(None),
+            handlers: RefCell::new(None),
+            channel,
+            notifier,
+            head_hint: Cell::new(None),
+            generation: Cell::new(None),
+            seen: RefCell::default(),
+            stamp_prefix: format!("{:012x}", (js_sys::Math::random() * 2f64.powi(48)) as u64),
+            stamps: Cell::new(0),
+            closed: Rc::default(),
+            queue: RefCell::default(),
+            append_transactions: Cell::new(0),
+            append_stores: [EVENTS, META]
+                .iter()
+                .map(|s| JsValue::from_str(s))
+                .collect(),
+            reads: RefCell::new(None),
+            read_generation: Cell::new(0),
+            reads_pending: Cell::new(0),
         });
-        db.set_onversionchange(Some(on_version_change.as_ref().unchecked_ref()));
-        let on_close = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
-            close_with(ClosedBy::Browser)
-        });
-        db.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-        Ok(Self {
-            shared: Rc::new(Shared {
-                db,
-                channel,
-                notifier,
-                head_hint: Cell::new(None),
-                generation: Cell::new(None),
-                seen: RefCell::default(),
-                stamp_prefix: format!("{:012x}", (js_sys::Math::random() * 2f64.powi(48)) as u64),
-                stamps: Cell::new(0),
-                closed,
-                queue: RefCell::default(),
-                append_transactions: Cell::new(0),
-                append_stores: [EVENTS, META]
-                    .iter()
-                    .map(|s| JsValue::from_str(s))
-                    .collect(),
-                reads: RefCell::new(None),
-                read_generation: Cell::new(0),
-                reads_pending: Cell::new(0),
-            }),
-            _on_version_change: on_version_change,
-            _on_close: on_close,
-        })
+        let handlers = Handlers::new(Rc::downgrade(&shared));
+        handlers.set_on(&shared.db.borrow());
+        *shared.handlers.borrow_mut() = Some(handlers);
+        Ok(Self { shared })
     }
 
     /// Calls `listener` with each write another handle on this database commits (another tab, or
@@ -344,6 +322,7 @@ impl IndexedDbStore {
         &self,
         pace: &impl AsyncFn(),
     ) -> Result<Option<IntegrityReport>, StoreError> {
+        self.shared.connected().await?;
         let tx = self.transaction(
             &[CHECKPOINTS, SNAPSHOTS, PARTS, META],
             IdbTransactionMode::Readonly,
@@ -369,6 +348,8 @@ impl IndexedDbStore {
         let mut after: Option<JsValue> = None;
         loop {
             pace().await;
+            // A reset meanwhile is seen in the generation this page reads.
+            self.shared.connected().await?;
             let tx = self.transaction(&[EVENTS, META], IdbTransactionMode::Readonly)?;
             let store = tx.object_store(EVENTS).map_err(unavailable)?;
             let range = match &after {
@@ -482,6 +463,7 @@ impl IndexedDbStore {
 
     /// A subscriber's checkpoint record as stored, read in the reads' shared transaction.
     async fn checkpoint_record(&self, subscriber: &str) -> Result<Option<JsValue>, StoreError> {
+        self.shared.connected().await?;
         let key = JsValue::from_str(subscriber);
         let request = Shared::read(&self.shared, |tx| tx.object_store(CHECKPOINTS)?.get(&key))?;
         let record = request.outcome().await.map_err(reading)?;
@@ -498,9 +480,262 @@ impl IndexedDbStore {
     /// `earlyCommitIsSafe` in `records.js`, asked once per page): waits for the browser's answer,
     /// true only in Chromium-based browsers that showed it is safe.
     pub async fn commits_early(&self) -> bool {
-        JsFuture::from(early_commit_is_safe(&self.shared.db, META))
+        let safe = early_commit_is_safe(&self.shared.db.borrow(), META);
+        JsFuture::from(safe)
             .await
             .is_ok_and(|safe| safe.as_bool() == Some(true))
+    }
+}
+
+impl Handlers {
+    /// The handlers of the handle whose connection and state are `shared`.
+    fn new(shared: Weak<Shared>) -> Self {
+        let version_change = Closure::<dyn FnMut(IdbVersionChangeEvent)>::new({
+            let shared = shared.clone();
+            move |event: IdbVersionChangeEvent| {
+                let Some(shared) = shared.upgrade() else {
+                    return;
+                };
+                shared.db.borrow().close();
+                match event.new_version() {
+                    None => shared.closed_by(ClosedBy::Deleted),
+                    Some(version) if format_of(version) == FORMAT => {
+                        Shared::reconnect(&shared, version as u32)
+                    }
+                    Some(_) => shared.closed_by(ClosedBy::NewerVersion),
+                }
+            }
+        });
+        let close = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
+            if let Some(shared) = shared.upgrade() {
+                shared.closed_by(ClosedBy::Browser);
+            }
+        });
+        Self {
+            version_change,
+            close,
+        }
+    }
+
+    fn set_on(&self, db: &IdbDatabase) {
+        db.set_onversionchange(Some(self.version_change.as_ref().unchecked_ref()));
+        db.set_onclose(Some(self.close.as_ref().unchecked_ref()));
+    }
+}
+
+/// Why the database could not be opened at this format.
+enum Unopened {
+    /// A newer Foldlab gave it a later format.
+    Newer,
+    /// The browser refused.
+    Failed(StoreError),
+}
+
+impl Unopened {
+    fn into_store_error(self) -> StoreError {
+        match self {
+            Unopened::Newer => StoreError::Unavailable(
+                "A newer version of the lab has changed this browser's event store. Reload the page \
+                 to use that version."
+                    .into(),
+            ),
+            Unopened::Failed(error) => error,
+        }
+    }
+}
+
+/// The format a database version belongs to (0 for the versions before formats were counted).
+fn format_of(version: f64) -> u32 {
+    (version / f64::from(RESETS_PER_FORMAT)) as u32
+}
+
+/// How opening the database at a version went.
+enum Opened {
+    /// Open; and whether this open upgraded it (created it, brought an older format up to this
+    /// one, or reset it).
+    Open(IdbDatabase, bool),
+    /// The database is at a later version than the one asked for.
+    Later,
+}
+
+/// Opens database `name` at `version` (at its current one when `None`), running
+/// [`upgrade_schema`] in the upgrade transaction when `version` is newer than the database's. Only
+/// an open that `resets` may reset the store: any other that would is undone, and answers
+/// [`Opened::Later`] (it asked for a version the database has not reached, which happens when a
+/// reset it was told of did not go through).
+async fn connect(name: &str, version: Option<u32>, resets: bool) -> Result<Opened, StoreError> {
+    let factory: IdbFactory = global_property("indexedDB").map_err(StoreError::Unavailable)?;
+    let request = match version {
+        Some(version) => factory.open_with_u32(name, version),
+        None => factory.open(name),
+    }
+    .map_err(|e| Failure::from_js(&e).into_store_error("opening IndexedDB"))?;
+    // The schema is created, or the store reset, inside the open request's own upgrade
+    // transaction; an error thrown here aborts it and the open fails, changing nothing.
+    let upgraded = Rc::new(Cell::new(false));
+    let refused = Rc::new(Cell::new(false));
+    let upgrade = Closure::<dyn FnMut(IdbVersionChangeEvent) -> Result<(), JsValue>>::new({
+        let request = request.clone();
+        let (upgraded, refused) = (Rc::clone(&upgraded), Rc::clone(&refused));
+        move |event: IdbVersionChangeEvent| {
+            if format_of(event.old_version()) == FORMAT && !resets {
+                refused.set(true);
+                return Err(JsValue::from_str("not a reset"));
+            }
+            upgraded.set(true);
+            upgrade_schema(&request, event.old_version())
+        }
+    });
+    request.set_onupgradeneeded(Some(upgrade.as_ref().unchecked_ref()));
+    let opened = Pending::new(&request).outcome().await;
+    request.set_onupgradeneeded(None);
+    drop(upgrade);
+    match opened {
+        Ok(db) => db
+            .dyn_into::<IdbDatabase>()
+            .map(|db| Opened::Open(db, upgraded.get()))
+            .map_err(|_| StoreError::Unavailable("IndexedDB opened something else".into())),
+        Err(f) if f.name == "VersionError" || refused.get() => Ok(Opened::Later),
+        Err(f) => Err(f.into_store_error("opening IndexedDB")),
+    }
+}
+
+/// Opens database `name` at its current version of this format, bringing a database of an older
+/// format up to it (a new one is created at [`FIRST_VERSION`]). `likely` is the version it is
+/// most likely at: asked for first, and asked for again only when it is later.
+async fn open_current(name: &str, likely: u32) -> Result<IdbDatabase, Unopened> {
+    let mut asking = Some(likely);
+    loop {
+        match connect(name, asking, false)
+            .await
+            .map_err(Unopened::Failed)?
+        {
+            Opened::Open(db, _) if format_of(db.version()) < FORMAT => {
+                db.close();
+                asking = Some(FIRST_VERSION);
+            }
+            Opened::Open(db, _) if format_of(db.version()) > FORMAT => {
+                db.close();
+                return Err(Unopened::Newer);
+            }
+            Opened::Open(db, _) => return Ok(db),
+            // Reset since it had this format (or a newer Foldlab's): as it is.
+            Opened::Later => asking = None,
+        }
+    }
+}
+
+/// Resets database `name`, at version `from`, by opening it at the next version, whose upgrade
+/// clears it (see [`upgrade_schema`]); the new connection. When another tab reset it to that
+/// version first, it may have written since: the reset goes on to the version after.
+async fn reset_from(name: &str, mut from: u32) -> Result<IdbDatabase, StoreError> {
+    loop {
+        let next = from + 1;
+        if format_of(f64::from(next)) != FORMAT {
+            return Err(StoreError::Unavailable(
+                "the store cannot be reset again: it has been reset a million times".into(),
+            ));
+        }
+        match connect(name, Some(next), true).await? {
+            Opened::Open(db, true) => return Ok(db),
+            Opened::Open(db, false) => {
+                from = db.version() as u32;
+                db.close();
+            }
+            Opened::Later => {
+                let db = open_current(name, from)
+                    .await
+                    .map_err(Unopened::into_store_error)?;
+                from = db.version() as u32;
+                db.close();
+            }
+        }
+    }
+}
+
+impl Shared {
+    /// Closes for good, telling this handle's own listeners once: the lab then says what happened
+    /// instead of showing tables that are no longer stored. Operations waiting for a new
+    /// connection then fail with that sentence.
+    fn closed_by(&self, by: ClosedBy) {
+        if self.closed.get().is_none() {
+            self.closed.set(Some(by));
+            Channel::tell_here(&self.channel.listeners(), &Change::Closed { by });
+        }
+        self.release_waiting();
+    }
+
+    /// After a reset made elsewhere (another tab, or another handle in this page): opens a new
+    /// connection, in the background; this handle's operations wait for it.
+    fn reconnect(shared: &Rc<Shared>, version: u32) {
+        shared.begin_reconnecting();
+        let shared = Rc::clone(shared);
+        wasm_bindgen_futures::spawn_local(async move {
+            shared.take_current(open_current(&shared.name, version).await);
+        });
+    }
+
+    /// Takes the connection a reopening gave, or closes for good when there is none.
+    fn take_current(&self, opened: Result<IdbDatabase, Unopened>) {
+        match opened {
+            Ok(db) => self.reconnected(db),
+            Err(Unopened::Newer) => self.closed_by(ClosedBy::NewerVersion),
+            Err(Unopened::Failed(_)) => self.closed_by(ClosedBy::Browser),
+        }
+    }
+
+    /// The connection is going: operations wait (see [`Shared::connected`]), and what this handle
+    /// learned on it is forgotten, since a reset follows.
+    fn begin_reconnecting(&self) {
+        self.reconnecting.borrow_mut().get_or_insert_with(Vec::new);
+        self.forget();
+        self.reads.borrow_mut().take();
+        self.read_generation.set(self.read_generation.get() + 1);
+    }
+
+    /// Forgets the generation, the head and the streams' versions learned on a connection.
+    fn forget(&self) {
+        self.head_hint.set(None);
+        self.generation.set(None);
+        self.seen.borrow_mut().clear();
+    }
+
+    /// Takes the new connection `db` and lets the waiting operations go on; closes it when the
+    /// handle was dropped meanwhile.
+    fn reconnected(&self, db: IdbDatabase) {
+        match self.handlers.borrow().as_ref() {
+            Some(handlers) => {
+                handlers.set_on(&db);
+                *self.db.borrow_mut() = db;
+            }
+            None => db.close(),
+        }
+        // Nothing learned from the old connection's last transactions is taken (see
+        // `Shared::learn_generation`); forgotten once more all the same.
+        self.forget();
+        self.release_waiting();
+    }
+
+    fn release_waiting(&self) {
+        for waiting in self.reconnecting.borrow_mut().take().into_iter().flatten() {
+            let _ = waiting.send(());
+        }
+    }
+
+    /// Waits while a reset is under way; an error once the connection was closed for good.
+    async fn connected(&self) -> Result<(), StoreError> {
+        loop {
+            self.check_open()?;
+            let wait = match self.reconnecting.borrow_mut().as_mut() {
+                None => return Ok(()),
+                Some(waiting) => {
+                    let (tell, wait) = oneshot::channel();
+                    waiting.push(tell);
+                    wait
+                }
+            };
+            let _ = wait.await;
+        }
     }
 }
 
@@ -537,14 +772,27 @@ impl Shared {
         }
     }
 
+    /// An error when the connection was closed for good, or while a reset is under way (an
+    /// operation waits for its end first, see [`Shared::connected`]).
+    fn usable(&self) -> Result<(), StoreError> {
+        self.check_open()?;
+        if self.reconnecting.borrow().is_some() {
+            return Err(StoreError::Unavailable(
+                "the event store is being reset: try again in a moment".into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// A transaction over the stores `names` lists.
     fn transaction_on(
         &self,
         names: &Array,
         mode: IdbTransactionMode,
     ) -> Result<IdbTransaction, StoreError> {
-        self.check_open()?;
+        self.usable()?;
         self.db
+            .borrow()
             .transaction_with_str_sequence_and_mode(names, mode)
             .map_err(|e| Failure::from_js(&e).into_store_error("starting a transaction"))
     }
@@ -557,6 +805,7 @@ impl Shared {
 
     /// The stream's current version, in a transaction of its own.
     async fn stream_version(&self, stream: &StreamId) -> Result<u64, StoreError> {
+        self.connected().await?;
         let tx = self.transaction(&[EVENTS], IdbTransactionMode::Readonly)?;
         let last = last_version_request(&tx, stream)?;
         cursor_version(last.outcome().await.map_err(reading)?)
@@ -579,15 +828,12 @@ impl Shared {
         // transaction is aborted (nothing stored) and the append is made again the plain way. A
         // single-event command then costs one round trip instead of two.
         let mut events = events;
-        if let (Some(generation), Some(head), Some(version)) = (
+        if let (Some(_), Some(head), Some(version)) = (
             self.unread_generation(stream, expected),
             self.head_hint.get(),
             expected.version(),
         ) {
-            match self
-                .append_unread(stream, head, version, generation, events)
-                .await
-            {
+            match self.append_unread(stream, head, version, events).await {
                 Unread::Stored(stored) => return Ok(stored),
                 Unread::Refused(back) => events = back,
                 Unread::Failed(error) => return Err(error),
@@ -595,6 +841,8 @@ impl Shared {
         }
         let mut guess = self.head_hint.get().zip(expected.version());
         let (done, stored) = loop {
+            // A reset may have begun while an earlier attempt was under way.
+            self.connected().await?;
             let tx = self.append_transaction()?;
             let done = Completion::new(&tx);
             let last_version = last_version_request(&tx, stream)?;
@@ -652,10 +900,10 @@ impl Shared {
         Ok(stored)
     }
 
-    /// Whether an append to `stream` stating `expected` may read nothing: the
-    /// generation this handle knows, when the stream is sure to be at least at the version
-    /// stated in it (nothing is deleted within a generation): a new stream, a state kept in it
-    /// ([`ExpectedVersion::Kept`]), or a version this handle's own appends reached in it.
+    /// Whether an append to `stream` stating `expected` may read nothing: the generation this
+    /// handle knows, when the stream is sure to be at least at the version stated in it (nothing
+    /// is deleted while this connection lasts, see the module's notes): a new stream, a state kept
+    /// in it ([`ExpectedVersion::Kept`]), or a version this handle's own appends reached in it.
     fn unread_generation(
         &self,
         stream: &StreamId,
@@ -675,20 +923,18 @@ impl Shared {
         sure.then_some(known)
     }
 
-    /// An append whose stream and head are known to be at least at `version` and `head` in
-    /// `generation` (see [`Shared::unread_generation`]; the head is this handle's own last append
-    /// in it): nothing is read.
-    /// Nothing is ever deleted within a generation, so the stream is at least at `version` and the
-    /// log at least at `head`; the writes are issued at once, and the unique stream index and the
-    /// event-id key refuse them if either moved on, the fence if a reset retired `generation`
-    /// (see [`Shared::write_guarded`]). Then the transaction is aborted, nothing is stored, and the
-    /// events come back for the append that reads (which learns the generation).
+    /// An append whose stream and head are known to be at least at `version` and `head` (see
+    /// [`Shared::unread_generation`]; the head is this handle's own last append on this
+    /// connection): nothing is read. Nothing is deleted while the connection lasts, so the stream
+    /// is at least at `version` and the log at least at `head`; the writes are issued at once, and
+    /// the unique stream index and the event-id key refuse them if either moved on. Then the
+    /// transaction is aborted, nothing is stored, and the events come back for the append that
+    /// reads.
     async fn append_unread(
         &self,
         stream: &StreamId,
         head: u64,
         version: u64,
-        generation: Generation,
         events: Vec<NewEvent>,
     ) -> Unread {
         let stored = number_batch(stream, head, version, events);
@@ -701,7 +947,7 @@ impl Shared {
             Ok(records) => records,
             Err(error) => return Unread::Failed(error),
         };
-        match self.write_guarded(generation, &records).await {
+        match self.write_guarded(&records).await {
             Ok(Guarded::Committed) => Unread::Stored(stored),
             Ok(Guarded::Stopped(f)) if f.name == "ConstraintError" => Unread::Refused(back(stored)),
             Ok(Guarded::Stopped(f)) => Unread::Failed(f.into_store_error("storing the events")),
@@ -709,26 +955,14 @@ impl Shared {
         }
     }
 
-    /// Adds `records` in an append's transaction that reads nothing and also writes `generation`
-    /// to the fence (see `appendGuarded` in `records.js`): the fence's unique index refuses that
-    /// write, and nothing is stored, when a reset has retired `generation` (see
-    /// [`EventStore::clear`]). An error when the transaction could not be started (a connection
-    /// closed from outside).
-    async fn write_guarded(
-        &self,
-        generation: Generation,
-        records: &Array,
-    ) -> Result<Guarded, StoreError> {
-        self.check_open()?;
+    /// Adds `records` in an append's transaction that reads nothing (see `appendGuarded` in
+    /// `records.js`), guarded by the event-id key and the unique stream index. An error when the
+    /// transaction could not be started (a connection closed from outside, or a reset under way).
+    async fn write_guarded(&self, records: &Array) -> Result<Guarded, StoreError> {
+        self.usable()?;
         self.count_append_transaction();
-        let written = JsFuture::from(append_guarded(
-            &self.db,
-            &self.append_stores,
-            CURRENT,
-            generation.0 as f64,
-            records,
-        ))
-        .await;
+        let written = append_guarded(&self.db.borrow(), EVENTS, META, records);
+        let written = JsFuture::from(written).await;
         Ok(match written {
             Ok(_) => Guarded::Committed,
             Err(e) => Guarded::Stopped(Failure::from_js(&e)),
@@ -736,7 +970,12 @@ impl Shared {
     }
 
     /// Takes the generation an append read: a head guessed in another generation says nothing.
+    /// Nothing is learned while a reset is under way: what a transaction of the closing
+    /// connection read may already be gone.
     fn learn_generation(&self, generation: Generation) {
+        if self.reconnecting.borrow().is_some() {
+            return;
+        }
         if self.generation.get() != Some(generation) {
             self.head_hint.set(None);
             self.seen.borrow_mut().clear();
@@ -748,13 +987,15 @@ impl Shared {
     /// tells this handle's own listeners, and gives what other handles are to be told.
     fn settled(&self, stream: &StreamId, stored: &[EventEnvelope]) -> Option<Change> {
         let last = stored.last()?;
-        self.head_hint.set(Some(last.event_id));
-        let mut seen = self.seen.borrow_mut();
-        if seen.len() >= SEEN_LIMIT && !seen.contains_key(stream) {
-            seen.clear();
+        // Kept as a guess only while its connection lasts (see `Shared::learn_generation`).
+        if self.reconnecting.borrow().is_none() {
+            self.head_hint.set(Some(last.event_id));
+            let mut seen = self.seen.borrow_mut();
+            if seen.len() >= SEEN_LIMIT && !seen.contains_key(stream) {
+                seen.clear();
+            }
+            seen.insert(stream.clone(), last.version);
         }
-        seen.insert(stream.clone(), last.version);
-        drop(seen);
         self.notifier.notify(last.event_id);
         Some(Change::Appended {
             stream: stream.clone(),
@@ -838,6 +1079,13 @@ impl Shared {
 
     /// Commits the appends that waited, in the order they were made, and answers each.
     async fn commit_group(&self, group: Vec<Waiting>) {
+        // While a reset is under way, the group waits for the new connection.
+        if let Err(error) = self.connected().await {
+            for waiting in group {
+                let _ = waiting.reply.send(Err(error.clone()));
+            }
+            return;
+        }
         let group = if group.len() > 1 {
             match self.append_together(group).await {
                 Ok(()) => return,
@@ -926,6 +1174,7 @@ impl Shared {
                 .await;
         }
         loop {
+            self.connected().await?;
             let tx = self.append_transaction()?;
             let done = Completion::new(&tx);
             // Every read is issued before any is awaited: one round trip for all of them.
@@ -984,9 +1233,9 @@ impl Shared {
 
     /// A group whose every member is on a kept state of `generation`, with `head` this handle's
     /// own last: the writes are planned from the kept versions and issued at once, reading nothing
-    /// (see [`Shared::write_guarded`]). An error (nothing stored) when a reset retired the
-    /// generation, or when a key or the stream index refused a write because another writer came
-    /// first; the members are then made again one by one, the way that reads.
+    /// (see [`Shared::write_guarded`]). An error (nothing stored) when a key or the stream index
+    /// refused a write because another writer came first; the members are then made again one by
+    /// one, the way that reads.
     async fn write_unread(
         &self,
         group: &[Waiting],
@@ -1001,7 +1250,7 @@ impl Shared {
             .flatten()
             .flat_map(|(_, records)| records)
             .collect();
-        match self.write_guarded(generation, &records).await? {
+        match self.write_guarded(&records).await? {
             Guarded::Committed => Ok(planned
                 .into_iter()
                 .map(|p| p.map(|(stored, _)| stored))
@@ -1069,15 +1318,34 @@ fn issue_group(tx: &IdbTransaction, planned: &[Planned]) -> Result<(), StoreErro
 impl Drop for IndexedDbStore {
     /// Closes the connection so the database can later be deleted or upgraded without waiting.
     fn drop(&mut self) {
-        self.shared.db.set_onversionchange(None);
-        self.shared.db.set_onclose(None);
-        self.shared.db.close();
+        let db = self.shared.db.borrow();
+        db.set_onversionchange(None);
+        db.set_onclose(None);
+        db.close();
+        drop(db);
+        // A reconnection still under way closes what it opens (see `Shared::reconnected`).
+        self.shared.handlers.borrow_mut().take();
     }
 }
 
-/// Brings the schema from `old_version` (0 for a new database) to [`SCHEMA_VERSION`], one version
-/// at a time, inside the open request's upgrade transaction.
+/// Inside the open request's upgrade transaction: resets the store when `old_version` is of this
+/// [`FORMAT`] (see [`reset_from`]); otherwise brings the schema from `old_version` (0 for a new
+/// database) to this format, one step at a time.
 fn upgrade_schema(request: &IdbOpenDbRequest, old_version: f64) -> Result<(), JsValue> {
+    if format_of(old_version) == FORMAT {
+        // A reset (see `reset_from`): every store emptied, and a fresh generation, so a state kept
+        // from before it is never taken for one after it, in this tab or another.
+        let tx = request
+            .transaction()
+            .ok_or_else(|| JsValue::from_str("an upgrade without its transaction"))?;
+        for name in [EVENTS, CHECKPOINTS, SNAPSHOTS, PARTS] {
+            tx.object_store(name)?.clear()?;
+        }
+        let generation = key_number(fresh_generation().0);
+        tx.object_store(META)?
+            .put_with_key(&generation, &JsValue::from_str(GENERATION))?;
+        return Ok(());
+    }
     let db: IdbDatabase = request.result()?.dyn_into()?;
     if old_version < 1.0 {
         create_version_1(&db)?;
@@ -1097,16 +1365,6 @@ fn upgrade_schema(request: &IdbOpenDbRequest, old_version: f64) -> Result<(), Js
     if old_version < 4.0 {
         // Out-of-line keys: a record is a bare value under its name.
         db.create_object_store(META)?;
-    }
-    if old_version < 5.0 {
-        // The fence: each generation once among the records that have one.
-        let meta = request
-            .transaction()
-            .ok_or_else(|| JsValue::from_str("no upgrade transaction"))?
-            .object_store(META)?;
-        let unique = IdbIndexParameters::new();
-        unique.set_unique(true);
-        meta.create_index_with_str_and_optional_parameters(FENCE, FENCE, &unique)?;
     }
     Ok(())
 }
@@ -1187,6 +1445,7 @@ impl EventStore for IndexedDbStore {
         stream: &StreamId,
         after_version: u64,
     ) -> Result<Vec<EventEnvelope>, StoreError> {
+        self.shared.connected().await?;
         let range = stream_range(stream, after_version)?;
         let request = Shared::read(&self.shared, |tx| {
             tx.object_store(EVENTS)?
@@ -1201,6 +1460,7 @@ impl EventStore for IndexedDbStore {
         after_position: u64,
         limit: usize,
     ) -> Result<Vec<EventEnvelope>, StoreError> {
+        self.shared.connected().await?;
         if limit == 0 {
             return Ok(Vec::new());
         }
@@ -1218,6 +1478,7 @@ impl EventStore for IndexedDbStore {
     }
 
     async fn head(&self) -> Result<u64, StoreError> {
+        self.shared.connected().await?;
         let last = Shared::read(&self.shared, |tx| {
             tx.object_store(EVENTS)?
                 .open_key_cursor_with_range_and_direction(&JsValue::NULL, IdbCursorDirection::Prev)
@@ -1236,6 +1497,7 @@ impl EventStore for IndexedDbStore {
         &self,
         subscriber: &str,
     ) -> Result<Option<(Checkpoint, Option<ViewMark>)>, StoreError> {
+        self.shared.connected().await?;
         // Both requests go in the one read transaction: the documents belong to that record.
         let key = JsValue::from_str(subscriber);
         let range = parts_of(subscriber)?;
@@ -1282,6 +1544,7 @@ impl EventStore for IndexedDbStore {
     }
 
     async fn save_view(&self, save: &ViewSave<'_>) -> Result<Option<ViewMark>, StoreError> {
+        self.shared.connected().await?;
         let failed = |f: Failure| f.into_store_error("saving a view");
         let stamp = self.shared.next_stamp();
         let record = to_record(
@@ -1360,6 +1623,7 @@ impl EventStore for IndexedDbStore {
     }
 
     async fn holds_view(&self, mark: &ViewMark) -> Result<bool, StoreError> {
+        self.shared.connected().await?;
         let Some(record) = self.checkpoint_record(&mark.subscriber).await? else {
             return Ok(false);
         };
@@ -1370,6 +1634,7 @@ impl EventStore for IndexedDbStore {
     }
 
     async fn load_position(&self, subscriber: &str) -> Result<Option<u64>, StoreError> {
+        self.shared.connected().await?;
         let Some(record) = self.checkpoint_record(subscriber).await? else {
             return Ok(None);
         };
@@ -1384,6 +1649,7 @@ impl EventStore for IndexedDbStore {
     }
 
     async fn holds_checkpoint(&self, checkpoint: &Checkpoint) -> Result<bool, StoreError> {
+        self.shared.connected().await?;
         let Some(record) = self.checkpoint_record(&checkpoint.subscriber).await? else {
             return Ok(false);
         };
@@ -1395,6 +1661,7 @@ impl EventStore for IndexedDbStore {
     }
 
     async fn save_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), StoreError> {
+        self.shared.connected().await?;
         let record = to_record(
             checkpoint,
             format_args!("the checkpoint of {}", checkpoint.subscriber),
@@ -1417,6 +1684,7 @@ impl EventStore for IndexedDbStore {
     }
 
     async fn save_snapshot(&self, snapshot: &Snapshot) -> Result<(), StoreError> {
+        self.shared.connected().await?;
         let record = to_record(
             snapshot,
             format_args!("the snapshot of {}", snapshot.stream()),
@@ -1436,6 +1704,7 @@ impl EventStore for IndexedDbStore {
     }
 
     async fn load_snapshot(&self, stream: &StreamId) -> Result<Option<Snapshot>, StoreError> {
+        self.shared.connected().await?;
         let key: Array = [
             JsValue::from_str(&stream.entity_type),
             JsValue::from_str(&stream.entity_id),
@@ -1453,52 +1722,23 @@ impl EventStore for IndexedDbStore {
     }
 
     async fn clear(&self) -> Result<(), StoreError> {
-        self.shared.head_hint.set(None);
-        let stores = [EVENTS, CHECKPOINTS, SNAPSHOTS, PARTS];
-        let tx = self.transaction(
-            &[EVENTS, CHECKPOINTS, SNAPSHOTS, PARTS, META],
-            IdbTransactionMode::Readwrite,
-        )?;
-        let done = Completion::new(&tx);
-        let replaced = generation_request(&tx)?;
-        // A fresh generation in the same transaction: a state kept from before this reset is
-        // never taken for one after it, in this tab or another.
-        let generation = fresh_generation();
-        let cleared = stores
-            .into_iter()
-            .try_for_each(|name| tx.object_store(name).and_then(|s| s.clear()).map(drop))
-            .and_then(|()| {
-                tx.object_store(META).and_then(|s| {
-                    s.put_with_key(&key_number(generation.0), &JsValue::from_str(GENERATION))
-                })
-            });
-        if let Err(e) = cleared {
-            let _ = tx.abort();
-            return Err(Failure::from_js(&e).into_store_error("clearing the store"));
-        }
-        // The fence: the generation replaced is retired, so an append made in it that reads
-        // nothing is refused (see `Shared::write_guarded`), in this tab or another. `current`
-        // first, since it may hold that generation and the index holds each one once. A
-        // generation record that is not a whole number was never an append's to know.
-        let replaced = generation_of(replaced.outcome().await.map_err(reading)?).ok();
-        let fenced = tx.object_store(META).and_then(|s| {
-            s.put_with_key(&fence_record(generation), &JsValue::from_str(CURRENT))?;
-            match replaced {
-                Some(old) => s
-                    .put_with_key(&fence_record(old), &retired_key(old))
-                    .map(drop),
-                None => Ok(()),
+        let shared = &self.shared;
+        shared.connected().await?;
+        // A reset is the database's next version, which IndexedDB opens only once every other
+        // connection has closed (each handle then opens a new one, see `Shared::reconnect`): no
+        // connection that knew the store before the reset outlives it. Its upgrade transaction
+        // empties the stores and writes a fresh generation (see `upgrade_schema`).
+        let from = shared.db.borrow().version() as u32;
+        shared.begin_reconnecting();
+        shared.db.borrow().close();
+        match reset_from(&shared.name, from).await {
+            Ok(db) => shared.reconnected(db),
+            Err(error) => {
+                shared.take_current(open_current(&shared.name, from).await);
+                return Err(error);
             }
-        });
-        if let Err(e) = fenced {
-            let _ = tx.abort();
-            return Err(Failure::from_js(&e).into_store_error("clearing the store"));
         }
-        done.outcome()
-            .await
-            .map_err(|f| f.into_store_error("clearing the store"))?;
-        self.shared.learn_generation(generation);
-        self.shared.channel.post(Change::Cleared);
+        shared.channel.post(Change::Cleared);
         Ok(())
     }
 
@@ -1597,22 +1837,6 @@ fn generation_of(record: JsValue) -> Result<Generation, StoreError> {
             "the store's generation is {record:?}, not a whole number"
         ))
     })
-}
-
-/// A record of the fence in `meta`: `{ generation }`.
-fn fence_record(generation: Generation) -> JsValue {
-    let record = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(
-        &record,
-        &JsValue::from_str(FENCE),
-        &key_number(generation.0),
-    );
-    record.into()
-}
-
-/// The key under which a reset keeps, in `meta`, a generation it replaced.
-fn retired_key(generation: Generation) -> JsValue {
-    JsValue::from_str(&format!("retired {}", generation.0))
 }
 
 /// A generation no reset gave before (with odds of a repeat far below any other failure's): a
@@ -1719,9 +1943,8 @@ extern "C" {
     #[wasm_bindgen(js_name = appendGuarded)]
     fn append_guarded(
         db: &IdbDatabase,
-        stores: &Array,
-        meta_key: &str,
-        generation: f64,
+        events: &str,
+        probe_store: &str,
         records: &Array,
     ) -> Promise;
 
@@ -1978,6 +2201,7 @@ impl IndexedDbStore {
     /// store, for the benchmarks and their seeded labs) in one transaction: all of them or, if any
     /// id or stream version is already taken, none. The listeners are told of the new head.
     pub async fn write_log(&self, events: &[EventEnvelope]) -> Result<(), StoreError> {
+        self.shared.connected().await?;
         let tx = self.transaction(&[EVENTS], IdbTransactionMode::Readwrite)?;
         let done = Completion::new(&tx);
         add_all(&tx, events)?;

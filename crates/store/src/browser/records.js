@@ -91,26 +91,24 @@ export function partRecord(subscriber, map, key, json) {
 }
 
 // An append that reads nothing (see `Shared::append_unread` in idb.rs), in one call: a readwrite
-// transaction over `stores` (the events, then `meta`), a put of `{ generation }` under `fenceKey`
-// in `meta`, then an add of every record. `meta`'s unique index on `generation` refuses that put
-// when a reset has retired `generation` (see `clear` in idb.rs), and a refused write aborts the
-// whole transaction: nothing is kept. Where this browser has shown it may (see
-// `earlyCommitIsSafe`, asked at the first append), the transaction is told at once to commit with
-// `commit()`: IndexedDB then commits as soon as the writes are done, without waiting to hear from
-// the page again, and still aborts the whole transaction if a write is refused. The promise
-// resolves once the transaction has committed, and rejects with the error that stopped it
-// otherwise (a refused write among them: nothing stored). Kept in JavaScript so the common command
-// costs one call and one wait, not a dozen crossings.
-export function appendGuarded(db, stores, fenceKey, generation, records) {
+// transaction over the `events` store and an add of every record, guarded by the store's keys:
+// the event-id key and the unique stream index refuse a record another writer got to first, and a
+// refused add aborts the whole transaction, so nothing is kept. Where this browser has shown it
+// may (see `earlyCommitIsSafe`, asked at the first append, on `probeStore`), the transaction is
+// told at once to commit with `commit()`: IndexedDB then commits as soon as the adds are done,
+// without waiting to hear from the page again, and still aborts the whole transaction if an add is
+// refused. The promise resolves once the transaction has committed, and rejects with the error
+// that stopped it otherwise (a refused add among them: nothing stored). Kept in JavaScript so the
+// common command costs one call and one wait, not a dozen crossings.
+export function appendGuarded(db, events, probeStore, records) {
   return new Promise((resolve, reject) => {
-    const tx = db.transaction(stores, 'readwrite');
-    earlyCommitIsSafe(db, stores[1]);
+    const tx = db.transaction(events, 'readwrite');
+    earlyCommitIsSafe(db, probeStore);
     tx.oncomplete = () => resolve();
     tx.onabort = () => reject(tx.error ?? new DOMException('the transaction was aborted', 'AbortError'));
     try {
-      tx.objectStore(stores[1]).put({ generation }, fenceKey);
-      const events = tx.objectStore(stores[0]);
-      for (const record of records) events.add(record);
+      const store = tx.objectStore(events);
+      for (const record of records) store.add(record);
       if (commitEarly) tx.commit();
     } catch (e) {
       tx.abort();
