@@ -4,17 +4,17 @@
 // when a run starts (`load_baselines`), so it is not part of every visitor's first download. It
 // defines `globalThis.foldlabRaw` and nothing else.
 //
-// The schema is the one crates/store/src/browser/idb.rs creates (database version 5): `events`
-// keyed by `event_id` with the unique index `stream` on [entity_type, entity_id, version], then
-// `checkpoints`, `snapshots`, `parts` and `meta` with its unique index `generation`, so a raw put
-// pays for the same index as the store's add.
+// The schema is the one crates/store/src/browser/idb.rs creates (format 5, database version
+// 5,000,000): `events` keyed by `event_id` with the unique index `stream` on [entity_type,
+// entity_id, version], then `checkpoints`, `snapshots`, `parts` and `meta`, so a raw put pays for
+// the same index as the store's add.
 
 (() => {
   'use strict';
 
   function rawOpen(name) {
     return new Promise((resolve, reject) => {
-      const request = indexedDB.open(name, 5);
+      const request = indexedDB.open(name, 5000000);
       request.onupgradeneeded = (event) => {
         const db = request.result;
         if (event.oldVersion < 1) {
@@ -31,9 +31,7 @@
         if (event.oldVersion < 4) {
           db.createObjectStore('meta');
         }
-        if (event.oldVersion < 5) {
-          request.transaction.objectStore('meta').createIndex('generation', 'generation', { unique: true });
-        }
+
       };
       request.onsuccess = () => resolve(request.result);
       request.onerror = () => reject(request.error);

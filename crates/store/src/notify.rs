@@ -57,7 +57,8 @@ pub enum Change {
 pub enum ClosedBy {
     /// The database was deleted: by another tab, a script, or the browser's developer tools.
     Deleted,
-    /// Another tab opened a newer version of the database.
+    /// Another tab opened the database in a later format: a newer Foldlab. (A reset is also a
+    /// new version of the database, of the same format; a store reopens after it.)
     NewerVersion,
     /// The browser closed it (the site's data was cleared, or the storage failed).
     Browser,
