@@ -4,17 +4,19 @@
 // when a run starts (`load_baselines`), so it is not part of every visitor's first download. It
 // defines `globalThis.foldlabRaw` and nothing else.
 //
-// The schema is the one crates/store/src/browser/idb.rs creates (format 5, database version
-// 5,000,000): `events` keyed by `event_id` with the unique index `stream` on [entity_type,
-// entity_id, version], then `checkpoints`, `snapshots`, `parts` and `meta`, so a raw put pays for
-// the same index as the store's add.
+// The schema is the one crates/store/src/browser/idb.rs creates: `events` keyed by `event_id`
+// with the unique index `stream` on [entity_type, entity_id, version], then `checkpoints`,
+// `snapshots`, `parts` and `meta`, so a raw put pays for the same index as the store's add. A
+// database is opened at the version it has (figures c and i read the store's own database, whose
+// version each reset raises) or created at version 1 (the baselines' own databases); like the
+// store's, a connection closes when another asks for a new version, so a reset never waits for it.
 
 (() => {
   'use strict';
 
   function rawOpen(name) {
     return new Promise((resolve, reject) => {
-      const request = indexedDB.open(name, 5000000);
+      const request = indexedDB.open(name);
       request.onupgradeneeded = (event) => {
         const db = request.result;
         if (event.oldVersion < 1) {
@@ -31,9 +33,11 @@
         if (event.oldVersion < 4) {
           db.createObjectStore('meta');
         }
-
       };
-      request.onsuccess = () => resolve(request.result);
+      request.onsuccess = () => {
+        request.result.onversionchange = () => request.result.close();
+        resolve(request.result);
+      };
       request.onerror = () => reject(request.error);
     });
   }

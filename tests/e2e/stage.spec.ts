@@ -196,9 +196,9 @@ test('a new event, a changed credit, a delivery and a moving checkpoint are mark
   // Animated: the row's highlight and the arrow being drawn.
   const animation = (l: Locator) => l.evaluate((el) => getComputedStyle(el).animationName);
   expect(await animation(lab.eventRows.last().locator('td').first())).toBe('fresh');
-  // The arrow: its line is drawn and its head comes last, while its words fade in whole.
+  // The arrow: its line is drawn and its head comes last; its words stand still, whole.
   const arrow = newest.locator('.msg').first();
-  expect(await animation(arrow)).toBe('words');
+  expect(await animation(arrow)).toBe('none');
   const part = (which: string) => arrow.evaluate((el, w) => getComputedStyle(el, w).animationName, which);
   expect(await part('::before')).toBe('draw');
   expect(await part('::after')).toBe('head');
