@@ -134,7 +134,7 @@ struct Shared {
     stamps: Cell<u64>,
     /// Set once the connection was closed from outside, and by what: every later use fails with
     /// a plain sentence instead of the browser's exception.
-    closed: Rc<Cell<Option<ClosedBy>>>,
+    closed: Cell<Option<ClosedBy>>,
     /// The appends waiting for the one in flight (group commit).
     queue: RefCell<Queue>,
     /// How many readwrite transactions this handle's appends have used.
@@ -166,14 +166,6 @@ enum Unread {
     Refused(Vec<NewEvent>),
     /// Nothing stored, for a reason reading would not change.
     Failed(StoreError),
-}
-
-/// What an append's guarded write did (see [`Shared::write_guarded`]).
-enum Guarded {
-    /// Committed: every record is stored.
-    Committed,
-    /// Nothing stored: the transaction stopped with this error (a refused add among them).
-    Stopped(Failure),
 }
 
 /// One member's outcome in a group: its stored envelopes, or why nothing of it was stored.
@@ -261,7 +253,7 @@ impl IndexedDbStore {
             seen: RefCell::default(),
             stamp_prefix: format!("{:012x}", (js_sys::Math::random() * 2f64.powi(48)) as u64),
             stamps: Cell::new(0),
-            closed: Rc::default(),
+            closed: Cell::new(None),
             queue: RefCell::default(),
             append_transactions: Cell::new(0),
             append_stores: [EVENTS, META]
@@ -948,24 +940,25 @@ impl Shared {
             Err(error) => return Unread::Failed(error),
         };
         match self.write_guarded(&records).await {
-            Ok(Guarded::Committed) => Unread::Stored(stored),
-            Ok(Guarded::Stopped(f)) if f.name == "ConstraintError" => Unread::Refused(back(stored)),
-            Ok(Guarded::Stopped(f)) => Unread::Failed(f.into_store_error("storing the events")),
+            Ok(Ok(())) => Unread::Stored(stored),
+            Ok(Err(f)) if f.name == "ConstraintError" => Unread::Refused(back(stored)),
+            Ok(Err(f)) => Unread::Failed(f.into_store_error("storing the events")),
             Err(error) => Unread::Failed(error),
         }
     }
 
     /// Adds `records` in an append's transaction that reads nothing (see `appendGuarded` in
-    /// `records.js`), guarded by the event-id key and the unique stream index. An error when the
-    /// transaction could not be started (a connection closed from outside, or a reset under way).
-    async fn write_guarded(&self, records: &Array) -> Result<Guarded, StoreError> {
+    /// `records.js`), guarded by the event-id key and the unique stream index. The outer error when
+    /// the transaction could not be started (a connection closed from outside, or a reset under
+    /// way); the inner one when it stopped, storing nothing (a refused add among the reasons).
+    async fn write_guarded(&self, records: &Array) -> Result<Result<(), Failure>, StoreError> {
         self.usable()?;
         self.count_append_transaction();
         let written = append_guarded(&self.db.borrow(), EVENTS, META, records);
         let written = JsFuture::from(written).await;
         Ok(match written {
-            Ok(_) => Guarded::Committed,
-            Err(e) => Guarded::Stopped(Failure::from_js(&e)),
+            Ok(_) => Ok(()),
+            Err(e) => Err(Failure::from_js(&e)),
         })
     }
 
@@ -1251,11 +1244,11 @@ impl Shared {
             .flat_map(|(_, records)| records)
             .collect();
         match self.write_guarded(&records).await? {
-            Guarded::Committed => Ok(planned
+            Ok(()) => Ok(planned
                 .into_iter()
                 .map(|p| p.map(|(stored, _)| stored))
                 .collect()),
-            Guarded::Stopped(f) => Err(f.into_store_error("storing the events")),
+            Err(f) => Err(f.into_store_error("storing the events")),
         }
     }
 }
